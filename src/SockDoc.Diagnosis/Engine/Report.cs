@@ -1,0 +1,26 @@
+using SockDoc.Model;
+
+namespace SockDoc.Diagnosis.Engine;
+
+/// <summary>Everything the doctor concluded about one host; the source of the text and JSON views.</summary>
+public sealed record Report
+{
+    public required DateTimeOffset TakenAt { get; init; }
+    public string? Hostname { get; init; }
+    public string? KernelRelease { get; init; }
+    public string Origin { get; init; } = "live";
+    public double? IntervalSeconds { get; init; }
+    public bool? InitialNetNs { get; init; }
+    public long? NetNsInode { get; init; }
+    public IReadOnlyList<CheckResult> Checks { get; init; } = [];
+    /// <summary>The findings with severity above ok, worst first.</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+    public IReadOnlyList<SourceProblem> Unreadable { get; init; } = [];
+    /// <summary>Kernel socket structures (slab), reported apart from tcp_mem which counts only buffers.</summary>
+    public SocketSlabSummary? SocketSlab { get; init; }
+    public Severity Severity { get; init; }
+}
+
+public sealed record SocketSlabSummary(long TotalBytes, IReadOnlyList<SlabCacheUse> Caches, long? TcpSockets, double? BytesPerTcpSocket);
+
+public sealed record SlabCacheUse(string Name, long ActiveObjects, long ObjectSize, long Bytes);

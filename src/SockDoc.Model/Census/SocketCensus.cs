@@ -1,0 +1,65 @@
+namespace SockDoc.Model.Census;
+
+// The socket census (netlink sock_diag, issue 4) as the rules see it: aggregates only, never
+// one object per socket. Field names follow the kernel (tcp_states.h, inet_diag.h, sk_get_meminfo()).
+
+/// <summary>Aggregates of one sock_diag dump of every TCP socket (IPv4 and IPv6) in this network namespace.</summary>
+public sealed record SocketCensus
+{
+    public required DateTimeOffset TakenAt { get; init; }
+    /// <summary>True when the dump or the owner scan was cut short; PartialReason says why.</summary>
+    public bool Partial { get; init; }
+    public string? PartialReason { get; init; }
+    /// <summary>Whether /proc/*/fd of every process could be read (root); without it owners are incomplete.</summary>
+    public bool OwnersComplete { get; init; }
+    public long TotalSockets { get; init; }
+    /// <summary>Kernel state name (ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE,
+    /// CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING, NEW_SYN_RECV) → count.</summary>
+    public IReadOnlyDictionary<string, long> ByState { get; init; } = new Dictionary<string, long>();
+    /// <summary>Orphans (no owning inode, full socket) by state: FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK.</summary>
+    public IReadOnlyDictionary<string, long> OrphansByState { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyList<ListenerQueue> Listeners { get; init; } = [];
+    /// <summary>Busiest (source address, destination address, destination port) tuples by ephemeral ports in use.</summary>
+    public IReadOnlyList<DestinationPortUse> Destinations { get; init; } = [];
+    public IReadOnlyList<LocalPortUse> LocalPorts { get; init; } = [];
+    public IReadOnlyList<PeerUse> Peers { get; init; } = [];
+    public IReadOnlyList<ProcessSocketUse> Processes { get; init; } = [];
+    public SocketMemoryTotals Memory { get; init; } = new();
+    public IReadOnlyList<SocketMemoryEntry> TopByMemory { get; init; } = [];
+    /// <summary>Sockets whose queued send data is at or near sk_sndbuf (kernel-facts §11.3).</summary>
+    public IReadOnlyList<SendBufferFullSocket> SendBufferFull { get; init; } = [];
+    public long SendBufferFullCount { get; init; }
+    /// <summary>Threads whose kernel stack is in sk_stream_wait_memory (root only); null when not sampled.</summary>
+    public IReadOnlyList<BlockedSender>? BlockedSenders { get; init; }
+}
+
+public sealed record ListenerQueue(string LocalAddress, int LocalPort, long AcceptQueue, long Backlog, int? Pid = null, string? Command = null)
+{
+    /// <summary>sk_acceptq_is_full(): the queue holds backlog + 1 children before it overflows.</summary>
+    public bool Full => AcceptQueue > Backlog;
+}
+
+public sealed record DestinationPortUse(string SourceAddress, string DestinationAddress, int DestinationPort, long Connections, long TimeWait);
+
+public sealed record LocalPortUse(string LocalAddress, int LocalPort, long Connections, long TimeWait);
+
+public sealed record PeerUse(string PeerAddress, long Connections, long TimeWait);
+
+public sealed record ProcessSocketUse(int Pid, string Command, long Sockets, long Established, long Listening);
+
+public sealed record SocketMemoryTotals
+{
+    /// <summary>Σ sk_rmem_alloc (skmem r), bytes.</summary>
+    public long RmemAllocBytes { get; init; }
+    /// <summary>Σ sk_wmem_queued (skmem w), bytes.</summary>
+    public long WmemQueuedBytes { get; init; }
+    /// <summary>Σ sk_forward_alloc (skmem f), bytes; counts in tcp_mem.</summary>
+    public long ForwardAllocBytes { get; init; }
+    public long SocketsWithMemInfo { get; init; }
+}
+
+public sealed record SocketMemoryEntry(string Local, string Peer, string State, long RmemAlloc, long RcvBuf, long WmemQueued, long SndBuf, int? Pid = null, string? Command = null);
+
+public sealed record SendBufferFullSocket(string Local, string Peer, string State, long WmemQueued, long SndBuf, long? NotSentBytes, bool PeerWindowZero, int? Pid = null, string? Command = null);
+
+public sealed record BlockedSender(int Pid, int Tid, string Command, int Fd, string? Local, string? Peer, long? WmemQueued, long? SndBuf, double SecondsObservedBlocked);

@@ -1,0 +1,3 @@
+// Tests here change kernel state that other tests observe (global sysctls, sockstat counts):
+// they run one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
