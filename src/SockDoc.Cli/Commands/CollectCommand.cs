@@ -1,13 +1,56 @@
 using System.CommandLine;
+using SockDoc.Model;
 
 namespace SockDoc.Cli.Commands;
 
+/// <summary>`sockdoc collect -o FILE`: write the snapshot pair the doctor would diagnose, for another machine.</summary>
 public static class CollectCommand
 {
     public static Command Create(CliIo io)
     {
-        var cmd = new Command("collect", "Write a snapshot of this host's socket signals to a JSON file.");
-        cmd.SetAction(_ => io.Fail("collect: not built yet"));
+        var output = new Option<string>("--output", "-o") { Description = "File to write (\"-\" for standard output).", Required = true, HelpName = "FILE" };
+        var procRoot = CommonOptions.ProcRoot();
+        var pageSize = CommonOptions.PageSize();
+        var interval = CommonOptions.Interval("1");
+        var noCensus = new Option<bool>("--no-census") { Description = "Do not take the netlink socket census." };
+        var noLog = new Option<bool>("--no-log") { Description = "Do not read the kernel log." };
+        var cmd = new Command("collect", "Write a snapshot of this host's socket signals (two samples for rates) to a JSON file; diagnose it anywhere with `doctor --from FILE`.")
+        {
+            output, procRoot, pageSize, interval, noCensus, noLog,
+        };
+        cmd.SetAction(p => Run(p.GetValue(output)!, p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!, p.GetValue(noCensus), p.GetValue(noLog), io));
         return cmd;
+    }
+
+    public static int Run(string output, string? procRoot, string? pageSizeText, string intervalText, bool noCensus, bool noLog, CliIo io)
+    {
+        var seconds = CommonOptions.ParseDuration(intervalText);
+        if (seconds is null || seconds > 600) return io.Fail($"collect: --interval \"{intervalText}\" is not a duration of at most 600 s");
+        long? page = null;
+        if (pageSizeText is not null && (page = CommonOptions.ParsePageSize(pageSizeText)) is null)
+            return io.Fail($"collect: --page-size \"{pageSizeText}\" is not a power of two of at least 1024");
+        var (pair, error) = SnapshotSource.Take(new SnapshotSource.Request(null, procRoot, page, seconds.Value, !noCensus, !noLog), io);
+        if (pair is null) return io.Fail(error!);
+        var json = SnapshotJson.Serialize(pair);
+        if (output == "-")
+        {
+            io.Out.WriteLine(json);
+            return 0;
+        }
+        // Write beside the target and rename, so a crash never leaves half a snapshot under the name.
+        var full = Path.GetFullPath(output);
+        var tmp = full + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            File.WriteAllText(tmp, json + "\n");
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            return io.Fail($"collect: cannot write {output}: {e.Message}");
+        }
+        io.Err.WriteLine($"sockdoc: wrote {output} ({pair.Now.Problems.Count} sources not read)");
+        return 0;
     }
 }

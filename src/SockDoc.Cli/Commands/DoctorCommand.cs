@@ -1,13 +1,74 @@
 using System.CommandLine;
+using SockDoc.Cli.Output;
+using SockDoc.Cli.Views;
+using SockDoc.Diagnosis.Engine;
+using SockDoc.Diagnosis.Rules;
 
 namespace SockDoc.Cli.Commands;
 
+/// <summary>`sockdoc doctor`: take two samples, run every rule, render. Exit 0 ok, 1 warning, 2 critical, 3 could not run.</summary>
 public static class DoctorCommand
 {
+    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog);
+
     public static Command Create(CliIo io)
     {
-        var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals.");
-        cmd.SetAction(_ => io.Fail("doctor: not built yet"));
+        var json = CommonOptions.Json();
+        var from = new Option<string?>("--from") { Description = "Diagnose a snapshot file written by `sockdoc collect -o FILE` (another machine's).", HelpName = "FILE" };
+        var procRoot = CommonOptions.ProcRoot();
+        var pageSize = CommonOptions.PageSize();
+        var interval = CommonOptions.Interval("1");
+        var only = new Option<string[]>("--only") { Description = "Run only these checks (ids, comma-separated).", AllowMultipleArgumentsPerToken = true };
+        var skip = new Option<string[]>("--skip") { Description = "Skip these checks (ids, comma-separated).", AllowMultipleArgumentsPerToken = true };
+        var noCensus = new Option<bool>("--no-census") { Description = "Do not take the netlink socket census." };
+        var noLog = new Option<bool>("--no-log") { Description = "Do not read the kernel log." };
+        var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
+        {
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog,
+        };
+        cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
+            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog)), io));
         return cmd;
     }
+
+    public static int Run(Args a, CliIo io)
+    {
+        if (a.From is not null && a.ProcRoot is not null) return io.Fail("doctor: --from and --proc-root exclude each other");
+        var seconds = CommonOptions.ParseDuration(a.Interval);
+        if (seconds is null) return io.Fail($"doctor: --interval \"{a.Interval}\" is not a duration (examples: 1, 500ms, 2s)");
+        if (seconds > 600) return io.Fail("doctor: --interval is at most 600 s");
+        long? page = null;
+        if (a.PageSize is not null)
+        {
+            page = CommonOptions.ParsePageSize(a.PageSize);
+            if (page is null) return io.Fail($"doctor: --page-size \"{a.PageSize}\" is not a power of two of at least 1024 (examples: 4096, 16K, 64K)");
+        }
+        var only = Ids(a.Only);
+        var skip = Ids(a.Skip);
+        foreach (var id in only.Concat(skip))
+        {
+            if (!All.Ids.Contains(id)) return io.Fail($"doctor: unknown check \"{id}\" (known: {string.Join(", ", All.Ids)})");
+        }
+
+        var (pair, error) = SnapshotSource.Take(new SnapshotSource.Request(a.From, a.ProcRoot, page, seconds.Value, !a.NoCensus, !a.NoLog), io);
+        if (pair is null) return io.Fail(error!);
+
+        var report = All.Engine().Run(pair, only, skip);
+        var exit = ExitFor(report);
+        if (a.Json)
+            io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));
+        else
+            io.Console().Write(DoctorView.Render(report));
+        return (int)exit;
+    }
+
+    public static ExitCode ExitFor(Report report) => report.Severity switch
+    {
+        Severity.Critical => ExitCode.Critical,
+        Severity.Warning => ExitCode.Warning,
+        _ => ExitCode.Ok,
+    };
+
+    private static HashSet<string> Ids(string[] values) =>
+        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
 }

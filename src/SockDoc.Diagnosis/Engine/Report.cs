@@ -21,6 +21,7 @@ public sealed record Report
     public Severity Severity { get; init; }
 }
 
-public sealed record SocketSlabSummary(long TotalBytes, IReadOnlyList<SlabCacheUse> Caches, long? TcpSockets, double? BytesPerTcpSocket);
+/// <summary>Socket slab: TotalBytes held now; FloorBytesPerTcpSocket is one idle socket's structures at this host's object sizes.</summary>
+public sealed record SocketSlabSummary(long TotalBytes, IReadOnlyList<SlabCacheUse> Caches, long? TcpSockets, double? FloorBytesPerTcpSocket);
 
 public sealed record SlabCacheUse(string Name, long ActiveObjects, long ObjectSize, long Bytes);

@@ -1,0 +1,127 @@
+using System.Globalization;
+using SockDoc.Diagnosis.Engine;
+
+namespace SockDoc.Diagnosis.Rules;
+
+/// <summary>Formatting and result building shared by the rules, so each rule file reads as its kernel rule.</summary>
+internal static class RuleKit
+{
+    public const string SockStatSrc = "/proc/net/sockstat";
+    public const string NetStatSrc = "/proc/net/netstat";
+    public const string SnmpSrc = "/proc/net/snmp";
+    public const string MemInfoSrc = "/proc/meminfo";
+    public const string VmStatSrc = "/proc/vmstat";
+    public const string SlabSrc = "/proc/slabinfo";
+    public const string CensusSrc = "sock_diag census";
+    public const string KernelLogSrc = "kernel log";
+
+    /// <summary>Warning threshold for gauges: past 80 % of a limit.</summary>
+    public const double NearLimit = 0.8;
+
+    public static string Sys(string name) => "/proc/sys/" + name.Replace('.', '/');
+
+    public static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+    public static string N(double v, int decimals = 1) => v.ToString("N" + decimals, CultureInfo.InvariantCulture);
+    public static string Pct(double fraction) => (fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %";
+
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double v = bytes;
+        int u = 0;
+        while (Math.Abs(v) >= 1024 && u < units.Length - 1)
+        {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? $"{bytes} B" : v.ToString("0.##", CultureInfo.InvariantCulture) + " " + units[u];
+    }
+
+    /// <summary>"575,796 pages (2.2 GiB)" — the kernel's unit first, the converted value after.</summary>
+    public static string Pages(long pages, long pageSize) =>
+        pageSize > 0 ? $"{N(pages)} pages ({Bytes(pages * pageSize)})" : $"{N(pages)} pages (page size unknown)";
+
+    /// <summary>"+12 in 1.0 s (12.0/s)" or "no change in 1.0 s".</summary>
+    public static string Rate(long delta, double? seconds)
+    {
+        if (seconds is not { } s || s <= 0) return delta == 0 ? "no change" : $"+{N(delta)}";
+        return delta == 0 ? $"no change in {N(s)} s" : $"+{N(delta)} in {N(s)} s ({N(delta / s)}/s)";
+    }
+
+    public static long RoundUpPow2(long v)
+    {
+        if (v <= 1) return 1;
+        long p = 1;
+        while (p < v && p < (1L << 62)) p <<= 1;
+        return p;
+    }
+
+    /// <summary>Rounds up to a "nice" operator value: 1, 2 or 5 × 10^k... of at least v.</summary>
+    public static long RoundUpNice(long v)
+    {
+        if (v <= 10) return Math.Max(v, 1);
+        long magnitude = 1;
+        while (magnitude * 10 <= v) magnitude *= 10;
+        foreach (var m in new long[] { 1, 2, 5, 10 })
+        {
+            if (m * magnitude >= v) return m * magnitude;
+        }
+        return 10 * magnitude;
+    }
+
+    public static CheckResult Unknown(RuleDescriptor d, params string[] missing) => new()
+    {
+        Id = d.Id,
+        Title = d.Title,
+        Status = CheckStatus.Unknown,
+        Summary = "unknown: missing " + string.Join(", ", missing),
+        MissingInputs = missing,
+    };
+
+    public static CheckResult Ok(RuleDescriptor d, string summary, IReadOnlyList<string>? missing = null) => new()
+    {
+        Id = d.Id,
+        Title = d.Title,
+        Status = CheckStatus.Ok,
+        Summary = summary,
+        MissingInputs = missing ?? [],
+    };
+
+    public static CheckResult Found(RuleDescriptor d, Finding f, string summary, IReadOnlyList<string>? missing = null) => new()
+    {
+        Id = d.Id,
+        Title = d.Title,
+        Status = f.Severity switch
+        {
+            Severity.Critical => CheckStatus.Critical,
+            Severity.Warning => CheckStatus.Warning,
+            Severity.Info => CheckStatus.Info,
+            _ => CheckStatus.Ok,
+        },
+        Summary = summary,
+        MissingInputs = missing ?? [],
+        Finding = f,
+    };
+
+    public static FixLine Sysctl(string name, string value, string why) =>
+        new(name, value, why) { Command = $"sysctl -w {name}=\"{value}\"  # persist in /etc/sysctl.d/99-sockdoc.conf" };
+
+    public static FixLine Action(string what, string why) => new(what, "", why) { Command = "" };
+
+    /// <summary>Log incidents of the kernel log that map to this finding id, as evidence lines.</summary>
+    public static IEnumerable<Evidence> LogEvidence(Model.Snapshot s, string findingId)
+    {
+        if (s.KernelLog is null) yield break;
+        foreach (var i in s.KernelLog.Incidents)
+        {
+            if (i.FindingId != findingId) continue;
+            var when = i.LastWall?.ToString("u", CultureInfo.InvariantCulture)
+                ?? (i.LastUptime is { } up ? $"{N(up, 0)} s after boot" : "time unknown");
+            var suppressed = i.SuppressedUpTo > 0 ? $" (+ up to {N(i.SuppressedUpTo)} suppressed by rate limiting)" : "";
+            yield return new Evidence($"log: {i.Description}", $"{N(i.Count)} lines{suppressed}, last {when}", s.KernelLog.Source);
+        }
+    }
+
+    public static bool HasLog(Model.Snapshot s, string findingId) =>
+        s.KernelLog?.Incidents.Any(i => i.FindingId == findingId && i.Count > 0) == true;
+}

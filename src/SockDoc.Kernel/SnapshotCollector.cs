@@ -1,0 +1,91 @@
+using SockDoc.Kernel.Procfs;
+using SockDoc.Kernel.Sysctl;
+using SockDoc.Model;
+using SockDoc.Model.Census;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Kernel;
+
+public sealed record CollectOptions
+{
+    /// <summary>Scan /proc/PID/fd and limits of every process (fd_process).</summary>
+    public bool Processes { get; init; } = true;
+    public bool SlabInfo { get; init; } = true;
+    /// <summary>Page size to use for a copied /proc tree (the live host's is read from the system).</summary>
+    public long? PageSize { get; init; }
+    /// <summary>Socket census provider (netlink sock_diag); null skips the census.</summary>
+    public Func<List<SourceProblem>, SocketCensus?>? Census { get; init; }
+    /// <summary>Kernel log provider (/dev/kmsg or files); null skips the log.</summary>
+    public Func<List<SourceProblem>, KernelLogSummary?>? KernelLog { get; init; }
+}
+
+/// <summary>
+/// Reads every source once into a Snapshot. A source that fails is recorded in Problems and left
+/// null; the rest goes on (a failed reader marks its part unknown).
+/// </summary>
+public static class SnapshotCollector
+{
+    public static Snapshot Collect(ProcRoot root, CollectOptions options, TimeProvider time)
+    {
+        var problems = new List<SourceProblem>();
+        var sysctls = SysctlReader.Read(root, problems);
+        var host = HostReader.Read(root, sysctls, options.PageSize, problems);
+        var takenAt = time.GetUtcNow();
+
+        var sockstat = Take(SockStatReader.Read(root), problems);
+        var sockstat6 = Take(SockStatReader.Read6(root), problems, missingIsProblem: false);
+        var netstat = Take(NetStatReader.ReadNetStat(root), problems);
+        var snmp = Take(NetStatReader.ReadSnmp(root), problems);
+        var meminfo = Take(MeminfoReader.Read(root), problems);
+        var vmstat = Take(VmStatReader.Read(root), problems);
+        // No conntrack module loaded → no file: that is not a problem.
+        var conntrack = Take(ConntrackStatReader.Read(root), problems, missingIsProblem: false);
+        SlabInfo? slab = null;
+        if (options.SlabInfo) slab = Take(SlabInfoReader.Read(root), problems);
+
+        IReadOnlyList<ProcessFiles>? processes = null;
+        if (options.Processes)
+        {
+            var scan = ProcessFilesReader.Scan(root);
+            processes = scan.Processes;
+            if (scan.Denied > 0)
+                problems.Add(new SourceProblem(root.PathOf("PID/fd"), $"{scan.Denied} processes' open files could not be read", NeedsRoot: true));
+        }
+
+        SocketCensus? census = null;
+        if (options.Census is not null) census = options.Census(problems);
+        KernelLogSummary? log = null;
+        if (options.KernelLog is not null) log = options.KernelLog(problems);
+
+        return new Snapshot
+        {
+            TakenAt = takenAt,
+            Origin = root.IsLive ? "live" : root.Directory_,
+            Host = host,
+            SockStat = sockstat,
+            SockStat6 = sockstat6,
+            NetStat = netstat is null && snmp is null ? null : NetStatCounters.Merge(netstat, snmp),
+            Sysctls = sysctls,
+            MemInfo = meminfo,
+            SlabInfo = slab,
+            VmStat = vmstat,
+            ConntrackStat = conntrack,
+            Processes = processes,
+            Census = census,
+            KernelLog = log,
+            Problems = problems,
+        };
+    }
+
+    private static T? Take<T>(ReadResult<T> r, List<SourceProblem> problems, bool missingIsProblem = true) where T : class
+    {
+        if (r.Ok)
+        {
+            if (r.Partial) problems.Add(new SourceProblem(r.Path, $"partial: {r.Reason}"));
+            return r.Value;
+        }
+        if (r.Status == ReadStatus.Missing && !missingIsProblem) return null;
+        problems.Add(new SourceProblem(r.Path, r.Reason ?? r.Status.ToString(), r.Status == ReadStatus.Denied));
+        return null;
+    }
+}

@@ -1,0 +1,234 @@
+using System.Net;
+using System.Net.Sockets;
+using SockDoc.Kernel.Sysctl;
+
+namespace SockDoc.RealKernel.Tests.Doctor;
+
+/// <summary>
+/// Each failure is made to happen on the running kernel, then the built doctor must name it.
+/// Global settings are changed only under the global lock, through a restore journal, and are
+/// compared before and after every test.
+/// </summary>
+public sealed class DoctorRealKernelTests : IDisposable
+{
+    private readonly Dictionary<string, string> _globalsBefore;
+
+    public DoctorRealKernelTests()
+    {
+        Support.RequireRoot();
+        RestoreJournal.ReplayLeftovers();
+        _globalsBefore = Support.ReadGlobals();
+    }
+
+    public void Dispose()
+    {
+        Assert.Equal(_globalsBefore, Support.ReadGlobals());
+    }
+
+    [Fact]
+    public void Orphans_over_a_lowered_tcp_max_orphans_are_reported()
+    {
+        const int orphans = 40;
+        using var lockHeld = GlobalLock.Acquire(TimeSpan.FromSeconds(120));
+        using var journal = RestoreJournal.Open();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.ReceiveBufferSize = 4096;
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(orphans * 2);
+        var accepted = new List<Socket>();
+        try
+        {
+            var ep = (IPEndPoint)listener.LocalEndPoint!;
+            var chunk = new byte[64 * 1024];
+            for (int i = 0; i < orphans; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 65536 };
+                client.Connect(ep);
+                accepted.Add(listener.Accept()); // the receiver never reads: its window closes
+                client.Blocking = false;
+                // Fill the send buffer until the kernel refuses more, then close with the data unsent:
+                // the socket becomes an orphan in FIN_WAIT1 (kernel-facts §1.1).
+                while (true)
+                {
+                    try { if (client.Send(chunk) <= 0) break; }
+                    catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock) { break; }
+                }
+                client.Close();
+            }
+            var orphanNow = ReadSockstat("orphan");
+            Assert.True(orphanNow >= orphans, $"expected ≥ {orphans} orphans, sockstat says {orphanNow}");
+
+            // 40 orphans against max 100: over max/4 = 25, under max/2 = 50 → warning.
+            journal.Set("net.ipv4.tcp_max_orphans", "100");
+            var run = Support.Sockdoc(null, "doctor", "--json", "--interval", "0", "--only", "orphans");
+            var findings = Support.Findings(run);
+            Support.AssertAtLeastWarning(findings, "orphans", run);
+            Assert.Contains("25", run.Stdout, StringComparison.Ordinal); // the max/4 limit is named
+        }
+        finally
+        {
+            journal.RestoreAll();
+            foreach (var s in accepted) s.Dispose(); // the peers go away: the orphans end with a reset
+        }
+    }
+
+    [Fact]
+    public void Tw_bucket_overflow_in_a_namespace_is_reported()
+    {
+        using var ns = new TestNetns();
+        ns.Sysctl("net.ipv4.tcp_max_tw_buckets", "8");
+        int made = Support.InNamespace(ns.Name, () => ShortConnections(60, clientClosesFirst: true));
+        Assert.Equal(60, made);
+        var nstat = Support.Sh($"ip netns exec {ns.Name} cat /proc/net/netstat");
+        Assert.Contains("TCPTimeWaitOverflow", nstat, StringComparison.Ordinal);
+
+        var run = Support.Sockdoc(ns.Name, "doctor", "--json", "--interval", "0", "--only", "tw_buckets");
+        Support.AssertAtLeastWarning(Support.Findings(run), "tw_buckets", run);
+    }
+
+    [Fact]
+    public void Exhausted_port_range_in_a_namespace_is_reported()
+    {
+        using var ns = new TestNetns();
+        ns.Sysctl("net.ipv4.ip_local_port_range", "40000 40009");
+        ns.Sysctl("net.ipv4.tcp_tw_reuse", "0");
+        var (made, lastError) = Support.InNamespace(ns.Name, () =>
+        {
+            int ok = 0;
+            SocketError? error = null;
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 8080));
+            listener.Listen(64);
+            for (int i = 0; i < 12; i++)
+            {
+                using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    c.Connect(new IPEndPoint(IPAddress.Loopback, 8080));
+                }
+                catch (SocketException e)
+                {
+                    error = e.SocketErrorCode;
+                    break;
+                }
+                using var a = listener.Accept();
+                c.Close(); // the client closes first: its port stays in TIME_WAIT for 60 s
+                ok++;
+            }
+            return (ok, error);
+        });
+        Assert.Equal(10, made);
+        Assert.Equal(SocketError.AddressNotAvailable, lastError); // EADDRNOTAVAIL, "Cannot assign requested address"
+
+        var run = Support.Sockdoc(ns.Name, "doctor", "--json", "--interval", "0", "--only", "port_exhaustion");
+        Support.AssertAtLeastWarning(Support.Findings(run), "port_exhaustion", run);
+    }
+
+    [Fact]
+    public void A_process_near_its_open_file_limit_is_reported()
+    {
+        // A shell with a 64-file limit that opens 56 files and waits.
+        using var p = System.Diagnostics.Process.Start("bash", ["-c", "ulimit -n 64; for i in $(seq 8 63); do eval \"exec $i</dev/null\"; done; sleep 30"])!;
+        try
+        {
+            var fdDir = $"/proc/{p.Id}/fd";
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && (!Directory.Exists(fdDir) || Directory.GetFileSystemEntries(fdDir).Length < 56)) Thread.Sleep(50);
+            var run = Support.Sockdoc(null, "doctor", "--json", "--interval", "0", "--only", "fd_process");
+            Support.AssertAtLeastWarning(Support.Findings(run), "fd_process", run);
+            Assert.Contains($"pid {p.Id}", run.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void Killed_run_leaves_a_journal_that_the_next_start_replays()
+    {
+        using var lockHeld = GlobalLock.Acquire(TimeSpan.FromSeconds(120));
+        var dir = Path.Combine(Path.GetTempPath(), "sockdoc-journal-" + Guid.NewGuid().ToString("N"));
+        var before = RestoreJournal.Read("net.ipv4.tcp_max_orphans");
+        // A journal as a killed process (pid that no longer exists) would have left it.
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "journal-999999999.restore"), $"-\tnet.ipv4.tcp_max_orphans\t{before}\n");
+        RestoreJournal.Write("net.ipv4.tcp_max_orphans", "77");
+        try
+        {
+            Assert.Equal(1, RestoreJournal.ReplayLeftovers(dir));
+            Assert.Equal(before, RestoreJournal.Read("net.ipv4.tcp_max_orphans"));
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            RestoreJournal.Write("net.ipv4.tcp_max_orphans", before);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Unprivileged_run_says_what_it_could_not_read()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", Support.SockdocDll, "doctor", "--json", "--interval", "0", "--no-log" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["HOME"] = "/tmp";
+        psi.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode is >= 0 and <= 2, $"exit {p.ExitCode}: {stderr}");
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var unreadable = doc.RootElement.GetProperty("report").GetProperty("unreadable").EnumerateArray()
+            .Select(u => (u.GetProperty("source").GetString()!, u.TryGetProperty("needs_root", out var nr) && nr.GetBoolean())).ToList();
+        Assert.Contains(unreadable, u => u.Item1 == "/proc/slabinfo" && u.Item2);
+        Assert.Contains(unreadable, u => u.Item1.EndsWith("PID/fd", StringComparison.Ordinal) && u.Item2);
+    }
+
+    [Fact]
+    public void Inside_a_child_namespace_the_doctor_says_which_values_are_the_hosts()
+    {
+        using var ns = new TestNetns();
+        var run = Support.Sockdoc(ns.Name, "doctor", "--json", "--interval", "0", "--no-log");
+        Assert.True(run.Exit is >= 0 and <= 2, run.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        var report = doc.RootElement.GetProperty("report");
+        Assert.False(report.GetProperty("initial_net_ns").GetBoolean());
+        var orphans = report.GetProperty("checks").EnumerateArray().First(c => c.GetProperty("id").GetString() == "orphans");
+        Assert.Equal("unknown", orphans.GetProperty("status").GetString());
+        Assert.Contains("not visible inside this network namespace", orphans.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        var text = Support.Sockdoc(ns.Name, "doctor", "--interval", "0", "--no-log");
+        Assert.Contains("child network namespace", text.Stdout, StringComparison.Ordinal);
+    }
+
+    private static long ReadSockstat(string field)
+    {
+        var line = File.ReadAllLines("/proc/net/sockstat").First(l => l.StartsWith("TCP:", StringComparison.Ordinal));
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return long.Parse(parts[Array.IndexOf(parts, field) + 1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>n short connections on loopback in the current (namespace) thread.</summary>
+    private static int ShortConnections(int n, bool clientClosesFirst)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(n);
+        var ep = (IPEndPoint)listener.LocalEndPoint!;
+        int made = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            c.Connect(ep);
+            var a = listener.Accept();
+            if (clientClosesFirst) { c.Close(); Thread.Sleep(1); a.Close(); }
+            else { a.Close(); Thread.Sleep(1); c.Close(); }
+            made++;
+        }
+        Thread.Sleep(200);
+        return made;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace SockDoc.RealKernel.Tests;
+
+/// <summary>Real-kernel test support: root check, namespaces, running the built sockdoc, global settings snapshot.</summary>
+public static partial class Support
+{
+    public static readonly string[] GlobalSettings =
+    [
+        "net.ipv4.tcp_mem", "net.ipv4.tcp_max_orphans", "net.ipv4.udp_mem", "fs.file-max", "fs.nr_open",
+        "net.ipv4.tcp_max_tw_buckets", "net.ipv4.ip_local_port_range", "net.core.somaxconn", "net.ipv4.tcp_tw_reuse",
+    ];
+
+    public static void RequireRoot()
+    {
+        Assert.True(Environment.UserName == "root" || geteuid() == 0,
+            "real-kernel tests need root (they change sysctls and network namespaces); CI runs them as root");
+    }
+
+    public static Dictionary<string, string> ReadGlobals() =>
+        GlobalSettings.ToDictionary(n => n, n => SockDoc.Kernel.Sysctl.RestoreJournal.Read(n));
+
+    /// <summary>The sockdoc.dll built next to the tests.</summary>
+    public static string SockdocDll => Path.Combine(AppContext.BaseDirectory, "sockdoc.dll");
+
+    public sealed record Run(int Exit, string Stdout, string Stderr);
+
+    public static Run Sockdoc(string? netns, params string[] args)
+    {
+        var psi = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (netns is not null)
+        {
+            foreach (var a in new[] { "netns", "exec", netns, "dotnet" }) psi.ArgumentList.Add(a);
+        }
+        psi.ArgumentList.Add(SockdocDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail("sockdoc did not finish in 60 s");
+        }
+        return new Run(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Findings of `doctor --json` as (id → severity).</summary>
+    public static Dictionary<string, string> Findings(Run run)
+    {
+        Assert.True(run.Exit is >= 0 and <= 2, $"doctor exit {run.Exit}: {run.Stderr}");
+        using var doc = JsonDocument.Parse(run.Stdout);
+        var result = new Dictionary<string, string>();
+        foreach (var f in doc.RootElement.GetProperty("report").GetProperty("findings").EnumerateArray())
+            result[f.GetProperty("id").GetString()!] = f.GetProperty("severity").GetString()!;
+        return result;
+    }
+
+    public static void AssertAtLeastWarning(Dictionary<string, string> findings, string id, Run run)
+    {
+        Assert.True(findings.TryGetValue(id, out var severity), $"doctor did not report {id}; findings: {string.Join(", ", findings.Select(kv => kv.Key + "=" + kv.Value))}\n{run.Stdout}");
+        Assert.Contains(severity, new[] { "warning", "critical" });
+    }
+
+    public static string Sh(string command)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEnd();
+        var e = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{command}: exit {p.ExitCode}: {e}");
+        return o;
+    }
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+
+    private const int CloneNewNet = 0x40000000;
+
+    /// <summary>Runs work on a thread that has entered the namespace: sockets it creates live there.</summary>
+    public static T InNamespace<T>(string netns, Func<T> work)
+    {
+        T? result = default;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                int fd = open($"/var/run/netns/{netns}", 0);
+                if (fd < 0) throw new InvalidOperationException($"open netns {netns}: errno {Marshal.GetLastPInvokeError()}");
+                try
+                {
+                    if (setns(fd, CloneNewNet) != 0)
+                        throw new InvalidOperationException($"setns {netns}: errno {Marshal.GetLastPInvokeError()}");
+                }
+                finally
+                {
+                    close(fd);
+                }
+                result = work();
+            }
+#pragma warning disable CA1031
+            catch (Exception e) { error = e; }
+#pragma warning restore CA1031
+        });
+        thread.Start();
+        thread.Join();
+        if (error is not null) throw new InvalidOperationException("in namespace " + netns + ": " + error.Message, error);
+        return result!;
+    }
+}
+
+/// <summary>A network namespace made for one test (name starts with sdk-), removed on dispose.</summary>
+public sealed class TestNetns : IDisposable
+{
+    public string Name { get; } = "sdk-rk-" + Guid.NewGuid().ToString("N")[..8];
+
+    public TestNetns()
+    {
+        Support.Sh($"ip netns add {Name} && ip -n {Name} link set lo up");
+    }
+
+    public void Sysctl(string name, string value) => Support.Sh($"ip netns exec {Name} sysctl -q -w {name}='{value}'");
+
+    public void Dispose()
+    {
+        try { Support.Sh($"ip netns delete {Name}"); } catch (InvalidOperationException) { }
+    }
+}

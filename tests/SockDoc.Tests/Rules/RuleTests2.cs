@@ -1,0 +1,301 @@
+using SockDoc.Diagnosis.Engine;
+using SockDoc.Diagnosis.Rules;
+using SockDoc.Model;
+
+namespace SockDoc.Tests.Rules;
+
+public class ConntrackRuleTests
+{
+    private static readonly Conntrack Rule = new();
+    private static Snapshot With(long count, long max) => Snap.Base()
+        .Sysctl(SysctlNames.NfConntrackCount, count.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .Sysctl(SysctlNames.NfConntrackMax, max.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public void Full_table_is_critical_and_80_percent_warns()
+    {
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(With(1000, 1000))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(With(801, 1000))).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(With(800, 1000))).Status);
+    }
+
+    [Fact]
+    public void Drops_rising_are_critical()
+    {
+        var before = With(10, 1000) with { ConntrackStat = new ConntrackStat { Columns = new Dictionary<string, long> { ["drop"] = 1 } } };
+        var now = before with { ConntrackStat = new ConntrackStat { Columns = new Dictionary<string, long> { ["drop"] = 7 } } };
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(before, now)).Status);
+    }
+
+    [Fact]
+    public void Module_not_loaded_is_ok_not_unknown()
+    {
+        var s = Snap.Base().Sysctl(SysctlNames.NfConntrackCount, null).Sysctl(SysctlNames.NfConntrackMax, null) with { ConntrackStat = null };
+        var r = Snap.Run(Rule, Snap.One(s));
+        Assert.Equal(CheckStatus.Ok, r.Status);
+        Assert.Contains("not loaded", r.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_max_is_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(With(1, 2).Sysctl(SysctlNames.NfConntrackMax, null))).Status);
+    }
+}
+
+public class ListenOverflowRuleTests
+{
+    private static readonly ListenOverflow Rule = new();
+
+    [Fact]
+    public void Rising_overflows_are_critical_flat_ones_warn_zero_is_ok()
+    {
+        var before = Snap.Base().Counter("TcpExt", "ListenOverflows", 7);
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(before, before.Counter("TcpExt", "ListenOverflows", 8))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.Pair(before, before)).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(Snap.Base().Counter("TcpExt", "ListenOverflows", 0))).Status);
+    }
+
+    [Fact]
+    public void A_full_listener_in_the_census_is_critical()
+    {
+        var s = Snap.Base().Counter("TcpExt", "ListenOverflows", 0) with
+        {
+            Census = new Model.Census.SocketCensus { TakenAt = DateTimeOffset.UnixEpoch, Listeners = [new("0.0.0.0", 8080, 6, 5), new("0.0.0.0", 9090, 5, 5)] },
+        };
+        var r = Snap.Run(Rule, Snap.One(s));
+        Assert.Equal(CheckStatus.Critical, r.Status);
+        Assert.Contains(r.Finding!.Evidence, e => e.Name.Contains("8080", StringComparison.Ordinal));
+        Assert.DoesNotContain(r.Finding.Evidence, e => e.Name.Contains("9090", StringComparison.Ordinal)); // backlog + 1 fits
+    }
+
+    [Fact]
+    public void Missing_counter_is_unknown()
+    {
+        var s = Snap.Base() with { NetStat = new NetStatCounters() };
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(s)).Status);
+    }
+}
+
+public class SynFloodRuleTests
+{
+    private static readonly SynFlood Rule = new();
+
+    [Fact]
+    public void Drops_rising_are_critical_cookies_rising_too_flat_warns()
+    {
+        var b = Snap.Base().Counter("TcpExt", "TCPReqQFullDrop", 0).Counter("TcpExt", "TCPReqQFullDoCookies", 0);
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(b, b.Counter("TcpExt", "TCPReqQFullDrop", 3))).Status);
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(b, b.Counter("TcpExt", "TCPReqQFullDoCookies", 3))).Status);
+        var flat = b.Counter("TcpExt", "TCPReqQFullDoCookies", 3);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.Pair(flat, flat)).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.Pair(b, b)).Status);
+    }
+
+    [Fact]
+    public void Syncookies_off_proposes_turning_them_on()
+    {
+        var b = Snap.Base().Counter("TcpExt", "TCPReqQFullDrop", 5).Sysctl(SysctlNames.TcpSyncookies, "0");
+        var r = Snap.Run(Rule, Snap.One(b));
+        Assert.Contains(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpSyncookies && f.Value == "1");
+    }
+
+    [Fact]
+    public void Missing_counters_are_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(Snap.Base() with { NetStat = new NetStatCounters() })).Status);
+    }
+}
+
+public class FdProcessRuleTests
+{
+    private static readonly FdProcess Rule = new();
+    private static Snapshot With(long open, long soft) => Snap.Base() with
+    {
+        Processes = [new ProcessFiles { Pid = 7, Command = "proxy", OpenFds = open, SoftLimit = soft, HardLimit = soft }, new ProcessFiles { Pid = 8, Command = "idle", OpenFds = 3, SoftLimit = 1024 }],
+    };
+
+    [Fact]
+    public void At_the_limit_is_critical_with_a_LimitNOFILE_line()
+    {
+        var r = Snap.Run(Rule, Snap.One(With(1024, 1024)));
+        Assert.Equal(CheckStatus.Critical, r.Status);
+        Assert.Contains("proxy (pid 7)", r.Finding!.Title, StringComparison.Ordinal);
+        Assert.Contains(r.Finding.Fix, f => f.Command.Contains("LimitNOFILE=5000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Past_80_percent_warns_at_80_ok()
+    {
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(With(820, 1024))).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(With(800, 1000))).Status);
+    }
+
+    [Fact]
+    public void No_processes_is_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(Snap.Base() with { Processes = null })).Status);
+    }
+}
+
+public class FdSystemRuleTests
+{
+    private static readonly FdSystem Rule = new();
+
+    [Fact]
+    public void Thresholds()
+    {
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(Snap.Base().Sysctl(SysctlNames.FileNr, "1000 0 1000").Sysctl(SysctlNames.FileMax, "1000"))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(Snap.Base().Sysctl(SysctlNames.FileNr, "801 0 1000").Sysctl(SysctlNames.FileMax, "1000"))).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(Snap.Base().Sysctl(SysctlNames.FileNr, "800 0 1000").Sysctl(SysctlNames.FileMax, "1000"))).Status);
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(Snap.Base().Sysctl(SysctlNames.FileNr, null))).Status);
+    }
+}
+
+public class OomKillRuleTests
+{
+    private static readonly OomKill Rule = new();
+
+    [Fact]
+    public void Rising_kills_are_critical_flat_warn_none_ok()
+    {
+        var b = Snap.Base().Vmstat("oom_kill", 2);
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(b, b.Vmstat("oom_kill", 3))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.Pair(b, b)).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(Snap.Base().Vmstat("oom_kill", 0))).Status);
+    }
+
+    [Fact]
+    public void Large_socket_memory_is_named_and_capped()
+    {
+        // 24 GiB host; 1,000,000 pages of TCP buffers = 3.8 GiB > 10 % of RAM.
+        var s = Snap.Base().Vmstat("oom_kill", 1).Sockstat(x => x with { TcpMemPages = 1_000_000 });
+        var r = Snap.Run(Rule, Snap.One(s));
+        Assert.Contains(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpMem);
+        Assert.Contains(r.Finding.Caveats, c => c.Contains("likely contributor", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Missing_vmstat_is_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(Snap.Base() with { VmStat = null })).Status);
+    }
+}
+
+public class MemoryOvercommitRuleTests
+{
+    private static readonly MemoryOvercommit Rule = new();
+    private static Snapshot Strict(long committedKb, long limitKb) => Snap.Base().Sysctl(SysctlNames.OvercommitMemory, "2").Meminfo("Committed_AS", committedKb).Meminfo("CommitLimit", limitKb);
+
+    [Fact]
+    public void Strict_mode_at_the_limit_is_critical_past_80_warns()
+    {
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(Strict(1000, 1000))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(Strict(801, 1000))).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(Strict(800, 1000))).Status);
+    }
+
+    [Fact]
+    public void Heuristic_mode_ignores_commit_but_sees_socket_memory_with_low_available()
+    {
+        var s = Snap.Base().Sysctl(SysctlNames.OvercommitMemory, "0").Meminfo("Committed_AS", 10_000_000).Meminfo("CommitLimit", 1000)
+            .Meminfo("MemAvailable", 1_000_000).Sockstat(x => x with { TcpMemPages = 1_000_000 });
+        var r = Snap.Run(Rule, Snap.One(s));
+        Assert.Equal(CheckStatus.Warning, r.Status);
+        Assert.Contains("unswappable", r.Finding!.Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_mode_is_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(Snap.Base().Sysctl(SysctlNames.OvercommitMemory, null))).Status);
+    }
+}
+
+public class SendBufferFullRuleTests
+{
+    private static readonly SendBufferFull Rule = new();
+
+    [Fact]
+    public void Blocked_thread_is_critical_full_buffers_warn_none_ok()
+    {
+        var full = new Model.Census.SendBufferFullSocket("127.0.0.1:5000", "127.0.0.1:6000", "ESTABLISHED", 3_847_872, 4_194_304, 3_782_144, true, 99, "sender");
+        var blocked = new Model.Census.BlockedSender(99, 100, "sender", 5, "127.0.0.1:5000", "127.0.0.1:6000", 3_847_872, 4_194_304, 0.3);
+        Model.Census.SocketCensus C(bool withBlocked, bool withFull) => new()
+        {
+            TakenAt = DateTimeOffset.UnixEpoch,
+            SendBufferFull = withFull ? [full] : [],
+            SendBufferFullCount = withFull ? 1 : 0,
+            BlockedSenders = withBlocked ? [blocked] : [],
+        };
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(Snap.Base() with { Census = C(true, true) })).Status);
+        var warn = Snap.Run(Rule, Snap.One(Snap.Base() with { Census = C(false, true) }));
+        Assert.Equal(CheckStatus.Warning, warn.Status);
+        Assert.Contains("zero window", warn.Finding!.Title, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(Snap.Base() with { Census = C(false, false) })).Status);
+    }
+
+    [Fact]
+    public void No_census_is_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(Snap.Base() with { Census = null })).Status);
+    }
+}
+
+public class UdpMemRuleTests
+{
+    private static readonly UdpMem Rule = new();
+    private static Snapshot With(long mem) => Snap.Base().Sockstat(s => s with { UdpMemPages = mem }).Sysctl(SysctlNames.UdpMem, "500 700 1000");
+
+    [Fact]
+    public void Thresholds_and_mem_errors()
+    {
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(With(1000))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(With(801))).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(With(800).Counter("Udp", "MemErrors", 0))).Status);
+        var b = With(10).Counter("Udp", "MemErrors", 1);
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(b, b.Counter("Udp", "MemErrors", 2))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.Pair(b, b)).Status);
+    }
+
+    [Fact]
+    public void Missing_udp_mem_is_unknown()
+    {
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(With(1).Sysctl(SysctlNames.UdpMem, null))).Status);
+    }
+}
+
+public class EngineTests
+{
+    private sealed class Throws : IRule
+    {
+        public RuleDescriptor Descriptor { get; } = new("boom", "boom", "", []);
+        public CheckResult Evaluate(RuleContext context) => throw new InvalidOperationException("bad");
+    }
+
+    [Fact]
+    public void A_failing_rule_is_reported_and_the_others_run()
+    {
+        var engine = new RuleEngine([new Throws(), new FdSystem()]);
+        var report = engine.Run(Snap.One(Snap.Base()));
+        Assert.Equal(CheckStatus.Error, report.Checks[0].Status);
+        Assert.Equal("fd_system", report.Checks[1].Id);
+    }
+
+    [Fact]
+    public void Ids_are_the_stable_contract()
+    {
+        Assert.Equal(
+            ["orphans", "tcp_mem", "tw_buckets", "port_exhaustion", "conntrack", "listen_overflow", "syn_flood", "fd_process", "fd_system", "oom_kill", "memory_overcommit", "send_buffer_full", "udp_mem"],
+            All.Ids);
+    }
+
+    [Fact]
+    public void The_captured_healthy_vm_has_no_findings()
+    {
+        var report = All.Engine().Run(Snap.One(Snap.Base()));
+        Assert.Empty(report.Findings);
+        Assert.DoesNotContain(report.Checks, c => c.Status == CheckStatus.Error);
+        Assert.NotNull(report.SocketSlab);
+    }
+}
