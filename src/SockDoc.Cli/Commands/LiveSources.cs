@@ -1,3 +1,6 @@
+using SockDoc.Kernel;
+using SockDoc.Kernel.Census;
+using SockDoc.Kernel.KernelLog;
 using SockDoc.Model;
 using SockDoc.Model.Census;
 using SockDoc.Model.KernelLog;
@@ -6,19 +9,38 @@ namespace SockDoc.Cli.Commands;
 
 /// <summary>
 /// The live-only sources the doctor adds to a snapshot: the netlink socket census and the kernel log.
-/// Wired here so the collector stays free of them.
+/// Wired here so the snapshot collector stays free of them. Both are bounded in time.
 /// </summary>
 public static class LiveSources
 {
-    public static SocketCensus? Census(List<SourceProblem> problems)
-    {
-        _ = problems;
-        return null;
-    }
+    /// <summary>Time the doctor gives the kernel log (/dev/kmsg holds at most the ring buffer).</summary>
+    public static readonly TimeSpan KernelLogBudget = TimeSpan.FromMilliseconds(500);
 
-    public static Func<List<SourceProblem>, KernelLogSummary?> KernelLog(TimeProvider time)
+    /// <summary>
+    /// The doctor's census: every TCP socket with memory and tcp_info, blocked senders (root), but no
+    /// owner scan — a readlink per open fd costs seconds at 400,000 sockets; `sockdoc sockets --by process` has it.
+    /// </summary>
+    public static Func<List<SourceProblem>, SocketCensus?> Census(TimeProvider time) => problems =>
     {
-        _ = time;
-        return _ => null;
-    }
+        var r = SocketCensusCollector.Collect(new CensusOptions { Owners = false, BlockedSenders = true, Time = time });
+        if (!r.Ok)
+        {
+            problems.Add(new SourceProblem(SocketCensusCollector.Source, r.Reason ?? r.Status.ToString(), r.Status == ReadStatus.Denied));
+            return null;
+        }
+        if (r.Value!.Partial) problems.Add(new SourceProblem(SocketCensusCollector.Source, "partial: " + r.Value.PartialReason));
+        return r.Value;
+    };
+
+    public static Func<List<SourceProblem>, KernelLogSummary?> KernelLog(TimeProvider time) => problems =>
+    {
+        var r = KernelLogReader.ReadRunningKernel(ProcRoot.Live, time, KernelLogBudget);
+        if (!r.Ok)
+        {
+            problems.Add(new SourceProblem(r.Path, r.Reason ?? r.Status.ToString(), r.Status == ReadStatus.Denied));
+            return null;
+        }
+        if (r.Value!.Partial) problems.Add(new SourceProblem(r.Path, "partial: " + r.Value.PartialReason));
+        return r.Value;
+    };
 }

@@ -54,7 +54,7 @@ public static class SnapshotSource
         var full = new CollectOptions
         {
             PageSize = request.PageSize,
-            Census = request.Census && root.IsLive ? LiveSources.Census : null,
+            Census = request.Census && root.IsLive ? LiveSources.Census(io.Time) : null,
             KernelLog = request.KernelLog && root.IsLive ? LiveSources.KernelLog(io.Time) : null,
         };
         // A copied tree does not change: one sample, no rates.

@@ -42,7 +42,7 @@ public sealed class Conntrack : IRule
             new("use", max > 0 ? Pct((double)count.Value / max.Value) : "no limit (0)", "computed"),
         };
         if (buckets is { } b) evidence.Add(new("hash buckets", N(b), Sys(SysctlNames.NfConntrackBuckets)));
-        if (dropTotal is { } dt) evidence.Add(new("packets dropped (table full)", dropDelta is { } dd ? $"{N(dt)} since boot, {Rate(dd, c.IntervalSeconds)}" : $"{N(dt)} since boot", "/proc/net/stat/nf_conntrack drop"));
+        if (dropTotal is { } dt) evidence.Add(new("packets dropped by conntrack (table full, among other causes)", dropDelta is { } dd ? $"{N(dt)} since boot, {Rate(dd, c.IntervalSeconds)}" : $"{N(dt)} since boot", "/proc/net/stat/nf_conntrack drop"));
         if (earlyDelta is > 0) evidence.Add(new("early drops (evictions)", Rate(earlyDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack early_drop"));
         evidence.AddRange(LogEvidence(c.Now, d.Id));
 
@@ -84,8 +84,8 @@ public sealed class Conntrack : IRule
             Title = title,
             Evidence = evidence,
             Explanation =
-                "Every tracked flow takes one conntrack entry. When a network namespace holds more than nf_conntrack_max entries and no " +
-                "unconfirmed entry can be evicted, the kernel drops the new flow's packet and logs \"nf_conntrack: table full, dropping packet\" " +
+                "Every tracked flow takes one conntrack entry. When a network namespace holds more than nf_conntrack_max entries and early_drop() " +
+                "finds no entry that is not yet ASSURED to evict, the kernel drops the new flow's packet and logs \"nf_conntrack: table full, dropping packet\" " +
                 "(rate limited). Established TCP entries live 5 days by default, so idle connections fill the table.",
             Fix =
             [

@@ -48,7 +48,7 @@ public sealed class OomKill : IRule
         else if (kills > 0 || logged)
         {
             severity = Severity.Warning; when = "since_boot";
-            title = kills > 0 ? $"The OOM killer killed {N(kills!.Value)} processes since boot" : "The kernel log shows OOM kills";
+            title = kills > 0 ? $"The OOM killer killed {N(kills!.Value)} process{(kills == 1 ? "" : "es")} since boot" : "The kernel log shows OOM kills";
         }
         else
         {
@@ -59,11 +59,16 @@ public sealed class OomKill : IRule
         var fix = new List<FixLine>();
         if (socketsLikely && c.Now.Sysctls.Vector(SysctlNames.TcpMem, 3) is { } tcpMem && c.PageSize > 0)
         {
-            long capHigh = memTotal!.Value / c.PageSize / 10;
-            long capMin = capHigh / 2;
-            long capPressure = capMin / 3 * 4;
-            fix.Add(Sysctl(SysctlNames.TcpMem, string.Create(CultureInfo.InvariantCulture, $"{capMin} {capPressure} {capHigh}"),
-                $"Caps TCP buffers at 10 % of RAM ({Pages(capHigh, c.PageSize)}; now {N(tcpMem[2])} pages) so unswappable buffers cannot push the host into the OOM killer."));
+            // Halve the hard limit, but never below 1.5 × today's use (that would refuse memory at once).
+            long used = c.Now.SockStat?.TcpMemPages ?? 0;
+            long capHigh = Math.Max(tcpMem[2] / 2, used * 3 / 2);
+            if (capHigh < tcpMem[2])
+            {
+                long capMin = capHigh / 2;
+                long capPressure = capMin / 3 * 4;
+                fix.Add(Sysctl(SysctlNames.TcpMem, string.Create(CultureInfo.InvariantCulture, $"{capMin} {capPressure} {capHigh}"),
+                    $"high = max(today's high {N(tcpMem[2])} / 2, 1.5 × {N(used)} pages in use) = {Pages(capHigh, c.PageSize)}, so unswappable buffers cannot push the host into the OOM killer; min and pressure in tcp_init_mem() proportions."));
+            }
         }
         fix.Add(Action("Read the victims and the memory state at the kill: `sockdoc logs` (or dmesg | grep -A40 'invoked oom-killer')",
             "The kill line names the process, its RSS and the cgroup; Mem-Info shows whether slab or buffers were large."));

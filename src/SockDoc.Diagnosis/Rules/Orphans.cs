@@ -45,7 +45,7 @@ public sealed class Orphans : IRule
         {
             new("orphans now", $"{N(orphans.Value)} (machine-wide, IPv4 and IPv6)", SockStatSrc),
             new("tcp_max_orphans", N(limit0), Sys(SysctlNames.TcpMaxOrphans)),
-            new("effective limits", $"{N(limit0)} at close(), {N(limit1)} for orphans idle > 240 s or out of retries, {N(limit2)} after an ICMP error too", "tcp_too_many_orphans()"),
+            new("effective limits", $"{N(limit0)} at close(), {N(limit1)} for orphans idle > 240 s, out of retries or with an ICMP error, {N(limit2)} with both", "tcp_too_many_orphans()"),
             new("use of the strictest limit (max/4)", limit2 > 0 ? Pct((double)orphans.Value / limit2) : "n/a", "computed"),
         };
         if (abortTotal is { } at) evidence.Add(new("TCPAbortOnMemory", abortDelta is { } ad ? $"{N(at)} since boot, {Rate(ad, c.IntervalSeconds)}" : $"{N(at)} since boot", NetStatSrc + " (this network namespace)"));
@@ -60,20 +60,20 @@ public sealed class Orphans : IRule
             severity = Severity.Critical; when = "now";
             title = $"Sockets are being killed now: TCPAbortOnMemory {Rate(abortDelta.Value, c.IntervalSeconds)} with {N(orphans.Value)} orphans";
         }
-        else if (orphans.Value >= limit0)
+        else if (orphans.Value > limit0)
         {
             severity = Severity.Critical; when = "now";
-            title = $"{N(orphans.Value)} orphans reach tcp_max_orphans {N(limit0)}: every close() with data in flight resets the connection";
+            title = $"{N(orphans.Value)} orphans exceed tcp_max_orphans {N(limit0)}: every close() that leaves a connection open (FIN_WAIT1, LAST_ACK) resets it";
         }
         else if (orphans.Value > limit1)
         {
             severity = Severity.Critical; when = "now";
-            title = $"{N(orphans.Value)} orphans exceed max/2 = {N(limit1)}: idle orphans are being killed by the retransmit timer";
+            title = $"{N(orphans.Value)} orphans exceed max/2 = {N(limit1)}: orphans idle for 240 s, out of retries or hit by an ICMP error are killed";
         }
         else if (orphans.Value > limit2)
         {
             severity = Severity.Warning; when = "risk";
-            title = $"{N(orphans.Value)} orphans exceed max/4 = {N(limit2)}: orphans that saw an ICMP error are killed";
+            title = $"{N(orphans.Value)} orphans exceed max/4 = {N(limit2)}: idle orphans that also saw an ICMP error are killed";
         }
         else if (abortTotal > 0 || logged)
         {
@@ -123,8 +123,8 @@ public sealed class Orphans : IRule
             Evidence = evidence,
             Explanation =
                 "An orphan is a TCP socket the application has closed while the kernel still has data to deliver or a FIN to complete. " +
-                "tcp_check_oom() kills it with a reset once orphans << shift > tcp_max_orphans: shift is 0 at close(), " +
-                "1 in the timers when nothing was sent for 240 s or retries are spent, and 2 after an ICMP error, " +
+                "tcp_check_oom() kills it with a reset once orphans << shift > tcp_max_orphans: shift is 0 at close(); in the timers it gains 1 " +
+                "when nothing was sent for 240 s or retries are spent, and 1 more when an ICMP error was seen, " +
                 "so trouble starts at max/4, not at max. Old kernels logged this as \"Out of socket memory\".",
             Fix = fix,
             Caveats = caveats,

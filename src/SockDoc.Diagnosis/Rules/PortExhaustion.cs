@@ -27,17 +27,24 @@ public sealed class PortExhaustion : IRule
         if (range is null) return Unknown(d, SysctlNames.IpLocalPortRange);
         long low = range[0], high = range[1];
         long reserved = CountReserved(c.Now.Sysctls.Raw(SysctlNames.IpLocalReservedPorts), low, high);
-        long nEff = Math.Max(high - low + 1 - reserved, 0);
+        // connect() skips every port owned by a bind() bucket, listeners included (kernel-facts §5.2);
+        // the census shows the listeners, not other explicit binds.
+        long boundInRange = c.Now.Census?.Listeners.Select(l => l.LocalPort).Where(p => p >= low && p <= high).Distinct().LongCount() ?? 0;
+        long nEff = Math.Max(high - low + 1 - reserved - boundInRange, 0);
         int twLen = TwBuckets.TimeWaitLength(c.Now);
         long reuse = c.Now.Sysctls.Long(SysctlNames.TcpTwReuse) ?? 2;
         double maxRate = (double)nEff / twLen;
 
         var evidence = new List<Evidence>
         {
-            new("ephemeral ports per destination", $"{N(nEff)} ({low}–{high}" + (reserved > 0 ? $", {N(reserved)} reserved" : "") + ")", Sys(SysctlNames.IpLocalPortRange)),
+            new("ephemeral ports per destination", $"{N(nEff)} ({low}–{high}" + (reserved > 0 ? $", {N(reserved)} reserved" : "") + (boundInRange > 0 ? $", {N(boundInRange)} held by listeners" : "") + ")", Sys(SysctlNames.IpLocalPortRange)),
             new("sustainable new connections per destination", $"{N(nEff)} ports / {twLen} s TIME_WAIT = {N(maxRate)}/s when this side closes first", "kernel-facts §5.4"),
             new("tcp_tw_reuse", reuse switch { 0 => "0 (off)", 1 => "1 (on for outgoing connects)", 2 => "2 (loopback only, the default)", _ => reuse.ToString(CultureInfo.InvariantCulture) }, Sys(SysctlNames.TcpTwReuse)),
         };
+        // With tcp_tw_reuse a connect() may take a TIME_WAIT port one second after its last packet
+        // (tcp_twsk_unique(), needs timestamps): the hold time drops from 60 s to ~1 s (kernel-facts §4.4).
+        if ((reuse == 1 || reuse == 2) && (c.Now.Sysctls.Long(SysctlNames.TcpTimestamps) ?? 1) != 0)
+            evidence.Add(new("with TIME_WAIT reuse", $"up to ~{N(nEff)}/s per destination" + (reuse == 2 ? " (loopback destinations only)" : ""), "tcp_twsk_unique()"));
 
         Severity severity;
         string when, title;

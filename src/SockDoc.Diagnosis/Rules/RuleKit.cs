@@ -87,10 +87,12 @@ internal static class RuleKit
         MissingInputs = missing ?? [],
     };
 
+    /// <summary>A finding's check line: the finding's own title says what is wrong; summary is kept for info findings.</summary>
     public static CheckResult Found(RuleDescriptor d, Finding f, string summary, IReadOnlyList<string>? missing = null) => new()
     {
         Id = d.Id,
         Title = d.Title,
+        Summary = f.Severity >= Severity.Warning ? f.Title : summary,
         Status = f.Severity switch
         {
             Severity.Critical => CheckStatus.Critical,
@@ -98,7 +100,6 @@ internal static class RuleKit
             Severity.Info => CheckStatus.Info,
             _ => CheckStatus.Ok,
         },
-        Summary = summary,
         MissingInputs = missing ?? [],
         Finding = f,
     };

@@ -28,7 +28,7 @@ public sealed class SendBufferFull : IRule
 
         var evidence = new List<Evidence>
         {
-            new("sockets with a full send buffer", N(fullCount), CensusSrc + " (skmem w ≥ 2/3 tb with unsent data)"),
+            new("sockets with a full send buffer", N(fullCount), CensusSrc + " (skmem w ≥ 2/3 tb with data queued: unsent or unacknowledged)"),
         };
         foreach (var b in blocked.Take(5))
             evidence.Add(new($"blocked thread {b.Command} pid {b.Pid} tid {b.Tid}", $"fd {b.Fd} → {b.Peer ?? "?"}, blocked ≥ {N(b.SecondsObservedBlocked)} s" + (b.WmemQueued is { } w && b.SndBuf is { } t ? $", queued {Bytes(w)} of {Bytes(t)}" : ""), "/proc/PID/task/TID/stack"));

@@ -22,13 +22,20 @@ public sealed class SynFlood : IRule
     {
         var d = Descriptor;
         var drop = c.Counter("TcpExt", "TCPReqQFullDrop");
-        var cookies = c.Counter("TcpExt", "TCPReqQFullDoCookies");
+        long? cookies = c.Counter("TcpExt", "TCPReqQFullDoCookies");
         if (drop is null && cookies is null) return Unknown(d, "TcpExt TCPReqQFullDrop", "TcpExt TCPReqQFullDoCookies");
         var dropDelta = c.CounterDelta("TcpExt", "TCPReqQFullDrop");
-        var cookieDelta = c.CounterDelta("TcpExt", "TCPReqQFullDoCookies");
+        long? cookieDelta = c.CounterDelta("TcpExt", "TCPReqQFullDoCookies");
         var syncookies = c.Now.Sysctls.Long(SysctlNames.TcpSyncookies);
         var sent = c.Counter("TcpExt", "SyncookiesSent");
         var failed = c.Counter("TcpExt", "SyncookiesFailed");
+        // tcp_conn_request() calls tcp_syn_flood_action() for every SYN when syncookies == 2, full queue or not,
+        // so the cookie counter says nothing about the queue in that mode.
+        if (syncookies == 2)
+        {
+            cookieDelta = null;
+            cookies = null;
+        }
 
         var evidence = new List<Evidence>();
         if (drop is { } dr) evidence.Add(new("SYNs dropped, queue full (TCPReqQFullDrop)", dropDelta is { } dd ? $"{N(dr)} since boot, {Rate(dd, c.IntervalSeconds)}" : $"{N(dr)} since boot", NetStatSrc));
@@ -52,7 +59,9 @@ public sealed class SynFlood : IRule
         else if (drop > 0 || cookies > 0 || HasLog(c.Now, d.Id))
         {
             severity = Severity.Warning; when = "since_boot";
-            title = $"The SYN queue overflowed since boot ({N(drop ?? 0)} dropped, {N(cookies ?? 0)} cookies)";
+            title = drop > 0 || cookies > 0
+                ? $"The SYN queue overflowed since boot ({N(drop ?? 0)} dropped, {N(cookies ?? 0)} cookies)"
+                : "The kernel log reports a possible SYN flood (the counters of this namespace are 0: it happened in another namespace or before a counter reset)";
         }
         else
         {
@@ -81,7 +90,12 @@ public sealed class SynFlood : IRule
                 "(tcp_syncookies=1) or drops the SYN, and logs \"Possible SYN flooding on port N\" once per listening socket. " +
                 "A real flood and a too-small backlog under a burst look the same in the counters.",
             Fix = fix,
-            Caveats = ["The log line appears once per listener lifetime; the counters are the truth.", "Counters are per network namespace."],
+            Caveats =
+            [
+                "The log line appears once per listener lifetime; the counters are the truth.",
+                "Counters are per network namespace.",
+                "With tcp_syncookies = 2 every SYN is counted as a cookie, so only drops are read in that mode.",
+            ],
         }, title);
     }
 }

@@ -55,10 +55,10 @@ public sealed class TcpMem : IRule
 
         Severity severity;
         string when, title;
-        if (mem.Value >= high)
+        if (mem.Value > high)
         {
             severity = Severity.Critical; when = "now";
-            title = $"TCP memory {Pages(mem.Value, page)} is at tcp_mem high {N(high)}: allocations are refused, senders block, orphans are killed";
+            title = $"TCP memory {Pages(mem.Value, page)} is over tcp_mem high {N(high)}: allocations are refused, senders block, orphans are killed";
         }
         else if (pressDelta > 0 || mem.Value > pressure)
         {
@@ -110,6 +110,8 @@ public sealed class TcpMem : IRule
         };
         if (rsv is { } r && cpus is { } n)
             caveats.Add($"Since 6.0 sockstat lags the true value by up to {N(n)} CPUs × {N(r)} pages = {Pages(n * r, page)} (net.core.mem_pcpu_rsv per-CPU reserves).");
+        if (mem.Value > min && mem.Value <= pressure && pressTotal > 0)
+            caveats.Add($"Pressure, once entered, lasts until use falls to tcp_mem[0] = {N(min)} pages; use is above it now, so pressure may still be on.");
         if (!c.HasPageSize) caveats.Add("Page size unknown for this sample: values are in pages only.");
 
         return Found(d, new Finding

@@ -36,7 +36,9 @@ public sealed class TwBuckets : IRule
         var overflowTotal = c.Counter("TcpExt", "TCPTimeWaitOverflow");
         var twDelta = c.CounterDelta("TcpExt", "TW");
         int twLen = TimeWaitLength(c.Now);
-        double? createRate = twDelta is { } td && c.IntervalSeconds is > 0 ? td / c.IntervalSeconds!.Value : null;
+        // TW counts only the buckets that were created (__inet_twsk_schedule()); a refused one counts in
+        // TCPTimeWaitOverflow instead, so the demand is the sum of both.
+        double? createRate = twDelta is { } td && c.IntervalSeconds is > 0 ? (td + (overflowDelta ?? 0)) / c.IntervalSeconds!.Value : null;
 
         var evidence = new List<Evidence>
         {
@@ -45,7 +47,7 @@ public sealed class TwBuckets : IRule
             new("use", max > 0 ? Pct((double)tw.Value / max.Value) : "limit is 0: no TIME_WAIT is ever kept", "computed"),
         };
         if (overflowTotal is { } ot) evidence.Add(new("TCPTimeWaitOverflow", overflowDelta is { } od ? $"{N(ot)} since boot, {Rate(od, c.IntervalSeconds)}" : $"{N(ot)} since boot", NetStatSrc));
-        if (createRate is { } cr) evidence.Add(new("TIME_WAIT created", $"{N(cr)}/s → steady state {N((long)(cr * twLen))} at {twLen} s each", NetStatSrc + " TW"));
+        if (createRate is { } cr) evidence.Add(new("TIME_WAIT wanted (created + refused)", $"{N(cr)}/s → steady state {N((long)(cr * twLen))} at {twLen} s each", NetStatSrc + " TW + TCPTimeWaitOverflow"));
         evidence.AddRange(LogEvidence(c.Now, d.Id));
 
         Severity severity;
@@ -84,7 +86,7 @@ public sealed class TwBuckets : IRule
         var fix = new List<FixLine>
         {
             Sysctl(SysctlNames.TcpMaxTwBuckets, proposed.ToString(CultureInfo.InvariantCulture),
-                $"steady state = creation rate × {twLen} s = {N(steady)}; × 1.5 headroom, rounded up to a power of two. " +
+                (createRate is null ? $"today's {N(tw.Value)} TIME_WAIT (no rate: one sample)" : $"steady state = (created + refused) rate × {twLen} s = {N(steady)}") + "; × 1.5 headroom, rounded up to a power of two. " +
                 $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(proposed * twObject)} at most."),
             Action("Prefer fewer short connections: keep-alive or a connection pool on the side that closes first",
                 "TIME_WAIT belongs to the side that closes first and lasts 60 s whatever tcp_fin_timeout says."),

@@ -169,6 +169,76 @@ public sealed class DoctorRealKernelTests : IDisposable
     }
 
     [Fact]
+    public void A_sender_blocked_on_a_receiver_that_stopped_reading_is_reported()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect((IPEndPoint)listener.LocalEndPoint!);
+        using var receiver = listener.Accept(); // never reads
+        var sender = new Thread(() =>
+        {
+            // A blocking send of 64 MiB: fills the peer's receive buffer and our send buffer, then sleeps in
+            // sk_stream_wait_memory() until the receiver goes away.
+            try { client.Send(new byte[64 * 1024 * 1024]); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        }) { IsBackground = true };
+        sender.Start();
+        try
+        {
+            Thread.Sleep(1000);
+            var run = Support.Sockdoc(null, "doctor", "--json", "--interval", "0", "--no-log", "--only", "send_buffer_full");
+            var findings = Support.Findings(run);
+            Assert.True(findings.TryGetValue("send_buffer_full", out var severity), run.Stdout + run.Stderr);
+            Assert.Equal("critical", severity); // the thread is blocked now (root reads its kernel stack)
+            Assert.Contains($"pid {Environment.ProcessId}", run.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            client.Shutdown(SocketShutdown.Both);
+            receiver.Close();
+            client.Close();
+            sender.Join(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    [Fact]
+    public void An_overflowing_accept_queue_in_a_namespace_is_reported()
+    {
+        using var ns = new TestNetns();
+        var held = Support.InNamespace(ns.Name, () =>
+        {
+            var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            l.Bind(new IPEndPoint(IPAddress.Loopback, 9000));
+            l.Listen(1); // holds backlog + 1 = 2 children; nobody accepts
+            var clients = new List<Socket> { l };
+            for (int i = 0; i < 6; i++)
+            {
+                var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                try { c.Connect(new IPEndPoint(IPAddress.Loopback, 9000)); }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock) { }
+                clients.Add(c);
+            }
+            Thread.Sleep(1500); // SYN-ACK retransmits meet the full queue: ListenOverflows rises
+            return clients;
+        });
+        try
+        {
+            var nstat = Support.Sh($"ip netns exec {ns.Name} nstat -az TcpExtListenOverflows");
+            Assert.Matches(@"TcpExtListenOverflows\s+[1-9]", nstat);
+            var run = Support.Sockdoc(ns.Name, "doctor", "--json", "--interval", "0", "--no-log", "--only", "listen_overflow");
+            var findings = Support.Findings(run);
+            Support.AssertAtLeastWarning(findings, "listen_overflow", run);
+            Assert.Equal("critical", findings["listen_overflow"]); // the census sees the full queue on 127.0.0.1:9000
+            Assert.Contains("127.0.0.1:9000", run.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var s in held) s.Dispose();
+        }
+    }
+
+    [Fact]
     public void Unprivileged_run_says_what_it_could_not_read()
     {
         var psi = new System.Diagnostics.ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };

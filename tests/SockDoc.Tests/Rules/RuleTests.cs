@@ -29,6 +29,14 @@ public class OrphansRuleTests
     }
 
     [Fact]
+    public void At_max_nothing_is_killed_at_close_yet_but_over_max_2_is_critical()
+    {
+        var r = Snap.Run(Rule, Snap.One(WithOrphans(4000, 4000)));
+        Assert.Contains("max/2", r.Finding!.Title, StringComparison.Ordinal); // not the close() title: 4000 > 4000 is false
+        Assert.Contains("exceed tcp_max_orphans", Snap.Run(Rule, Snap.One(WithOrphans(4001, 4000))).Finding!.Title, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Over_max_over_2_is_critical()
     {
         var r = Snap.Run(Rule, Snap.One(WithOrphans(2001, 4000)));
@@ -75,9 +83,10 @@ public class TcpMemRuleTests
     }
 
     [Fact]
-    public void At_high_is_critical()
+    public void Over_high_is_refusal_and_at_high_is_pressure()
     {
-        Assert.Contains("tcp_mem high", Snap.Run(Rule, Snap.One(With(1500))).Finding!.Title, StringComparison.Ordinal);
+        Assert.Contains("over tcp_mem high", Snap.Run(Rule, Snap.One(With(1501))).Finding!.Title, StringComparison.Ordinal);
+        Assert.Contains("memory pressure", Snap.Run(Rule, Snap.One(With(1500))).Finding!.Title, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,5 +189,19 @@ public class PortExhaustionRuleTests
     public void Missing_range_is_unknown()
     {
         Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(With(0, "x").Sysctl(SysctlNames.IpLocalPortRange, null))).Status);
+    }
+}
+
+public class TwBucketsDemandTests
+{
+    [Fact]
+    public void Refused_buckets_count_in_the_demand_for_the_new_limit()
+    {
+        // 8 buckets full; in 1 s TW rose by 0 and TCPTimeWaitOverflow by 20: demand 20/s × 60 s = 1,200 → ×1.5 → 2048.
+        var before = Snap.Base().Sockstat(s => s with { TcpTw = 8 }).Sysctl(SysctlNames.TcpMaxTwBuckets, "8")
+            .Counter("TcpExt", "TCPTimeWaitOverflow", 8).Counter("TcpExt", "TW", 100);
+        var now = before.Counter("TcpExt", "TCPTimeWaitOverflow", 28);
+        var r = Snap.Run(new TwBuckets(), Snap.Pair(before, now));
+        Assert.Equal("2048", r.Finding!.Fix.First(f => f.Setting == SysctlNames.TcpMaxTwBuckets).Value);
     }
 }

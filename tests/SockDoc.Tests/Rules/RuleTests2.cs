@@ -93,6 +93,13 @@ public class SynFloodRuleTests
     }
 
     [Fact]
+    public void With_syncookies_2_every_syn_counts_as_a_cookie_so_cookies_are_ignored()
+    {
+        var b = Snap.Base().Counter("TcpExt", "TCPReqQFullDrop", 0).Counter("TcpExt", "TCPReqQFullDoCookies", 0).Sysctl(SysctlNames.TcpSyncookies, "2");
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.Pair(b, b.Counter("TcpExt", "TCPReqQFullDoCookies", 500))).Status);
+    }
+
+    [Fact]
     public void Syncookies_off_proposes_turning_them_on()
     {
         var b = Snap.Base().Counter("TcpExt", "TCPReqQFullDrop", 5).Sysctl(SysctlNames.TcpSyncookies, "0");
@@ -166,13 +173,21 @@ public class OomKillRuleTests
     }
 
     [Fact]
-    public void Large_socket_memory_is_named_and_capped()
+    public void Large_socket_memory_is_named_and_the_raised_tcp_mem_halved()
     {
-        // 24 GiB host; 1,000,000 pages of TCP buffers = 3.8 GiB > 10 % of RAM.
+        // 24 GiB host whose tcp_mem was raised to 6,000,000 pages; 1,000,000 pages (3.8 GiB) of buffers in use.
+        var s = Snap.Base().Vmstat("oom_kill", 1).Sockstat(x => x with { TcpMemPages = 1_000_000 }).Sysctl(SysctlNames.TcpMem, "3000000 4000000 6000000");
+        var r = Snap.Run(Rule, Snap.One(s));
+        Assert.Equal("1500000 2000000 3000000", r.Finding!.Fix.Single(f => f.Setting == SysctlNames.TcpMem).Value);
+        Assert.Contains(r.Finding.Caveats, c => c.Contains("likely contributor", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Never_proposes_a_tcp_mem_higher_than_today()
+    {
         var s = Snap.Base().Vmstat("oom_kill", 1).Sockstat(x => x with { TcpMemPages = 1_000_000 });
         var r = Snap.Run(Rule, Snap.One(s));
-        Assert.Contains(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpMem);
-        Assert.Contains(r.Finding.Caveats, c => c.Contains("likely contributor", StringComparison.Ordinal));
+        Assert.DoesNotContain(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpMem);
     }
 
     [Fact]
@@ -248,14 +263,16 @@ public class UdpMemRuleTests
     private static Snapshot With(long mem) => Snap.Base().Sockstat(s => s with { UdpMemPages = mem }).Sysctl(SysctlNames.UdpMem, "500 700 1000");
 
     [Fact]
-    public void Thresholds_and_mem_errors()
+    public void Thresholds_are_against_udp_mem_min_because_udp_has_no_pressure_mode()
     {
-        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(With(1000))).Status);
-        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(With(801))).Status);
-        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(With(800).Counter("Udp", "MemErrors", 0))).Status);
+        Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.One(With(501))).Status);
+        Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.One(With(401))).Status);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(With(400).Counter("Udp", "MemErrors", 0))).Status);
         var b = With(10).Counter("Udp", "MemErrors", 1);
         Assert.Equal(CheckStatus.Critical, Snap.Run(Rule, Snap.Pair(b, b.Counter("Udp", "MemErrors", 2))).Status);
         Assert.Equal(CheckStatus.Warning, Snap.Run(Rule, Snap.Pair(b, b)).Status);
+        var fix = Snap.Run(Rule, Snap.One(With(600))).Finding!.Fix.Single(f => f.Setting == SysctlNames.UdpMem);
+        Assert.Equal("1200 1600 2400", fix.Value);
     }
 
     [Fact]

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SockDoc.Cli.Views;
+using SockDoc.Kernel;
+using SockDoc.Kernel.KernelLog;
+using SockDoc.Model;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Cli.Commands;
+
+/// <summary>`sockdoc logs [FILES...]`: socket-resource incidents in the kernel log, one line per kind.</summary>
+public static class LogsCommand
+{
+    /// <summary>How long reading the running kernel's buffer may take before the result is marked partial.</summary>
+    public static readonly TimeSpan KmsgBudget = TimeSpan.FromSeconds(10);
+
+    public sealed record Args(string[] Files, bool Json, DateTimeOffset? Since, DateTimeOffset? Until, bool Follow, TimeSpan? For);
+
+    public static Command Create(CliIo io)
+    {
+        ArgumentNullException.ThrowIfNull(io);
+        var files = new Argument<string[]>("files")
+        {
+            Description = "Log files to read (syslog, kern.log, dmesg, journalctl -k output, json; plain or gzip, rotated ones in any order). Default: the running kernel (/dev/kmsg).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var json = new Option<bool>("--json") { Description = "Write the summary as JSON (with --follow: one JSON object per line)." };
+        var since = new Option<string?>("--since") { Description = "Only incidents at or after T: ISO 8601 (2026-11-24T12:00:00Z) or a time ago (30m, 2h, 1d)." };
+        var until = new Option<string?>("--until") { Description = "Only incidents at or before T (same forms as --since). Lines without a wall time are kept." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Tail /dev/kmsg live, one line per incident, until Ctrl-C; then print the summary." };
+        var forOption = new Option<string?>("--for") { Description = "With --follow: stop after this long (e.g. 30s, 5m)." };
+        var cmd = new Command("logs", "Find, count and explain socket-resource incidents in the kernel log (orphans, tcp_mem, SYN floods, conntrack, OOM kills...).")
+        {
+            files, json, since, until, follow, forOption,
+        };
+        cmd.SetAction(async (parse, cancel) =>
+        {
+            var now = io.Time.GetUtcNow();
+            if (!TryWhen(parse.GetValue(since), now, out var sinceAt, out var error)) return io.Fail($"logs: --since: {error}");
+            if (!TryWhen(parse.GetValue(until), now, out var untilAt, out error)) return io.Fail($"logs: --until: {error}");
+            TimeSpan? forSpan = null;
+            if (parse.GetValue(forOption) is { } forText)
+            {
+                if (!TryDuration(forText, out var d)) return io.Fail($"logs: --for: expected a duration like 30s, 5m or 2h, got '{forText}'");
+                forSpan = d;
+            }
+            var args = new Args(parse.GetValue(files) ?? [], parse.GetValue(json), sinceAt, untilAt, parse.GetValue(follow), forSpan);
+            return await Task.Run(() => Run(args, io, cancel), cancel).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+
+    public static int Run(Args args, CliIo io, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(io);
+        var filter = new KernelLogFilter(args.Since, args.Until);
+        if (args.Follow)
+        {
+            if (args.Files.Length > 0) return io.Fail("logs: --follow reads the running kernel (/dev/kmsg); it does not take files");
+            return Follow(args, io, filter, cancel);
+        }
+        var result = args.Files.Length > 0
+            ? KernelLogReader.ReadFiles(args.Files, io.Time, filter, cancel)
+            : KernelLogReader.ReadRunningKernel(ProcRoot.Live, io.Time, KmsgBudget, filter);
+        if (!result.Ok) return io.Fail($"logs: cannot read {result.Path}: {result.Reason}");
+        Write(result.Value!, args.Json, io);
+        return (int)ExitCode.Ok;
+    }
+
+    private static int Follow(Args args, CliIo io, KernelLogFilter filter, CancellationToken cancel)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        if (args.For is { } limit) stop.CancelAfter(limit);
+        var result = KernelLogReader.Follow(KernelLogReader.KmsgPath, io.Time, ProcRoot.Live, line =>
+        {
+            if (line.Time.Wall is { } w && ((filter.Since is { } s && w < s) || (filter.Until is { } u && w > u))) return;
+            if (args.Json) io.Out.WriteLine(JsonSerializer.Serialize(LogsView.Event(line), LogsJsonContext.Default.LogEvent));
+            else io.Out.WriteLine(LogsView.EventLine(line));
+            io.Out.Flush();
+        }, skipExisting: false, stop.Token, filter);
+        if (!result.Ok) return io.Fail($"logs: cannot read {result.Path}: {result.Reason}");
+        if (!args.Json) Write(result.Value!, json: false, io);
+        return (int)ExitCode.Ok;
+    }
+
+    private static void Write(KernelLogSummary summary, bool json, CliIo io)
+    {
+        if (json)
+        {
+            io.Out.WriteLine(JsonSerializer.Serialize(summary, SnapshotJsonContext.Default.KernelLogSummary));
+            return;
+        }
+        io.Console().Write(LogsView.Render(summary));
+    }
+
+    /// <summary>ISO 8601 (no zone means UTC) or a time ago: "90s", "30m", "2h", "1d", "1w".</summary>
+    public static bool TryWhen(string? text, DateTimeOffset now, out DateTimeOffset? at, out string? error)
+    {
+        at = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        text = text.Trim();
+        if (TryDuration(text, out var ago))
+        {
+            at = now - ago;
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed))
+        {
+            at = parsed;
+            return true;
+        }
+        error = $"expected ISO 8601 (2026-11-24T12:00:00Z) or a time ago (30m, 2h, 1d), got '{text}'";
+        return false;
+    }
+
+    public static bool TryDuration(string text, out TimeSpan span)
+    {
+        span = default;
+        ArgumentNullException.ThrowIfNull(text);
+        int i = 0;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == 0 || i > 9) return false;
+        var n = long.Parse(text.AsSpan(0, i), NumberStyles.None, CultureInfo.InvariantCulture);
+        TimeSpan? unit = text[i..] switch
+        {
+            "s" or "sec" => TimeSpan.FromSeconds(1),
+            "m" or "min" => TimeSpan.FromMinutes(1),
+            "h" => TimeSpan.FromHours(1),
+            "d" => TimeSpan.FromDays(1),
+            "w" => TimeSpan.FromDays(7),
+            _ => null,
+        };
+        if (unit is not { } u) return false;
+        span = u * n;
+        return true;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using SockDoc.Kernel.KernelLog;
+using SockDoc.Model.KernelLog;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace SockDoc.Cli.Views;
+
+/// <summary>`sockdoc logs`: one line per incident kind, then its details. Pure: summary in, renderable out.</summary>
+public static class LogsView
+{
+    public static IRenderable Render(KernelLogSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var rows = new List<IRenderable>();
+        var head = string.Create(CultureInfo.InvariantCulture,
+            $"Kernel log: {summary.Source}: {summary.LinesRead} lines read, {summary.LinesSkipped} skipped");
+        if (summary.BootTime is { } boot) head += ", boot " + Time(boot);
+        rows.Add(new Markup("[bold]" + Markup.Escape(head) + "[/]"));
+        if (summary.Partial)
+            rows.Add(new Markup("[yellow]" + Markup.Escape("partial: " + summary.PartialReason) + "[/]"));
+        foreach (var s in summary.Sources.Where(s => s.LinesSkipped > 0 || s.Partial))
+            rows.Add(new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"  {s.Path}: {s.LinesRead} lines, {s.LinesSkipped} skipped{(s.Partial ? ", partial: " + s.PartialReason : "")}"))));
+        if (summary.Incidents.Count == 0)
+            rows.Add(new Markup("No socket-resource incidents found."));
+        foreach (var i in summary.Incidents)
+        {
+            rows.Add(new Markup(Markup.Escape(IncidentLine(i))));
+            rows.Add(new Markup(Markup.Escape("    " + i.Description)));
+            foreach (var d in i.Details) rows.Add(new Markup(Markup.Escape("    " + d)));
+            if (i.DetailsOmitted + i.VictimsOmitted > 0)
+                rows.Add(new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"    ... and {i.DetailsOmitted + i.VictimsOmitted} more"))));
+            if (i.Note is { } note) rows.Add(new Markup("[grey]" + Markup.Escape("    note: " + note) + "[/]"));
+        }
+        if (summary.SuppressedUnattributed > 0)
+            rows.Add(new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"rate-limited: up to {summary.SuppressedUnattributed} lines suppressed before any incident line (kind unknown)"))));
+        return new Rows(rows);
+    }
+
+    /// <summary>"kind [finding] count, first .. last, peak N/min" (the description goes on the next line).</summary>
+    public static string IncidentLine(KernelLogIncident i)
+    {
+        ArgumentNullException.ThrowIfNull(i);
+        var count = i.SuppressedUpTo > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{i.Count}x (+{i.SuppressedAtLeast}..{i.SuppressedUpTo} suppressed)")
+            : string.Create(CultureInfo.InvariantCulture, $"{i.Count}x");
+        var first = When(i.FirstWall, i.FirstUptime);
+        var last = When(i.LastWall, i.LastUptime);
+        var span = first == last ? first : $"{first} .. {last}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{i.Kind} [{i.FindingId}] {count}, {span}, peak {i.PeakPerMinute:0}/min");
+    }
+
+    /// <summary>One followed line: "time kind [finding]: message".</summary>
+    public static string EventLine(KernelLogLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var info = line.Info;
+        var id = info.FindingId is { } f ? $" [{f}]" : "";
+        return $"{When(line.Time.Wall, line.Time.Uptime)} {info.Kind}{id}: {line.Message}";
+    }
+
+    private static string When(DateTimeOffset? wall, double? uptime) =>
+        wall is { } w ? Time(w) : uptime is { } u ? string.Create(CultureInfo.InvariantCulture, $"{u:0.000}s after boot") : "time unknown";
+
+    private static string Time(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static LogEvent Event(KernelLogLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return new LogEvent(line.Time.Wall, line.Time.Uptime, line.Info.Kind, line.Info.FindingId, line.Message);
+    }
+}
+
+/// <summary>One line of `logs --follow --json` (JSON lines).</summary>
+public sealed record LogEvent(DateTimeOffset? Wall, double? Uptime, string Kind, string? FindingId, string Message);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LogEvent))]
+internal sealed partial class LogsJsonContext : JsonSerializerContext;

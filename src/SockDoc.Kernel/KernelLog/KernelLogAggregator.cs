@@ -1,0 +1,275 @@
+using System.Globalization;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Kernel.KernelLog;
+
+/// <summary>
+/// Folds classified lines into one incident per kind: count, first/last time, peak per minute,
+/// bounded details. Memory is bounded whatever the input size (at most <see cref="MaxDetails"/>
+/// details and <see cref="MaxVictims"/> OOM victims per kind, the rest counted).
+/// </summary>
+public sealed class KernelLogAggregator
+{
+    public const int MaxDetails = 20;
+    public const int MaxVictims = 20;
+
+    private readonly Dictionary<string, State> _kinds = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset? _since;
+    private readonly DateTimeOffset? _until;
+    private string? _lastKind;
+    private string? _lastNetworkingKind;
+    // The oom-kill:constraint line comes just before its "Killed process" line; keep it to join them.
+    private KernelLogLine? _pendingConstraint;
+    private long _oomInvocations;
+    private bool _pendingSelectedMemcg;
+    private KernelLogLine? _oomInvokedFirst;
+    private KernelLogLine? _oomInvokedLast;
+
+    public KernelLogAggregator(DateTimeOffset? since = null, DateTimeOffset? until = null)
+    {
+        _since = since;
+        _until = until;
+    }
+
+    public long SuppressedUnattributed { get; private set; }
+    /// <summary>Lines of ours left out by --since / --until.</summary>
+    public long FilteredOut { get; private set; }
+
+    /// <summary>Call at the start of each input: a notice never refers to a line of another file.</summary>
+    public void StartSource()
+    {
+        _lastKind = null;
+        _lastNetworkingKind = null;
+        _pendingConstraint = null;
+        _pendingSelectedMemcg = false;
+    }
+
+    /// <summary>Adds one classified line; lines of kind None and look-alikes are ignored.</summary>
+    public void Add(KernelLogLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        if (line.Kind == LogLineKind.None) return;
+        if (line.Kind == LogLineKind.LookAlike)
+        {
+            // A notice after "Neighbour table overflow" hides more of those, not of ours.
+            _lastKind = null;
+            _lastNetworkingKind = null;
+            return;
+        }
+        // Lines without a wall time cannot be placed against --since/--until: they are kept.
+        if (line.Time.Wall is { } wall && ((_since is { } s && wall < s) || (_until is { } u && wall > u)))
+        {
+            FilteredOut++;
+            return;
+        }
+        switch (line.Kind)
+        {
+            case LogLineKind.RateLimitNotice:
+                AddSuppressed(line);
+                return;
+            case LogLineKind.OomInvoked:
+                _oomInvocations++;
+                if (_oomInvokedFirst is null) _oomInvokedFirst = line;
+                _oomInvokedLast = line;
+                return;
+            case LogLineKind.OomConstraint:
+                _pendingConstraint = line;
+                return;
+            case LogLineKind.OomKillSelected:
+                // Old kernels: followed by the "Killed process" line that we count; only the reason matters.
+                _pendingSelectedMemcg = line.Message.Contains("Memory cgroup out of memory", StringComparison.Ordinal);
+                return;
+            case LogLineKind.OomKilled:
+                AddOomKill(line);
+                return;
+        }
+        var info = KernelLogKinds.Of(line.Kind);
+        var state = Count(info, line);
+        var detail = DetailOf(line);
+        if (detail is not null) state.AddDetail(detail);
+    }
+
+    private void AddSuppressed(KernelLogLine line)
+    {
+        long n = line.Number ?? 0;
+        // A pr_*_ratelimited notice names the function that printed: attribute to that kind when we know it.
+        string? target = line.Limiter switch
+        {
+            "__vm_enough_memory" => "memory_overcommit",
+            "net_ratelimit" => _lastNetworkingKind,
+            _ => _lastKind,
+        };
+        if (target is not null && _kinds.TryGetValue(target, out var state)) state.Suppressed += n;
+        else SuppressedUnattributed += n;
+    }
+
+    private void AddOomKill(KernelLogLine line)
+    {
+        var constraint = _pendingConstraint is { } c && (c.Pid is null || c.Pid == line.Pid) ? c : null;
+        _pendingConstraint = null;
+        bool memcg = (line.Action?.StartsWith("Memory cgroup", StringComparison.Ordinal) ?? false) ||
+                     constraint?.Constraint == "CONSTRAINT_MEMCG" || _pendingSelectedMemcg;
+        _pendingSelectedMemcg = false;
+        var info = memcg ? KernelLogKinds.MemcgOomKill : KernelLogKinds.Of(LogLineKind.OomKilled);
+        var state = Count(info, line);
+        var victim = new OomVictim
+        {
+            Pid = line.Pid ?? 0,
+            Name = line.Name ?? "?",
+            AnonRssKb = line.AnonRssKb,
+            TotalVmKb = line.TotalVmKb,
+            Cgroup = constraint?.Cgroup,
+            Constraint = constraint?.Constraint,
+            Wall = line.Time.Wall,
+            Uptime = line.Time.Uptime,
+        };
+        if (state.Victims.Count < MaxVictims) state.Victims.Add(victim);
+        else state.VictimsOmitted++;
+    }
+
+    private State GetOrAdd(KernelLogKindInfo info)
+    {
+        if (!_kinds.TryGetValue(info.Kind, out var state))
+        {
+            state = new State(info);
+            _kinds.Add(info.Kind, state);
+        }
+        return state;
+    }
+
+    private State Count(KernelLogKindInfo info, KernelLogLine line)
+    {
+        var state = GetOrAdd(info);
+        state.Count++;
+        state.Sample ??= line.Message;
+        var t = line.Time;
+        if (t.Wall is { } w)
+        {
+            if (state.FirstWall is null || w < state.FirstWall) state.FirstWall = w;
+            if (state.LastWall is null || w > state.LastWall) state.LastWall = w;
+        }
+        if (t.Uptime is { } up)
+        {
+            if (state.FirstUptime is null || up < state.FirstUptime) state.FirstUptime = up;
+            if (state.LastUptime is null || up > state.LastUptime) state.LastUptime = up;
+        }
+        // Peak per minute over whole minutes of wall time, else of uptime (lines come in time order within a source).
+        long? minute = t.Wall is { } wall ? wall.ToUnixTimeSeconds() / 60 : t.Uptime is { } u ? (long)(u / 60) : null;
+        if (minute is { } m)
+        {
+            if (m != state.Minute)
+            {
+                state.Minute = m;
+                state.InMinute = 0;
+            }
+            state.InMinute++;
+            if (state.InMinute > state.Peak) state.Peak = state.InMinute;
+        }
+        _lastKind = info.Kind;
+        if (info.Networking) _lastNetworkingKind = info.Kind;
+        return state;
+    }
+
+    private static string? DetailOf(KernelLogLine line) => line.Kind switch
+    {
+        LogLineKind.SynFlood => string.Create(CultureInfo.InvariantCulture,
+            $"port {(line.Address is { } a ? a + ":" : "")}{line.Port?.ToString(CultureInfo.InvariantCulture) ?? "?"}{(line.Proto is { } p ? " " + p : "")}{(line.Action is { } act ? ", " + act : "")}"),
+        LogLineKind.ConntrackFull => line.Netns is { } ns ? string.Create(CultureInfo.InvariantCulture, $"netns {ns}") : null,
+        LogLineKind.FileMax => line.Number is { } n ? string.Create(CultureInfo.InvariantCulture, $"file-max {n}") : null,
+        LogLineKind.MemoryOvercommit => string.Create(CultureInfo.InvariantCulture, $"{line.Name ?? "?"} (pid {line.Pid?.ToString(CultureInfo.InvariantCulture) ?? "?"})"),
+        _ => null,
+    };
+
+    /// <summary>The incidents so far, most frequent first.</summary>
+    public IReadOnlyList<KernelLogIncident> Incidents()
+    {
+        var list = new List<KernelLogIncident>(_kinds.Count + 1);
+        if (_oomInvocations > 0 && !_kinds.ContainsKey(KernelLogKinds.MemcgOomKillKind) &&
+            !_kinds.ContainsKey(KernelLogKinds.Of(LogLineKind.OomKilled).Kind))
+        {
+            // Invoked but no victim line (log cut, or "no killable processes"): count the invocations.
+            var info = KernelLogKinds.Of(LogLineKind.OomInvoked);
+            list.Add(new KernelLogIncident
+            {
+                Kind = info.Kind,
+                FindingId = info.FindingId!,
+                Description = info.Description,
+                Count = _oomInvocations,
+                FirstWall = _oomInvokedFirst?.Time.Wall,
+                LastWall = _oomInvokedLast?.Time.Wall,
+                FirstUptime = _oomInvokedFirst?.Time.Uptime,
+                LastUptime = _oomInvokedLast?.Time.Uptime,
+                SampleLine = _oomInvokedFirst?.Message,
+                Note = "the oom-killer ran but no \"Killed process\" line was found",
+            });
+        }
+        foreach (var s in _kinds.Values)
+        {
+            var details = new List<string>();
+            foreach (var (text, count) in s.Details)
+                details.Add(count == 1 ? text : string.Create(CultureInfo.InvariantCulture, $"{text} x{count}"));
+            foreach (var v in s.Victims)
+                details.Add(VictimText(v));
+            list.Add(new KernelLogIncident
+            {
+                Kind = s.Info.Kind,
+                FindingId = s.Info.FindingId!,
+                Description = s.Info.Description,
+                Count = s.Count,
+                SuppressedUpTo = s.Suppressed,
+                FirstWall = s.FirstWall,
+                LastWall = s.LastWall,
+                FirstUptime = s.FirstUptime,
+                LastUptime = s.LastUptime,
+                PeakPerMinute = s.Peak,
+                Details = details,
+                DetailsOmitted = s.DetailsOmitted,
+                SampleLine = s.Sample,
+                Note = s.Info.Note,
+                Victims = [.. s.Victims],
+                VictimsOmitted = s.VictimsOmitted,
+            });
+        }
+        list.Sort((a, b) => b.Count != a.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Kind, b.Kind));
+        return list;
+    }
+
+    public static string VictimText(OomVictim v)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"killed pid {v.Pid} ({v.Name})");
+        if (v.AnonRssKb is { } rss) text += string.Create(CultureInfo.InvariantCulture, $" anon-rss {rss} kB");
+        if (v.Cgroup is { } cg) text += " cgroup " + cg;
+        return text;
+    }
+
+    private sealed class State(KernelLogKindInfo info)
+    {
+        public KernelLogKindInfo Info { get; } = info;
+        public long Count;
+        public long Suppressed;
+        public DateTimeOffset? FirstWall, LastWall;
+        public double? FirstUptime, LastUptime;
+        public long Minute = long.MinValue;
+        public long InMinute;
+        public long Peak;
+        public string? Sample;
+        public readonly List<(string Text, long Count)> Details = [];
+        public long DetailsOmitted;
+        public readonly List<OomVictim> Victims = [];
+        public long VictimsOmitted;
+
+        public void AddDetail(string text)
+        {
+            for (int i = 0; i < Details.Count; i++)
+            {
+                if (Details[i].Text == text)
+                {
+                    Details[i] = (text, Details[i].Count + 1);
+                    return;
+                }
+            }
+            if (Details.Count < MaxDetails) Details.Add((text, 1));
+            else DetailsOmitted++;
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace SockDoc.Kernel.KernelLog;
+
+/// <summary>
+/// Classifies one log line of any source format. Matching is on UTF-8 bytes with case-sensitive
+/// substrings and tolerates any prefix (kernel-facts §0, §1.5: never a fixed prefix); the line is
+/// decoded and its details parsed only when it matched. Usable on its own (pasted text) and by the
+/// streaming reader.
+/// </summary>
+public static partial class KernelLogClassifier
+{
+    /// <summary>
+    /// Every needle below contains one of these anchors, so a chunk scan for the anchors finds every
+    /// candidate line. Keep the two lists in step (a test checks it).
+    /// </summary>
+    internal static readonly byte[][] Anchors =
+    [
+        "suppressed"u8.ToArray(),
+        "socket memory"u8.ToArray(),
+        "orphaned sockets"u8.ToArray(),
+        "tuning tcp_mem"u8.ToArray(),
+        "bucket table"u8.ToArray(),
+        "table full"u8.ToArray(),
+        "SYN flooding"u8.ToArray(),
+        "file-max"u8.ToArray(),
+        "oom-kill"u8.ToArray(),
+        "Killed process"u8.ToArray(),
+        "Kill process"u8.ToArray(),
+        "enough memory"u8.ToArray(),
+        "table overflow"u8.ToArray(),
+    ];
+
+    /// <summary>The anchors, for tests and for other scanners of bulk text.</summary>
+    public static IReadOnlyList<byte[]> AnchorBytes => Anchors;
+
+    /// <summary>The kind of a line, from its bytes alone (no allocation).</summary>
+    public static LogLineKind DetectKind(ReadOnlySpan<byte> line)
+    {
+        // Rate-limit notices first: "__vm_enough_memory: 3 callbacks suppressed" is a notice, not an overcommit line.
+        if (line.IndexOf("suppressed"u8) >= 0 &&
+            (line.IndexOf(" callbacks suppressed"u8) >= 0 || line.IndexOf(" messages suppressed"u8) >= 0 ||
+             line.IndexOf(" output lines suppressed due to ratelimiting"u8) >= 0))
+            return LogLineKind.RateLimitNotice;
+        if (line.IndexOf("Out of socket memory"u8) >= 0) return LogLineKind.OutOfSocketMemory;
+        if (line.IndexOf("too many orphaned sockets"u8) >= 0 || line.IndexOf("too many of orphaned sockets"u8) >= 0)
+            return LogLineKind.TooManyOrphans;
+        if (line.IndexOf("out of memory -- consider tuning tcp_mem"u8) >= 0) return LogLineKind.TcpOutOfMemory;
+        if (line.IndexOf("time wait bucket table overflow"u8) >= 0) return LogLineKind.TimeWaitOverflow;
+        if (line.IndexOf("table full"u8) >= 0)
+        {
+            // "nf_conntrack: expectation table full" is the expectation table (nf_conntrack_expect_max), not ours.
+            if (line.IndexOf("expectation table full"u8) >= 0) return LogLineKind.LookAlike;
+            if (line.IndexOf("conntrack: table full"u8) >= 0) return LogLineKind.ConntrackFull;
+        }
+        if (line.IndexOf("Possible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
+        if (line.IndexOf("VFS: file-max limit "u8) >= 0) return LogLineKind.FileMax;
+        if (line.IndexOf(" invoked oom-killer"u8) >= 0) return LogLineKind.OomInvoked;
+        if (line.IndexOf("oom-kill:constraint="u8) >= 0) return LogLineKind.OomConstraint;
+        if (FollowedByDigit(line, "Killed process "u8)) return LogLineKind.OomKilled;
+        if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
+        if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
+        // ARP / ND cache (gc_thresh3), not a socket limit.
+        if (line.IndexOf("eighbour table overflow"u8) >= 0 || line.IndexOf("eighbor table overflow"u8) >= 0)
+            return LogLineKind.LookAlike;
+        return LogLineKind.None;
+    }
+
+    private static bool FollowedByDigit(ReadOnlySpan<byte> line, ReadOnlySpan<byte> needle)
+    {
+        int i = line.IndexOf(needle);
+        int d = i + needle.Length;
+        return i >= 0 && d < line.Length && char.IsAsciiDigit((char)line[d]);
+    }
+
+    /// <summary>Classifies a line given as bytes; decodes it only when it is one of ours or a look-alike.</summary>
+    public static KernelLogLine? TryClassify(ReadOnlySpan<byte> line, LogTimeContext ctx)
+    {
+        var kind = DetectKind(line);
+        if (kind == LogLineKind.None) return null;
+        if (line.Length > 0 && line[0] == (byte)'{' && LogLineHead.TryJournalJson(line, ctx) is { } json)
+            return Build(json, ctx);
+        return Build(LogLineHead.Parse(Encoding.UTF8.GetString(line.TrimEnd("\r\n"u8)), ctx), ctx);
+    }
+
+    /// <summary>Classifies one line of text; Kind is None for lines that are not ours.</summary>
+    public static KernelLogLine Classify(string line, LogTimeContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var head = LogLineHead.Parse(line.TrimEnd('\r', '\n'), ctx);
+        return Build(head, ctx);
+    }
+
+    private static KernelLogLine Build(LogLineHead head, LogTimeContext ctx)
+    {
+        _ = ctx;
+        var message = head.Message;
+        var kind = DetectKind(Encoding.UTF8.GetBytes(message));
+        var line = new KernelLogLine { Kind = kind, Time = head.Time, Prefix = head.Prefix, Host = head.Host, Message = message };
+        return kind switch
+        {
+            LogLineKind.RateLimitNotice => RateLimit(line),
+            LogLineKind.ConntrackFull => Conntrack(line),
+            LogLineKind.SynFlood => SynFlood(line),
+            LogLineKind.FileMax => line with { Number = Long(FileMaxRegex().Match(message), "n") },
+            LogLineKind.OomInvoked => OomInvoked(line),
+            LogLineKind.OomConstraint => OomConstraint(line),
+            LogLineKind.OomKilled => OomKilled(line),
+            LogLineKind.OomKillSelected => OomKillSelected(line),
+            LogLineKind.MemoryOvercommit => Overcommit(line),
+            _ => line,
+        };
+    }
+
+    private static long? Long(Match m, string group) =>
+        m.Success && m.Groups[group].Success &&
+        long.TryParse(m.Groups[group].ValueSpan, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
+
+    private static string? Str(Match m, string group) => m.Success && m.Groups[group].Success ? m.Groups[group].Value : null;
+
+    private static KernelLogLine RateLimit(KernelLogLine line)
+    {
+        var m = CallbacksSuppressedRegex().Match(line.Message);
+        if (m.Success) return line with { Number = Long(m, "n"), Limiter = Str(m, "who") };
+        m = MessagesSuppressedRegex().Match(line.Message);
+        if (m.Success) return line with { Number = Long(m, "n"), Limiter = Str(m, "who") ?? "printk" };
+        m = OutputLinesSuppressedRegex().Match(line.Message);
+        if (m.Success) return line with { Number = Long(m, "n"), Limiter = Str(m, "who") ?? "journald" };
+        return line with { Kind = LogLineKind.None };
+    }
+
+    private static KernelLogLine Conntrack(KernelLogLine line)
+    {
+        var m = ConntrackRegex().Match(line.Message);
+        return m.Success ? line with { Netns = Long(m, "ns"), Name = Str(m, "mod") } : line;
+    }
+
+    private static KernelLogLine SynFlood(KernelLogLine line)
+    {
+        var m = SynFloodRegex().Match(line.Message);
+        if (!m.Success) return line;
+        var port = Long(m, "port");
+        var addr = Str(m, "addr");
+        var proto = Str(m, "proto");
+        if (proto is null && addr is not null) proto = addr.StartsWith('[') ? "TCPv6" : "TCP";
+        return line with
+        {
+            Port = port is >= 0 and <= 65535 ? (int)port : null,
+            Address = addr,
+            Action = Str(m, "action"),
+            Proto = proto,
+        };
+    }
+
+    private static KernelLogLine OomInvoked(KernelLogLine line)
+    {
+        int i = line.Message.IndexOf(" invoked oom-killer", StringComparison.Ordinal);
+        return line with { Name = i > 0 ? line.Message[..i].Trim() : null };
+    }
+
+    private static KernelLogLine OomConstraint(KernelLogLine line)
+    {
+        var s = line.Message;
+        string? Field(string name)
+        {
+            // Fields are comma separated "name=value" (dump_oom_victim()); task_memcg may contain commas only in odd cgroup names.
+            var key = name + "=";
+            int i = s.IndexOf(key, StringComparison.Ordinal);
+            while (i > 0 && s[i - 1] != ',' && s[i - 1] != ':') i = s.IndexOf(key, i + 1, StringComparison.Ordinal);
+            if (i < 0) return null;
+            int start = i + key.Length;
+            int end = s.IndexOf(',', start);
+            return (end < 0 ? s[start..] : s[start..end]).Trim();
+        }
+        long? pid = long.TryParse(Field("pid"), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
+        var oomMemcg = Field("oom_memcg");
+        return line with
+        {
+            Constraint = Field("oom-kill:constraint") ?? Field("constraint"),
+            Cgroup = Field("task_memcg") ?? oomMemcg,
+            OomMemcg = oomMemcg,
+            Name = Field("task"),
+            Pid = pid,
+        };
+    }
+
+    private static KernelLogLine OomKilled(KernelLogLine line)
+    {
+        var m = KilledProcessRegex().Match(line.Message);
+        if (!m.Success) m = KilledProcessShortRegex().Match(line.Message);
+        if (!m.Success) return line;
+        var reason = line.Message[..m.Index].TrimEnd(' ', ':');
+        int colon = reason.LastIndexOf(": ", StringComparison.Ordinal);
+        if (colon >= 0) reason = reason[(colon + 2)..];
+        return line with
+        {
+            Pid = Long(m, "pid"),
+            Name = Str(m, "name"),
+            TotalVmKb = Long(m, "vm"),
+            AnonRssKb = Long(m, "anon"),
+            Action = reason.Length > 0 ? reason : null,
+        };
+    }
+
+    private static KernelLogLine OomKillSelected(KernelLogLine line)
+    {
+        var m = KillProcessRegex().Match(line.Message);
+        return m.Success ? line with { Pid = Long(m, "pid"), Name = Str(m, "name") } : line;
+    }
+
+    private static KernelLogLine Overcommit(KernelLogLine line)
+    {
+        var m = OvercommitRegex().Match(line.Message);
+        return m.Success ? line with { Pid = Long(m, "pid"), Name = Str(m, "comm"), Number = Long(m, "bytes") } : line;
+    }
+
+    // net/core/utils.c net_ratelimit() and lib/ratelimit.c ___ratelimit(): "%s: %d callbacks suppressed" (func name).
+    [GeneratedRegex(@"(?:(?<who>[\w.$]+): )?(?<n>\d+) callbacks suppressed")]
+    private static partial Regex CallbacksSuppressedRegex();
+
+    // kernel/printk/printk.c (older): "printk: %d messages suppressed."
+    [GeneratedRegex(@"(?:(?<who>[\w.$]+): )?(?<n>\d+) messages suppressed")]
+    private static partial Regex MessagesSuppressedRegex();
+
+    // systemd-journald / kernel console forwarding: "[name]: N output lines suppressed due to ratelimiting".
+    [GeneratedRegex(@"(?:(?<who>[\w.\-\[\]]+): )?(?<n>\d+) output lines suppressed due to ratelimiting")]
+    private static partial Regex OutputLinesSuppressedRegex();
+
+    // net/netfilter/nf_conntrack_core.c __nf_conntrack_alloc(): pr_fmt doubles the module prefix on 6.x;
+    // 6.18 adds " in netns %u" (seen live). ip_conntrack before ~2.6.22.
+    [GeneratedRegex(@"(?<mod>\w*conntrack): (?:\w*conntrack: )?table full(?: in netns (?<ns>\d+))?")]
+    private static partial Regex ConntrackRegex();
+
+    // net/ipv4/tcp_input.c tcp_syn_flood_action(): "%s: Possible SYN flooding on port %s:%u. %s." (6.2+)
+    // and "%s: Possible SYN flooding on port %d. %s.  Check SNMP counters." (before).
+    [GeneratedRegex(@"(?:request_sock_(?<proto>\w+): )?Possible SYN flooding on port (?:(?<addr>\[[^\]]*\]|[0-9.]+|[^\s:]*):)?(?<port>\d+)\.?\s*(?<action>Sending cookies|Dropping request)?")]
+    private static partial Regex SynFloodRegex();
+
+    // fs/file_table.c alloc_empty_file(): "VFS: file-max limit %lu reached".
+    [GeneratedRegex(@"VFS: file-max limit (?<n>\d+) reached")]
+    private static partial Regex FileMaxRegex();
+
+    // mm/oom_kill.c __oom_kill_process(); the tail (UID, pgtables, oom_score_adj) is optional across versions.
+    // RHEL 6 (2.6.32) printed "Killed process N, UID U, (name) total-vm:..."; 4.x "(name), UID U, total-vm:...".
+    // The name is greedy up to ") ... total-vm:" because comm may hold parentheses, e.g. "((resolved))".
+    [GeneratedRegex(@"Killed process (?<pid>\d+)(?:, UID \d+,)? \((?<name>.*)\)(?:, UID \d+)?,? total-vm:(?<vm>\d+)kB, anon-rss:(?<anon>\d+)kB")]
+    private static partial Regex KilledProcessRegex();
+
+    [GeneratedRegex(@"Killed process (?<pid>\d+)(?:, UID \d+,)? \((?<name>.*)\)")]
+    private static partial Regex KilledProcessShortRegex();
+
+    // Old mm/oom_kill.c oom_kill_process(): "%s: Kill process %d (%s) score %u or sacrifice child".
+    [GeneratedRegex(@"Kill process (?<pid>\d+) \((?<name>.*?)\)")]
+    private static partial Regex KillProcessRegex();
+
+    // mm/util.c __vm_enough_memory() (6.12): "%s: pid: %d, comm: %s, bytes: %lu not enough memory for the allocation".
+    [GeneratedRegex(@"pid: (?<pid>\d+), comm: (?<comm>.*?), bytes: (?<bytes>\d+) not enough memory")]
+    private static partial Regex OvercommitRegex();
+}

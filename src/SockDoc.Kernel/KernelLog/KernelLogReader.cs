@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using SockDoc.Kernel.Interop;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Kernel.KernelLog;
+
+/// <summary>--since / --until for incident lines (lines without a wall time are kept: they cannot be placed).</summary>
+public sealed record KernelLogFilter(DateTimeOffset? Since = null, DateTimeOffset? Until = null);
+
+/// <summary>
+/// Entry points: the running kernel's buffer (/dev/kmsg, bounded in time, for the doctor), log files
+/// (plain, gzip, rotated, several at once), any stream, and a live tail of /dev/kmsg.
+/// </summary>
+public static class KernelLogReader
+{
+    public const string KmsgPath = "/dev/kmsg";
+    /// <summary>Largest /dev/kmsg record (CONSOLE_EXT_LOG_MAX in kernel/printk/printk.c is 8192).</summary>
+    private const int KmsgRecordBytes = 8192;
+
+    /// <summary>Boot time from "btime" of /proc/stat (seconds since the epoch); null when unreadable.</summary>
+    public static DateTimeOffset? BootTime(ProcRoot root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var stat = ProcFile.ReadAll(root.PathOf("stat"));
+        if (!stat.Ok) return null;
+        var text = Encoding.ASCII.GetString(stat.Value!);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("btime ", StringComparison.Ordinal) &&
+                long.TryParse(line.AsSpan(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var secs))
+                return DateTimeOffset.FromUnixTimeSeconds(secs);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// What the running kernel's log buffer says, read from /dev/kmsg without waiting for new records,
+    /// stopped after <paramref name="budget"/>. For a copied tree (ProcRoot not "/proc"), reads
+    /// TREE/dev/kmsg as a text file in /dev/kmsg format when there is one.
+    /// </summary>
+    public static ReadResult<KernelLogSummary> ReadRunningKernel(ProcRoot root, TimeProvider time, TimeSpan budget, KernelLogFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(time);
+        var ctx = LogTimeContext.For(time, BootTime(root));
+        if (!root.IsLive)
+        {
+            var tree = Path.GetDirectoryName(root.Directory_) ?? root.Directory_;
+            var copied = Path.Combine(tree, "dev", "kmsg");
+            if (!File.Exists(copied))
+                return ReadResult<KernelLogSummary>.Fail(ReadStatus.Missing, copied, "no kernel log in this tree (dev/kmsg)");
+            return ReadFilesWith([copied], time, filter, default, ctx);
+        }
+        var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
+        var stats = ReadKmsg(KmsgPath, ctx, aggregator, null, time, time.GetUtcNow() + budget, follow: false, default);
+        if (stats.Error is { } error) return ReadResult<KernelLogSummary>.Fail(error.Status, KmsgPath, error.Reason);
+        return ReadResult<KernelLogSummary>.Success(Summary(KmsgPath, aggregator, stats.Scan, ctx.BootTime, []), KmsgPath, stats.Scan.Partial, stats.Scan.PartialReason);
+    }
+
+    /// <summary>
+    /// Reads log files (plain or gzip by content; rotated ones oldest first). Every file is opened
+    /// before any is read: an unreadable file fails the whole read with its path and reason.
+    /// </summary>
+    public static ReadResult<KernelLogSummary> ReadFiles(IEnumerable<string> paths, TimeProvider time, KernelLogFilter? filter = null,
+        CancellationToken cancel = default, DateTimeOffset? bootTime = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(time);
+        return ReadFilesWith(OrderRotated(paths), time, filter, cancel, LogTimeContext.For(time, bootTime));
+    }
+
+    private static ReadResult<KernelLogSummary> ReadFilesWith(IReadOnlyList<string> paths, TimeProvider time, KernelLogFilter? filter,
+        CancellationToken cancel, LogTimeContext baseCtx)
+    {
+        var streams = new List<(string Path, FileStream Stream)>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                var opened = Open(path);
+                if (!opened.Ok) return ReadResult<KernelLogSummary>.Fail(opened.Status, path, opened.Reason ?? "cannot open");
+                streams.Add((path, opened.Value!));
+            }
+            var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
+            var sources = new List<KernelLogSourceRead>();
+            long lines = 0, skipped = 0;
+            var reasons = new List<string>();
+            foreach (var (path, raw) in streams)
+            {
+                // Syslog lines carry no year: the file's modification time is the latest they can be.
+                var ctx = baseCtx with { Reference = File.GetLastWriteTimeUtc(path) is var m && m.Year > 1970 ? new DateTimeOffset(m, TimeSpan.Zero) : baseCtx.Reference };
+                aggregator.StartSource();
+                ScanStats stats;
+                try
+                {
+                    using var input = KernelLogScanner.OpenMaybeGzip(raw);
+                    stats = new KernelLogScanner(aggregator, ctx).Scan(input, cancel);
+                }
+                catch (IOException e)
+                {
+                    stats = new ScanStats(0, 0, true, "read failed: " + e.Message);
+                }
+                lines += stats.LinesRead;
+                skipped += stats.LinesSkipped;
+                if (stats.Partial) reasons.Add(paths.Count > 1 ? $"{path}: {stats.PartialReason}" : stats.PartialReason!);
+                sources.Add(new KernelLogSourceRead
+                {
+                    Path = path,
+                    LinesRead = stats.LinesRead,
+                    LinesSkipped = stats.LinesSkipped,
+                    Partial = stats.Partial,
+                    PartialReason = stats.PartialReason,
+                });
+            }
+            var total = new ScanStats(lines, skipped, reasons.Count > 0, reasons.Count > 0 ? string.Join("; ", reasons) : null);
+            var source = string.Join(", ", paths);
+            return ReadResult<KernelLogSummary>.Success(
+                Summary(source, aggregator, total, baseCtx.BootTime, paths.Count > 1 ? sources : []), source, total.Partial, total.PartialReason);
+        }
+        finally
+        {
+            foreach (var (_, s) in streams) s.Dispose();
+        }
+    }
+
+    /// <summary>Reads any stream (stdin, a test's bytes) as one source.</summary>
+    public static KernelLogSummary ReadStream(Stream stream, string source, LogTimeContext ctx, KernelLogFilter? filter = null, CancellationToken cancel = default)
+    {
+        var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
+        var stats = new KernelLogScanner(aggregator, ctx).Scan(stream, cancel);
+        return Summary(source, aggregator, stats, ctx.BootTime, []);
+    }
+
+    /// <summary>
+    /// Tails /dev/kmsg (or another file in its format): existing records first, then new ones as the
+    /// kernel writes them, until <paramref name="cancel"/> fires. Polls with a short timeout so Ctrl-C
+    /// is seen promptly. Each incident or notice line goes to <paramref name="onLine"/>.
+    /// </summary>
+    public static ReadResult<KernelLogSummary> Follow(string kmsgPath, TimeProvider time, ProcRoot root, Action<KernelLogLine> onLine,
+        bool skipExisting, CancellationToken cancel, KernelLogFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var ctx = LogTimeContext.For(time, BootTime(root));
+        var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
+        var stats = ReadKmsg(kmsgPath, ctx, aggregator, onLine, time, null, follow: true, cancel, skipExisting);
+        if (stats.Error is { } error) return ReadResult<KernelLogSummary>.Fail(error.Status, kmsgPath, error.Reason);
+        return ReadResult<KernelLogSummary>.Success(Summary(kmsgPath, aggregator, stats.Scan, ctx.BootTime, []), kmsgPath);
+    }
+
+    private sealed record KmsgError(ReadStatus Status, string Reason);
+
+    private readonly record struct KmsgStats(ScanStats Scan, KmsgError? Error);
+
+    private static unsafe KmsgStats ReadKmsg(string path, LogTimeContext ctx, KernelLogAggregator aggregator, Action<KernelLogLine>? onLine,
+        TimeProvider time, DateTimeOffset? deadline, bool follow, CancellationToken cancel, bool skipExisting = false)
+    {
+        int fd = KmsgNative.Open(path, KmsgNative.O_RDONLY | KmsgNative.O_NONBLOCK | KmsgNative.O_CLOEXEC);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return new KmsgStats(new ScanStats(0, 0, true, null), Error(errno));
+        }
+        using var handle = new SafeFdHandle(fd);
+        var buffer = new byte[KmsgRecordBytes];
+        long records = 0, skipped = 0, gaps = 0;
+        string? partial = null;
+        bool live = false;
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    if (!follow) partial = "cancelled";
+                    break;
+                }
+                if (deadline is { } d && time.GetUtcNow() > d)
+                {
+                    partial = "time budget exhausted before the end of the kernel buffer";
+                    break;
+                }
+                nint n = KmsgNative.Read(fd, p, buffer.Length);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == KmsgNative.EINTR) continue;
+                    if (errno == KmsgNative.EPIPE)
+                    {
+                        // The ring buffer overwrote records we had not read yet: the next read goes on after the gap.
+                        gaps++;
+                        continue;
+                    }
+                    if (errno == KmsgNative.EAGAIN)
+                    {
+                        if (!follow) break;
+                        live = true;
+                        var pfd = new KmsgNative.PollFd { Fd = fd, Events = KmsgNative.POLLIN };
+                        KmsgNative.Poll(&pfd, 1, 200);
+                        continue;
+                    }
+                    if (records == 0) return new KmsgStats(new ScanStats(0, 0, true, null), Error(errno));
+                    partial = "read failed: " + Libc.ErrnoText(errno);
+                    break;
+                }
+                if (n == 0)
+                {
+                    // A regular file in /dev/kmsg format (copied tree): EOF.
+                    if (!follow) break;
+                    live = true;
+                    Thread.Sleep(200);
+                    continue;
+                }
+                records++;
+                // One record per read: "prio,seq,usec,flags;text\n" then optional " KEY=value" lines.
+                var record = new ReadOnlySpan<byte>(p, (int)n);
+                int nl = record.IndexOf((byte)'\n');
+                var first = nl < 0 ? record : record[..nl];
+                if (n > int.MaxValue || (nl < 0 && n == buffer.Length))
+                {
+                    skipped++;
+                    continue;
+                }
+                if (follow && skipExisting && !live) continue;
+                // A plain file in kmsg format holds many records per read: split them.
+                if (nl >= 0 && nl + 1 < n && record[nl + 1] != (byte)' ')
+                {
+                    records--;
+                    foreach (var line in Lines(record))
+                    {
+                        records++;
+                        Handle(line, ctx, aggregator, onLine);
+                    }
+                    continue;
+                }
+                Handle(first, ctx, aggregator, onLine);
+            }
+        }
+        if (gaps > 0) partial = (partial is null ? "" : partial + "; ") + $"the kernel ring buffer overwrote records {gaps} time(s) while reading";
+        return new KmsgStats(new ScanStats(records, skipped, partial is not null, partial), null);
+    }
+
+    private static List<byte[]> Lines(ReadOnlySpan<byte> block)
+    {
+        var list = new List<byte[]>();
+        while (!block.IsEmpty)
+        {
+            int nl = block.IndexOf((byte)'\n');
+            var line = nl < 0 ? block : block[..nl];
+            if (!line.IsEmpty && line[0] != (byte)' ') list.Add(line.ToArray());
+            if (nl < 0) break;
+            block = block[(nl + 1)..];
+        }
+        return list;
+    }
+
+    private static void Handle(ReadOnlySpan<byte> line, LogTimeContext ctx, KernelLogAggregator aggregator, Action<KernelLogLine>? onLine)
+    {
+        var classified = KernelLogClassifier.TryClassify(line, ctx);
+        if (classified is null) return;
+        aggregator.Add(classified);
+        onLine?.Invoke(classified);
+    }
+
+    private static KmsgError Error(int errno) => errno switch
+    {
+        KmsgNative.EPERM or KmsgNative.EACCES => new KmsgError(ReadStatus.Denied, "permission denied (needs root or CAP_SYSLOG when kernel.dmesg_restrict=1)"),
+        2 => new KmsgError(ReadStatus.Missing, "does not exist"),
+        _ => new KmsgError(ReadStatus.Failed, Libc.ErrnoText(errno)),
+    };
+
+    private static KernelLogSummary Summary(string source, KernelLogAggregator aggregator, ScanStats stats, DateTimeOffset? boot,
+        IReadOnlyList<KernelLogSourceRead> sources) => new()
+    {
+        Source = source,
+        LinesRead = stats.LinesRead,
+        LinesSkipped = stats.LinesSkipped,
+        Partial = stats.Partial,
+        PartialReason = stats.PartialReason,
+        Incidents = aggregator.Incidents(),
+        SuppressedUnattributed = aggregator.SuppressedUnattributed,
+        BootTime = boot,
+        Sources = sources,
+    };
+
+    private static ReadResult<FileStream> Open(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) return ReadResult<FileStream>.Fail(ReadStatus.Failed, path, "is a directory, expected a log file");
+            var stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                BufferSize = 0,
+                Options = FileOptions.SequentialScan,
+            });
+            return ReadResult<FileStream>.Success(stream, path);
+        }
+        catch (FileNotFoundException)
+        {
+            return ReadResult<FileStream>.Fail(ReadStatus.Missing, path, "does not exist");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return ReadResult<FileStream>.Fail(ReadStatus.Missing, path, "does not exist");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return ReadResult<FileStream>.Fail(ReadStatus.Denied, path, "permission denied");
+        }
+        catch (IOException e)
+        {
+            return ReadResult<FileStream>.Fail(ReadStatus.Failed, path, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Rotated logs oldest first: "kern.log.3.gz, kern.log.2.gz, kern.log.1, kern.log". Files with
+    /// another base name keep the order they were given in.
+    /// </summary>
+    public static IReadOnlyList<string> OrderRotated(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var list = paths.Select((p, i) => (Path: p, Index: i, Key: RotationKey(p))).ToList();
+        var firstIndexOfBase = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in list) firstIndexOfBase.TryAdd(item.Key.Base, item.Index);
+        return [.. list
+            .OrderBy(x => firstIndexOfBase[x.Key.Base])
+            .ThenByDescending(x => x.Key.Generation)
+            .ThenBy(x => x.Index)
+            .Select(x => x.Path)];
+    }
+
+    private static (string Base, int Generation) RotationKey(string path)
+    {
+        var name = path;
+        if (name.EndsWith(".gz", StringComparison.Ordinal)) name = name[..^3];
+        int dot = name.LastIndexOf('.');
+        if (dot > 0 && int.TryParse(name.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var gen))
+            return (name[..dot], gen);
+        // dateext rotation: messages-20260101 sorts by its date.
+        int dash = name.LastIndexOf('-');
+        if (dash > 0 && name.Length - dash - 1 == 8 && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var date))
+            return (name[..dash], int.MaxValue - date);
+        return (name, 0);
+    }
+}

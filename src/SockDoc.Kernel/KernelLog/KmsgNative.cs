@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+
+namespace SockDoc.Kernel.KernelLog;
+
+/// <summary>
+/// The three libc calls /dev/kmsg needs (open with O_NONBLOCK, read one record per call, poll).
+/// Kept next to its only user; the lead may move it to Interop/ as a Libc partial.
+/// </summary>
+internal static unsafe partial class KmsgNative
+{
+    private const string Lib = "libc";
+
+    // include/uapi/asm-generic/fcntl.h (x86_64, arm64)
+    public const int O_RDONLY = 0;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    // include/uapi/asm-generic/poll.h
+    public const short POLLIN = 0x1;
+    // include/uapi/asm-generic/errno-base.h, errno.h
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int EACCES = 13;
+    public const int EPERM = 1;
+    public const int EINVAL = 22;
+    public const int EPIPE = 32;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+}

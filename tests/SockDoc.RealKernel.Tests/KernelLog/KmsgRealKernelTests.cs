@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SockDoc.Kernel;
+using SockDoc.Kernel.KernelLog;
+
+namespace SockDoc.RealKernel.Tests.KernelLog;
+
+/// <summary>
+/// Reads the running kernel's /dev/kmsg and makes the kernel print a real incident line: a SYN flood
+/// on a fresh listener inside a private namespace (printed once per listening socket).
+/// </summary>
+public partial class KmsgRealKernelTests
+{
+    [Fact]
+    public void Buffered_read_of_dev_kmsg_is_bounded_and_complete()
+    {
+        Support.RequireRoot();
+        var r = KernelLogReader.ReadRunningKernel(ProcRoot.Live, TimeProvider.System, TimeSpan.FromSeconds(10));
+        Assert.True(r.Ok, r.Reason);
+        var s = r.Value!;
+        Assert.Equal("/dev/kmsg", s.Source);
+        Assert.NotNull(s.BootTime);
+        Assert.False(s.Partial, s.PartialReason);
+        // One record per read; dmesg prints the same records (multi-line ones on several lines).
+        int dmesgLines = Support.Sh("dmesg").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        Assert.InRange(s.LinesRead, 1, dmesgLines + 1000);
+        Assert.InRange(s.LinesRead, dmesgLines / 2, long.MaxValue);
+    }
+
+    [Fact]
+    public async Task A_real_syn_flood_is_seen_live_and_in_the_buffer_with_its_port()
+    {
+        Support.RequireRoot();
+        using var ns = new TestNetns();
+        int port = 20000 + Random.Shared.Next(20000);
+        // Drop the client's final ACK so requests stay in SYN_RECV and the SYN queue of a backlog-1 listener fills.
+        Support.Sh($"ip netns exec {ns.Name} nft add table inet sdk && " +
+                   $"ip netns exec {ns.Name} nft add chain inet sdk o '{{ type filter hook output priority 0; }}' && " +
+                   $"ip netns exec {ns.Name} nft add rule inet sdk o tcp dport {port} 'tcp flags & (syn|ack) == ack' drop");
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // Existing records are read too (the follower may start late on a loaded machine); the random port
+        // and the time tell our line from an older one.
+        var startedAt = DateTimeOffset.UtcNow.AddSeconds(-5);
+        var seen = new List<KernelLogLine>();
+        var follow = Task.Run(() => KernelLogReader.Follow(KernelLogReader.KmsgPath, TimeProvider.System, ProcRoot.Live, line =>
+        {
+            if (line.Kind == LogLineKind.SynFlood && line.Port == port && line.Time.Wall >= startedAt)
+            {
+                lock (seen) seen.Add(line);
+                stop.Cancel();
+            }
+        }, skipExisting: false, stop.Token));
+
+        await Task.Delay(300);
+        Flood(ns.Name, port);
+        // Follow stops on the token (the line was seen, or 20 s passed): a bounded wait, no hang.
+        var followed = await follow.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(followed.Ok, followed.Reason);
+        var live = Assert.Single(seen);
+        Assert.Equal("0.0.0.0", live.Address);
+        Assert.Equal("Sending cookies", live.Action);
+        Assert.NotNull(live.Time.Wall);
+        Assert.InRange(live.Time.Wall!.Value, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1));
+
+        var r = KernelLogReader.ReadRunningKernel(ProcRoot.Live, TimeProvider.System, TimeSpan.FromSeconds(10));
+        Assert.True(r.Ok, r.Reason);
+        var syn = Assert.Single(r.Value!.Incidents, i => i.Kind == "syn_flood");
+        Assert.Equal("syn_flood", syn.FindingId);
+        Assert.Contains(syn.Details, d => d.StartsWith($"port 0.0.0.0:{port} TCP, Sending cookies", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Logs_follow_stops_by_itself_and_prints_the_summary()
+    {
+        Support.RequireRoot();
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var io = new SockDoc.Cli.CliIo(o, e, outputIsTerminal: false, noColor: true, width: 160);
+        var started = DateTimeOffset.UtcNow;
+        int code = SockDoc.Cli.Program.Run(["logs", "--follow", "--for", "1s"], io);
+        var took = DateTimeOffset.UtcNow - started;
+        Assert.Equal(0, code);
+        Assert.Equal("", e.ToString());
+        Assert.InRange(took, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(15));
+        Assert.Contains("Kernel log: /dev/kmsg:", o.ToString(), StringComparison.Ordinal);
+    }
+
+    private static void Flood(string netns, int port)
+    {
+        var sockets = InNetns(netns, () =>
+        {
+            var list = new List<Socket>();
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Any, port));
+            listener.Listen(1);
+            list.Add(listener);
+            for (int i = 0; i < 20; i++)
+            {
+                var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                try
+                {
+                    c.Connect(new IPEndPoint(IPAddress.Loopback, port));
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+                {
+                }
+                list.Add(c);
+            }
+            return list;
+        });
+        Thread.Sleep(500);
+        foreach (var s in sockets) s.Dispose();
+    }
+
+    // Support.InNamespace opens the nsfs file with File.OpenRead, which fails with "Illegal seek" on 6.18;
+    // this one opens it with open(2). Sockets created on the thread live in the namespace.
+    private static T InNetns<T>(string netns, Func<T> work)
+    {
+        T? result = default;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            int fd = open("/run/netns/" + netns, 0x80000 /* O_RDONLY|O_CLOEXEC */);
+            try
+            {
+                if (fd < 0 || setns(fd, 0x40000000 /* CLONE_NEWNET */) != 0)
+                    throw new InvalidOperationException($"setns {netns}: errno {Marshal.GetLastPInvokeError()}");
+                result = work();
+            }
+#pragma warning disable CA1031 // rethrown on the test thread
+            catch (Exception e)
+            {
+                error = e;
+            }
+#pragma warning restore CA1031
+            finally
+            {
+                if (fd >= 0) close(fd);
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (error is not null) throw new InvalidOperationException(error.Message, error);
+        return result!;
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+}

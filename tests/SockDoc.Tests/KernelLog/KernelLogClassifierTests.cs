@@ -1,0 +1,150 @@
+using SockDoc.Kernel.KernelLog;
+
+namespace SockDoc.Tests.KernelLog;
+
+public class KernelLogClassifierTests
+{
+    private static readonly LogTimeContext Ctx = new() { Reference = new DateTimeOffset(2026, 11, 24, 13, 0, 0, TimeSpan.Zero) };
+
+    private static KernelLogLine C(string line) => KernelLogClassifier.Classify(line, Ctx);
+
+    [Theory]
+    // Real 6.18 lines (kmsg-6.18.txt) and older wordings (public-old-kernels.log, see SOURCE.md).
+    [InlineData("[  585.069104] TCP: too many orphaned sockets", LogLineKind.TooManyOrphans, "orphans")]
+    [InlineData("TCP: too many of orphaned sockets", LogLineKind.TooManyOrphans, "orphans")]
+    [InlineData("Feb 25 08:23:42 foo kernel: [3077014.450011] Out of socket memory", LogLineKind.OutOfSocketMemory, "orphans")]
+    [InlineData("[  590.187289] TCP: out of memory -- consider tuning tcp_mem", LogLineKind.TcpOutOfMemory, "tcp_mem")]
+    [InlineData("[2814258.430156] TCP: time wait bucket table overflow (CT101) ", LogLineKind.TimeWaitOverflow, "tw_buckets")]
+    [InlineData("[  597.776402] nf_conntrack: nf_conntrack: table full in netns 4026532246, dropping packet", LogLineKind.ConntrackFull, "conntrack")]
+    [InlineData("kernel: nf_conntrack: nf_conntrack: table full, dropping packet", LogLineKind.ConntrackFull, "conntrack")]
+    [InlineData("[1737157.969928] nf_conntrack: table full, dropping packet", LogLineKind.ConntrackFull, "conntrack")]
+    [InlineData("ip_conntrack: table full, dropping packet.", LogLineKind.ConntrackFull, "conntrack")]
+    [InlineData("[  566.650224] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:8080. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
+    [InlineData("[ 4711.000001] VFS: file-max limit 2466170 reached", LogLineKind.FileMax, "fd_system")]
+    [InlineData("[  553.712274] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", LogLineKind.OomInvoked, "oom_kill")]
+    [InlineData("[  553.715204] Memory cgroup out of memory: Killed process 7408 (python3) total-vm:42268kB, anon-rss:32384kB, file-rss:6216kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0", LogLineKind.OomKilled, "oom_kill")]
+    [InlineData("May 07 21:43:54 doom kernel: Out of memory: Kill process 27438 (R) score 31 or sacrifice child", LogLineKind.OomKillSelected, "oom_kill")]
+    [InlineData("[ 4712.000002] __vm_enough_memory: pid: 4242, comm: java, bytes: 8589934592 not enough memory for the allocation", LogLineKind.MemoryOvercommit, "memory_overcommit")]
+    public void Each_message_maps_to_its_kind_and_finding(string line, LogLineKind kind, string findingId)
+    {
+        var c = C(line);
+        Assert.Equal(kind, c.Kind);
+        Assert.Equal(findingId, c.Info.FindingId);
+        Assert.True(c.IsIncident);
+    }
+
+    [Theory]
+    [InlineData("Oct  4 16:26:06 host-260 kernel: Neighbour table overflow.")]
+    [InlineData("[ 4714.000004] nf_conntrack: nf_conntrack: expectation table full")]
+    public void Look_alikes_are_not_ours(string line)
+    {
+        var c = C(line);
+        Assert.Equal(LogLineKind.LookAlike, c.Kind);
+        Assert.False(c.IsIncident);
+        Assert.Null(c.Info.FindingId);
+    }
+
+    [Theory]
+    [InlineData("TCP: request_sock_TCP: some unrelated message")]
+    [InlineData("[  553.715168] [   7408]     0  7408    10567     9650     8096     1554         0   126976        0             0 python3")]
+    [InlineData("oom_reaper: reaped process 15784 (python3), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB")]
+    [InlineData("bash: Killed process group")]
+    [InlineData("tcp: TOO MANY ORPHANED SOCKETS")]
+    [InlineData("")]
+    public void Other_lines_are_none(string line) => Assert.Equal(LogLineKind.None, C(line).Kind);
+
+    [Theory]
+    [InlineData("[  566.650224] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:8080. Sending cookies.", 8080, "0.0.0.0", "TCP", "Sending cookies")]
+    [InlineData("[  567.242543] TCP: request_sock_TCPv6: Possible SYN flooding on port [::]:8081. Sending cookies.", 8081, "[::]", "TCPv6", "Sending cookies")]
+    [InlineData("[  567.911151] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:8082. Dropping request.", 8082, "0.0.0.0", "TCP", "Dropping request")]
+    [InlineData("kern.info kernel: [31617.809376] TCP: request_sock_TCP: Possible SYN flooding on port 5000. Sending cookies.  Check SNMP counters.", 5000, null, "TCP", "Sending cookies")]
+    [InlineData("Feb 29 19:54:23 kernel: TCP: TCP: Possible SYN flooding on port 4646. Dropping request.  Check SNMP counters.", 4646, null, null, "Dropping request")]
+    public void Syn_flood_gives_port_address_and_action(string line, int port, string? address, string? proto, string action)
+    {
+        var c = C(line);
+        Assert.Equal(LogLineKind.SynFlood, c.Kind);
+        Assert.Equal(port, c.Port);
+        Assert.Equal(address, c.Address);
+        Assert.Equal(proto, c.Proto);
+        Assert.Equal(action, c.Action);
+    }
+
+    [Fact]
+    public void Oom_lines_give_pid_name_rss_and_cgroup()
+    {
+        var constraint = C("[  553.715179] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/sdk-klog-oom,task_memcg=/sdk-klog-oom,task=python3,pid=7408,uid=0");
+        Assert.Equal(LogLineKind.OomConstraint, constraint.Kind);
+        Assert.Equal("CONSTRAINT_MEMCG", constraint.Constraint);
+        Assert.Equal("/sdk-klog-oom", constraint.Cgroup);
+        Assert.Equal("/sdk-klog-oom", constraint.OomMemcg);
+        Assert.Equal(7408, constraint.Pid);
+        Assert.Equal("python3", constraint.Name);
+
+        var killed = C("[  553.715204] Memory cgroup out of memory: Killed process 7408 (python3) total-vm:42268kB, anon-rss:32384kB, file-rss:6216kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0");
+        Assert.Equal(7408, killed.Pid);
+        Assert.Equal("python3", killed.Name);
+        Assert.Equal(32384, killed.AnonRssKb);
+        Assert.Equal(42268, killed.TotalVmKb);
+        Assert.Equal("Memory cgroup out of memory", killed.Action);
+
+        var invoked = C("[  553.712274] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0");
+        Assert.Equal("python3", invoked.Name);
+    }
+
+    [Theory]
+    [InlineData("Nov 29 01:00:04 localhost kernel: Killed process 21578, UID 503, (redis-server) total-vm:9100804kB, anon-rss:9066596kB, file-rss:64kB", 21578, "redis-server", 9066596)]
+    [InlineData("Aug 16 20:29:54 h kernel: Killed process 42453 (memcg_test_1), UID 0, total-vm:7296kB, anon-rss:96kB, file-rss:164kB, shmem-rss:0kB", 42453, "memcg_test_1", 96)]
+    [InlineData("May 15 23:09:30 u kernel: [  518.061172] Out of memory: Killed process 15925 ((resolved)) total-vm:168424kB, anon-rss:4064kB, file-rss:3584kB, shmem-rss:0kB", 15925, "(resolved)", 4064)]
+    public void Old_killed_process_forms_parse(string line, long pid, string name, long anonRss)
+    {
+        var c = C(line);
+        Assert.Equal(LogLineKind.OomKilled, c.Kind);
+        Assert.Equal(pid, c.Pid);
+        Assert.Equal(name, c.Name);
+        Assert.Equal(anonRss, c.AnonRssKb);
+    }
+
+    [Theory]
+    [InlineData("[  590.187285] net_ratelimit: 90 callbacks suppressed", 90, "net_ratelimit")]
+    [InlineData("[1737162.214084] __ratelimit: 83 callbacks suppressed", 83, "__ratelimit")]
+    [InlineData("Apr 17 15:22:42 uma kernel: [12562.867554] printk: 87 messages suppressed.", 87, "printk")]
+    [InlineData("[ 4713.000003] __vm_enough_memory: 7 callbacks suppressed", 7, "__vm_enough_memory")]
+    [InlineData("systemd-journald[312]: 1234 output lines suppressed due to ratelimiting", 1234, "systemd-journald[312]")]
+    public void Rate_limit_notices_give_their_count(string line, long n, string limiter)
+    {
+        var c = C(line);
+        Assert.Equal(LogLineKind.RateLimitNotice, c.Kind);
+        Assert.Equal(n, c.Number);
+        Assert.Equal(limiter, c.Limiter);
+        Assert.False(c.IsIncident);
+    }
+
+    [Fact]
+    public void Conntrack_and_file_max_details()
+    {
+        Assert.Equal(4026532246, C("nf_conntrack: nf_conntrack: table full in netns 4026532246, dropping packet").Netns);
+        Assert.Equal(2466170, C("VFS: file-max limit 2466170 reached").Number);
+        var oc = C("__vm_enough_memory: pid: 4242, comm: java, bytes: 8589934592 not enough memory for the allocation");
+        Assert.Equal(4242, oc.Pid);
+        Assert.Equal("java", oc.Name);
+        Assert.Equal(8589934592, oc.Number);
+    }
+
+    [Fact]
+    public void Bytes_and_string_entry_points_agree_on_every_fixture_line()
+    {
+        foreach (var file in Directory.GetFiles(Fixtures.Dir("kernellog"), "*.txt").Concat(Directory.GetFiles(Fixtures.Dir("kernellog"), "*.log")))
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(line);
+                var fromBytes = KernelLogClassifier.TryClassify(bytes, Ctx);
+                var kind = KernelLogClassifier.DetectKind(bytes);
+                Assert.Equal(kind, fromBytes?.Kind ?? LogLineKind.None);
+                // The chunk scanner only looks at lines holding an anchor: every classified line must hold one.
+                if (kind != LogLineKind.None)
+                    Assert.Contains(KernelLogClassifier.AnchorBytes, a => bytes.AsSpan().IndexOf(a) >= 0);
+            }
+        }
+    }
+}

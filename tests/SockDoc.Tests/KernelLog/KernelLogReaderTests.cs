@@ -1,0 +1,374 @@
+using System.IO.Compression;
+using System.Text;
+using SockDoc.Kernel;
+using SockDoc.Kernel.KernelLog;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Tests.KernelLog;
+
+public class KernelLogReaderTests
+{
+    private static readonly FakeTime Time = new(new DateTimeOffset(2026, 11, 24, 13, 0, 0, TimeSpan.Zero));
+    private static readonly LogTimeContext Ctx = LogTimeContext.For(Time);
+
+    private static string Fx(params string[] parts) => Fixtures.Dir(["kernellog", .. parts]);
+
+    private static KernelLogSummary Read(params string[] files)
+    {
+        var r = KernelLogReader.ReadFiles(files, Time);
+        Assert.True(r.Ok, r.Reason);
+        return r.Value!;
+    }
+
+    private static KernelLogSummary ReadText(string text) =>
+        KernelLogReader.ReadStream(new MemoryStream(Encoding.UTF8.GetBytes(text)), "test", Ctx);
+
+    private static KernelLogIncident Kind(KernelLogSummary s, string kind) => Assert.Single(s.Incidents, i => i.Kind == kind);
+
+    /// <summary>What the 6.18 capture holds (produced on purpose, see SOURCE.md).</summary>
+    private static void AssertCapture618(KernelLogSummary s)
+    {
+        var orphans = Kind(s, "tcp_too_many_orphans");
+        Assert.Equal("orphans", orphans.FindingId);
+        Assert.Equal(10, orphans.Count);
+        // "net_ratelimit: 90 callbacks suppressed" follows the orphan burst.
+        Assert.Equal(90, orphans.SuppressedUpTo);
+        Assert.Equal(0, orphans.SuppressedAtLeast);
+        Assert.Equal(10, orphans.PeakPerMinute);
+
+        var tcpMem = Kind(s, "tcp_out_of_memory");
+        Assert.Equal("tcp_mem", tcpMem.FindingId);
+        Assert.Equal(10, tcpMem.Count);
+        Assert.Equal(40, tcpMem.SuppressedUpTo);
+
+        var syn = Kind(s, "syn_flood");
+        Assert.Equal(4, syn.Count);
+        Assert.Contains("port 0.0.0.0:8080 TCP, Sending cookies", syn.Details);
+        Assert.Contains("port [::]:8083 TCPv6, Dropping request", syn.Details);
+
+        var ct = Kind(s, "conntrack_table_full");
+        Assert.Equal(4, ct.Count);
+        Assert.Equal(["netns 4026532246 x4"], ct.Details);
+
+        var oom = Kind(s, "memcg_oom_kill");
+        Assert.Equal("oom_kill", oom.FindingId);
+        Assert.Equal(1, oom.Count);
+        var victim = Assert.Single(oom.Victims);
+        Assert.Equal(7408, victim.Pid);
+        Assert.Equal("python3", victim.Name);
+        Assert.Equal(32384, victim.AnonRssKb);
+        Assert.Equal("/sdk-klog-oom", victim.Cgroup);
+        Assert.Equal("CONSTRAINT_MEMCG", victim.Constraint);
+        Assert.Equal(5, s.Incidents.Count);
+        Assert.Equal(0, s.SuppressedUnattributed);
+        Assert.Equal(0, s.LinesSkipped);
+        Assert.False(s.Partial);
+    }
+
+    [Theory]
+    [InlineData("dmesg-6.18.txt")]
+    [InlineData("dmesg-T-6.18.txt")]
+    [InlineData("kmsg-6.18.txt")]
+    [InlineData("journal-short-6.18.txt")]
+    [InlineData("journal-short-iso-6.18.txt")]
+    [InlineData("journal-short-precise-6.18.txt")]
+    [InlineData("journal-json-6.18.txt")]
+    [InlineData("rsyslog-rfc3339-6.18.txt")]
+    public void Every_source_format_of_the_same_capture_gives_the_same_incidents(string file)
+    {
+        var s = Read(Fx(file));
+        AssertCapture618(s);
+        Assert.Equal(File.ReadLines(Fx(file)).Count(), s.LinesRead);
+    }
+
+    [Theory]
+    [InlineData("dmesg-T-6.18.txt")]
+    [InlineData("journal-short-6.18.txt")]
+    [InlineData("journal-json-6.18.txt")]
+    [InlineData("rsyslog-rfc3339-6.18.txt")]
+    public void Wall_clock_sources_give_the_same_first_time(string file)
+    {
+        // 585.069104 s after btime 1795522145 = 2026-11-24 12:18:50 UTC.
+        var orphans = Kind(Read(Fx(file)), "tcp_too_many_orphans");
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 12, 18, 50, TimeSpan.Zero), orphans.FirstWall!.Value.AddTicks(-(orphans.FirstWall!.Value.Ticks % TimeSpan.TicksPerSecond)));
+    }
+
+    [Fact]
+    public void Kernel_time_is_relative_in_files_and_wall_with_a_boot_time()
+    {
+        var relative = Kind(Read(Fx("dmesg-6.18.txt")), "tcp_too_many_orphans");
+        Assert.Null(relative.FirstWall);
+        Assert.Equal(585.069104, relative.FirstUptime!.Value, 6);
+
+        var r = KernelLogReader.ReadFiles([Fx("dmesg-6.18.txt")], Time, bootTime: DateTimeOffset.FromUnixTimeSeconds(1795522145));
+        var wall = Kind(r.Value!, "tcp_too_many_orphans");
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1795522145).AddSeconds(585.069104), wall.FirstWall);
+    }
+
+    [Fact]
+    public void Rotated_files_are_read_oldest_first_gzip_included()
+    {
+        var s = Read(Fx("rotated", "kern.log"), Fx("rotated", "kern.log.2.gz"), Fx("rotated", "kern.log.1"));
+        AssertCapture618(s);
+        Assert.Equal(3, s.Sources.Count);
+        Assert.EndsWith("kern.log.2.gz", s.Sources[0].Path, StringComparison.Ordinal);
+        Assert.EndsWith("kern.log", s.Sources[2].Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rotation_order()
+    {
+        var ordered = KernelLogReader.OrderRotated(["a/syslog", "kern.log", "a/syslog.1", "kern.log.10.gz", "kern.log.2.gz", "messages-20261101", "messages"]);
+        Assert.Equal(["a/syslog.1", "a/syslog", "kern.log.10.gz", "kern.log.2.gz", "kern.log", "messages-20261101", "messages"], ordered);
+    }
+
+    [Fact]
+    public void Container_prefixed_lines_are_read()
+    {
+        var s = Read(Fx("prefixed-6.18.txt"));
+        Assert.Equal(4, Kind(s, "conntrack_table_full").Count);
+        Assert.True(Kind(s, "tcp_out_of_memory").Count >= 1);
+    }
+
+    [Fact]
+    public void Old_kernel_wordings_from_public_reports()
+    {
+        var s = Read(Fx("public-old-kernels.log"));
+        var orphans = Kind(s, "out_of_socket_memory");
+        Assert.Equal("orphans", orphans.FindingId);
+        Assert.Contains("cannot tell them apart", orphans.Note, StringComparison.Ordinal);
+        Assert.Equal(1, Kind(s, "tcp_too_many_orphans").Count);
+        Assert.Equal(3, Kind(s, "tw_bucket_overflow").Count);
+        var ct = Kind(s, "conntrack_table_full");
+        Assert.Equal(5, ct.Count);
+        // "__ratelimit: 83" after the 2.6 lines, "net_ratelimit: 4063" after the 6.x lines.
+        Assert.Equal(83 + 4063, ct.SuppressedUpTo);
+        var oom = Kind(s, "oom_kill");
+        Assert.Equal(4, oom.Count);
+        Assert.Contains(oom.Victims, v => v.Name == "(resolved)" && v.AnonRssKb == 4064);
+        Assert.Contains(oom.Victims, v => v.Name == "redis-server" && v.Pid == 21578);
+        // The "Memory cgroup out of memory: Kill process" of the old kernel marks the next kill as memcg.
+        Assert.Equal("memcg_test_1", Assert.Single(Kind(s, "memcg_oom_kill").Victims).Name);
+        Assert.Equal(3, Kind(s, "syn_flood").Count);
+        // Notices after "Neighbour table overflow" are not charged to our incidents.
+        Assert.Equal(1832 + 87, s.SuppressedUnattributed);
+    }
+
+    [Fact]
+    public void Source_formats_file_max_overcommit_and_expectation_table()
+    {
+        var s = Read(Fx("from-source-formats.log"));
+        Assert.Equal(["file-max 2466170"], Kind(s, "file_max_reached").Details);
+        var oc = Kind(s, "memory_overcommit");
+        Assert.Equal(["java (pid 4242)"], oc.Details);
+        Assert.Equal(7, oc.SuppressedUpTo);
+        Assert.DoesNotContain(s.Incidents, i => i.FindingId == "conntrack");
+        Assert.Equal(1, Kind(s, "syn_flood").Count);
+    }
+
+    [Fact]
+    public void Suppressed_notice_before_any_incident_is_kept_unattributed()
+    {
+        var s = ReadText("[1.0] net_ratelimit: 12 callbacks suppressed\n[2.0] TCP: too many orphaned sockets\n[3.0] net_ratelimit: 5 callbacks suppressed\n");
+        Assert.Equal(12, s.SuppressedUnattributed);
+        var o = Kind(s, "tcp_too_many_orphans");
+        Assert.Equal(1, o.Count);
+        Assert.Equal(5, o.SuppressedUpTo);
+    }
+
+    [Fact]
+    public void Net_ratelimit_goes_to_the_last_networking_kind_not_to_an_oom_kill()
+    {
+        var s = ReadText("""
+            [1.0] TCP: too many orphaned sockets
+            [2.0] Out of memory: Killed process 1 (x) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB
+            [3.0] net_ratelimit: 7 callbacks suppressed
+            [4.0] printk: 3 messages suppressed
+            """);
+        Assert.Equal(7, Kind(s, "tcp_too_many_orphans").SuppressedUpTo);
+        Assert.Equal(3, Kind(s, "oom_kill").SuppressedUpTo);
+    }
+
+    [Fact]
+    public void Peak_per_minute_counts_the_busiest_minute()
+    {
+        var lines = new StringBuilder();
+        for (int i = 0; i < 3; i++) lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"[{10 + i}.0] TCP: too many orphaned sockets\n");
+        for (int i = 0; i < 7; i++) lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"[{130 + i}.0] TCP: too many orphaned sockets\n");
+        var o = Kind(ReadText(lines.ToString()), "tcp_too_many_orphans");
+        Assert.Equal(10, o.Count);
+        Assert.Equal(7, o.PeakPerMinute);
+        Assert.Equal(10.0, o.FirstUptime);
+        Assert.Equal(136.0, o.LastUptime);
+    }
+
+    [Fact]
+    public void Details_and_victims_are_bounded()
+    {
+        var lines = new StringBuilder();
+        for (int i = 0; i < 50; i++)
+        {
+            lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"[{i}.0] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:{1000 + i}. Sending cookies.\n");
+            lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"[{i}.5] Out of memory: Killed process {i} (p{i}) total-vm:1kB, anon-rss:{i}kB, file-rss:0kB, shmem-rss:0kB\n");
+        }
+        var s = ReadText(lines.ToString());
+        var syn = Kind(s, "syn_flood");
+        Assert.Equal(50, syn.Count);
+        Assert.Equal(KernelLogAggregator.MaxDetails, syn.Details.Count);
+        Assert.Equal(30, syn.DetailsOmitted);
+        var oom = Kind(s, "oom_kill");
+        Assert.Equal(50, oom.Count);
+        Assert.Equal(KernelLogAggregator.MaxVictims, oom.Victims.Count);
+        Assert.Equal(30, oom.VictimsOmitted);
+    }
+
+    [Fact]
+    public void Since_and_until_filter_on_wall_time()
+    {
+        var all = Read(Fx("journal-short-6.18.txt"));
+        Assert.Equal(5, all.Incidents.Count);
+        var r = KernelLogReader.ReadFiles([Fx("journal-short-6.18.txt")], Time,
+            new KernelLogFilter(new DateTimeOffset(2026, 11, 24, 12, 18, 45, TimeSpan.Zero), new DateTimeOffset(2026, 11, 24, 12, 18, 58, TimeSpan.Zero)));
+        var s = r.Value!;
+        Assert.Equal(["tcp_out_of_memory", "tcp_too_many_orphans"], s.Incidents.Select(i => i.Kind).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Missing_or_directory_input_fails_with_its_path()
+    {
+        var r = KernelLogReader.ReadFiles([Fx("dmesg-6.18.txt"), Fx("no-such-file.log")], Time);
+        Assert.False(r.Ok);
+        Assert.Equal(ReadStatus.Missing, r.Status);
+        Assert.EndsWith("no-such-file.log", r.Path, StringComparison.Ordinal);
+        var d = KernelLogReader.ReadFiles([Fx()], Time);
+        Assert.False(d.Ok);
+        Assert.Contains("directory", d.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Copied_tree_reads_dev_kmsg_of_the_tree()
+    {
+        var tree = Directory.CreateTempSubdirectory("sdk-klog-tree-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(tree.FullName, "proc"));
+            Directory.CreateDirectory(Path.Combine(tree.FullName, "dev"));
+            File.WriteAllText(Path.Combine(tree.FullName, "proc", "stat"), "cpu  1 2 3\nbtime 1795522145\n");
+            File.Copy(Fx("kmsg-6.18.txt"), Path.Combine(tree.FullName, "dev", "kmsg"));
+            var r = KernelLogReader.ReadRunningKernel(ProcRoot.FromUserPath(tree.FullName), Time, TimeSpan.FromSeconds(5));
+            Assert.True(r.Ok, r.Reason);
+            AssertCapture618(r.Value!);
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1795522145), r.Value!.BootTime);
+            Assert.NotNull(Kind(r.Value!, "syn_flood").FirstWall);
+
+            var empty = KernelLogReader.ReadRunningKernel(Fixtures.Vm, Time, TimeSpan.FromSeconds(5));
+            Assert.Equal(ReadStatus.Missing, empty.Status);
+        }
+        finally
+        {
+            tree.Delete(recursive: true);
+        }
+    }
+
+    // ---- damaged input: skipped and counted, never a crash or hang ----
+
+    [Fact]
+    public void Binary_noise_is_skipped_and_counted()
+    {
+        var noise = new byte[256 * 1024];
+        new Random(42).NextBytes(noise);
+        var good = Encoding.UTF8.GetBytes("[5.0] TCP: too many orphaned sockets\n");
+        var s = KernelLogReader.ReadStream(new MemoryStream([.. good, .. noise, (byte)'\n', .. good]), "noise", Ctx);
+        Assert.Equal(2, Kind(s, "tcp_too_many_orphans").Count);
+        Assert.True(s.LinesSkipped > 0);
+    }
+
+    [Fact]
+    public void Nul_bytes_and_invalid_utf8_lines_are_skipped()
+    {
+        byte[] bytes = [.. Encoding.UTF8.GetBytes("[1.0] TCP: too many orphaned sockets\n[2.0] TCP: too many orphaned sockets\0\n[3.0] TCP: too many orphaned sockets"), 0xC3, 0x28, (byte)'\n'];
+        var s = KernelLogReader.ReadStream(new MemoryStream(bytes), "bad", Ctx);
+        Assert.Equal(3, s.LinesRead);
+        Assert.Equal(2, s.LinesSkipped);
+        Assert.Equal(1, Kind(s, "tcp_too_many_orphans").Count);
+    }
+
+    [Theory]
+    [InlineData(100 * 1024)]
+    [InlineData(1024 * 1024)]
+    [InlineData(3 * 1024 * 1024 + 17)]
+    public void Over_long_lines_are_skipped(int length)
+    {
+        var big = new string('x', length - 40) + " TCP: too many orphaned sockets";
+        var text = "[1.0] TCP: too many orphaned sockets\n" + big + "\n[2.0] TCP: out of memory -- consider tuning tcp_mem\n";
+        var s = ReadText(text);
+        Assert.Equal(3, s.LinesRead);
+        Assert.Equal(1, s.LinesSkipped);
+        Assert.Equal(1, Kind(s, "tcp_too_many_orphans").Count);
+        Assert.Equal(1, Kind(s, "tcp_out_of_memory").Count);
+    }
+
+    [Fact]
+    public void Line_split_across_chunks_is_read_whole()
+    {
+        // Push the incident line across the 1 MiB chunk boundary.
+        var filler = new StringBuilder();
+        while (filler.Length < (1 << 20) - 20) filler.Append("[0.1] eth0: link up, some noise here\n");
+        var s = ReadText(filler + "[9.0] TCP: too many orphaned sockets\n");
+        Assert.Equal(1, Kind(s, "tcp_too_many_orphans").Count);
+        Assert.Equal(0, s.LinesSkipped);
+    }
+
+    [Fact]
+    public void Truncated_gzip_is_partial_not_a_crash()
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < 20000; i++) text.Append(System.Globalization.CultureInfo.InvariantCulture, $"Nov 24 12:00:00 h kernel: [{i}.0] TCP: too many orphaned sockets {i}\n");
+        using var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true)) gz.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        var whole = ms.ToArray();
+        var dir = Directory.CreateTempSubdirectory("sdk-klog-gz-");
+        try
+        {
+            var good = Path.Combine(dir.FullName, "kern.log.2.gz");
+            var cut = Path.Combine(dir.FullName, "kern.log.3.gz");
+            File.WriteAllBytes(good, whole);
+            File.WriteAllBytes(cut, whole[..(whole.Length / 2)]);
+            var ok = Read(good);
+            Assert.False(ok.Partial);
+            Assert.Equal(20000, Kind(ok, "tcp_too_many_orphans").Count);
+
+            var damaged = Read(cut);
+            Assert.True(damaged.Partial);
+            Assert.Contains("truncated", damaged.PartialReason, StringComparison.Ordinal);
+            var count = Kind(damaged, "tcp_too_many_orphans").Count;
+            Assert.InRange(count, 1, 19999);
+
+            var garbage = Path.Combine(dir.FullName, "bad.gz");
+            File.WriteAllBytes(garbage, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8]);
+            var bad = Read(garbage);
+            Assert.True(bad.Partial);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Fixture_damage_never_throws()
+    {
+        var good = File.ReadAllBytes(Fx("kmsg-6.18.txt"));
+        foreach (var bytes in Fixtures.Damaged(good))
+        {
+            var s = KernelLogReader.ReadStream(new MemoryStream(bytes), "damaged", Ctx);
+            Assert.True(s.LinesRead >= 0);
+        }
+    }
+}
+
+/// <summary>A fixed clock for tests.</summary>
+internal sealed class FakeTime(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+}
