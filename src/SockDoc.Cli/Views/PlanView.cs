@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SockDoc.Diagnosis.Capacity;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace SockDoc.Cli.Views;
+
+/// <summary>`plan` as tables: one per section, every number with its origin (input, this host, kernel default, derived).</summary>
+public static class PlanView
+{
+    public static IRenderable Render(CapacityPlan plan, string hostNote, string sysctlFile, string limitsFile, string systemdFile)
+    {
+        var rows = new List<IRenderable>
+        {
+            new Markup($"[bold]SockDoc plan[/]  {Markup.Escape(Describe(plan.Inputs))}\n[grey]{Markup.Escape(hostNote)}[/]"),
+            new Markup("[grey]origin: [bold]input[/] = your arguments; [bold]host[/] = measured on this host (or the snapshot); [bold]default[/] = kernel default or kernel-facts measurement; [bold]derived[/] = computed; [bold]choice[/] = the plan's own margin[/]"),
+        };
+        foreach (var s in plan.Sections) rows.Add(Section(s));
+        if (plan.Warnings.Count > 0)
+        {
+            rows.Add(new Markup("[bold yellow]Warnings[/]"));
+            foreach (var w in plan.Warnings) rows.Add(new Markup("  [yellow]![/] " + Markup.Escape(w)));
+        }
+        if (plan.Assumptions.Count > 0)
+        {
+            rows.Add(new Markup("[bold]Assumptions[/]"));
+            foreach (var a in plan.Assumptions) rows.Add(new Markup("  - " + Markup.Escape(a)));
+        }
+        rows.Add(new Markup("[bold]sysctl.d drop-in[/]"));
+        rows.Add(new Text(sysctlFile));
+        rows.Add(new Markup("[bold]limits.d snippet[/]"));
+        rows.Add(new Text(limitsFile));
+        rows.Add(new Markup("[bold]systemd unit drop-in[/]"));
+        rows.Add(new Text(systemdFile));
+        return new Rows(rows);
+    }
+
+    public static string Describe(PlanInputs i)
+    {
+        var I = CultureInfo.InvariantCulture;
+        var parts = new List<string> { $"{Units.Count(i.Connections)} connections", i.Role.ToString().ToLowerInvariant() };
+        if (i.BufferRxBytes is { } rx && i.BufferTxBytes is { } tx) parts.Add($"buffers in use {Units.Bytes(rx)}/{Units.Bytes(tx)}");
+        if (i.AppBytesPerConn > 0) parts.Add($"app {Units.Bytes(i.AppBytesPerConn)}/conn");
+        if (i.RatePerSecond is { } r) parts.Add($"{Units.Count(r)} new/s");
+        if (i.Destinations != 1) parts.Add($"{i.Destinations} destinations");
+        if (i.LifetimeSeconds is { } l) parts.Add($"lifetime {l.ToString("0.###", I)} s");
+        if (i.RamBytes is { } ram) parts.Add($"RAM {Units.Bytes(ram)}");
+        return string.Join(", ", parts);
+    }
+
+    private static IRenderable Section(PlanSection s)
+    {
+        var t = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(s.Title)}[/]");
+        t.AddColumn("item");
+        t.AddColumn(new TableColumn("value").RightAligned());
+        t.AddColumn("origin");
+        t.AddColumn("why / source");
+        foreach (var n in s.Numbers) t.AddRow(new Text(n.Name), new Text(Value(n)), new Text(OriginWord(n.Origin)), new Text(n.Source));
+        return t;
+    }
+
+    public static string Value(PlanNumber n) => n.Unit switch
+    {
+        // Per-connection sizes are small: exact bytes read better than "3.7 KiB".
+        "B" => n.Value < 1024 * 1024 ? n.Value.ToString("#,0", CultureInfo.InvariantCulture) + " B" : Units.Bytes(n.Value),
+        "ratio" => n.Value.ToString("P1", CultureInfo.InvariantCulture),
+        "s" => n.Value.ToString("0.###", CultureInfo.InvariantCulture) + " s",
+        "conn/s" => n.Value.ToString("#,0.#", CultureInfo.InvariantCulture) + "/s",
+        "" => Units.Count(n.Value),
+        _ => Units.Count(n.Value) + " " + n.Unit,
+    };
+
+    public static string OriginWord(Origin o) => o switch
+    {
+        Origin.Input => "input",
+        Origin.Measured => "host",
+        Origin.KernelDefault => "default",
+        Origin.Derived => "derived",
+        Origin.Recommended => "proposed",
+        _ => "choice",
+    };
+
+    public static string Json(CapacityPlan plan, string sysctlFile, string limitsFile, string systemdFile, string hostNote) =>
+        JsonSerializer.Serialize(new PlanJson(1, hostNote, plan, sysctlFile, limitsFile, systemdFile), PlanJsonContext.Default.PlanJson);
+}
+
+/// <summary>The top-level object of `plan --json`.</summary>
+public sealed record PlanJson(int SchemaVersion, string Host, CapacityPlan Plan, string SysctlDropIn, string LimitsSnippet, string SystemdDropIn);
+
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(PlanJson))]
+public sealed partial class PlanJsonContext : JsonSerializerContext;
