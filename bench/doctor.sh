@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-200000}"; runs="${2:-5}"
-work="$(mktemp -d)"; trap 'kill -- -$holder 2>/dev/null || true; kill $holder 2>/dev/null || true; rm -rf "$work"' EXIT
+work="$(mktemp -d)"; holder=""; trap '[ -n "$holder" ] && { kill -- -"$holder" 2>/dev/null || kill "$holder" 2>/dev/null || true; }; rm -rf "$work"' EXIT
 cc -O2 -o "$work/holdconns" "$here/bench/lib/holdconns.c"
 "$here/sockdoc" --help >/dev/null   # build once, outside the timing
 sockdoc="$here/.build/release/sockdoc"  # then time the binary itself, never a rebuild

@@ -17,12 +17,21 @@ public static class LiveSources
     public static readonly TimeSpan KernelLogBudget = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// The doctor's census: every TCP socket with memory and tcp_info, blocked senders (root), but no
-    /// owner scan — a readlink per open fd costs seconds at 400,000 sockets; `sockdoc sockets --by process` has it.
+    /// The doctor's census: every TCP socket with its memory (skmem) and blocked senders (root), but no owner
+    /// scan — a readlink per open fd costs seconds at 400,000 sockets; `sockdoc sockets --by process` has it —
+    /// and no tcp_info, which triples the bytes the kernel sends and which no doctor rule needs.
     /// </summary>
     public static Func<List<SourceProblem>, SocketCensus?> Census(TimeProvider time) => problems =>
     {
-        var r = SocketCensusCollector.Collect(new CensusOptions { Owners = false, BlockedSenders = true, Time = time });
+        var r = SocketCensusCollector.Collect(new CensusOptions
+        {
+            Owners = false,
+            TcpInfo = false,
+            BlockedSenders = true,
+            BlockedSamples = 2,
+            BlockedInterval = TimeSpan.FromMilliseconds(50),
+            Time = time,
+        });
         if (!r.Ok)
         {
             problems.Add(new SourceProblem(SocketCensusCollector.Source, r.Reason ?? r.Status.ToString(), r.Status == ReadStatus.Denied));

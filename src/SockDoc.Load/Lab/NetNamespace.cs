@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using SockDoc.Kernel.Interop;
+
+namespace SockDoc.Load.Lab;
+
+/// <summary>
+/// A network namespace the harness made (always named sdk-load-*) and removes on Dispose. Per-namespace sysctls
+/// (ip_local_port_range, tcp_max_tw_buckets ...) change only inside it (kernel-facts §9), never the host.
+/// </summary>
+public sealed partial class NetNamespace : IDisposable
+{
+    public const string Prefix = "sdk-load-";
+    public string Name { get; }
+    private bool _deleted;
+
+    private NetNamespace(string name) => Name = name;
+
+    [GeneratedRegex("^sdk-load-[a-z0-9-]{1,40}$")]
+    private static partial Regex NameRule();
+
+    /// <summary>Creates sdk-load-SUFFIX with loopback up. Throws LoadException if `ip` is missing or we lack the right.</summary>
+    public static NetNamespace Create(string suffix)
+    {
+        var name = Prefix + suffix;
+        if (!NameRule().IsMatch(name)) throw new LoadException($"namespace name '{name}' must match sdk-load-[a-z0-9-]+");
+        Ip($"netns add {name}");
+        var ns = new NetNamespace(name);
+        try
+        {
+            Ip($"-n {name} link set lo up");
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+        return ns;
+    }
+
+    /// <summary>Writes a per-namespace sysctl from a thread inside the namespace (/proc/sys/net follows the opener's netns).</summary>
+    public void SetSysctl(string name, string value)
+    {
+        var path = "/proc/sys/" + name.Replace('.', '/');
+        RunInside(() => File.WriteAllText(path, value));
+    }
+
+    public string ReadInside(string path)
+    {
+        string text = "";
+        RunInside(() => text = File.ReadAllText(path));
+        return text;
+    }
+
+    /// <summary>TIME_WAIT sockets in this namespace (sockstat "tw" is per netns, kernel-facts §2.5).</summary>
+    public long TimeWait() => global::SockDoc.Load.Scenarios.HostProbe.ParseSockStat(ReadInside("/proc/thread-self/net/sockstat"))?.TcpTw ?? -1;
+
+    /// <summary>Runs work on a new thread moved into this namespace with setns(2); sockets it opens live there.</summary>
+    public void RunInside(Action work)
+    {
+        Exception? failure = null;
+        var t = new Thread(() =>
+        {
+            try
+            {
+                EnterOnThisThread();
+                work();
+            }
+#pragma warning disable CA1031 // rethrown on the caller's thread
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = e;
+            }
+        }) { IsBackground = true, Name = "netns " + Name };
+        t.Start();
+        t.Join();
+        if (failure is not null) throw failure is LoadException ? failure : new LoadException($"in namespace {Name}: {failure.Message}", failure);
+    }
+
+    /// <summary>Moves the calling thread (only it) into this namespace. Use on a thread you own and let end.</summary>
+    public void EnterOnThisThread()
+    {
+        // An nsfs file cannot seek, so a FileStream refuses it; a bare handle is all setns needs.
+        using var h = File.OpenHandle("/run/netns/" + Name, FileMode.Open, FileAccess.Read);
+        if (Libc.setns((int)h.DangerousGetHandle(), Libc.CLONE_NEWNET) != 0)
+            throw new LoadException($"setns into {Name} failed: {ErrnoNames.Describe(Libc.Errno)}");
+    }
+
+    private static void Ip(string args)
+    {
+        var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in args.Split(' ')) psi.ArgumentList.Add(a);
+        Process p;
+        try
+        {
+            p = Process.Start(psi) ?? throw new LoadException("could not run ip");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new LoadException($"could not run 'ip' (iproute2): {e.Message}", e);
+        }
+        using (p)
+        {
+            var err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new LoadException($"ip {args}: {err.Trim()}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_deleted) return;
+        _deleted = true;
+        try
+        {
+            Ip($"netns delete {Name}");
+        }
+        catch (LoadException)
+        {
+            // already gone
+        }
+    }
+}
