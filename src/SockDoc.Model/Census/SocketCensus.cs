@@ -31,7 +31,28 @@ public sealed record SocketCensus
     public long SendBufferFullCount { get; init; }
     /// <summary>Threads whose kernel stack is in sk_stream_wait_memory (root only); null when not sampled.</summary>
     public IReadOnlyList<BlockedSender>? BlockedSenders { get; init; }
+
+    // Added by the census (issue 4); every field below is optional context for the rules above.
+    /// <summary>net.ipv4.ip_local_port_range of the dumped netns (Destinations count only local ports inside it).</summary>
+    public int? LocalPortRangeLow { get; init; }
+    public int? LocalPortRangeHigh { get; init; }
+    /// <summary>high − low + 1: the ports one (source, destination, destination port) tuple can use at most (kernel-facts §5.4).</summary>
+    public long? LocalPortRangeSize => LocalPortRangeLow is { } l && LocalPortRangeHigh is { } h && h >= l ? h - l + 1 : null;
+    /// <summary>TIME_WAIT minisocks (inet_twsk_diag_fill, idiag_timer 3), including those with tw_substate FIN_WAIT2.</summary>
+    public long TimeWaitBuckets { get; init; }
+    public long Ipv4Sockets { get; init; }
+    public long Ipv6Sockets { get; init; }
+    /// <summary>State filter the census was taken with (kernel names); null = every state.</summary>
+    public IReadOnlyList<string>? StateFilter { get; init; }
+    /// <summary>Port filter (local or peer port); null = every port.</summary>
+    public int? PortFilter { get; init; }
+    /// <summary>What is missing or approximate (no root, owners skipped, sampling off), one sentence each.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+    public CensusTimings? Timings { get; init; }
 }
+
+/// <summary>Where the census spent its time (milliseconds), for the budget.</summary>
+public sealed record CensusTimings(double DumpMs, double OwnerScanMs, double BlockedSampleMs, long Datagrams, long Bytes, long FdsScanned);
 
 public sealed record ListenerQueue(string LocalAddress, int LocalPort, long AcceptQueue, long Backlog, int? Pid = null, string? Command = null)
 {
@@ -58,8 +79,11 @@ public sealed record SocketMemoryTotals
     public long SocketsWithMemInfo { get; init; }
 }
 
-public sealed record SocketMemoryEntry(string Local, string Peer, string State, long RmemAlloc, long RcvBuf, long WmemQueued, long SndBuf, int? Pid = null, string? Command = null);
+public sealed record SocketMemoryEntry(string Local, string Peer, string State, long RmemAlloc, long RcvBuf, long WmemQueued, long SndBuf, int? Pid = null, string? Command = null,
+    long? FwdAlloc = null);
 
-public sealed record SendBufferFullSocket(string Local, string Peer, string State, long WmemQueued, long SndBuf, long? NotSentBytes, bool PeerWindowZero, int? Pid = null, string? Command = null);
+public sealed record SendBufferFullSocket(string Local, string Peer, string State, long WmemQueued, long SndBuf, long? NotSentBytes, bool PeerWindowZero, int? Pid = null, string? Command = null,
+    long? SendQueue = null, long? RwndLimitedUs = null, long? SndbufLimitedUs = null, long? BusyUs = null);
 
-public sealed record BlockedSender(int Pid, int Tid, string Command, int Fd, string? Local, string? Peer, long? WmemQueued, long? SndBuf, double SecondsObservedBlocked);
+public sealed record BlockedSender(int Pid, int Tid, string Command, int Fd, string? Local, string? Peer, long? WmemQueued, long? SndBuf, double SecondsObservedBlocked,
+    int SamplesBlocked = 0, int Samples = 0, long? SendQueue = null, bool? PeerWindowZero = null, string? Syscall = null);

@@ -1,0 +1,78 @@
+using SockDoc.Kernel.Interop;
+
+namespace SockDoc.Kernel.Netlink;
+
+/// <summary>
+/// A NETLINK_* socket on a SafeFdHandle: open, send one request, receive datagrams. Errors are errno values.
+/// </summary>
+public sealed class NetlinkSocket : IDisposable
+{
+    private readonly SafeFdHandle _fd;
+
+    private NetlinkSocket(SafeFdHandle fd) => _fd = fd;
+
+    public int Fd => _fd.Fd;
+
+    /// <summary>Opens and binds (kernel-assigned port id) a netlink socket; errno on failure.</summary>
+    public static unsafe NetlinkSocket? Open(int protocol, int receiveBufferBytes, out int errno)
+    {
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
+        if (fd < 0)
+        {
+            errno = Libc.Errno;
+            return null;
+        }
+        var handle = new SafeFdHandle(fd);
+        // A larger socket receive buffer lets the kernel fill bigger dump skbs (netlink_dump() sizes them by
+        // the free receive space); SO_RCVBUFFORCE works for CAP_NET_ADMIN, SO_RCVBUF otherwise (capped by rmem_max).
+        int size = receiveBufferBytes;
+        if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, &size, sizeof(int)) != 0)
+            _ = Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, &size, sizeof(int));
+        byte* addr = stackalloc byte[12];
+        new Span<byte>(addr, 12).Clear();
+        addr[0] = Libc.AF_NETLINK; // sockaddr_nl.nl_family (little-endian u16)
+        if (Libc.bind(fd, addr, 12) != 0)
+        {
+            errno = Libc.Errno;
+            handle.Dispose();
+            return null;
+        }
+        errno = 0;
+        return new NetlinkSocket(handle);
+    }
+
+    /// <summary>Sends one request; returns 0 or errno.</summary>
+    public unsafe int Send(ReadOnlySpan<byte> request)
+    {
+        fixed (byte* p = request)
+        {
+            while (true)
+            {
+                nint n = Libc.send(_fd.Fd, p, (nuint)request.Length, 0);
+                if (n >= 0) return 0;
+                int e = Libc.Errno;
+                if (e != Libc.EINTR) return e;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Receives one datagram into buffer. Returns its full length (MSG_TRUNC: may exceed the buffer, which
+    /// means it was cut), or -errno. EINTR is retried here.
+    /// </summary>
+    public unsafe long Receive(Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Libc.recv(_fd.Fd, p, (nuint)buffer.Length, Libc.MSG_TRUNC);
+                if (n >= 0) return n;
+                int e = Libc.Errno;
+                if (e != Libc.EINTR) return -e;
+            }
+        }
+    }
+
+    public void Dispose() => _fd.Dispose();
+}

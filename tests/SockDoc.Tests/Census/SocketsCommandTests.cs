@@ -1,0 +1,75 @@
+using System.Text.Json;
+using SockDoc.Cli;
+using SockDoc.Cli.Views;
+using SockDoc.Kernel.Census;
+using SockDoc.Model.Census;
+
+namespace SockDoc.Tests.Census;
+
+public class SocketsCommandTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int exit = Program.Run(args, new CliIo(o, e, outputIsTerminal: false, noColor: true, width: 160));
+        return (exit, o.ToString(), e.ToString());
+    }
+
+    [Theory]
+    [InlineData("--by", "color", "--by color: expected state, port")]
+    [InlineData("--state", "SLEEPING", "--state SLEEPING: expected a TCP state name")]
+    [InlineData("--top", "0", "--top 0: expected 1 to 100000")]
+    [InlineData("--port", "70000", "--port 70000: expected 0 to 65535")]
+    [InlineData("--proc-root", "/nonexistent/proc", "--proc-root /nonexistent/proc: no such directory")]
+    public void Bad_arguments_give_one_clear_line_and_exit_3(string option, string value, string message)
+    {
+        var (exit, _, err) = Run("sockets", option, value);
+        Assert.Equal(3, exit);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_of_this_host_is_a_census()
+    {
+        // sock_diag needs no privilege; this runs against the test machine's own namespace.
+        var (exit, output, err) = Run("sockets", "--by", "state,port", "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("total_sockets").GetInt64() >= 0);
+        Assert.Equal(JsonValueKind.Object, root.GetProperty("by_state").ValueKind);
+        Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("owners: not scanned", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_view_shows_states_the_full_listener_and_notes()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "netlink", "census-mixed.bin"));
+        var (census, _) = SocketCensusCollector.FromCapture(bytes, 20, (32768, 60999), DateTimeOffset.UnixEpoch);
+        census = census with { Notes = ["owners: not scanned"], BlockedSenders = [] };
+        var o = new StringWriter();
+        var io = new CliIo(o, new StringWriter(), outputIsTerminal: false, noColor: true, width: 160);
+        io.Console().Write(SocketsView.Render(census, SocketsSections.Default | SocketsSections.Peer));
+        var text = o.ToString();
+        Assert.Contains("25 TCP sockets (20 IPv4, 5 IPv6)", text, StringComparison.Ordinal);
+        Assert.Matches(@"ESTABLISHED\s*│\s*12", text);
+        Assert.Matches(@"127\.0\.0\.1:7001\s*│\s*3\s*│\s*2\s*│\s*FULL", text);
+        Assert.Contains("[::1]:7002", text, StringComparison.Ordinal);
+        Assert.Contains("No thread is blocked in sk_stream_wait_memory.", text, StringComparison.Ordinal);
+        Assert.Contains("note: owners: not scanned", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_census_round_trips_through_the_snapshot_json_context()
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "netlink", "census-mixed.bin"));
+        var (census, _) = SocketCensusCollector.FromCapture(bytes, 20, (32768, 60999), DateTimeOffset.UnixEpoch);
+        var json = JsonSerializer.Serialize(census, SockDoc.Model.SnapshotJsonContext.Default.SocketCensus);
+        var back = JsonSerializer.Deserialize(json, SockDoc.Model.SnapshotJsonContext.Default.SocketCensus)!;
+        Assert.Equal(census.ByState, back.ByState);
+        Assert.Equal(census.Listeners, back.Listeners);
+        Assert.Equal(28232, back.LocalPortRangeSize);
+    }
+}
