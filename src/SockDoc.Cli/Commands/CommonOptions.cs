@@ -27,17 +27,9 @@ public static class CommonOptions
         HelpName = "DURATION",
     };
 
-    /// <summary>"1", "1.5", "500ms", "2s", "1m" → seconds; null when malformed.</summary>
-    public static double? ParseDuration(string text)
-    {
-        var t = text.Trim().ToLowerInvariant();
-        double factor = 1;
-        if (t.EndsWith("ms", StringComparison.Ordinal)) { factor = 0.001; t = t[..^2]; }
-        else if (t.EndsWith('s')) { t = t[..^1]; }
-        else if (t.EndsWith('m')) { factor = 60; t = t[..^1]; }
-        else if (t.EndsWith('h')) { factor = 3600; t = t[..^1]; }
-        return double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && !double.IsInfinity(v) ? v * factor : null;
-    }
+    /// <summary>"1", "1.5", "500ms", "2s", "1m" → seconds; null when malformed (one parser for every command: DurationText).</summary>
+    public static double? ParseDuration(string text) =>
+        History.DurationText.TryParse(text, out var value) ? value.TotalSeconds : null;
 
     /// <summary>"4096", "16K", "64k" → bytes; null when malformed or not a power of two.</summary>
     public static long? ParsePageSize(string text)

@@ -1,0 +1,87 @@
+using System.Text;
+using SockDoc.Diagnosis.Explain;
+using SockDoc.Kernel.KernelLog;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Cli.Explain;
+
+/// <summary>
+/// The edge between a paste and the pure explainer: reads the bytes with limits, refuses binary,
+/// and runs the kernel-log classifier (SockDoc.Kernel, which Diagnosis may not reference) over the lines.
+/// </summary>
+public static class PasteInput
+{
+    /// <summary>A paste bigger than this is not a paste: refused rather than read.</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
+    public const int MaxLines = 200_000;
+
+    /// <summary>Reads a file's bytes as UTF-8 (invalid bytes become U+FFFD and count as non-text) with the same limits as stdin.</summary>
+    public static (string? Text, string? Error) Read(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+        return Read(reader, name);
+    }
+
+    public static (string? Text, string? Error) Decode(byte[] bytes, string name) => Read(new MemoryStream(bytes), name);
+
+    /// <summary>Standard input arrives as text already: read it with the same limits.</summary>
+    public static (string? Text, string? Error) Read(TextReader reader, string name)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var sb = new StringBuilder();
+        var chunk = new char[81920];
+        int n;
+        while ((n = reader.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            sb.Append(chunk, 0, n);
+            if (sb.Length > MaxBytes) return (null, $"{name} is larger than {MaxBytes / (1024 * 1024)} MiB: paste the relevant part (the error, the kernel lines, the command outputs), not whole logs");
+        }
+        var text = sb.ToString();
+        int nul = text.IndexOf('\0', StringComparison.Ordinal);
+        if (nul >= 0) return (null, $"{name} is binary (a NUL character at offset {nul}), expected pasted text");
+        return Check(text, name);
+    }
+
+    private static (string? Text, string? Error) Check(string text, string name)
+    {
+        long control = 0, bad = 0, lines = 1;
+        foreach (var c in text)
+        {
+            if (c == '\n') lines++;
+            else if (c == '\uFFFD') bad++;
+            else if (char.IsControl(c) && c is not ('\t' or '\r' or '\u001b' or '\f')) control++;
+        }
+        if (text.Length > 0 && (control + bad) * 10 > text.Length)
+            return (null, $"{name} is mostly not text ({control + bad} of {text.Length} characters are control bytes or invalid UTF-8), expected pasted text");
+        if (lines > MaxLines) return (null, $"{name} has more than {MaxLines:N0} lines: paste the relevant part, or use `sockdoc logs FILE` for whole logs");
+        return (text, null);
+    }
+
+    /// <summary>The kernel lines of the paste: line number → kind, and their summary for the rules.</summary>
+    public static (IReadOnlyDictionary<int, string> Lines, KernelLogSummary? Summary) KernelLog(IReadOnlyList<PasteLine> lines, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var ctx = LogTimeContext.For(time);
+        var kinds = new Dictionary<int, string>();
+        var kept = new StringBuilder();
+        foreach (var line in lines)
+        {
+            if (line.Command is not null) continue;
+            var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(line.Text), ctx);
+            if (classified is null) continue;
+            kinds[line.Number] = classified.Kind switch
+            {
+                LogLineKind.LookAlike when line.Text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",
+                LogLineKind.LookAlike => "neighbour",
+                LogLineKind.RateLimitNotice => "rate_limit_notice",
+                _ => classified.Info.Kind,
+            };
+            kept.Append(line.Text).Append('\n');
+        }
+        if (kinds.Count == 0) return (kinds, null);
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kept.ToString()));
+        var summary = KernelLogReader.ReadStream(stream, "pasted kernel log", ctx);
+        return (kinds, summary);
+    }
+}

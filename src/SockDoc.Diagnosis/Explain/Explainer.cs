@@ -1,0 +1,410 @@
+using System.Globalization;
+using SockDoc.Diagnosis.Engine;
+using SockDoc.Diagnosis.Rules;
+using SockDoc.Model;
+using SockDoc.Model.KernelLog;
+
+namespace SockDoc.Diagnosis.Explain;
+
+/// <summary>What to paste next to be sure of one check, and why.</summary>
+/// <param name="Primary">True for checks the paste points at (a finding, a kernel line, an application error, an
+/// ambiguity); false for checks merely touched by one of their inputs.</param>
+public sealed record MissingItem(string CheckId, string Input, string Paste, string Why, bool Primary);
+
+/// <summary>A reading of the paste that experts get wrong, with the lines that raised it.</summary>
+public sealed record TrapNote(string Id, string Text, IReadOnlyList<int> Lines);
+
+/// <summary>Two causes the paste cannot tell apart, why, and what would decide.</summary>
+public sealed record Ambiguity(IReadOnlyList<string> Candidates, string Why, string ToDecide);
+
+/// <summary>Evidence no doctor rule covers (an application's errno), with a plain explanation.</summary>
+public sealed record ExtraEvidence(string Kind, string Errno, string Runtime, string Call, long Count, IReadOnlyList<int> Lines, string Sample, string Explanation);
+
+/// <summary>What the sockets listed in the paste show, for the checks that need the census.</summary>
+public sealed record Observation(string Name, string Value, string Source);
+
+public sealed record ExplainResult
+{
+    public required Report Report { get; init; }
+    public required Snapshot Snapshot { get; init; }
+    public IReadOnlyList<RecognisedBlock> Blocks { get; init; } = [];
+    public IReadOnlyList<MissingItem> Missing { get; init; } = [];
+    public IReadOnlyList<TrapNote> Traps { get; init; } = [];
+    public IReadOnlyList<Ambiguity> Ambiguities { get; init; } = [];
+    public IReadOnlyList<ExtraEvidence> Extra { get; init; } = [];
+    public IReadOnlyList<Observation> Observations { get; init; } = [];
+    public IReadOnlyList<string> Damage { get; init; } = [];
+    public long LinesRead { get; init; }
+    public long LinesRecognised { get; init; }
+    /// <summary>Up to 5 non-empty lines no recogniser read, so the user sees what was skipped.</summary>
+    public IReadOnlyList<PasteLine> Unrecognised { get; init; } = [];
+    public long UnrecognisedCount { get; init; }
+    public bool NothingRecognised => Blocks.Count == 0;
+    /// <summary>Checks the paste says something about, in the doctor's order.</summary>
+    public IReadOnlyList<string> Relevant { get; init; } = [];
+}
+
+/// <summary>
+/// `sockdoc explain`: a paste becomes a partial Snapshot (absent parts stay absent), the doctor's own
+/// RuleEngine runs over it, so the findings are the doctor's (same ids, same fields); then what the paste
+/// lacks to be sure, the traps, and what it cannot decide are added.
+/// </summary>
+public static class Explainer
+{
+    /// <summary>What `explain` can read, for the "nothing recognised" answer.</summary>
+    public static IReadOnlyList<string> Readable { get; } =
+    [
+        "kernel log lines (dmesg, dmesg -T, journalctl -k, /var/log/kern.log, syslog)",
+        "netstat -s (sentences such as \"times the listen queue of a socket overflowed\")",
+        "nstat / nstat -az, raw /proc/net/netstat and /proc/net/snmp",
+        "cat /proc/net/sockstat and /proc/net/sockstat6",
+        "ss -s, ss -tan, ss -tm (skmem), netstat -tan",
+        "sysctl NAME (name = value), grep . /proc/sys/..., and bare values after `cat /proc/sys/...` or `sysctl -n`",
+        "cat /proc/sys/fs/file-nr",
+        "ulimit -n, ulimit -a, cat /proc/PID/limits",
+        "free, cat /proc/meminfo, oom_kill from /proc/vmstat",
+        "application errors: EADDRNOTAVAIL, EADDRINUSE, EMFILE, ENFILE, ECONNREFUSED, ECONNRESET, ETIMEDOUT from C, Go, Java, .NET, Python, Node",
+    ];
+
+    public static ExplainResult Explain(IReadOnlyList<PasteLine> lines, PasteEvidence evidence, KernelLogSummary? kernelLog, IReadOnlyDictionary<int, string>? kernelLines, DateTimeOffset takenAt, long? pageSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(evidence);
+        var snapshot = ToSnapshot(evidence, kernelLog, takenAt, pageSize);
+        var report = All.Engine().Run(new SnapshotPair(snapshot, null));
+        // A paste is not a host: a check none of whose inputs is in the paste cannot be "ok" (the conntrack rule
+        // reads an absent nf_conntrack_max as "not loaded", true of a host, not of a paste).
+        var touched = All.Rules.Where(r => r.Descriptor.Inputs.Any(input => Present(input, snapshot, evidence)) ||
+                                           kernelLog?.Incidents.Any(i => i.FindingId == r.Descriptor.Id) == true)
+            .Select(r => r.Descriptor.Id).ToHashSet(StringComparer.Ordinal);
+        report = report with
+        {
+            Checks = report.Checks.Select(c => c.Status == CheckStatus.Ok && c.Finding is null && !touched.Contains(c.Id)
+                ? c with { Status = CheckStatus.Unknown, Summary = "not in the paste", MissingInputs = All.Rules.First(r => r.Descriptor.Id == c.Id).Descriptor.Inputs.Take(2).ToList() }
+                : c).ToList(),
+        };
+
+        var recognised = new HashSet<int>();
+        foreach (var b in evidence.Blocks)
+        {
+            for (int n = b.FirstLine; n <= b.LastLine; n++) recognised.Add(n);
+        }
+        var unrecognised = lines.Where(l => l.Command is null && l.Text.Trim().Length > 0 && !recognised.Contains(l.Number)).ToList();
+
+        var extra = Extra(evidence.AppErrors);
+        var traps = new List<TrapNote>();
+        var ambiguities = new List<Ambiguity>();
+        var relevant = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in report.Findings) relevant.Add(f.Id);
+        foreach (var i in kernelLog?.Incidents ?? []) relevant.Add(i.FindingId);
+        Traps(report, snapshot, evidence, kernelLog, kernelLines, traps, ambiguities, relevant);
+
+        var missing = new List<MissingItem>();
+        foreach (var check in report.Checks)
+        {
+            bool primary = relevant.Contains(check.Id);
+            if (!primary && !touched.Contains(check.Id)) continue;
+            var inputs = check.MissingInputs.ToList();
+            // For a check the paste points at, every declared input it lacks is worth asking for, not just the first.
+            if (primary && check.Status == CheckStatus.Unknown)
+                inputs.AddRange(All.Rules.First(r => r.Descriptor.Id == check.Id).Descriptor.Inputs.Where(i => !Present(i, snapshot, evidence) && i != "page size"));
+            foreach (var input in inputs.Distinct(StringComparer.Ordinal))
+                missing.Add(new MissingItem(check.Id, input, PasteFor(input), WhyFor(check.Id, ambiguities), primary));
+        }
+        if (snapshot.PageSize is null && snapshot.SockStat?.TcpMemPages is not null && snapshot.Sysctls.Has(SysctlNames.TcpMem))
+            missing.Add(new MissingItem("tcp_mem", "page size", "`getconf PAGESIZE` (or give --page-size)", "tcp_mem and sockstat mem count pages: 4 KiB on x86-64, 16 or 64 KiB on some arm64 kernels", relevant.Contains("tcp_mem")));
+        relevant.UnionWith(touched);
+
+        return new ExplainResult
+        {
+            Report = report,
+            Snapshot = snapshot,
+            Blocks = evidence.Blocks,
+            Missing = missing,
+            Traps = traps,
+            Ambiguities = ambiguities,
+            Extra = extra,
+            Observations = Observations(evidence, snapshot),
+            Damage = evidence.Damage,
+            LinesRead = lines.Count,
+            LinesRecognised = recognised.Count,
+            Unrecognised = unrecognised.Take(5).ToList(),
+            UnrecognisedCount = unrecognised.Count,
+            Relevant = All.Ids.Where(relevant.Contains).ToList(),
+        };
+    }
+
+    /// <summary>The paste as a Snapshot: only what it shows is set; the rest stays null or absent.</summary>
+    public static Snapshot ToSnapshot(PasteEvidence e, KernelLogSummary? kernelLog, DateTimeOffset takenAt, long? pageSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        SockStat? sockStat = null;
+        var ss = e.SockStat;
+        bool hasV4 = ss.Keys.Any(k => !k.Split('.')[0].EndsWith('6'));
+        if (hasV4 || e.SsOrphaned is not null || e.SsTimeWait is not null)
+        {
+            sockStat = new SockStat
+            {
+                SocketsUsed = Get(ss, "sockets.used"),
+                TcpInUse = Get(ss, "TCP.inuse"),
+                // `ss -s` prints sockstat's own orphan and tw (iproute2 ss.c get_sockstat()).
+                TcpOrphan = Get(ss, "TCP.orphan") ?? e.SsOrphaned,
+                TcpTw = Get(ss, "TCP.tw") ?? e.SsTimeWait,
+                TcpAlloc = Get(ss, "TCP.alloc"),
+                TcpMemPages = Get(ss, "TCP.mem"),
+                UdpInUse = Get(ss, "UDP.inuse"),
+                UdpMemPages = Get(ss, "UDP.mem"),
+                UdpLiteInUse = Get(ss, "UDPLITE.inuse"),
+                RawInUse = Get(ss, "RAW.inuse"),
+                FragInUse = Get(ss, "FRAG.inuse"),
+                FragMemoryBytes = Get(ss, "FRAG.memory"),
+                Fields = ss.Where(kv => !kv.Key.Split('.')[0].EndsWith('6')).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            };
+        }
+        SockStat6? sockStat6 = null;
+        if (ss.Keys.Any(k => k.Split('.')[0].EndsWith('6')))
+        {
+            sockStat6 = new SockStat6
+            {
+                Tcp6InUse = Get(ss, "TCP6.inuse"),
+                Udp6InUse = Get(ss, "UDP6.inuse"),
+                UdpLite6InUse = Get(ss, "UDPLITE6.inuse"),
+                Raw6InUse = Get(ss, "RAW6.inuse"),
+                Frag6InUse = Get(ss, "FRAG6.inuse"),
+                Frag6MemoryBytes = Get(ss, "FRAG6.memory"),
+                Fields = ss.Where(kv => kv.Key.Split('.')[0].EndsWith('6')).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            };
+        }
+        bool? initialNetNs = e.AbsentSysctls.Contains(SysctlNames.TcpMem) || e.AbsentSysctls.Contains(SysctlNames.TcpMaxOrphans) ? false : null;
+        return new Snapshot
+        {
+            TakenAt = takenAt,
+            Origin = "paste",
+            Host = new HostIdentity { InitialNetNs = initialNetNs, PageSize = pageSize ?? e.PageSize },
+            SockStat = sockStat,
+            SockStat6 = sockStat6,
+            NetStat = e.Counters.Count > 0 ? new NetStatCounters { Groups = e.Counters } : null,
+            Sysctls = new Sysctls { Values = e.Sysctls },
+            MemInfo = e.MemInfoKb.Count > 0 ? new MemInfo { Fields = e.MemInfoKb } : null,
+            VmStat = e.VmStat.Count > 0 ? new VmStat { Counters = e.VmStat } : null,
+            KernelLog = kernelLog is { Incidents.Count: > 0 } ? kernelLog : null,
+        };
+    }
+
+    private static long? Get(IReadOnlyDictionary<string, long> d, string key) => d.TryGetValue(key, out var v) ? v : null;
+
+    /// <summary>Whether the paste holds one of a rule's declared inputs (so the rule is about this paste).</summary>
+    private static bool Present(string input, Snapshot s, PasteEvidence e)
+    {
+        if (s.Sysctls.Has(input)) return true;
+        var parts = input.Split(' ');
+        if (parts.Length == 2 && s.NetStat?.Get(parts[0], parts[1]) is not null) return true;
+        return input switch
+        {
+            "sockstat TCP orphan" => s.SockStat?.TcpOrphan is not null,
+            "sockstat TCP mem" => s.SockStat?.TcpMemPages is not null,
+            "sockstat TCP tw" => s.SockStat?.TcpTw is not null,
+            "sockstat UDP mem" => s.SockStat?.UdpMemPages is not null,
+            "/proc/PID/limits" => e.NoFileSoft is not null,
+            "/proc/vmstat oom_kill" => s.VmStat?.OomKill is not null,
+            "census skmem (w, tb)" => e.Sockets?.WithSkmem > 0,
+            _ => false,
+        };
+    }
+
+    /// <summary>The command that prints a missing input, phrased as what to paste.</summary>
+    public static string PasteFor(string input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var name = input.Split(' ')[0];
+        if (name.StartsWith("net.", StringComparison.Ordinal) || name.StartsWith("fs.", StringComparison.Ordinal) || name.StartsWith("vm.", StringComparison.Ordinal))
+            return input.Contains("not visible", StringComparison.Ordinal) ? $"`sysctl {name}` run on the host, not in the container" : $"`sysctl {name}`";
+        if (input.StartsWith("sockstat", StringComparison.Ordinal)) return "`cat /proc/net/sockstat`";
+        if (input.StartsWith("TcpExt ", StringComparison.Ordinal) || input.StartsWith("Tcp ", StringComparison.Ordinal) || input.StartsWith("Udp ", StringComparison.Ordinal))
+        {
+            var parts = input.Split(' ');
+            return $"`nstat -az {parts[0]}{parts[1]}` (or the whole `netstat -s`)";
+        }
+        if (input.Contains("/proc/PID", StringComparison.Ordinal) || input.StartsWith("limits of", StringComparison.Ordinal))
+            return "`ls /proc/PID/fd | wc -l` and `cat /proc/PID/limits` for the failing process";
+        if (input.Contains("oom_kill", StringComparison.Ordinal)) return "`grep oom_kill /proc/vmstat`";
+        if (input == "/proc/slabinfo") return "`cat /proc/slabinfo`";
+        if (input.Contains("/stack", StringComparison.Ordinal)) return "the output of `sockdoc doctor` run on the host";
+        if (input.Contains("/proc/net/stat/nf_conntrack", StringComparison.Ordinal)) return "`cat /proc/net/stat/nf_conntrack`";
+        if (input.Contains("/proc/meminfo", StringComparison.Ordinal)) return "`cat /proc/meminfo`";
+        if (input.Contains("census", StringComparison.Ordinal)) return "`ss -tan` (all of it, or `ss -s` for the counts), or run `sockdoc doctor` on the host for the full census";
+        return $"`{input}`";
+    }
+
+    private static string WhyFor(string id, IReadOnlyList<Ambiguity> ambiguities)
+    {
+        if (id is "orphans" or "tcp_mem" && ambiguities.Any(a => a.Candidates.Contains("orphans") && a.Candidates.Contains("tcp_mem")))
+            return "to tell the orphan limit from tcp_mem";
+        return id switch
+        {
+            "orphans" => "to compare the orphans with tcp_max_orphans (limits at max, max/2, max/4)",
+            "tcp_mem" => "to compare TCP buffer memory with tcp_mem",
+            "tw_buckets" => "to compare TIME_WAIT sockets with tcp_max_tw_buckets",
+            "port_exhaustion" => "to count the ephemeral ports one destination can use",
+            "conntrack" => "to compare conntrack entries with nf_conntrack_max",
+            "listen_overflow" => "to see whether accept queues overflow",
+            "syn_flood" => "to see whether SYN queues drop",
+            "fd_process" => "to compare the process's open files with its RLIMIT_NOFILE",
+            "fd_system" => "to compare open files with fs.file-max",
+            "oom_kill" => "to count OOM kills",
+            "memory_overcommit" => "to compare committed memory with the commit limit",
+            "send_buffer_full" => "to see which senders are blocked on a full send buffer",
+            "udp_mem" => "to compare UDP buffer memory with udp_mem",
+            _ => "to decide this check",
+        };
+    }
+
+    private static List<ExtraEvidence> Extra(IReadOnlyList<AppError> errors)
+    {
+        return errors
+            .GroupBy(e => (e.Errno, e.Runtime, e.Call))
+            .Select(g => new ExtraEvidence("application error", g.Key.Errno, g.Key.Runtime, g.Key.Call, g.LongCount(),
+                g.Select(e => e.Line).Take(10).ToList(), g.First().Text.Length > 200 ? g.First().Text[..200] : g.First().Text, Explain(g.Key.Errno, g.Key.Call)))
+            .ToList();
+    }
+
+    public static string Explain(string errno, string call) => errno switch
+    {
+        AppErrors.EADDRNOTAVAIL when call == "bind" =>
+            "bind() to an address this host does not have (or not yet: an interface still coming up). It is not port exhaustion: check `ip -br addr` for the address, or net.ipv4.ip_nonlocal_bind.",
+        AppErrors.EADDRNOTAVAIL when call == "connect" =>
+            "connect() found no free local port for this destination: every port of ip_local_port_range is taken for (source, destination, port), usually by TIME_WAIT (__inet_hash_connect()). This is the doctor's port_exhaustion. One exception: to an IPv6 destination such as [::1] on a host with IPv6 disabled, there is no source address at all.",
+        AppErrors.EADDRNOTAVAIL =>
+            "\"Cannot assign requested address\": from connect() it means the ephemeral ports to one destination are used up; from bind() it means the address is not on this host. The line does not say which call failed.",
+        AppErrors.EADDRINUSE =>
+            "A port is taken: bind() to a port another socket holds (a second server, or TIME_WAIT without SO_REUSEADDR), or bind(port 0) before connect() found no port free for all destinations (use IP_BIND_ADDRESS_NO_PORT).",
+        AppErrors.EMFILE =>
+            "The process reached its own open-file limit, RLIMIT_NOFILE (alloc_fd()). It is the per-process limit (ulimit -n, LimitNOFILE), not fs.file-max; raising fs.file-max does not help. This is the doctor's fd_process.",
+        AppErrors.ENFILE =>
+            "The whole system reached fs.file-max (alloc_empty_file()); processes without CAP_SYS_ADMIN get ENFILE. This is the doctor's fd_system.",
+        AppErrors.ECONNREFUSED =>
+            "The peer answered the SYN with a reset: nothing listens on that address and port, or a firewall rejects. Not a local socket limit; a full accept queue on Linux drops SYNs (timeouts) rather than refusing, unless tcp_abort_on_overflow = 1.",
+        AppErrors.ECONNRESET =>
+            "The connection was reset. By the peer or a middlebox usually; by this kernel when it kills sockets for memory (TcpExt TCPAbortOnMemory: orphans or tcp_mem) or, with tcp_abort_on_overflow = 1, when an accept queue is full.",
+        AppErrors.ETIMEDOUT =>
+            "No answer in time: connect() got no SYN-ACK after tcp_syn_retries (about 127 s by default), or data went unacknowledged. A server whose accept or SYN queue is full drops SYNs silently, so look at ListenOverflows and TCPReqQFullDrop on the server as well as at the network.",
+        _ => "",
+    };
+
+    private static void Traps(Report report, Snapshot s, PasteEvidence e, KernelLogSummary? log, IReadOnlyDictionary<int, string>? kernelLines,
+        List<TrapNote> traps, List<Ambiguity> ambiguities, HashSet<string> relevant)
+    {
+        var errs = e.AppErrors;
+        // EADDRNOTAVAIL: bind() is a missing address; connect() is port exhaustion; the text alone may not say.
+        var notAvail = errs.Where(x => x.Errno == AppErrors.EADDRNOTAVAIL).ToList();
+        var bindNa = notAvail.Where(x => x.Call == "bind").ToList();
+        if (bindNa.Count > 0)
+            traps.Add(new TrapNote("bind_eaddrnotavail",
+                "\"Cannot assign requested address\" from bind() is an address this host does not have, not port exhaustion: raising ip_local_port_range or tcp_tw_reuse will not help. Check the address with `ip -br addr`; a service that starts before its interface needs net.ipv4.ip_nonlocal_bind = 1 or to wait for the network.",
+                bindNa.Select(x => x.Line).ToList()));
+        if (notAvail.Any(x => x.Call is "connect" or "unknown")) relevant.Add("port_exhaustion");
+        var unknownNa = notAvail.Where(x => x.Call == "unknown").ToList();
+        if (unknownNa.Count > 0)
+            ambiguities.Add(new Ambiguity(["port_exhaustion", "address not on this host (bind)"],
+                "\"Cannot assign requested address\" comes from connect() when the ephemeral ports to one destination are used up, and from bind() when the address is not on the host; the pasted lines do not name the call.",
+                "paste the stack trace or the code line that failed (connect or bind), `sysctl net.ipv4.ip_local_port_range` and `ss -s` (TIME_WAIT count)"));
+
+        // EMFILE: the process limit; file-nr far below file-max proves it is not the system's.
+        var emfile = errs.Where(x => x.Errno == AppErrors.EMFILE).ToList();
+        if (emfile.Count > 0)
+        {
+            relevant.Add("fd_process");
+            relevant.Add("fd_system");
+            var nr = s.Sysctls.Vector(SysctlNames.FileNr, 3);
+            long? max = s.Sysctls.Long(SysctlNames.FileMax) ?? nr?[2];
+            string text;
+            if (nr is not null && max is > 0)
+            {
+                double use = (double)nr[0] / max.Value;
+                text = use < 0.5
+                    ? $"\"Too many open files\" (EMFILE) with fs.file-nr {nr[0].ToString("N0", CultureInfo.InvariantCulture)} of {max.Value.ToString("N0", CultureInfo.InvariantCulture)} ({(use * 100).ToString("0.##", CultureInfo.InvariantCulture)} %): the system is far from fs.file-max, so the limit hit is the process's RLIMIT_NOFILE. Raise LimitNOFILE / nofile for the service; raising fs.file-max changes nothing."
+                    : $"\"Too many open files\" (EMFILE) is the process's RLIMIT_NOFILE, but fs.file-nr is also at {(use * 100).ToString("0.#", CultureInfo.InvariantCulture)} % of fs.file-max: the system limit (ENFILE) is close too.";
+            }
+            else
+            {
+                text = "\"Too many open files\" (EMFILE) is the process's RLIMIT_NOFILE (alloc_fd()), not fs.file-max (that one gives ENFILE, \"Too many open files in system\"). Raise LimitNOFILE / nofile for the service, not fs.file-max.";
+            }
+            if (e.NoFileSoft is { } soft)
+                text += soft < 0 ? " The pasted limit is unlimited, so it belongs to another process than the failing one." : $" The pasted soft limit is {soft.ToString("N0", CultureInfo.InvariantCulture)}" + (e.NoFileSoft < 4096 ? ", low for a server." : ".");
+            traps.Add(new TrapNote("emfile_is_process_limit", text, emfile.Select(x => x.Line).ToList()));
+        }
+        if (errs.Any(x => x.Errno == AppErrors.ENFILE)) relevant.Add("fd_system");
+        if (errs.Any(x => x.Errno == AppErrors.ETIMEDOUT))
+        {
+            ambiguities.Add(new Ambiguity(["listen_overflow or syn_flood on the server", "network or peer down"],
+                "A connect timeout looks the same whether the server's queues dropped the SYNs or the packets never arrived.",
+                "paste `nstat -az TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDrop` taken twice a few seconds apart on the server"));
+        }
+
+        // Kernel log traps: look-alikes and the old ambiguous wording.
+        if (kernelLines is not null)
+        {
+            var expect = kernelLines.Where(kv => kv.Value == "expectation").Select(kv => kv.Key).ToList();
+            if (expect.Count > 0)
+                traps.Add(new TrapNote("expectation_table",
+                    "\"nf_conntrack: expectation table full\" is the expectation table (helpers such as FTP or SIP, limit net.netfilter.nf_conntrack_expect_max), not the conntrack table: raising nf_conntrack_max does not help.",
+                    expect));
+            var neigh = kernelLines.Where(kv => kv.Value == "neighbour").Select(kv => kv.Key).ToList();
+            if (neigh.Count > 0)
+                traps.Add(new TrapNote("neighbour_table",
+                    "\"Neighbour table overflow\" is the ARP / NDP cache (net.ipv4.neigh.default.gc_thresh3), not a socket limit.",
+                    neigh));
+        }
+        var oosm = log?.Incidents.FirstOrDefault(i => i.Kind == "out_of_socket_memory");
+        var abort = s.NetStat?.Get("TcpExt", "TCPAbortOnMemory");
+        var orphans = report.Checks.FirstOrDefault(c => c.Id == "orphans");
+        var tcpMem = report.Checks.FirstOrDefault(c => c.Id == "tcp_mem");
+        bool orphansDecided = orphans?.Status is CheckStatus.Warning or CheckStatus.Critical && s.SockStat?.TcpOrphan > s.Sysctls.Long(SysctlNames.TcpMaxOrphans) / 4;
+        bool memDecided = tcpMem?.Status is CheckStatus.Warning or CheckStatus.Critical;
+        if (oosm is not null)
+        {
+            relevant.Add("orphans");
+            relevant.Add("tcp_mem");
+            var lines = kernelLines?.Where(kv => kv.Value == "out_of_socket_memory").Select(kv => kv.Key).ToList() ?? [];
+            traps.Add(new TrapNote("out_of_socket_memory",
+                "\"Out of socket memory\" (kernels before 3.3) was printed by tcp_out_of_resources() both when orphans passed tcp_max_orphans and when TCP memory passed tcp_mem[2]; the line alone cannot tell which.",
+                lines));
+        }
+        if ((oosm is not null || abort > 0) && !(orphansDecided ^ memDecided))
+        {
+            relevant.Add("orphans");
+            relevant.Add("tcp_mem");
+            ambiguities.Add(new Ambiguity(["orphans", "tcp_mem"],
+                (oosm is not null ? "\"Out of socket memory\"" : $"TcpExt TCPAbortOnMemory = {abort!.Value.ToString("N0", CultureInfo.InvariantCulture)}") +
+                " counts sockets killed by tcp_check_oom(), which fires on either too many orphans (tcp_too_many_orphans(), limits max, max/2, max/4) or TCP memory over tcp_mem[2] (tcp_out_of_memory()).",
+                "paste `cat /proc/net/sockstat` (orphan, mem) with `sysctl net.ipv4.tcp_max_orphans net.ipv4.tcp_mem`, taken while it happens"));
+        }
+    }
+
+    private static List<Observation> Observations(PasteEvidence e, Snapshot s)
+    {
+        var list = new List<Observation>();
+        if (e.Sockets is not { } k) return list;
+        static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        if (k.States.Count > 0)
+            list.Add(new("sockets by state (pasted lines)", string.Join(", ", k.States.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {N(kv.Value)}")), "ss -tan"));
+        var busiest = k.Destinations.OrderByDescending(kv => kv.Value.Sockets).FirstOrDefault();
+        if (busiest.Key is not null)
+        {
+            var range = s.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
+            var ofRange = range is null ? " (paste `sysctl net.ipv4.ip_local_port_range` to compare)" : $" of {N(range[1] - range[0] + 1)} ports in ip_local_port_range";
+            list.Add(new("busiest peer (pasted lines)", $"{busiest.Key}: {N(busiest.Value.Sockets)} sockets, {N(busiest.Value.TimeWait)} in TIME-WAIT{ofRange}", "ss -tan"));
+        }
+        long orphanStates = k.States.Where(kv => kv.Key is "FIN-WAIT-1" or "LAST-ACK" or "CLOSING").Sum(kv => kv.Value);
+        if (orphanStates > 0)
+            list.Add(new("FIN-WAIT-1 / LAST-ACK / CLOSING (where orphans usually are)", N(orphanStates), "ss -tan"));
+        if (k.FullListeners.Count > 0)
+            list.Add(new("listeners with a full accept queue", string.Join("; ", k.FullListeners.Take(5)), "ss -ltn"));
+        if (k.WithSkmem > 0)
+        {
+            list.Add(new("sockets with skmem", $"{N(k.WithSkmem)}: {N(k.SendBufferFull)} with a full send buffer (w ≥ tb), {N(k.ReceiveBufferFull)} with a full receive buffer (r ≥ rb)", "ss -tm"));
+            list.Add(new("queued bytes (skmem)", $"receive {N(k.QueuedReceiveBytes)} B, send {N(k.QueuedSendBytes)} B", "ss -tm"));
+        }
+        return list;
+    }
+}
