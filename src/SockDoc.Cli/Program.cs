@@ -47,6 +47,16 @@ public static class Program
         // One line per command; each command file builds its own Command.
         root.Subcommands.Add(DoctorCommand.Create(io));
         root.Subcommands.Add(CollectCommand.Create(io));
+        root.Subcommands.Add(LoadCommand.Create(io));
+        root.Subcommands.Add(LogsCommand.Create(io));
+        root.Subcommands.Add(SocketsCommand.Create(io));
+        root.Subcommands.Add(WatchCommand.Create(io));
+        root.Subcommands.Add(RecordCommand.Create(io));
+        root.Subcommands.Add(ReportCommand.Create(io));
+        root.Subcommands.Add(ExporterCommand.Create(io));
+        root.Subcommands.Add(PlanCommand.Create(io));
+        root.Subcommands.Add(LintCommand.Create(io));
+        root.Subcommands.Add(ExplainCommand.Create(io));
         return root;
     }
 }
