@@ -56,6 +56,7 @@ public static class Program
         root.Subcommands.Add(ExporterCommand.Create(io));
         root.Subcommands.Add(PlanCommand.Create(io));
         root.Subcommands.Add(LintCommand.Create(io));
+        root.Subcommands.Add(LabCommand.Create(io));
         root.Subcommands.Add(ExplainCommand.Create(io));
         return root;
     }

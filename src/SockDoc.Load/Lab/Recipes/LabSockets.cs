@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SockDoc.Load.Lab.Recipes;
+
+/// <summary>Small loopback socket recipes shared by the scenarios (each bounded in count).</summary>
+internal static class LabSockets
+{
+    public static Socket Listener(int port, int backlog, int? receiveBuffer = null)
+    {
+        var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBuffer is { } rb) l.ReceiveBufferSize = rb;
+        l.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        l.Listen(backlog);
+        return l;
+    }
+
+    /// <summary>Writes without blocking until the kernel refuses more (send buffer and peer window full).</summary>
+    public static long Fill(Socket s, int maxBytes)
+    {
+        s.Blocking = false;
+        var chunk = new byte[64 * 1024];
+        long sent = 0;
+        while (sent < maxBytes)
+        {
+            try
+            {
+                int n = s.Send(chunk);
+                if (n <= 0) break;
+                sent += n;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable)
+            {
+                break;
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>n short connections where the client closes first: each leaves a TIME_WAIT (or a tw overflow).</summary>
+    public static int ShortConnections(int n, CancellationToken cancel)
+    {
+        using var listener = Listener(0, n);
+        var ep = (IPEndPoint)listener.LocalEndPoint!;
+        int made = 0;
+        for (int i = 0; i < n && !cancel.IsCancellationRequested; i++)
+        {
+            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            c.Connect(ep);
+            using var a = listener.Accept();
+            c.Close();
+            Thread.Sleep(1);
+            a.Close();
+            made++;
+        }
+        Thread.Sleep(200);
+        return made;
+    }
+
+    public static void Connect(Socket c, EndPoint ep)
+    {
+        c.Blocking = false;
+        try
+        {
+            c.Connect(ep);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using SockDoc.Kernel.Sysctl;
+using SockDoc.Load.Lab;
+
+namespace SockDoc.RealKernel.Tests.Lab;
+
+/// <summary>
+/// Every lab scenario makes its failure happen on the running kernel; the built doctor must name it, and no
+/// global setting may differ afterwards. A run killed with SIGKILL half way is put back by `lab restore`.
+/// </summary>
+public sealed class LabRealKernelTests
+{
+    /// <summary>Every machine-wide setting a scenario touches or could disturb.</summary>
+    private static readonly string[] Globals =
+    [
+        "net.ipv4.tcp_mem", "net.ipv4.tcp_max_orphans", "net.ipv4.udp_mem", "fs.file-max", "fs.nr_open",
+        "net.netfilter.nf_conntrack_max", "net.core.somaxconn", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_max_tw_buckets",
+        "net.ipv4.tcp_tw_reuse",
+    ];
+
+    private static Dictionary<string, string> ReadGlobals() =>
+        Globals.Where(n => File.Exists("/proc/sys/" + n.Replace('.', '/'))).ToDictionary(n => n, n => RestoreJournal.Read(n));
+
+    private static LabOptions Options(params KeyValuePair<string, string>[] with) =>
+        new() { SelfCommand = ["dotnet", Support.SockdocDll], With = with };
+
+    public static TheoryData<string> Names() => new(LabScenarios.All.Select(s => s.Name));
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Scenario_reproduces_its_failure_and_the_doctor_names_it(string name)
+    {
+        Support.RequireRoot();
+        var scenario = LabScenarios.Find(name)!;
+        var before = ReadGlobals();
+        var lines = new List<LabEvidence>();
+        var r = LabRunner.Run(scenario, Options(), e => { lock (lines) lines.Add(e); });
+        var after = ReadGlobals();
+        // nf_conntrack_max appears when the conntrack scenario loads the module: compare what existed before.
+        foreach (var (k, v) in before) Assert.Equal(v, after[k]);
+        var report = $"{r.Error}\n{string.Join("\n", r.Evidence.Select(e => e.Kind + " " + e.Text))}\nfound: {string.Join(", ", r.Found.Select(f => f.Id + "=" + f.Severity))}";
+        Assert.True(r.Reproduced, "the kernel never showed the failure: " + report);
+        Assert.True(r.Error is null, report);
+        foreach (var id in scenario.Expected)
+            Assert.Contains(r.Found, f => f.Id == id && f.Severity is "warning" or "critical");
+        Assert.True(r.Pass, report);
+        Assert.Null(r.Error);
+        Assert.InRange(r.Seconds, 0, 30);
+        Assert.Equal(r.Evidence.Count, lines.Count); // every piece was printed as it appeared
+        Assert.DoesNotContain(LabNetns.Leftovers(), n => n.Contains(scenario.Name.Replace('_', '-'), StringComparison.Ordinal));
+        Assert.False(Directory.Exists("/run/netns/" + (r.Netns ?? "none")), $"namespace {r.Netns} was not removed");
+    }
+
+    [Theory]
+    [InlineData("orphans", "net.ipv4.tcp_max_orphans", "262144")]
+    [InlineData("tw_buckets", "net.ipv4.tcp_max_tw_buckets", "262144")]
+    [InlineData("listen_overflow", "net.core.somaxconn", "4096")]
+    public void A_proposed_setting_makes_the_finding_go_away(string name, string setting, string value)
+    {
+        Support.RequireRoot();
+        var before = ReadGlobals();
+        var r = LabRunner.Run(LabScenarios.Find(name)!, Options(new KeyValuePair<string, string>(setting, value)), _ => { });
+        Assert.Equal(before, ReadGlobals());
+        Assert.True(r.FixMode);
+        Assert.Contains(r.Evidence, e => e.Kind == "setting" && e.Text.StartsWith($"{setting} = {value}", StringComparison.Ordinal));
+        Assert.DoesNotContain(r.Found, f => f.When != "since_boot" && f.Severity is "warning" or "critical");
+        Assert.False(r.Reproduced, string.Join("\n", r.Evidence.Select(e => e.Text)));
+        Assert.True(r.Pass, r.Error);
+    }
+
+    [Fact]
+    public void A_run_killed_half_way_is_put_back_by_lab_restore()
+    {
+        Support.RequireRoot();
+        RestoreJournal.ReplayLeftovers();
+        var before = ReadGlobals();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Support.SockdocDll, "lab", "run", "orphans" }) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var child = Process.Start(psi)!;
+        _ = child.StandardOutput.ReadToEndAsync();
+        _ = child.StandardError.ReadToEndAsync();
+        var journal = Path.Combine(RestoreJournal.DefaultDirectory, $"lab-{child.Id}.restore");
+        string changed = "";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        try
+        {
+            // Half way: the journal holds the old value, so tcp_max_orphans is (about to be) lowered.
+            while (DateTime.UtcNow < deadline && !child.HasExited)
+            {
+                if (File.Exists(journal) && new FileInfo(journal).Length > 0) break;
+                Thread.Sleep(5);
+            }
+            Assert.True(File.Exists(journal) && new FileInfo(journal).Length > 0, "the child never wrote its journal");
+            Thread.Sleep(50);
+            changed = RestoreJournal.Read("net.ipv4.tcp_max_orphans");
+        }
+        finally
+        {
+            if (!child.HasExited) child.Kill(); // SIGKILL: no handler runs, nothing is put back
+            child.WaitForExit();
+        }
+        Assert.Equal("100", changed.Trim());
+        Assert.Equal(137, child.ExitCode);
+        Assert.True(File.Exists(journal), "the killed run's journal must be left for lab restore");
+
+        var run = Support.Sockdoc(null, "lab", "restore");
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("restored net.ipv4.tcp_max_orphans = " + before["net.ipv4.tcp_max_orphans"], run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, ReadGlobals());
+        Assert.False(File.Exists(journal));
+    }
+
+    [Fact]
+    public void Ctrl_c_half_way_puts_every_setting_back_before_exiting()
+    {
+        Support.RequireRoot();
+        RestoreJournal.ReplayLeftovers();
+        var before = ReadGlobals();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Support.SockdocDll, "lab", "run", "orphans" }) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var child = Process.Start(psi)!;
+        _ = child.StandardOutput.ReadToEndAsync();
+        _ = child.StandardError.ReadToEndAsync();
+        var journal = Path.Combine(RestoreJournal.DefaultDirectory, $"lab-{child.Id}.restore");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        try
+        {
+            while (DateTime.UtcNow < deadline && !child.HasExited && !(File.Exists(journal) && new FileInfo(journal).Length > 0)) Thread.Sleep(5);
+            Assert.False(child.HasExited, "the run ended before it could be interrupted");
+            Support.Sh($"kill -INT {child.Id}");
+            Assert.True(child.WaitForExit(TimeSpan.FromSeconds(20)), "SIGINT did not end the run");
+        }
+        finally
+        {
+            if (!child.HasExited) child.Kill();
+            child.WaitForExit();
+        }
+        Assert.Equal(130, child.ExitCode);
+        Assert.Equal(before, ReadGlobals()); // put back by the run itself, not by a later restore
+        Assert.False(File.Exists(journal));
+    }
+
+    [Fact]
+    public void Lab_run_all_json_and_the_totals_line_come_from_the_command()
+    {
+        Support.RequireRoot();
+        var json = Support.Sockdoc(null, "lab", "run", "port_exhaustion", "--json");
+        Assert.Equal(0, json.Exit);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var s = Assert.Single(doc.RootElement.GetProperty("scenarios").EnumerateArray());
+        Assert.Equal("port_exhaustion", s.GetProperty("name").GetString());
+        Assert.Equal("pass", s.GetProperty("result").GetString());
+        Assert.Contains("EADDRNOTAVAIL", s.GetProperty("symptom").GetString(), StringComparison.Ordinal);
+        Assert.Contains(s.GetProperty("evidence").EnumerateArray(), e => e.GetProperty("kind").GetString() == "errno");
+        Assert.Equal("port_exhaustion", s.GetProperty("found")[0].GetProperty("id").GetString());
+        Assert.Equal(1, doc.RootElement.GetProperty("passed").GetInt32());
+
+        var text = Support.Sockdoc(null, "lab", "run", "tw_buckets");
+        Assert.Equal(0, text.Exit);
+        Assert.Contains("TCPTimeWaitOverflow", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("PASS tw_buckets", text.Stdout, StringComparison.Ordinal);
+    }
+}
