@@ -90,12 +90,17 @@ public sealed class Orphans : IRule
         var fix = new List<FixLine>();
         if (orphans.Value > limit2 / 2)
         {
-            // Size the limit so today's orphans fit under the strictest limit (max/4) with room to grow,
-            // rounded to a power of two like the kernel's own default (ehash_entries / 2).
-            long proposed = Math.Max(RoundUpPow2(orphans.Value * 4 * 2), limit0 * 2);
+            // Size the limit so today's orphans fit under the strictest limit (max/4) with 25 % room, rounded
+            // to a power of two like the kernel's own default (ehash_entries / 2), and never below double today's.
+            long need = orphans.Value * 4 * 5 / 4;
+            long proposed = Math.Max(RoundUpPow2(need), limit0 * 2);
+            // Worst case each orphan keeps its tcp_sock (slab) and at least one page of unsent data.
+            long perOrphan = (c.Now.SlabInfo?.Find("TCP")?.ObjectSize ?? 2368) + c.PageSize; // PageSize is 0 when unknown
+            var ram = c.Now.MemInfo?.MemTotalBytes;
             fix.Add(Sysctl(SysctlNames.TcpMaxOrphans, proposed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                $"{N(orphans.Value)} orphans × 4 (the shift-2 limit is max/4) × 2 headroom = {N(orphans.Value * 8)}, rounded up to a power of two (at least double). " +
-                "Each orphan can hold its unsent data in unswappable memory: check tcp_mem next to it."));
+                $"{N(orphans.Value)} orphans × 4 (the shift-2 limit is max/4) × 1.25 = {N(need)}, rounded up to a power of two (at least double today's). " +
+                $"Worst case {N(proposed)} orphans × {N(perOrphan)} B ({(c.HasPageSize ? "tcp_sock + one page" : "tcp_sock; page size unknown")}) = {Bytes(proposed * perOrphan)}" +
+                (ram is { } r ? $" of {Bytes(r)} RAM" : "") + "; their buffers also count against tcp_mem, which kills orphans too when full."));
         }
         else
         {

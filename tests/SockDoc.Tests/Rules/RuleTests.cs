@@ -37,6 +37,16 @@ public class OrphansRuleTests
     }
 
     [Fact]
+    public void The_proposed_limit_clears_max_over_4_with_a_quarter_of_room_and_states_its_memory()
+    {
+        // A public report: 65,738 orphans against tcp_max_orphans 65,536 → 65,738 × 4 × 1.25 = 328,722 → 524,288.
+        var r = Snap.Run(Rule, Snap.One(WithOrphans(65738, 65536)));
+        var fix = r.Finding!.Fix.Single(f => f.Setting == SysctlNames.TcpMaxOrphans);
+        Assert.Equal("524288", fix.Value);
+        Assert.Contains("524,288 orphans × 6,464 B (tcp_sock + one page)", fix.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Over_max_over_2_is_critical()
     {
         var r = Snap.Run(Rule, Snap.One(WithOrphans(2001, 4000)));
