@@ -16,7 +16,7 @@ public sealed class LabContext
     private readonly object _gate = new();
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
 
-    internal LabContext(LabNetns? netns, RestoreJournal journal, IReadOnlyDictionary<string, string> with, Action<LabEvidence> onEvidence, CancellationToken cancel)
+    internal LabContext(NetNamespace? netns, RestoreJournal journal, IReadOnlyDictionary<string, string> with, Action<LabEvidence> onEvidence, CancellationToken cancel)
     {
         Netns = netns;
         _journal = journal;
@@ -25,7 +25,7 @@ public sealed class LabContext
         Cancel = cancel;
     }
 
-    public LabNetns? Netns { get; }
+    public NetNamespace? Netns { get; }
     public CancellationToken Cancel { get; }
     public bool Reproduced { get; private set; }
 

@@ -39,7 +39,7 @@ public static class LabRunner
         bool needsGlobal = scenario.ChangesGlobals || with.Keys.Any(SysctlScope.IsGlobal) || (!scenario.UsesNetns && with.Count > 0);
         GlobalLock? globalLock = null;
         RestoreJournal? journal = null;
-        LabNetns? ns = null;
+        NetNamespace? ns = null;
         IDisposable? load = null;
         using var cancel = new CancellationTokenSource(options.Timeout);
         using var followStop = new CancellationTokenSource();

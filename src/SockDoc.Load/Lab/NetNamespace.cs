@@ -5,8 +5,9 @@ using SockDoc.Kernel.Interop;
 namespace SockDoc.Load.Lab;
 
 /// <summary>
-/// A network namespace the harness made (always named sdk-load-*) and removes on Dispose. Per-namespace sysctls
-/// (ip_local_port_range, tcp_max_tw_buckets ...) change only inside it (kernel-facts §9), never the host.
+/// A network namespace SockDoc made (always named sdk-*: sdk-load-* for the harness, sdk-lab-* for the lab) and
+/// removes on Dispose. Per-namespace sysctls (ip_local_port_range, tcp_max_tw_buckets ...) change only inside it
+/// (kernel-facts §9), never the host.
 /// </summary>
 public sealed partial class NetNamespace : IDisposable
 {
@@ -19,11 +20,21 @@ public sealed partial class NetNamespace : IDisposable
     [GeneratedRegex("^sdk-load-[a-z0-9-]{1,40}$")]
     private static partial Regex NameRule();
 
+    [GeneratedRegex("^sdk-[a-z]+-[a-z0-9_-]{1,60}$")]
+    private static partial Regex AnySockDocName();
+
     /// <summary>Creates sdk-load-SUFFIX with loopback up. Throws LoadException if `ip` is missing or we lack the right.</summary>
     public static NetNamespace Create(string suffix)
     {
         var name = Prefix + suffix;
         if (!NameRule().IsMatch(name)) throw new LoadException($"namespace name '{name}' must match sdk-load-[a-z0-9-]+");
+        return CreateNamed(name);
+    }
+
+    /// <summary>Creates a namespace with a full sdk-KIND-... name (callers own their naming rule) and loopback up.</summary>
+    public static NetNamespace CreateNamed(string name)
+    {
+        if (!AnySockDocName().IsMatch(name)) throw new LoadException($"namespace name '{name}' must match sdk-KIND-[a-z0-9_-]+");
         Ip($"netns add {name}");
         var ns = new NetNamespace(name);
         try
@@ -55,16 +66,27 @@ public sealed partial class NetNamespace : IDisposable
     /// <summary>TIME_WAIT sockets in this namespace (sockstat "tw" is per netns, kernel-facts §2.5).</summary>
     public long TimeWait() => global::SockDoc.Load.Scenarios.HostProbe.ParseSockStat(ReadInside("/proc/thread-self/net/sockstat"))?.TcpTw ?? -1;
 
+    /// <summary>A /proc/net file as this namespace sees it (/proc/thread-self/net follows the thread's netns).</summary>
+    public string ReadProc(string netRelative) => Inside(() => File.ReadAllText("/proc/thread-self/net/" + netRelative));
+
     /// <summary>Runs work on a new thread moved into this namespace with setns(2); sockets it opens live there.</summary>
-    public void RunInside(Action work)
+    public void RunInside(Action work) => Inside(() =>
     {
+        work();
+        return 0;
+    });
+
+    /// <summary>Runs work on a new thread moved into this namespace and returns its result.</summary>
+    public T Inside<T>(Func<T> work)
+    {
+        T? result = default;
         Exception? failure = null;
         var t = new Thread(() =>
         {
             try
             {
                 EnterOnThisThread();
-                work();
+                result = work();
             }
 #pragma warning disable CA1031 // rethrown on the caller's thread
             catch (Exception e)
@@ -76,6 +98,7 @@ public sealed partial class NetNamespace : IDisposable
         t.Start();
         t.Join();
         if (failure is not null) throw failure is LoadException ? failure : new LoadException($"in namespace {Name}: {failure.Message}", failure);
+        return result!;
     }
 
     /// <summary>Moves the calling thread (only it) into this namespace. Use on a thread you own and let end.</summary>
@@ -108,13 +131,15 @@ public sealed partial class NetNamespace : IDisposable
         }
     }
 
+    public static void Delete(string name) => Ip($"netns delete {name}");
+
     public void Dispose()
     {
         if (_deleted) return;
         _deleted = true;
         try
         {
-            Ip($"netns delete {Name}");
+            Delete(Name);
         }
         catch (LoadException)
         {
