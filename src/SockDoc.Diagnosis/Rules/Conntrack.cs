@@ -76,6 +76,7 @@ public sealed class Conntrack : IRule
 
         long proposed = RoundUpPow2(Math.Max(count.Value * 2, max.Value * 2));
         long entrySize = c.Now.SlabInfo?.Find("nf_conntrack")?.ObjectSize ?? 320;
+        bool pastOnly = when == "since_boot" && (!limited || count.Value < PastPeakOnly * max.Value);
         return Found(d, new Finding
         {
             Id = d.Id,
@@ -87,7 +88,15 @@ public sealed class Conntrack : IRule
                 "Every tracked flow takes one conntrack entry. When a network namespace holds more than nf_conntrack_max entries and early_drop() " +
                 "finds no entry that is not yet ASSURED to evict, the kernel drops the new flow's packet and logs \"nf_conntrack: table full, dropping packet\" " +
                 "(rate limited). Established TCP entries live 5 days by default, so idle connections fill the table.",
-            Fix =
+            Fix = pastOnly
+            ?
+            [
+                SizeOnThePeak(SysctlNames.NfConntrackMax, $"{N(count.Value)} of {N(max.Value)} entries",
+                    $"nf_conntrack_max ≥ 2 × the peak count, rounded to a power of two, at {entrySize} B per entry"),
+                Sysctl("net.netfilter.nf_conntrack_tcp_timeout_established", "86400",
+                    "The default 432000 s (5 days) keeps dead flows; 1 day is still far above any keep-alive."),
+            ]
+            :
             [
                 Sysctl(SysctlNames.NfConntrackMax, proposed.ToString(CultureInfo.InvariantCulture),
                     $"2 × max({N(count.Value)} entries, {N(max.Value)} limit), rounded to a power of two; at most {N(proposed)} × {entrySize} B = {Bytes(proposed * entrySize)} of kernel memory."),

@@ -60,6 +60,7 @@ public sealed class FdSystem : IRule
 
         long proposed = RoundUpNice(Math.Max(allocated * 2, limit + 1));
         long memTotal = c.Now.MemInfo?.MemTotalBytes ?? 0;
+        bool pastOnly = when == "since_boot" && limit > 0 && allocated < PastPeakOnly * limit;
         return Found(d, new Finding
         {
             Id = d.Id,
@@ -71,7 +72,12 @@ public sealed class FdSystem : IRule
                 "fs.file-max caps struct file objects for the whole machine (every socket is one). Past it, processes without " +
                 "CAP_SYS_ADMIN get ENFILE (\"Too many open files in system\"); root is not limited. The kernel's default is about one file " +
                 "per 10 KiB of RAM.",
-            Fix =
+            Fix = pastOnly
+            ?
+            [
+                SizeOnThePeak(SysctlNames.FileMax, $"{N(allocated)} of {N(limit)} files", "fs.file-max ≥ 2 × the peak of fs.file-nr's first field; each file costs ~1 KiB of slab"),
+            ]
+            :
             [
                 Sysctl(SysctlNames.FileMax, proposed.ToString(CultureInfo.InvariantCulture),
                     $"2 × {N(allocated)} allocated, rounded up; each open file costs ~1 KiB of slab (filp + dentry + inode share)" +

@@ -109,6 +109,17 @@ internal static class RuleKit
 
     public static FixLine Action(string what, string why) => new(what, "", why) { Command = "" };
 
+    /// <summary>Below this share of a limit, trouble seen only in the past gives no new value: today's use says nothing of the peak.</summary>
+    public const double PastPeakOnly = 0.5;
+
+    /// <summary>
+    /// The fix for a limit hit earlier while today's use is low: sizing a new value on today's use would be a
+    /// guess, so say how to find the peak and the formula to size on it.
+    /// </summary>
+    public static FixLine SizeOnThePeak(string setting, string todayUse, string formula) =>
+        Action($"Keep {setting} for now: today's use is {todayUse}; find the peak first (`sockdoc logs`, `sockdoc record`)",
+            $"The limit was reached earlier, not now, so a value sized on today's use would be a guess. Size it on the peak: {formula}.");
+
     /// <summary>Log incidents of the kernel log that map to this finding id, as evidence lines.</summary>
     public static IEnumerable<Evidence> LogEvidence(Model.Snapshot s, string findingId)
     {

@@ -89,8 +89,14 @@ public sealed class TcpMem : IRule
         long newMin = newPressure / 4 * 3;
         long newHigh = newMin * 2;
         var fix = new List<FixLine>();
+        bool pastOnly = when == "since_boot" && mem.Value < PastPeakOnly * pressure;
         string arithmetic = $"pressure = 2 × current {N(mem.Value)} pages = {N(newPressure)}; min = pressure/4×3 = {N(newMin)}; high = 2 × min = {N(newHigh)} (the kernel's tcp_init_mem() ratios)";
-        if (memTotalPages > 0 && newHigh > memTotalPages / 4)
+        if (pastOnly)
+        {
+            fix.Add(SizeOnThePeak(SysctlNames.TcpMem, $"{Pages(mem.Value, page)}, {Pct((double)mem.Value / Math.Max(pressure, 1))} of the pressure threshold",
+                "pressure ≥ 2 × the peak of sockstat mem, min = pressure/4×3, high = 2 × min (tcp_init_mem() ratios), high at most a quarter of RAM"));
+        }
+        else if (memTotalPages > 0 && newHigh > memTotalPages / 4)
         {
             fix.Add(Action("Do not raise tcp_mem: the buffers themselves are the problem",
                 $"The high mark would be {Pages(newHigh, page)}, over a quarter of RAM ({Pages(memTotalPages, page)} total). " +

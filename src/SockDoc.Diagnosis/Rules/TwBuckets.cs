@@ -83,9 +83,13 @@ public sealed class TwBuckets : IRule
         long need = Math.Max(Math.Max(steady, tw.Value) * 3 / 2, max.Value + 1);
         long proposed = RoundUpPow2(need);
         long twObject = c.Now.SlabInfo?.Find("tw_sock_TCP")?.ObjectSize ?? 256;
+        bool pastOnly = when == "since_boot" && tw.Value < PastPeakOnly * max.Value;
         var fix = new List<FixLine>
         {
-            Sysctl(SysctlNames.TcpMaxTwBuckets, proposed.ToString(CultureInfo.InvariantCulture),
+            pastOnly
+                ? SizeOnThePeak(SysctlNames.TcpMaxTwBuckets, $"{N(tw.Value)} of {N(max.Value)}",
+                    $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {twLen} s, at {twObject} B each")
+                : Sysctl(SysctlNames.TcpMaxTwBuckets, proposed.ToString(CultureInfo.InvariantCulture),
                 (createRate is null ? $"today's {N(tw.Value)} TIME_WAIT (no rate: one sample)" : $"steady state = (created + refused) rate × {twLen} s = {N(steady)}") + "; × 1.5 headroom, rounded up to a power of two. " +
                 $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(proposed * twObject)} at most."),
             Action("Prefer fewer short connections: keep-alive or a connection pool on the side that closes first",

@@ -316,3 +316,44 @@ public class EngineTests
         Assert.NotNull(report.SocketSlab);
     }
 }
+
+/// <summary>A limit hit only in the past while today's use is low: no value sized on today's use, the peak formula instead.</summary>
+public class PastPeakFixTests
+{
+    private static void AssertKeeps(CheckResult r, string setting)
+    {
+        Assert.Equal("since_boot", r.Finding!.When);
+        Assert.DoesNotContain(r.Finding.Fix, f => f.Setting == setting && f.Value.Length > 0);
+        Assert.Contains(r.Finding.Fix, f => f.Setting.StartsWith($"Keep {setting} for now", StringComparison.Ordinal) && f.Why.Contains("peak", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Tcp_mem_pressure_since_boot_with_low_use()
+    {
+        var b = Snap.Base().Sockstat(s => s with { TcpMemPages = 10 }).Sysctl(SysctlNames.TcpMem, "750 1000 1500").Counter("TcpExt", "TCPMemoryPressures", 12);
+        AssertKeeps(Snap.Run(new TcpMem(), Snap.Pair(b, b)), SysctlNames.TcpMem);
+    }
+
+    [Fact]
+    public void Tw_overflow_since_boot_with_few_time_waits()
+    {
+        var b = Snap.Base().Sockstat(s => s with { TcpTw = 3 }).Sysctl(SysctlNames.TcpMaxTwBuckets, "1000").Counter("TcpExt", "TCPTimeWaitOverflow", 500);
+        AssertKeeps(Snap.Run(new TwBuckets(), Snap.Pair(b, b)), SysctlNames.TcpMaxTwBuckets);
+    }
+
+    [Fact]
+    public void Conntrack_drops_since_boot_with_an_empty_table()
+    {
+        var b = Snap.Base().Sysctl(SysctlNames.NfConntrackCount, "0").Sysctl(SysctlNames.NfConntrackMax, "1000")
+            with { ConntrackStat = new ConntrackStat { Columns = new Dictionary<string, long> { ["drop"] = 4 } } };
+        AssertKeeps(Snap.Run(new Conntrack(), Snap.Pair(b, b)), SysctlNames.NfConntrackMax);
+    }
+
+    [Fact]
+    public void But_a_gauge_near_its_limit_still_gets_a_computed_value()
+    {
+        var b = Snap.Base().Sockstat(s => s with { TcpTw = 900 }).Sysctl(SysctlNames.TcpMaxTwBuckets, "1000");
+        var r = Snap.Run(new TwBuckets(), Snap.One(b));
+        Assert.Contains(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpMaxTwBuckets && f.Value == "2048");
+    }
+}
