@@ -66,6 +66,7 @@ public sealed class SockDocMetrics
         Gauge("sockdoc_tcp_mem_min_bytes", "net.ipv4.tcp_mem[0] (pages) times the page size: below it the kernel leaves memory pressure.", s => Bytes(s, Vec(s, SysctlNames.TcpMem, 3, 0)));
         Gauge("sockdoc_tcp_mem_pressure_bytes", "net.ipv4.tcp_mem[1] times the page size: above it TCP enters memory pressure (__sk_mem_raise_allocated()).", s => Bytes(s, Vec(s, SysctlNames.TcpMem, 3, 1)));
         Gauge("sockdoc_tcp_mem_max_bytes", "net.ipv4.tcp_mem[2] times the page size: above it charges are refused and orphans are killed (tcp_out_of_memory()).", s => Bytes(s, Vec(s, SysctlNames.TcpMem, 3, 2)));
+        Gauge("sockdoc_udp_mem_min_bytes", "net.ipv4.udp_mem[0] times the page size: UDP has no pressure mode, so above it a socket holding udp_rmem_min gets no more memory (__sk_mem_raise_allocated()).", s => Bytes(s, Vec(s, SysctlNames.UdpMem, 3, 0)));
         Gauge("sockdoc_udp_mem_max_bytes", "net.ipv4.udp_mem[2] times the page size.", s => Bytes(s, Vec(s, SysctlNames.UdpMem, 3, 2)));
         Gauge("sockdoc_tcp_max_orphans", "net.ipv4.tcp_max_orphans (global).", s => s.Sysctls.Long(SysctlNames.TcpMaxOrphans));
         _orphanLimit = _factory.CreateGauge("sockdoc_tcp_orphan_limit",
