@@ -105,12 +105,42 @@ public sealed class Conntrack : IRule
                 Sysctl("net.netfilter.nf_conntrack_tcp_timeout_established", "86400",
                     "The default 432000 s (5 days) keeps dead flows; 1 day is still far above any keep-alive."),
             ],
-            Caveats =
-            [
-                "nf_conntrack_max is global and read-only inside containers; the count is per network namespace.",
-                "\"expectation table full\" is the helper expectation table (nf_conntrack_expect_max), not this one.",
-            ],
+            Caveats = Caveats(c),
         }, title);
+    }
+
+    private static List<string> Caveats(RuleContext c)
+    {
+        var caveats = new List<string>
+        {
+            "nf_conntrack_max is global and read-only inside containers; the count is per network namespace.",
+            "\"expectation table full\" is the helper expectation table (nf_conntrack_expect_max), not this one.",
+        };
+        var others = OtherNamespaces(c);
+        if (others.Count > 0)
+            caveats.Add($"The logged table-full lines name other network namespaces ({string.Join(", ", others)}): containers on this host filled their own tables; read their counts inside them.");
+        return caveats;
+    }
+
+    /// <summary>
+    /// Since 2025 (seen on 6.18) a child namespace logs "table full in netns N"; the log summary keeps "netns N" as a
+    /// detail. Returns the namespaces named that are not the sampled one.
+    /// </summary>
+    private static List<string> OtherNamespaces(RuleContext c)
+    {
+        var result = new List<string>();
+        if (c.Now.KernelLog is null) return result;
+        foreach (var incident in c.Now.KernelLog.Incidents)
+        {
+            if (incident.FindingId != "conntrack") continue;
+            foreach (var detail in incident.Details)
+            {
+                if (!detail.StartsWith("netns ", StringComparison.Ordinal)) continue;
+                var id = detail[6..].Split(' ')[0];
+                if (id != c.Now.Host.NetNsInode?.ToString(CultureInfo.InvariantCulture) && !result.Contains(id)) result.Add(id);
+            }
+        }
+        return result;
     }
 
     private Finding SinceBootFromLog(RuleContext c) => new()
@@ -122,5 +152,6 @@ public sealed class Conntrack : IRule
         Evidence = LogEvidence(c.Now, Descriptor.Id).ToList(),
         Explanation = "The kernel dropped packets because the connection tracking table was full; the module is not loaded now, so the current count is unknown.",
         Fix = [Action("Load nf_conntrack and watch net.netfilter.nf_conntrack_count", "The sysctls appear only while the module is loaded.")],
+        Caveats = Caveats(c),
     };
 }

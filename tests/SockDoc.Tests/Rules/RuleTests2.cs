@@ -357,3 +357,30 @@ public class PastPeakFixTests
         Assert.Contains(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpMaxTwBuckets && f.Value == "2048");
     }
 }
+
+public class ConntrackNamespaceTests
+{
+    [Fact]
+    public void Table_full_lines_from_other_namespaces_are_named_as_such()
+    {
+        var log = new SockDoc.Model.KernelLog.KernelLogSummary
+        {
+            Source = "/dev/kmsg",
+            Incidents =
+            [
+                new SockDoc.Model.KernelLog.KernelLogIncident
+                {
+                    Kind = "conntrack_table_full", FindingId = "conntrack", Description = "conntrack table full", Count = 16,
+                    Details = ["netns 4026532246 x12", "netns 4026531833 x4"],
+                },
+            ],
+        };
+        // The captured VM is net:[4026531833]; 4026532246 is another namespace.
+        var s = Snap.Base().Sysctl(SysctlNames.NfConntrackCount, "0").Sysctl(SysctlNames.NfConntrackMax, "1000") with { KernelLog = log };
+        var r = Snap.Run(new Conntrack(), Snap.One(s));
+        Assert.Equal(CheckStatus.Warning, r.Status);
+        var caveat = Assert.Single(r.Finding!.Caveats, x => x.Contains("other network namespaces", StringComparison.Ordinal));
+        Assert.Contains("4026532246", caveat, StringComparison.Ordinal);
+        Assert.DoesNotContain("4026531833", caveat, StringComparison.Ordinal);
+    }
+}
