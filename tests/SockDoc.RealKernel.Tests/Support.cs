@@ -82,65 +82,30 @@ public static partial class Support
 
     [LibraryImport("libc")]
     private static partial uint geteuid();
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setns(int fd, int nstype);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
-
-    private const int CloneNewNet = 0x40000000;
-
-    /// <summary>Runs work on a thread that has entered the namespace: sockets it creates live there.</summary>
-    public static T InNamespace<T>(string netns, Func<T> work)
-    {
-        T? result = default;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                int fd = open($"/var/run/netns/{netns}", 0);
-                if (fd < 0) throw new InvalidOperationException($"open netns {netns}: errno {Marshal.GetLastPInvokeError()}");
-                try
-                {
-                    if (setns(fd, CloneNewNet) != 0)
-                        throw new InvalidOperationException($"setns {netns}: errno {Marshal.GetLastPInvokeError()}");
-                }
-                finally
-                {
-                    close(fd);
-                }
-                result = work();
-            }
-#pragma warning disable CA1031
-            catch (Exception e) { error = e; }
-#pragma warning restore CA1031
-        });
-        thread.Start();
-        thread.Join();
-        if (error is not null) throw new InvalidOperationException("in namespace " + netns + ": " + error.Message, error);
-        return result!;
-    }
 }
 
-/// <summary>A network namespace made for one test (name starts with sdk-), removed on dispose.</summary>
+/// <summary>
+/// A network namespace made for one test (sdk-KIND-xxxxxxxx), removed on dispose: the load harness's NetNamespace,
+/// so tests and product share one way of making namespaces and entering them.
+/// </summary>
 public sealed class TestNetns : IDisposable
 {
-    public string Name { get; } = "sdk-rk-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly SockDoc.Load.Lab.NetNamespace _ns;
 
-    public TestNetns()
+    public TestNetns(string kind = "rk")
     {
-        Support.Sh($"ip netns add {Name} && ip -n {Name} link set lo up");
+        _ns = SockDoc.Load.Lab.NetNamespace.CreateNamed($"sdk-{kind}-" + Guid.NewGuid().ToString("N")[..8]);
     }
 
-    public void Sysctl(string name, string value) => Support.Sh($"ip netns exec {Name} sysctl -q -w {name}='{value}'");
+    public string Name => _ns.Name;
 
-    public void Dispose()
-    {
-        try { Support.Sh($"ip netns delete {Name}"); } catch (InvalidOperationException) { }
-    }
+    /// <summary>Writes a per-namespace sysctl from inside the namespace.</summary>
+    public void Sysctl(string name, string value) => _ns.SetSysctl(name, value);
+
+    /// <summary>Runs work on a thread inside the namespace: sockets it creates live there.</summary>
+    public T Inside<T>(Func<T> work) => _ns.Inside(work);
+
+    public string Ss(string args) => Support.Sh($"ip netns exec {Name} ss {args}");
+
+    public void Dispose() => _ns.Dispose();
 }

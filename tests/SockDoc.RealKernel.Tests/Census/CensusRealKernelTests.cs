@@ -8,21 +8,6 @@ using SockDoc.Model.Census;
 
 namespace SockDoc.RealKernel.Tests.Census;
 
-/// <summary>A network namespace for one census test (sdk-census-*), removed on dispose.</summary>
-public sealed class CensusNetns : IDisposable
-{
-    public string Name { get; } = "sdk-census-" + Guid.NewGuid().ToString("N")[..8];
-
-    public CensusNetns() => Support.Sh($"ip netns add {Name} && ip -n {Name} link set lo up");
-
-    public string Ss(string args) => Support.Sh($"ip netns exec {Name} ss {args}");
-
-    public void Dispose()
-    {
-        try { Support.Sh($"ip netns delete {Name}"); } catch (InvalidOperationException) { }
-    }
-}
-
 /// <summary>The census against `ss` on sockets these tests make inside their own namespace (oracle tests, issue 4).</summary>
 public sealed partial class CensusRealKernelTests : IDisposable
 {
@@ -83,8 +68,8 @@ public sealed partial class CensusRealKernelTests : IDisposable
         Thread.Sleep(300);
     }
 
-    private static SocketCensus Collect(string netns, bool parallel) =>
-        Support.InNamespace(netns, () =>
+    private static SocketCensus Collect(TestNetns netns, bool parallel) =>
+        netns.Inside(() =>
         {
             var r = SocketCensusCollector.Collect(new CensusOptions
             {
@@ -98,12 +83,12 @@ public sealed partial class CensusRealKernelTests : IDisposable
     public void Counts_per_state_and_per_port_equal_ss_tan()
     {
         Support.RequireRoot();
-        using var ns = new CensusNetns();
-        Support.InNamespace(ns.Name, () => { BuildSocketSet(); return 0; });
+        using var ns = new TestNetns("census");
+        ns.Inside(() => { BuildSocketSet(); return 0; });
 
         foreach (bool parallel in new[] { false, true })
         {
-            var census = Collect(ns.Name, parallel);
+            var census = Collect(ns, parallel);
             var ss = SsRows(ns.Ss("-tan"));
             var expectedStates = ss.GroupBy(r => r.State).ToDictionary(g => g.Key, g => (long)g.Count());
             Assert.Equal(expectedStates.OrderBy(kv => kv.Key), census.ByState.OrderBy(kv => kv.Key));
@@ -136,8 +121,8 @@ public sealed partial class CensusRealKernelTests : IDisposable
     public void Skmem_of_an_idle_socket_equals_ss_tm()
     {
         Support.RequireRoot();
-        using var ns = new CensusNetns();
-        int clientPort = Support.InNamespace(ns.Name, () =>
+        using var ns = new TestNetns("census");
+        int clientPort = ns.Inside(() =>
         {
             var l = Listen(IPAddress.Loopback, 7101, 8);
             var (c, s) = Pair(l);
@@ -147,7 +132,7 @@ public sealed partial class CensusRealKernelTests : IDisposable
             return ((IPEndPoint)c.LocalEndPoint!).Port;
         });
 
-        var sockets = Support.InNamespace(ns.Name, () =>
+        var sockets = ns.Inside(() =>
         {
             var sink = new Collector();
             var outcome = SockDiagDump.DumpTcp(ref sink, InetDiag.AllStates, InetDiag.ExtSkMemInfo);
@@ -175,8 +160,8 @@ public sealed partial class CensusRealKernelTests : IDisposable
     public void A_sender_blocked_on_a_full_send_buffer_is_found_with_pid_thread_and_peer()
     {
         Support.RequireRoot();
-        using var ns = new CensusNetns();
-        var (client, server) = Support.InNamespace(ns.Name, () =>
+        using var ns = new TestNetns("census");
+        var (client, server) = ns.Inside(() =>
         {
             var l = Listen(IPAddress.Loopback, 7201, 8);
             var ep = (IPEndPoint)l.LocalEndPoint!;
@@ -207,7 +192,7 @@ public sealed partial class CensusRealKernelTests : IDisposable
             do
             {
                 Thread.Sleep(300);
-                census = Support.InNamespace(ns.Name, () => SocketCensusCollector.Collect(new CensusOptions
+                census = ns.Inside(() => SocketCensusCollector.Collect(new CensusOptions
                 {
                     Owners = true, BlockedSenders = true, BlockedSamples = 3, BlockedInterval = TimeSpan.FromMilliseconds(100),
                 }).Value!);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using SockDoc.Kernel.Sysctl;
+using SockDoc.Load.Lab.Recipes;
 
 namespace SockDoc.RealKernel.Tests.Doctor;
 
@@ -39,20 +40,14 @@ public sealed class DoctorRealKernelTests : IDisposable
         try
         {
             var ep = (IPEndPoint)listener.LocalEndPoint!;
-            var chunk = new byte[64 * 1024];
             for (int i = 0; i < orphans; i++)
             {
                 var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 65536 };
                 client.Connect(ep);
                 accepted.Add(listener.Accept()); // the receiver never reads: its window closes
-                client.Blocking = false;
                 // Fill the send buffer until the kernel refuses more, then close with the data unsent:
                 // the socket becomes an orphan in FIN_WAIT1 (kernel-facts §1.1).
-                while (true)
-                {
-                    try { if (client.Send(chunk) <= 0) break; }
-                    catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock) { break; }
-                }
+                LabSockets.Fill(client, 16 * 1024 * 1024);
                 client.Close();
             }
             var orphanNow = ReadSockstat("orphan");
@@ -77,7 +72,7 @@ public sealed class DoctorRealKernelTests : IDisposable
     {
         using var ns = new TestNetns();
         ns.Sysctl("net.ipv4.tcp_max_tw_buckets", "8");
-        int made = Support.InNamespace(ns.Name, () => ShortConnections(60, clientClosesFirst: true));
+        int made = ns.Inside(() => LabSockets.ShortConnections(60, CancellationToken.None));
         Assert.Equal(60, made);
         var nstat = Support.Sh($"ip netns exec {ns.Name} cat /proc/net/netstat");
         Assert.Contains("TCPTimeWaitOverflow", nstat, StringComparison.Ordinal);
@@ -92,31 +87,7 @@ public sealed class DoctorRealKernelTests : IDisposable
         using var ns = new TestNetns();
         ns.Sysctl("net.ipv4.ip_local_port_range", "40000 40009");
         ns.Sysctl("net.ipv4.tcp_tw_reuse", "0");
-        var (made, lastError) = Support.InNamespace(ns.Name, () =>
-        {
-            int ok = 0;
-            SocketError? error = null;
-            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 8080));
-            listener.Listen(64);
-            for (int i = 0; i < 12; i++)
-            {
-                using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    c.Connect(new IPEndPoint(IPAddress.Loopback, 8080));
-                }
-                catch (SocketException e)
-                {
-                    error = e.SocketErrorCode;
-                    break;
-                }
-                using var a = listener.Accept();
-                c.Close(); // the client closes first: its port stays in TIME_WAIT for 60 s
-                ok++;
-            }
-            return (ok, error);
-        });
+        var (made, lastError) = ns.Inside(() => LabSockets.ConnectUntilRefused(8080, 12));
         Assert.Equal(10, made);
         Assert.Equal(SocketError.AddressNotAvailable, lastError); // EADDRNOTAVAIL, "Cannot assign requested address"
 
@@ -206,7 +177,7 @@ public sealed class DoctorRealKernelTests : IDisposable
     public void An_overflowing_accept_queue_in_a_namespace_is_reported()
     {
         using var ns = new TestNetns();
-        var held = Support.InNamespace(ns.Name, () =>
+        var held = ns.Inside(() =>
         {
             var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             l.Bind(new IPEndPoint(IPAddress.Loopback, 9000));
@@ -279,26 +250,5 @@ public sealed class DoctorRealKernelTests : IDisposable
         var line = File.ReadAllLines("/proc/net/sockstat").First(l => l.StartsWith("TCP:", StringComparison.Ordinal));
         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return long.Parse(parts[Array.IndexOf(parts, field) + 1], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>n short connections on loopback in the current (namespace) thread.</summary>
-    private static int ShortConnections(int n, bool clientClosesFirst)
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(n);
-        var ep = (IPEndPoint)listener.LocalEndPoint!;
-        int made = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            c.Connect(ep);
-            var a = listener.Accept();
-            if (clientClosesFirst) { c.Close(); Thread.Sleep(1); a.Close(); }
-            else { a.Close(); Thread.Sleep(1); c.Close(); }
-            made++;
-        }
-        Thread.Sleep(200);
-        return made;
     }
 }

@@ -54,7 +54,7 @@ public partial class KmsgRealKernelTests
         }, skipExisting: false, stop.Token));
 
         await Task.Delay(300);
-        Flood(ns.Name, port);
+        Flood(ns, port);
         // Follow stops on the token (the line was seen, or 20 s passed): a bounded wait, no hang.
         var followed = await follow.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(followed.Ok, followed.Reason);
@@ -88,9 +88,9 @@ public partial class KmsgRealKernelTests
         Assert.Contains("Kernel log: /dev/kmsg:", o.ToString(), StringComparison.Ordinal);
     }
 
-    private static void Flood(string netns, int port)
+    private static void Flood(TestNetns netns, int port)
     {
-        var sockets = InNetns(netns, () =>
+        var sockets = netns.Inside(() =>
         {
             var list = new List<Socket>();
             var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -114,45 +114,4 @@ public partial class KmsgRealKernelTests
         Thread.Sleep(500);
         foreach (var s in sockets) s.Dispose();
     }
-
-    // Support.InNamespace opens the nsfs file with File.OpenRead, which fails with "Illegal seek" on 6.18;
-    // this one opens it with open(2). Sockets created on the thread live in the namespace.
-    private static T InNetns<T>(string netns, Func<T> work)
-    {
-        T? result = default;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            int fd = open("/run/netns/" + netns, 0x80000 /* O_RDONLY|O_CLOEXEC */);
-            try
-            {
-                if (fd < 0 || setns(fd, 0x40000000 /* CLONE_NEWNET */) != 0)
-                    throw new InvalidOperationException($"setns {netns}: errno {Marshal.GetLastPInvokeError()}");
-                result = work();
-            }
-#pragma warning disable CA1031 // rethrown on the test thread
-            catch (Exception e)
-            {
-                error = e;
-            }
-#pragma warning restore CA1031
-            finally
-            {
-                if (fd >= 0) close(fd);
-            }
-        });
-        thread.Start();
-        thread.Join();
-        if (error is not null) throw new InvalidOperationException(error.Message, error);
-        return result!;
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setns(int fd, int nstype);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }

@@ -3,8 +3,8 @@ using System.Net.Sockets;
 
 namespace SockDoc.Load.Lab.Recipes;
 
-/// <summary>Small loopback socket recipes shared by the scenarios (each bounded in count).</summary>
-internal static class LabSockets
+/// <summary>Small loopback socket recipes shared by the scenarios and the real-kernel tests (each bounded in count).</summary>
+public static class LabSockets
 {
     public static Socket Listener(int port, int backlog, int? receiveBuffer = null)
     {
@@ -55,6 +55,33 @@ internal static class LabSockets
         }
         Thread.Sleep(200);
         return made;
+    }
+
+    /// <summary>
+    /// Up to max connects to a loopback listener on port, each closed by the client first so its port stays in
+    /// TIME_WAIT; stops at the first connect error. Returns how many succeeded and that error (EADDRNOTAVAIL once
+    /// ip_local_port_range is used up, kernel-facts §5.2).
+    /// </summary>
+    public static (int Made, SocketError? Error) ConnectUntilRefused(int port, int max)
+    {
+        using var listener = Listener(port, 64);
+        int made = 0;
+        for (int i = 0; i < max; i++)
+        {
+            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                c.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            }
+            catch (SocketException e)
+            {
+                return (made, e.SocketErrorCode);
+            }
+            using var a = listener.Accept();
+            c.Close(); // the client closes first: its port stays in TIME_WAIT for 60 s
+            made++;
+        }
+        return (made, null);
     }
 
     public static void Connect(Socket c, EndPoint ep)

@@ -91,29 +91,7 @@ public sealed class PortExhaustionScenario : LabScenario
     {
         ctx.Set("net.ipv4.ip_local_port_range", "40000 40009");
         ctx.Set("net.ipv4.tcp_tw_reuse", "0");
-        var (ok, error) = ctx.Inside(() =>
-        {
-            int made = 0;
-            SocketError? err = null;
-            using var listener = LabSockets.Listener(8080, 64);
-            for (int i = 0; i < 12; i++)
-            {
-                using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    c.Connect(new IPEndPoint(IPAddress.Loopback, 8080));
-                }
-                catch (SocketException e)
-                {
-                    err = e.SocketErrorCode;
-                    break;
-                }
-                using var a = listener.Accept();
-                c.Close(); // the client closes first: its port stays in TIME_WAIT for 60 s
-                made++;
-            }
-            return (made, err);
-        });
+        var (ok, error) = ctx.Inside(() => LabSockets.ConnectUntilRefused(8080, 12));
         if (error == SocketError.AddressNotAvailable)
             ctx.Reproduce("errno", $"connect() #{ok + 1}: EADDRNOTAVAIL (Cannot assign requested address) after {ok} connections");
         else
