@@ -112,7 +112,7 @@ public static class DoctorView
         var per = slab.FloorBytesPerTcpSocket is { } p ? $"; one idle TCP socket costs {p.ToString("0", CultureInfo.InvariantCulture)} B here" : "";
         var top = string.Join(", ", slab.Caches.Where(c => c.Bytes > 0).OrderByDescending(c => c.Bytes).Take(5)
             .Select(c => $"{c.Name} {c.ActiveObjects.ToString("N0", CultureInfo.InvariantCulture)}×{c.ObjectSize} B"));
-        return new Markup($"[grey]Socket structures in slab (not counted in tcp_mem): {FormatBytes(slab.TotalBytes)}{per}. {Markup.Escape(top)}[/]");
+        return new Markup($"[grey]Socket structures in slab (not counted in tcp_mem): {ByteText.Format(slab.TotalBytes)}{per}. {Markup.Escape(top)}[/]");
     }
 
     private static IRenderable Unreadable(Report r)
@@ -121,14 +121,5 @@ public static class DoctorView
         var unknown = r.Checks.Where(c => c.Status == CheckStatus.Unknown).Select(c => c.Id).ToList();
         var tail = unknown.Count > 0 ? $"\n  Left unknown: {string.Join(", ", unknown)}" : "";
         return new Markup("[yellow]Sources not read:[/]\n" + string.Join('\n', lines) + Markup.Escape(tail));
-    }
-
-    public static string FormatBytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
-        return u == 0 ? $"{bytes} B" : v.ToString("0.##", CultureInfo.InvariantCulture) + " " + units[u];
     }
 }

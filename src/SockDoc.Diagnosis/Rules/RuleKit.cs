@@ -24,18 +24,7 @@ internal static class RuleKit
     public static string N(double v, int decimals = 1) => v.ToString("N" + decimals, CultureInfo.InvariantCulture);
     public static string Pct(double fraction) => (fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %";
 
-    public static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double v = bytes;
-        int u = 0;
-        while (Math.Abs(v) >= 1024 && u < units.Length - 1)
-        {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? $"{bytes} B" : v.ToString("0.##", CultureInfo.InvariantCulture) + " " + units[u];
-    }
+    public static string Bytes(long bytes) => ByteText.Format(bytes);
 
     /// <summary>"575,796 pages (2.2 GiB)" — the kernel's unit first, the converted value after.</summary>
     public static string Pages(long pages, long pageSize) =>
