@@ -74,24 +74,13 @@ public sealed class LabRealKernelTests
         Support.RequireRoot();
         RestoreJournal.ReplayLeftovers();
         var before = ReadGlobals();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Support.SockdocDll, "lab", "run", "orphans" }) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        using var child = Process.Start(psi)!;
-        _ = child.StandardOutput.ReadToEndAsync();
-        _ = child.StandardError.ReadToEndAsync();
-        var journal = Path.Combine(RestoreJournal.DefaultDirectory, $"lab-{child.Id}.restore");
+        var (child, journal) = StartOrphansRun();
+        using var owned = child;
         string changed = "";
-        var deadline = DateTime.UtcNow.AddSeconds(60);
         try
         {
             // Half way: the journal holds the old value, so tcp_max_orphans is (about to be) lowered.
-            while (DateTime.UtcNow < deadline && !child.HasExited)
-            {
-                if (File.Exists(journal) && new FileInfo(journal).Length > 0) break;
-                Thread.Sleep(5);
-            }
-            Assert.True(File.Exists(journal) && new FileInfo(journal).Length > 0, "the child never wrote its journal");
+            Assert.True(WaitForJournal(child, journal), "the child never wrote its journal");
             Thread.Sleep(50);
             changed = RestoreJournal.Read("net.ipv4.tcp_max_orphans");
         }
@@ -117,17 +106,11 @@ public sealed class LabRealKernelTests
         Support.RequireRoot();
         RestoreJournal.ReplayLeftovers();
         var before = ReadGlobals();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Support.SockdocDll, "lab", "run", "orphans" }) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        using var child = Process.Start(psi)!;
-        _ = child.StandardOutput.ReadToEndAsync();
-        _ = child.StandardError.ReadToEndAsync();
-        var journal = Path.Combine(RestoreJournal.DefaultDirectory, $"lab-{child.Id}.restore");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var (child, journal) = StartOrphansRun();
+        using var owned = child;
         try
         {
-            while (DateTime.UtcNow < deadline && !child.HasExited && !(File.Exists(journal) && new FileInfo(journal).Length > 0)) Thread.Sleep(5);
+            WaitForJournal(child, journal);
             Assert.False(child.HasExited, "the run ended before it could be interrupted");
             Support.Sh($"kill -INT {child.Id}");
             Assert.True(child.WaitForExit(TimeSpan.FromSeconds(20)), "SIGINT did not end the run");
@@ -140,6 +123,30 @@ public sealed class LabRealKernelTests
         Assert.Equal(130, child.ExitCode);
         Assert.Equal(before, ReadGlobals()); // put back by the run itself, not by a later restore
         Assert.False(File.Exists(journal));
+    }
+
+    /// <summary>Starts `sockdoc lab run orphans` in a child process; its journal file is lab-PID.restore.</summary>
+    private static (Process Child, string Journal) StartOrphansRun()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Support.SockdocDll, "lab", "run", "orphans" }) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        var child = Process.Start(psi)!;
+        _ = child.StandardOutput.ReadToEndAsync();
+        _ = child.StandardError.ReadToEndAsync();
+        return (child, Path.Combine(RestoreJournal.DefaultDirectory, $"lab-{child.Id}.restore"));
+    }
+
+    /// <summary>Waits (at most 60 s) until the child has written its journal, the point before any global change.</summary>
+    private static bool WaitForJournal(Process child, string journal)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !child.HasExited)
+        {
+            if (File.Exists(journal) && new FileInfo(journal).Length > 0) return true;
+            Thread.Sleep(5);
+        }
+        return File.Exists(journal) && new FileInfo(journal).Length > 0;
     }
 
     [Fact]
