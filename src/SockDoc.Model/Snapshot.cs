@@ -28,6 +28,8 @@ public sealed record Snapshot
     public IReadOnlyList<ProcessFiles>? Processes { get; init; }
     public SocketCensus? Census { get; init; }
     public KernelLogSummary? KernelLog { get; init; }
+    /// <summary>Errors applications printed (from a paste or an application log): errno, failing call, count. Null on a live host.</summary>
+    public IReadOnlyList<AppErrorReport>? AppErrors { get; init; }
     public IReadOnlyList<SourceProblem> Problems { get; init; } = [];
 
     /// <summary>Page size of the host the snapshot describes; tcp_mem and sockstat mem count these.</summary>

@@ -60,6 +60,8 @@ public static class SysctlNames
 
     // Per network namespace.
     public const string TcpMaxTwBuckets = "net.ipv4.tcp_max_tw_buckets";
+    public const string UdpRmemMin = "net.ipv4.udp_rmem_min";
+    public const string UdpWmemMin = "net.ipv4.udp_wmem_min";
     public const string IpLocalPortRange = "net.ipv4.ip_local_port_range";
     public const string IpLocalReservedPorts = "net.ipv4.ip_local_reserved_ports";
     public const string TcpTwReuse = "net.ipv4.tcp_tw_reuse";

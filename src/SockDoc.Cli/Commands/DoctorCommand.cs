@@ -9,7 +9,7 @@ namespace SockDoc.Cli.Commands;
 /// <summary>`sockdoc doctor`: take two samples, run every rule, render. Exit 0 ok, 1 warning, 2 critical, 3 could not run.</summary>
 public static class DoctorCommand
 {
-    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog);
+    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m");
 
     public static Command Create(CliIo io)
     {
@@ -22,12 +22,18 @@ public static class DoctorCommand
         var skip = new Option<string[]>("--skip") { Description = "Skip these checks (ids, comma-separated).", AllowMultipleArgumentsPerToken = true };
         var noCensus = new Option<bool>("--no-census") { Description = "Do not take the netlink socket census." };
         var noLog = new Option<bool>("--no-log") { Description = "Do not read the kernel log." };
+        var recent = new Option<string>("--recent")
+        {
+            Description = "Kernel-log incidents this close to the sample are recent: critical, reported with what happens now (e.g. 15m, 1h; 0 treats every log line as history).",
+            DefaultValueFactory = _ => "15m",
+            HelpName = "DURATION",
+        };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent,
         };
         cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
-            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog)), io));
+            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!), io));
         return cmd;
     }
 
@@ -37,6 +43,8 @@ public static class DoctorCommand
         var seconds = CommonOptions.ParseDuration(a.Interval);
         if (seconds is null) return io.Fail($"doctor: --interval \"{a.Interval}\" is not a duration (examples: 1, 500ms, 2s)");
         if (seconds > 600) return io.Fail("doctor: --interval is at most 600 s");
+        var recentSeconds = CommonOptions.ParseDuration(a.Recent);
+        if (recentSeconds is null or < 0) return io.Fail($"doctor: --recent \"{a.Recent}\" is not a duration (examples: 15m, 1h, 0)");
         long? page = null;
         if (a.PageSize is not null)
         {
@@ -53,7 +61,7 @@ public static class DoctorCommand
         var (pair, error) = SnapshotSource.Take(new SnapshotSource.Request(a.From, a.ProcRoot, page, seconds.Value, !a.NoCensus, !a.NoLog), io);
         if (pair is null) return io.Fail(error!);
 
-        var report = All.Engine().Run(pair, only, skip);
+        var report = All.Engine().Run(pair, only, skip, new RuleOptions { RecentWindow = TimeSpan.FromSeconds(recentSeconds.Value) });
         var exit = ExitFor(report);
         if (a.Json)
             io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));

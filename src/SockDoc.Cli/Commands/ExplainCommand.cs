@@ -102,7 +102,7 @@ public sealed record ExplainPart(
     WriteIndented = true,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(LowerCaseEnum<Severity>), typeof(LowerCaseEnum<CheckStatus>)])]
+    Converters = [typeof(LowerCaseEnum<Severity>), typeof(LowerCaseEnum<CheckStatus>), typeof(LowerCaseEnum<When>), typeof(LowerCaseEnum<Confidence>)])]
 [JsonSerializable(typeof(ExplainJsonDoc))]
 public sealed partial class ExplainJsonContext : JsonSerializerContext;
 

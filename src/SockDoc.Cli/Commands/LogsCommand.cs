@@ -1,3 +1,4 @@
+using SockDoc.Diagnosis.Engine;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -89,7 +90,17 @@ public static class LogsCommand
     {
         if (json)
         {
-            io.Out.WriteLine(JsonSerializer.Serialize(summary, SnapshotJsonContext.Default.KernelLogSummary));
+            // The reader's summary plus what the doctor makes of each kind (finding_id; finding_ids when the wording is shared).
+            var node = JsonSerializer.SerializeToNode(summary, SnapshotJsonContext.Default.KernelLogSummary)!.AsObject();
+            foreach (var incident in node["incidents"]!.AsArray())
+            {
+                var ids = LogKinds.FindingsFor(incident!["kind"]!.GetValue<string>());
+                if (ids.Count == 0) continue;
+                incident["finding_id"] = ids[0];
+                if (ids.Count > 1) incident["finding_ids"] = new System.Text.Json.Nodes.JsonArray([.. ids.Select(i => (System.Text.Json.Nodes.JsonNode?)i)]);
+            }
+            node.Insert(0, "schema_version", 1);
+            io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
         io.Console().Write(LogsView.Render(summary));

@@ -121,5 +121,5 @@ public sealed record SampleFinding(string Id, Severity Severity, string Title);
 /// <summary>A kernel-log incident as the history keeps it (kernel-facts §0: a lower bound, never exact).</summary>
 public sealed record SampleIncident(string Kind, string FindingId, string Description, long Count, DateTimeOffset? FirstWall, DateTimeOffset? LastWall)
 {
-    public static SampleIncident From(KernelLogIncident i) => new(i.Kind, i.FindingId, i.Description, i.Count, i.FirstWall, i.LastWall);
+    public static SampleIncident From(KernelLogIncident i) => new(i.Kind, LogKinds.FindingId(i.Kind) ?? "", i.Description, i.Count, i.FirstWall, i.LastWall);
 }

@@ -9,7 +9,7 @@ namespace SockDoc.Cli.Output;
     WriteIndented = true,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(LowerCaseEnum<Severity>), typeof(LowerCaseEnum<CheckStatus>)])]
+    Converters = [typeof(LowerCaseEnum<Severity>), typeof(LowerCaseEnum<CheckStatus>), typeof(LowerCaseEnum<When>), typeof(LowerCaseEnum<Confidence>)])]
 [JsonSerializable(typeof(DoctorJson))]
 public sealed partial class ReportJsonContext : JsonSerializerContext;
 
@@ -21,7 +21,8 @@ public sealed record DoctorJson(int SchemaVersion, string Severity, int ExitCode
 
 public static class ReportJson
 {
-    public const int SchemaVersion = 1;
+    /// <summary>2: findings carry confidence and to_confirm, when gains "recent", evidence has value (number) and unit beside text.</summary>
+    public const int SchemaVersion = 2;
 
     public static string Serialize(Report report, int exitCode) =>
         JsonSerializer.Serialize(new DoctorJson(SchemaVersion, report.Severity.ToString().ToLowerInvariant(), exitCode, report), ReportJsonContext.Default.DoctorJson);

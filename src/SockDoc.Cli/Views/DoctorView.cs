@@ -69,14 +69,14 @@ public static class DoctorView
     {
         var parts = new List<IRenderable>
         {
-            new Markup($"{SeverityWord(f.Severity)} [bold]{Markup.Escape(f.Title)}[/]  [grey]({Markup.Escape(WhenText(f.When))})[/]"),
+            new Markup($"{SeverityWord(f.Severity)} [bold]{Markup.Escape(f.Title)}[/]  [grey]({Markup.Escape(WhenText(f))})[/]"),
         };
         var evidence = new Table().Border(TableBorder.Simple).HideHeaders().Expand();
         evidence.AddColumn("what");
         evidence.AddColumn("value");
         evidence.AddColumn("source");
         foreach (var e in f.Evidence)
-            evidence.AddRow(new Text(e.Name), new Text(e.Value), new Markup($"[grey]{Markup.Escape(e.Source)}[/]"));
+            evidence.AddRow(new Text(e.Name), new Text(e.Text), new Markup($"[grey]{Markup.Escape(e.Source)}[/]"));
         parts.Add(new Markup("[bold]Evidence[/]"));
         parts.Add(evidence);
         parts.Add(new Markup("[bold]Mechanism[/]"));
@@ -99,13 +99,25 @@ public static class DoctorView
         return new Panel(new Rows(parts)).Header($" {f.Id} ").BorderColor(color).Expand();
     }
 
-    private static string WhenText(string when) => when switch
+    /// <summary>"happening now", "recently", ... plus how sure the verdict is when it is not confirmed by a counter.</summary>
+    public static string WhenText(Finding f)
     {
-        "now" => "happening now",
-        "since_boot" => "happened since boot, not during the sample",
-        "risk" => "near a limit",
-        _ => when,
-    };
+        ArgumentNullException.ThrowIfNull(f);
+        var when = f.When switch
+        {
+            When.Now => "happening now",
+            When.Recent => "recently, in the kernel log",
+            When.SinceBoot => "happened since boot, not during the sample",
+            When.Risk => "near a limit",
+            _ => f.When.ToString(),
+        };
+        return f.Confidence switch
+        {
+            Confidence.Likely => when + "; likely: the gauges are not in the sample",
+            Confidence.Possible => when + "; possible: the evidence fits more than one cause",
+            _ => when,
+        };
+    }
 
     private static IRenderable SlabLine(SocketSlabSummary slab)
     {

@@ -78,7 +78,7 @@ public static class ExplainView
         {
             rows.Add(new Markup("[bold]Kernel log lines[/]"));
             foreach (var i in log.Incidents)
-                rows.Add(new Text($"  {i.Description}: {i.Count.ToString("N0", CultureInfo.InvariantCulture)} line(s)" + (i.SuppressedUpTo > 0 ? $", up to {i.SuppressedUpTo.ToString("N0", CultureInfo.InvariantCulture)} more suppressed" : "") + $" → {i.FindingId}" + (i.Note is null ? "" : $" ({i.Note})")));
+                rows.Add(new Text($"  {i.Description}: {i.Count.ToString("N0", CultureInfo.InvariantCulture)} line(s)" + (i.SuppressedUpTo > 0 ? $", up to {i.SuppressedUpTo.ToString("N0", CultureInfo.InvariantCulture)} more suppressed" : "") + $" → {string.Join(" or ", LogKinds.FindingsFor(i.Kind))}" + (i.Note is null ? "" : $" ({i.Note})")));
         }
         AddUnrecognised(rows, r);
         return new Rows(rows);
@@ -107,9 +107,9 @@ public static class ExplainView
         };
         var parts = new List<IRenderable>
         {
-            new Markup($"{word} [bold]{Markup.Escape(f.Id)}[/]: {Markup.Escape(f.Title)} [grey]({Markup.Escape(f.When)})[/]"),
+            new Markup($"{word} [bold]{Markup.Escape(f.Id)}[/]: {Markup.Escape(f.Title)} [grey]({Markup.Escape(DoctorView.WhenText(f))})[/]"),
         };
-        foreach (var e in f.Evidence) parts.Add(new Markup($"  {Markup.Escape(e.Name)}: {Markup.Escape(e.Value)} [grey]({Markup.Escape(e.Source)})[/]"));
+        foreach (var e in f.Evidence) parts.Add(new Markup($"  {Markup.Escape(e.Name)}: {Markup.Escape(e.Text)} [grey]({Markup.Escape(e.Source)})[/]"));
         parts.Add(new Text(f.Explanation));
         foreach (var fix in f.Fix)
             parts.Add(new Markup($"  [bold]fix[/] {Markup.Escape(fix.Setting)}" + (fix.Value.Length > 0 ? $" = {Markup.Escape(fix.Value)}" : "") + $": {Markup.Escape(fix.Why)}"));

@@ -1,3 +1,4 @@
+using SockDoc.Diagnosis.Engine;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using SockDoc.Kernel.KernelLog;
@@ -51,7 +52,7 @@ public static class LogsView
         var last = When(i.LastWall, i.LastUptime);
         var span = first == last ? first : $"{first} .. {last}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{i.Kind} [{i.FindingId}] {count}, {span}, peak {i.PeakPerMinute:0}/min");
+            $"{i.Kind} [{string.Join("|", LogKinds.FindingsFor(i.Kind))}] {count}, {span}, peak {i.PeakPerMinute:0}/min");
     }
 
     /// <summary>One followed line: "time kind [finding]: message".</summary>
@@ -59,7 +60,7 @@ public static class LogsView
     {
         ArgumentNullException.ThrowIfNull(line);
         var info = line.Info;
-        var id = info.FindingId is { } f ? $" [{f}]" : "";
+        var id = LogKinds.FindingId(info.Kind) is { } f && info.Incident ? $" [{f}]" : "";
         return $"{When(line.Time.Wall, line.Time.Uptime)} {info.Kind}{id}: {line.Message}";
     }
 
@@ -71,7 +72,7 @@ public static class LogsView
     public static LogEvent Event(KernelLogLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return new LogEvent(line.Time.Wall, line.Time.Uptime, line.Info.Kind, line.Info.FindingId, line.Message);
+        return new LogEvent(line.Time.Wall, line.Time.Uptime, line.Info.Kind, line.Info.Incident ? LogKinds.FindingId(line.Info.Kind) : null, line.Message);
     }
 }
 

@@ -1,13 +1,46 @@
 namespace SockDoc.Diagnosis.Engine;
 
-/// <summary>One number the rule used: name, value with unit, and the kernel source it came from.</summary>
-public sealed record Evidence(string Name, string Value, string Source);
+/// <summary>
+/// One number the rule used: name, the display text (value with unit and context), the kernel source it came from,
+/// and, where the evidence is one number, that number in base units (bytes, pages, seconds, count, ratio) for scripts.
+/// </summary>
+public sealed record Evidence(string Name, string Text, string Source)
+{
+    /// <summary>The number in <see cref="Unit"/>; null when the evidence is not one number (a list, a log line).</summary>
+    public double? Value { get; init; }
+    /// <summary>Base unit of <see cref="Value"/>: "count", "bytes", "pages", "seconds", "per_second", "ratio".</summary>
+    public string? Unit { get; init; }
+}
 
 /// <summary>One setting to change, the value, and the arithmetic behind it.</summary>
 public sealed record FixLine(string Setting, string Value, string Why)
 {
     /// <summary>The line as an operator types it, e.g. "sysctl -w net.ipv4.tcp_max_orphans=262144".</summary>
     public string Command { get; init; } = "";
+}
+
+/// <summary>When the trouble is: the order the human view leads with (now, recent, risk, since boot).</summary>
+public enum When
+{
+    /// <summary>A limit is being hit during the interval: a counter rose, a gauge is at or over its limit.</summary>
+    Now,
+    /// <summary>The kernel said so within the --recent window (a log line, counter growth in history): the burst may be over.</summary>
+    Recent,
+    /// <summary>A gauge near a limit: nothing failed yet.</summary>
+    Risk,
+    /// <summary>A counter above zero but flat, or a log line older than the window.</summary>
+    SinceBoot,
+}
+
+/// <summary>How sure the verdict is, from which evidence it rests on.</summary>
+public enum Confidence
+{
+    /// <summary>A gauge or counter of the kernel proves it.</summary>
+    Confirmed,
+    /// <summary>The kernel's own log line or an application errno only this failure gives says so; the gauges are unknown.</summary>
+    Likely,
+    /// <summary>The evidence fits more than one cause (each is named, with what would decide).</summary>
+    Possible,
 }
 
 /// <summary>
@@ -20,12 +53,14 @@ public sealed record Finding
     public required string Id { get; init; }
     public required Severity Severity { get; init; }
     public required string Title { get; init; }
-    /// <summary>"now" when a limit is being hit during the interval, "since_boot" for past trouble, "risk" for a gauge near a limit.</summary>
-    public required string When { get; init; }
+    public required When When { get; init; }
+    public Confidence Confidence { get; init; } = Confidence.Confirmed;
     public IReadOnlyList<Evidence> Evidence { get; init; } = [];
     public required string Explanation { get; init; }
     public IReadOnlyList<FixLine> Fix { get; init; } = [];
     public IReadOnlyList<string> Caveats { get; init; } = [];
+    /// <summary>For likely and possible findings: the inputs that would make the verdict confirmed (or decide between causes).</summary>
+    public IReadOnlyList<RuleInput> ToConfirm { get; init; } = [];
 }
 
 public enum CheckStatus

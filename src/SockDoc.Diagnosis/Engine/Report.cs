@@ -10,6 +10,8 @@ public sealed record Report
     public string? KernelRelease { get; init; }
     public string Origin { get; init; } = "live";
     public double? IntervalSeconds { get; init; }
+    /// <summary>Kernel-log incidents this close to the sample are "recent" (critical); --recent.</summary>
+    public double RecentWindowSeconds { get; init; }
     public bool? InitialNetNs { get; init; }
     public long? NetNsInode { get; init; }
     public IReadOnlyList<CheckResult> Checks { get; init; } = [];

@@ -10,9 +10,10 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules)
 {
     public IReadOnlyList<IRule> Rules { get; } = rules;
 
-    public Report Run(SnapshotPair pair, IReadOnlyCollection<string>? only = null, IReadOnlyCollection<string>? skip = null)
+    public Report Run(SnapshotPair pair, IReadOnlyCollection<string>? only = null, IReadOnlyCollection<string>? skip = null, RuleOptions? options = null)
     {
-        var context = new RuleContext(pair);
+        options ??= new RuleOptions();
+        var context = new RuleContext(pair, options);
         var checks = new List<CheckResult>(Rules.Count);
         foreach (var rule in Rules)
         {
@@ -44,6 +45,7 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules)
             .OfType<Finding>()
             .Where(f => f.Severity > Severity.Ok)
             .OrderByDescending(f => f.Severity)
+            .ThenBy(f => f.When) // what happens now, then recently, then risks, then history
             .ThenBy(f => f.Id, StringComparer.Ordinal)
             .ToList();
 
@@ -55,6 +57,7 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules)
             KernelRelease = now.Host.KernelRelease,
             Origin = now.Origin,
             IntervalSeconds = pair.IntervalSeconds,
+            RecentWindowSeconds = options.RecentWindow.TotalSeconds,
             InitialNetNs = now.Host.InitialNetNs,
             NetNsInode = now.Host.NetNsInode,
             Checks = checks,

@@ -75,12 +75,12 @@ public static class Explainer
         // A paste is not a host: a check none of whose inputs is in the paste cannot be "ok" (the conntrack rule
         // reads an absent nf_conntrack_max as "not loaded", true of a host, not of a paste).
         var touched = All.Rules.Where(r => r.Descriptor.Inputs.Any(input => Present(input, snapshot, evidence)) ||
-                                           kernelLog?.Incidents.Any(i => i.FindingId == r.Descriptor.Id) == true)
+                                           kernelLog?.Incidents.Any(i => LogKinds.IsEvidenceFor(i.Kind, r.Descriptor.Id)) == true)
             .Select(r => r.Descriptor.Id).ToHashSet(StringComparer.Ordinal);
         report = report with
         {
             Checks = report.Checks.Select(c => c.Status == CheckStatus.Ok && c.Finding is null && !touched.Contains(c.Id)
-                ? c with { Status = CheckStatus.Unknown, Summary = "not in the paste", MissingInputs = All.Rules.First(r => r.Descriptor.Id == c.Id).Descriptor.Inputs.Take(2).ToList() }
+                ? c with { Status = CheckStatus.Unknown, Summary = "not in the paste", MissingInputs = All.Rules.First(r => r.Descriptor.Id == c.Id).Descriptor.Inputs.Take(2).Select(i => i.Name).ToList() }
                 : c).ToList(),
         };
 
@@ -96,7 +96,7 @@ public static class Explainer
         var ambiguities = new List<Ambiguity>();
         var relevant = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in report.Findings) relevant.Add(f.Id);
-        foreach (var i in kernelLog?.Incidents ?? []) relevant.Add(i.FindingId);
+        foreach (var i in kernelLog?.Incidents ?? []) relevant.UnionWith(LogKinds.FindingsFor(i.Kind));
         Traps(report, snapshot, evidence, kernelLog, kernelLines, traps, ambiguities, relevant);
 
         var missing = new List<MissingItem>();
@@ -107,7 +107,7 @@ public static class Explainer
             var inputs = check.MissingInputs.ToList();
             // For a check the paste points at, every declared input it lacks is worth asking for, not just the first.
             if (primary && check.Status == CheckStatus.Unknown)
-                inputs.AddRange(All.Rules.First(r => r.Descriptor.Id == check.Id).Descriptor.Inputs.Where(i => !Present(i, snapshot, evidence) && i != "page size"));
+                inputs.AddRange(All.Rules.First(r => r.Descriptor.Id == check.Id).Descriptor.Inputs.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize).Select(i => i.Name));
             foreach (var input in inputs.Distinct(StringComparer.Ordinal))
                 missing.Add(new MissingItem(check.Id, input, PasteFor(input), WhyFor(check.Id, ambiguities), primary));
         }
@@ -194,23 +194,10 @@ public static class Explainer
     private static long? Get(IReadOnlyDictionary<string, long> d, string key) => d.TryGetValue(key, out var v) ? v : null;
 
     /// <summary>Whether the paste holds one of a rule's declared inputs (so the rule is about this paste).</summary>
-    private static bool Present(string input, Snapshot s, PasteEvidence e)
-    {
-        if (s.Sysctls.Has(input)) return true;
-        var parts = input.Split(' ');
-        if (parts.Length == 2 && s.NetStat?.Get(parts[0], parts[1]) is not null) return true;
-        return input switch
-        {
-            "sockstat TCP orphan" => s.SockStat?.TcpOrphan is not null,
-            "sockstat TCP mem" => s.SockStat?.TcpMemPages is not null,
-            "sockstat TCP tw" => s.SockStat?.TcpTw is not null,
-            "sockstat UDP mem" => s.SockStat?.UdpMemPages is not null,
-            "/proc/PID/limits" => e.NoFileSoft is not null,
-            "/proc/vmstat oom_kill" => s.VmStat?.OomKill is not null,
-            "census skmem (w, tb)" => e.Sockets?.WithSkmem > 0,
-            _ => false,
-        };
-    }
+    private static bool Present(RuleInput input, Snapshot s, PasteEvidence e) =>
+        input.IsIn(s) ||
+        (input == Inputs.ProcessLimits && e.NoFileSoft is not null) ||
+        (input == Inputs.CensusSkmem && e.Sockets?.WithSkmem > 0);
 
     /// <summary>The command that prints a missing input, phrased as what to paste.</summary>
     public static string PasteFor(string input)

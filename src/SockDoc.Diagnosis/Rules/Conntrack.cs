@@ -17,7 +17,7 @@ public sealed class Conntrack : IRule
         "conntrack",
         "Connection tracking table against nf_conntrack_max",
         "__nf_conntrack_alloc(): drop when count > nf_conntrack_max and early_drop() fails",
-        [SysctlNames.NfConntrackCount, SysctlNames.NfConntrackMax, "/proc/net/stat/nf_conntrack drop"]);
+        [Inputs.NfConntrackCount, Inputs.NfConntrackMax, Inputs.ConntrackDrop, Inputs.KernelLog]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -25,7 +25,7 @@ public sealed class Conntrack : IRule
         var count = c.Now.Sysctls.Long(SysctlNames.NfConntrackCount);
         var max = c.Now.Sysctls.Long(SysctlNames.NfConntrackMax);
         if (count is null && max is null && c.Now.ConntrackStat is null)
-            return HasLog(c.Now, d.Id)
+            return HasLog(c, d.Id)
                 ? Found(d, SinceBootFromLog(c), "the kernel log reports a full conntrack table")
                 : Ok(d, "nf_conntrack is not loaded");
         if (count is null || max is null) return Unknown(d, count is null ? SysctlNames.NfConntrackCount : SysctlNames.NfConntrackMax);
@@ -44,29 +44,29 @@ public sealed class Conntrack : IRule
         if (buckets is { } b) evidence.Add(new("hash buckets", N(b), Sys(SysctlNames.NfConntrackBuckets)));
         if (dropTotal is { } dt) evidence.Add(new("packets dropped by conntrack (table full, among other causes)", dropDelta is { } dd ? $"{N(dt)} since boot, {Rate(dd, c.IntervalSeconds)}" : $"{N(dt)} since boot", "/proc/net/stat/nf_conntrack drop"));
         if (earlyDelta is > 0) evidence.Add(new("early drops (evictions)", Rate(earlyDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack early_drop"));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         bool limited = max.Value > 0;
         if (dropDelta > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"Conntrack table full: packets dropped now ({Rate(dropDelta.Value, c.IntervalSeconds)})";
         }
         else if (limited && count.Value >= max.Value)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"Conntrack table full: {N(count.Value)} of {N(max.Value)} entries";
         }
         else if (limited && count.Value > NearLimit * max.Value)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"Conntrack table {Pct((double)count.Value / max.Value)} full ({N(count.Value)} of {N(max.Value)})";
         }
-        else if (dropTotal > 0 || HasLog(c.Now, d.Id))
+        else if (dropTotal > 0 || HasLog(c, d.Id))
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = dropTotal > 0 ? $"The conntrack table dropped {N(dropTotal!.Value)} packets since boot" : "The kernel log reports a full conntrack table";
         }
         else
@@ -76,7 +76,7 @@ public sealed class Conntrack : IRule
 
         long proposed = RoundUpPow2(Math.Max(count.Value * 2, max.Value * 2));
         long entrySize = c.Now.SlabInfo?.Find("nf_conntrack")?.ObjectSize ?? 320;
-        bool pastOnly = when == "since_boot" && (!limited || count.Value < PastPeakOnly * max.Value);
+        bool pastOnly = when == When.SinceBoot && (!limited || count.Value < PastPeakOnly * max.Value);
         return Found(d, new Finding
         {
             Id = d.Id,
@@ -129,10 +129,8 @@ public sealed class Conntrack : IRule
     private static List<string> OtherNamespaces(RuleContext c)
     {
         var result = new List<string>();
-        if (c.Now.KernelLog is null) return result;
-        foreach (var incident in c.Now.KernelLog.Incidents)
+        foreach (var incident in c.Incidents("conntrack"))
         {
-            if (incident.FindingId != "conntrack") continue;
             foreach (var detail in incident.Details)
             {
                 if (!detail.StartsWith("netns ", StringComparison.Ordinal)) continue;
@@ -147,9 +145,9 @@ public sealed class Conntrack : IRule
     {
         Id = Descriptor.Id,
         Severity = Severity.Warning,
-        When = "since_boot",
+        When = When.SinceBoot,
         Title = "The kernel log reports a full conntrack table",
-        Evidence = LogEvidence(c.Now, Descriptor.Id).ToList(),
+        Evidence = LogEvidence(c, Descriptor.Id).ToList(),
         Explanation = "The kernel dropped packets because the connection tracking table was full; the module is not loaded now, so the current count is unknown.",
         Fix = [Action("Load nf_conntrack and watch net.netfilter.nf_conntrack_count", "The sysctls appear only while the module is loaded.")],
         Caveats = Caveats(c),

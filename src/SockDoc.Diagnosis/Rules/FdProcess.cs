@@ -16,7 +16,7 @@ public sealed class FdProcess : IRule
         "fd_process",
         "Open files per process against its limit (RLIMIT_NOFILE)",
         "alloc_fd(): EMFILE when the next fd would reach RLIMIT_NOFILE",
-        ["/proc/PID/fd", "/proc/PID/limits", SysctlNames.NrOpen]);
+        [Inputs.ProcessFds, Inputs.ProcessLimits, Inputs.NrOpen, Inputs.AppErrors]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -41,15 +41,15 @@ public sealed class FdProcess : IRule
         var atLimit = ranked.Where(x => x.use >= 1.0).ToList();
         var near = ranked.Where(x => x.use > NearLimit).ToList();
         Severity severity;
-        string when, title;
+        When when; string title;
         if (atLimit.Count > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"{worst.p.Command} (pid {worst.p.Pid}) is at its open-file limit: {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}; open(), socket() and accept() fail with EMFILE";
         }
         else if (near.Count > 0)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"{worst.p.Command} (pid {worst.p.Pid}) uses {Pct(worst.use)} of its open-file limit ({N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)})";
         }
         else

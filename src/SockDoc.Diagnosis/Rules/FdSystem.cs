@@ -16,7 +16,7 @@ public sealed class FdSystem : IRule
         "fd_system",
         "Open files on the whole system against fs.file-max",
         "alloc_empty_file(): ENFILE when nr_files >= file-max (not for CAP_SYS_ADMIN)",
-        [SysctlNames.FileNr, SysctlNames.FileMax]);
+        [Inputs.FileNr, Inputs.FileMax, Inputs.KernelLog, Inputs.AppErrors]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -26,7 +26,7 @@ public sealed class FdSystem : IRule
         if (nr is null) return Unknown(d, SysctlNames.FileNr);
         long allocated = nr[0];
         long limit = max ?? nr[2];
-        bool logged = HasLog(c.Now, d.Id);
+        bool logged = HasLog(c, d.Id);
 
         var evidence = new List<Evidence>
         {
@@ -34,23 +34,23 @@ public sealed class FdSystem : IRule
             new("fs.file-max", N(limit), Sys(SysctlNames.FileMax)),
             new("use", limit > 0 ? Pct((double)allocated / limit) : "n/a", "computed"),
         };
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (limit > 0 && allocated >= limit)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"The system is out of file handles: {N(allocated)} of fs.file-max {N(limit)}; non-root opens fail with ENFILE";
         }
         else if (limit > 0 && allocated > NearLimit * limit)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"{Pct((double)allocated / limit)} of fs.file-max is in use ({N(allocated)} of {N(limit)})";
         }
         else if (logged)
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = "The kernel log reports that fs.file-max was reached";
         }
         else
@@ -60,7 +60,7 @@ public sealed class FdSystem : IRule
 
         long proposed = RoundUpNice(Math.Max(allocated * 2, limit + 1));
         long memTotal = c.Now.MemInfo?.MemTotalBytes ?? 0;
-        bool pastOnly = when == "since_boot" && limit > 0 && allocated < PastPeakOnly * limit;
+        bool pastOnly = when == When.SinceBoot && limit > 0 && allocated < PastPeakOnly * limit;
         return Found(d, new Finding
         {
             Id = d.Id,

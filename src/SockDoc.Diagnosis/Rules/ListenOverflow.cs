@@ -16,7 +16,7 @@ public sealed class ListenOverflow : IRule
         "listen_overflow",
         "Listen (accept) queue overflows",
         "sk_acceptq_is_full(): ack_backlog > min(backlog, somaxconn) → ListenOverflows",
-        ["TcpExt ListenOverflows", "TcpExt ListenDrops", SysctlNames.Somaxconn, "census listeners"]);
+        [Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.Somaxconn, Inputs.CensusListeners]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -39,17 +39,17 @@ public sealed class ListenOverflow : IRule
             evidence.Add(new($"full accept queue {l.LocalAddress}:{l.LocalPort}", $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), CensusSrc));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (overDelta > 0 || full.Count > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = overDelta > 0
                 ? $"Accept queues overflow now: ListenOverflows {Rate(overDelta!.Value, c.IntervalSeconds)}"
                 : $"{full.Count} listener(s) have a full accept queue now";
         }
         else if (overflows.Value > 0)
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = $"Accept queues overflowed {N(overflows.Value)} times since boot";
         }
         else

@@ -17,7 +17,7 @@ public sealed class MemoryOvercommit : IRule
         "memory_overcommit",
         "Memory commit and unswappable socket memory",
         "__vm_enough_memory(): mode 2 refuses past CommitLimit; socket memory is outside Committed_AS",
-        [SysctlNames.OvercommitMemory, "/proc/meminfo Committed_AS, CommitLimit, MemAvailable", SysctlNames.PanicOnOom]);
+        [Inputs.OvercommitMemory, Inputs.MemInfo, Inputs.OvercommitRatio, Inputs.OvercommitKbytes, Inputs.PanicOnOom, Inputs.KernelLog]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -39,35 +39,35 @@ public sealed class MemoryOvercommit : IRule
         if (available is { } av) evidence.Add(new("MemAvailable", $"{Bytes(av)} of {Bytes(total)} ({Pct((double)av / total)})", MemInfoSrc));
         if (socketBytes is { } sb) evidence.Add(new("socket kernel memory (not in Committed_AS)", $"{Bytes(sb)} ({Pct((double)sb / total)} of RAM)", SockStatSrc + ", " + SlabSrc));
         if (panic is { } p) evidence.Add(new("vm.panic_on_oom", p == 0 ? "0 (kill a process)" : $"{p} (panic the machine)", Sys(SysctlNames.PanicOnOom)));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         bool lowAvail = available is { } a && (double)a / total < LowAvailable;
         bool socketHeavy = socketBytes is { } s && (double)s / total > LowAvailable;
         if (mode == 2 && committed >= limit)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"Commit limit reached: {Bytes(committed)} of {Bytes(limit)}; new allocations and fork() fail with ENOMEM";
         }
         else if (mode == 2 && committed > NearLimit * limit)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"{Pct((double)committed / limit)} of the commit limit is used (strict overcommit)";
         }
         else if (lowAvail && socketHeavy)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"Memory is low ({Bytes(available!.Value)} available) and sockets hold {Bytes(socketBytes!.Value)} of unswappable kernel memory";
         }
-        else if (HasLog(c.Now, d.Id))
+        else if (HasLog(c, d.Id))
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = "The kernel log shows allocations refused for lack of commit memory";
         }
         else if (panic is > 0 && lowAvail)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = "Memory is low and vm.panic_on_oom is set: an OOM will panic the machine";
         }
         else

@@ -19,14 +19,14 @@ public sealed class OomKill : IRule
         "oom_kill",
         "OOM killer activity and socket (kernel) memory",
         "__oom_kill_process(): vmstat oom_kill; socket buffers + slab are unswappable kernel memory",
-        ["/proc/vmstat oom_kill", "sockstat mem", "/proc/slabinfo", "/proc/meminfo"]);
+        [Inputs.VmStatOomKill, Inputs.SockStatMem, Inputs.SlabInfo, Inputs.MemInfo, Inputs.KernelLog]);
 
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
         var kills = c.Now.VmStat?.OomKill;
         var killDelta = c.Pair.Delta(s => s.VmStat?.OomKill);
-        bool logged = HasLog(c.Now, d.Id);
+        bool logged = HasLog(c, d.Id);
         if (kills is null && !logged) return Unknown(d, "/proc/vmstat oom_kill");
 
         var socketBytes = SocketMemory.Bytes(c.Now);
@@ -36,18 +36,18 @@ public sealed class OomKill : IRule
         if (socketBytes is { } sb && memTotal is { } mt)
             evidence.Add(new("socket kernel memory (buffers + slab)", $"{Bytes(sb)} = {Pct((double)sb / mt)} of {Bytes(mt)} RAM", SockStatSrc + ", " + SlabSrc));
         if (c.Now.MemInfo?.MemAvailableBytes is { } avail) evidence.Add(new("MemAvailable", Bytes(avail), MemInfoSrc));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (killDelta > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"The OOM killer is killing processes now ({Rate(killDelta!.Value, c.IntervalSeconds)})";
         }
         else if (kills > 0 || logged)
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = kills > 0 ? $"The OOM killer killed {N(kills!.Value)} process{(kills == 1 ? "" : "es")} since boot" : "The kernel log shows OOM kills";
         }
         else

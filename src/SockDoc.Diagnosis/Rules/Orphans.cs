@@ -18,7 +18,7 @@ public sealed class Orphans : IRule
         "orphans",
         "Orphaned TCP sockets against tcp_max_orphans",
         "tcp_check_oom() / tcp_too_many_orphans(): orphans << shift > tcp_max_orphans, shift 0..2",
-        ["sockstat TCP orphan", SysctlNames.TcpMaxOrphans, "TcpExt TCPAbortOnMemory"]);
+        [Inputs.SockStatOrphan, Inputs.TcpMaxOrphans, Inputs.TcpAbortOnMemory, Inputs.KernelLog]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -39,7 +39,7 @@ public sealed class Orphans : IRule
         var tcpMem = c.Now.Sysctls.Vector(SysctlNames.TcpMem, 3);
         var memPages = c.Now.SockStat?.TcpMemPages;
         bool memOverHard = tcpMem is not null && memPages is { } m && m > tcpMem[2];
-        bool logged = HasLog(c.Now, d.Id);
+        bool logged = HasLog(c, d.Id);
 
         var evidence = new List<Evidence>
         {
@@ -51,33 +51,33 @@ public sealed class Orphans : IRule
         if (abortTotal is { } at) evidence.Add(new("TCPAbortOnMemory", abortDelta is { } ad ? $"{N(at)} since boot, {Rate(ad, c.IntervalSeconds)}" : $"{N(at)} since boot", NetStatSrc + " (this network namespace)"));
         if (c.Now.Census is { } census && census.OrphansByState.Count > 0)
             evidence.Add(new("orphans by state", string.Join(", ", census.OrphansByState.Select(kv => $"{kv.Key} {N(kv.Value)}")), CensusSrc));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (abortDelta > 0 && !memOverHard)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"Sockets are being killed now: TCPAbortOnMemory {Rate(abortDelta.Value, c.IntervalSeconds)} with {N(orphans.Value)} orphans";
         }
         else if (orphans.Value > limit0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"{N(orphans.Value)} orphans exceed tcp_max_orphans {N(limit0)}: every close() that leaves a connection open (FIN_WAIT1, LAST_ACK) resets it";
         }
         else if (orphans.Value > limit1)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"{N(orphans.Value)} orphans exceed max/2 = {N(limit1)}: orphans idle for 240 s, out of retries or hit by an ICMP error are killed";
         }
         else if (orphans.Value > limit2)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"{N(orphans.Value)} orphans exceed max/4 = {N(limit2)}: idle orphans that also saw an ICMP error are killed";
         }
         else if (abortTotal > 0 || logged)
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = abortTotal > 0
                 ? $"{N(abortTotal!.Value)} connections were aborted for memory since boot (orphan limit or tcp_mem)"
                 : "The kernel log reports too many orphaned sockets";

@@ -18,7 +18,7 @@ public sealed class PortExhaustion : IRule
         "port_exhaustion",
         "Ephemeral ports per destination against ip_local_port_range",
         "__inet_hash_connect(): EADDRNOTAVAIL when every port of the range is taken for one (saddr, daddr, dport)",
-        [SysctlNames.IpLocalPortRange, SysctlNames.IpLocalReservedPorts, "census per destination (or sockstat tw)", "TcpExt TW"]);
+        [Inputs.IpLocalPortRange, Inputs.IpLocalReservedPorts, Inputs.CensusDestinations, Inputs.SockStatTw, Inputs.TcpExtTw, Inputs.TcpTwReuse, Inputs.AppErrors]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -47,7 +47,7 @@ public sealed class PortExhaustion : IRule
             evidence.Add(new("with TIME_WAIT reuse", $"up to ~{N(nEff)}/s per destination" + (reuse == 2 ? " (loopback destinations only)" : ""), "tcp_twsk_unique()"));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         var census = c.Now.Census;
         var busiest = census?.Destinations.OrderByDescending(x => x.Connections).FirstOrDefault();
         if (census is not null)
@@ -59,12 +59,12 @@ public sealed class PortExhaustion : IRule
             evidence.Add(new("use of the range", Pct(use), "computed"));
             if (busiest.Connections >= nEff)
             {
-                severity = Severity.Critical; when = "now";
+                severity = Severity.Critical; when = When.Now;
                 title = $"Ports to {busiest.DestinationAddress}:{busiest.DestinationPort} are used up: {N(busiest.Connections)} of {N(nEff)}; connect() fails with EADDRNOTAVAIL";
             }
             else if (use > NearLimit)
             {
-                severity = Severity.Warning; when = "risk";
+                severity = Severity.Warning; when = When.Risk;
                 title = $"Ports to {busiest.DestinationAddress}:{busiest.DestinationPort} are {Pct(use)} used ({N(busiest.Connections)} of {N(nEff)})";
             }
             else
@@ -84,12 +84,12 @@ public sealed class PortExhaustion : IRule
             if (rate is { } r) evidence.Add(new("TIME_WAIT created", $"{N(r)}/s", NetStatSrc + " TW"));
             if (tw.Value >= nEff)
             {
-                severity = Severity.Warning; when = "now";
+                severity = Severity.Warning; when = When.Now;
                 title = $"{N(tw.Value)} TIME_WAIT sockets ≥ {N(nEff)} ports per destination: a destination that gets most of them is out of ports";
             }
             else if (tw.Value > NearLimit * nEff || rate > NearLimit * maxRate)
             {
-                severity = Severity.Warning; when = "risk";
+                severity = Severity.Warning; when = When.Risk;
                 title = $"TIME_WAIT ({N(tw.Value)}) is near the {N(nEff)} ports one destination can use";
             }
             else

@@ -58,6 +58,8 @@ internal static class RuleKit
         return 10 * magnitude;
     }
 
+    public static CheckResult Unknown(RuleDescriptor d, params RuleInput[] missing) => Unknown(d, missing.Select(i => i.Name).ToArray());
+
     public static CheckResult Unknown(RuleDescriptor d, params string[] missing) => new()
     {
         Id = d.Id,
@@ -109,20 +111,86 @@ internal static class RuleKit
         Action($"Keep {setting} for now: today's use is {todayUse}; find the peak first (`sockdoc logs`, `sockdoc record`)",
             $"The limit was reached earlier, not now, so a value sized on today's use would be a guess. Size it on the peak: {formula}.");
 
-    /// <summary>Log incidents of the kernel log that map to this finding id, as evidence lines.</summary>
-    public static IEnumerable<Evidence> LogEvidence(Model.Snapshot s, string findingId)
+    /// <summary>
+    /// Kernel-log incidents that are evidence for this finding, as evidence lines: count, suppressed range, when the
+    /// last line was and how long before the sample, and how many fall in the --recent window.
+    /// </summary>
+    public static IEnumerable<Evidence> LogEvidence(RuleContext c, string findingId)
     {
-        if (s.KernelLog is null) yield break;
-        foreach (var i in s.KernelLog.Incidents)
+        var source = c.Now.KernelLog?.Source ?? KernelLogSrc;
+        foreach (var i in c.Incidents(findingId))
         {
-            if (i.FindingId != findingId) continue;
-            var when = i.LastWall?.ToString("u", CultureInfo.InvariantCulture)
-                ?? (i.LastUptime is { } up ? $"{N(up, 0)} s after boot" : "time unknown");
+            var r = c.Recency(i);
             var suppressed = i.SuppressedUpTo > 0 ? $" (+ up to {N(i.SuppressedUpTo)} suppressed by rate limiting)" : "";
-            yield return new Evidence($"log: {i.Description}", $"{N(i.Count)} lines{suppressed}, last {when}", s.KernelLog.Source);
+            var last = i.LastWall?.ToString("u", CultureInfo.InvariantCulture)
+                ?? (i.LastUptime is { } up ? $"{N(up, 0)} s after boot" : null);
+            string when = last is null ? "lines carry no time"
+                : r.AgeSeconds is { } age ? $"last at {last} ({Ago(age)} before the sample)" + (r.Recent ? $", {N(r.InWindow)} in the last {Window(c)}" : "")
+                : $"last at {last}";
+            yield return new Evidence($"log: {i.Description}", $"{N(i.Count)} lines{suppressed}, {when}", source) { Value = i.Count, Unit = "count" };
         }
     }
 
-    public static bool HasLog(Model.Snapshot s, string findingId) =>
-        s.KernelLog?.Incidents.Any(i => i.FindingId == findingId && i.Count > 0) == true;
+    public static bool HasLog(RuleContext c, string findingId) => c.Incidents(findingId).Count > 0;
+
+    /// <summary>What the kernel log says about one finding: any line, the most recent one's age, lines in the window.</summary>
+    public sealed record LogState(bool Any, bool Recent, double? AgeSeconds, long InWindow, long Lines, long SuppressedUpTo, bool Ambiguous);
+
+    public static LogState Log(RuleContext c, string findingId)
+    {
+        var incidents = c.Incidents(findingId);
+        if (incidents.Count == 0) return new LogState(false, false, null, 0, 0, 0, false);
+        var recencies = incidents.Select(c.Recency).ToList();
+        double? age = recencies.Where(r => r.AgeSeconds is not null).Select(r => r.AgeSeconds).Min();
+        return new LogState(true, recencies.Any(r => r.Recent), age, recencies.Sum(r => r.InWindow),
+            incidents.Sum(i => i.Count), incidents.Sum(i => i.SuppressedUpTo),
+            incidents.All(i => LogKinds.Ambiguous(i.Kind)));
+    }
+
+    /// <summary>Severity and when of trouble the kernel logged: critical and recent inside the window, else a warning from history.</summary>
+    public static (Severity Severity, When When) LogTiming(LogState log) =>
+        log.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+
+    /// <summary>"recently (last 2 min ago, 13 lines in the last 15 min)" or "since boot".</summary>
+    public static string LogWhenText(RuleContext c, LogState log) =>
+        log.Recent && log.AgeSeconds is { } a ? $"{Ago(a)} ago, {N(log.InWindow)} lines in the last {Window(c)}" + (log.SuppressedUpTo > 0 ? $", up to {N(log.SuppressedUpTo)} suppressed" : "")
+        : log.AgeSeconds is { } old ? $"{Ago(old)} before the sample" : "time not known";
+
+    public static string Ago(double seconds) => seconds switch
+    {
+        < 120 => $"{N((long)Math.Round(seconds))} s",
+        < 7200 => $"{N((long)Math.Round(seconds / 60))} min",
+        < 172800 => $"{N(seconds / 3600, 1)} h",
+        _ => $"{N(seconds / 86400, 1)} days",
+    };
+
+    private static string Window(RuleContext c) => Ago(c.Options.RecentWindow.TotalSeconds);
+
+    /// <summary>
+    /// A finding that rests on the kernel's own line alone (the gauges are not in the sample): likely, or possible
+    /// when the wording is shared by two causes. Recent lines make it critical.
+    /// </summary>
+    public static CheckResult FromLog(RuleDescriptor d, RuleContext c, string title, string explanation,
+        IReadOnlyList<FixLine> fix, IReadOnlyList<string>? caveats = null, IReadOnlyList<Evidence>? extraEvidence = null)
+    {
+        var log = Log(c, d.Id);
+        var (severity, when) = LogTiming(log);
+        var evidence = new List<Evidence>(extraEvidence ?? []);
+        evidence.AddRange(LogEvidence(c, d.Id));
+        var toConfirm = d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog && i != Inputs.AppErrors).ToList();
+        var finding = new Finding
+        {
+            Id = d.Id,
+            Severity = severity,
+            When = when,
+            Confidence = log.Ambiguous ? Confidence.Possible : Confidence.Likely,
+            Title = title,
+            Evidence = evidence,
+            Explanation = explanation,
+            Fix = fix,
+            Caveats = caveats ?? [],
+            ToConfirm = toConfirm,
+        };
+        return Found(d, finding, title, toConfirm.Select(i => i.Name).ToList());
+    }
 }

@@ -16,7 +16,7 @@ public sealed class SendBufferFull : IRule
         "send_buffer_full",
         "Senders blocked on a full send buffer (slow receivers)",
         "sk_stream_wait_memory(): sleep while sk_wmem_queued >= sk_sndbuf, wake at 2/3",
-        ["census skmem (w, tb)", "/proc/PID/task/TID/stack"]);
+        [Inputs.CensusSkmem, Inputs.TaskStacks]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -37,17 +37,17 @@ public sealed class SendBufferFull : IRule
         if (census.BlockedSenders is null) evidence.Add(new("blocked threads", "not sampled (needs root)", "/proc/PID/task/TID/stack"));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         bool peerSlow = census.SendBufferFull.Any(s => s.PeerWindowZero);
         if (blocked.Count > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             var b = blocked[0];
             title = $"{blocked.Count} thread(s) blocked in sk_stream_wait_memory now, e.g. {b.Command} (pid {b.Pid}) writing to {b.Peer ?? "?"}";
         }
         else if (fullCount > 0)
         {
-            severity = Severity.Warning; when = "now";
+            severity = Severity.Warning; when = When.Now;
             title = $"{N(fullCount)} socket(s) have a full send buffer" + (peerSlow ? " (the peer advertises a zero window: a slow receiver)" : "");
         }
         else

@@ -16,7 +16,7 @@ public sealed class SynFlood : IRule
         "syn_flood",
         "SYN queue overflow (SYN flood or backlog too small)",
         "tcp_syn_flood_action(): SYN queue > backlog → cookies (TCPReqQFullDoCookies) or drop (TCPReqQFullDrop)",
-        ["TcpExt TCPReqQFullDrop", "TcpExt TCPReqQFullDoCookies", SysctlNames.TcpSyncookies]);
+        [Inputs.TcpReqQFullDrop, Inputs.TcpReqQFullDoCookies, Inputs.TcpSyncookies, Inputs.KernelLog]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -42,23 +42,23 @@ public sealed class SynFlood : IRule
         if (cookies is { } ck) evidence.Add(new("SYNs answered with cookies (TCPReqQFullDoCookies)", cookieDelta is { } cd ? $"{N(ck)} since boot, {Rate(cd, c.IntervalSeconds)}" : $"{N(ck)} since boot", NetStatSrc));
         if (sent is { } s) evidence.Add(new("SyncookiesSent / SyncookiesFailed", $"{N(s)} / {N(failed ?? 0)}", NetStatSrc));
         if (syncookies is { } sc) evidence.Add(new("tcp_syncookies", sc switch { 0 => "0 (off: a full SYN queue drops)", 1 => "1 (cookies when the queue is full)", 2 => "2 (always cookies)", _ => sc.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Sys(SysctlNames.TcpSyncookies)));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (dropDelta > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"SYNs are dropped now: the SYN queue is full ({Rate(dropDelta!.Value, c.IntervalSeconds)})";
         }
         else if (cookieDelta > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"The SYN queue is full now; the kernel answers with SYN cookies ({Rate(cookieDelta!.Value, c.IntervalSeconds)})";
         }
-        else if (drop > 0 || cookies > 0 || HasLog(c.Now, d.Id))
+        else if (drop > 0 || cookies > 0 || HasLog(c, d.Id))
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = drop > 0 || cookies > 0
                 ? $"The SYN queue overflowed since boot ({N(drop ?? 0)} dropped, {N(cookies ?? 0)} cookies)"
                 : "The kernel log reports a possible SYN flood (the counters of this namespace are 0: it happened in another namespace or before a counter reset)";

@@ -17,7 +17,7 @@ public sealed class TcpMem : IRule
         "tcp_mem",
         "TCP buffer memory against tcp_mem",
         "__sk_mem_raise_allocated(): pressure above tcp_mem[1], refusal above tcp_mem[2] (pages)",
-        ["sockstat TCP mem", SysctlNames.TcpMem, "TcpExt TCPMemoryPressures", "page size"]);
+        [Inputs.SockStatTcpMem, Inputs.TcpMem, Inputs.TcpMemoryPressures, Inputs.PageSize, Inputs.KernelLog]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -51,28 +51,28 @@ public sealed class TcpMem : IRule
         var slab = SocketSlab.Summarise(c.Now);
         if (slab is not null)
             evidence.Add(new("socket structures (slab, not in tcp_mem)", $"{Bytes(slab.TotalBytes)}" + (slab.FloorBytesPerTcpSocket is { } per ? $", {N(per, 0)} B per idle TCP socket" : ""), SlabSrc));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (mem.Value > high)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"TCP memory {Pages(mem.Value, page)} is over tcp_mem high {N(high)}: allocations are refused, senders block, orphans are killed";
         }
         else if (pressDelta > 0 || mem.Value > pressure)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"TCP is under memory pressure now ({Pages(mem.Value, page)} > pressure {N(pressure)}): windows shrink and throughput drops";
         }
         else if (mem.Value > NearLimit * pressure)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"TCP memory {Pages(mem.Value, page)} is past 80 % of the pressure threshold {N(pressure)}";
         }
-        else if (pressTotal > 0 || HasLog(c.Now, d.Id))
+        else if (pressTotal > 0 || HasLog(c, d.Id))
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = pressTotal > 0
                 ? $"TCP entered memory pressure {N(pressTotal!.Value)} times since boot"
                 : "The kernel log reports TCP out of memory (tcp_mem high reached)";
@@ -89,7 +89,7 @@ public sealed class TcpMem : IRule
         long newMin = newPressure / 4 * 3;
         long newHigh = newMin * 2;
         var fix = new List<FixLine>();
-        bool pastOnly = when == "since_boot" && mem.Value < PastPeakOnly * pressure;
+        bool pastOnly = when == When.SinceBoot && mem.Value < PastPeakOnly * pressure;
         string arithmetic = $"pressure = 2 × current {N(mem.Value)} pages = {N(newPressure)}; min = pressure/4×3 = {N(newMin)}; high = 2 × min = {N(newHigh)} (the kernel's tcp_init_mem() ratios)";
         if (pastOnly)
         {

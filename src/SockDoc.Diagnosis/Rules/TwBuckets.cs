@@ -20,7 +20,7 @@ public sealed class TwBuckets : IRule
         "tw_buckets",
         "TIME_WAIT sockets against tcp_max_tw_buckets",
         "inet_twsk_alloc(): no tw bucket when tw count >= tcp_max_tw_buckets (TCPTimeWaitOverflow)",
-        ["sockstat TCP tw", SysctlNames.TcpMaxTwBuckets, "TcpExt TCPTimeWaitOverflow", "TcpExt TW"]);
+        [Inputs.SockStatTw, Inputs.TcpMaxTwBuckets, Inputs.TcpTimeWaitOverflow, Inputs.TcpExtTw, Inputs.KernelLog]);
 
     public static int TimeWaitLength(Snapshot s) => (int?)s.Sysctls.Long(SysctlNames.TcpTwTimeout) ?? TimeWaitSeconds;
 
@@ -48,28 +48,28 @@ public sealed class TwBuckets : IRule
         };
         if (overflowTotal is { } ot) evidence.Add(new("TCPTimeWaitOverflow", overflowDelta is { } od ? $"{N(ot)} since boot, {Rate(od, c.IntervalSeconds)}" : $"{N(ot)} since boot", NetStatSrc));
         if (createRate is { } cr) evidence.Add(new("TIME_WAIT wanted (created + refused)", $"{N(cr)}/s → steady state {N((long)(cr * twLen))} at {twLen} s each", NetStatSrc + " TW + TCPTimeWaitOverflow"));
-        evidence.AddRange(LogEvidence(c.Now, d.Id));
+        evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (overflowDelta > 0)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"TIME_WAIT table overflowing now: TCPTimeWaitOverflow {Rate(overflowDelta.Value, c.IntervalSeconds)}";
         }
         else if (tw.Value >= max.Value)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = $"{N(tw.Value)} TIME_WAIT sockets reach tcp_max_tw_buckets {N(max.Value)}: new ones are dropped";
         }
         else if (tw.Value > NearLimit * max.Value)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"{N(tw.Value)} TIME_WAIT sockets are past 80 % of tcp_max_tw_buckets {N(max.Value)}";
         }
-        else if (overflowTotal > 0 || HasLog(c.Now, d.Id))
+        else if (overflowTotal > 0 || HasLog(c, d.Id))
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = overflowTotal > 0
                 ? $"The TIME_WAIT table overflowed {N(overflowTotal!.Value)} times since boot"
                 : "The kernel log reports a time wait bucket table overflow";
@@ -83,7 +83,7 @@ public sealed class TwBuckets : IRule
         long need = Math.Max(Math.Max(steady, tw.Value) * 3 / 2, max.Value + 1);
         long proposed = RoundUpPow2(need);
         long twObject = c.Now.SlabInfo?.Find("tw_sock_TCP")?.ObjectSize ?? 256;
-        bool pastOnly = when == "since_boot" && tw.Value < PastPeakOnly * max.Value;
+        bool pastOnly = when == When.SinceBoot && tw.Value < PastPeakOnly * max.Value;
         var fix = new List<FixLine>
         {
             pastOnly

@@ -18,7 +18,7 @@ public sealed class UdpMem : IRule
         "udp_mem",
         "UDP buffer memory against udp_mem",
         "__sk_mem_raise_allocated(): no pressure mode, so above udp_mem[0] a socket holding udp_rmem_min gets no more → Udp MemErrors",
-        ["sockstat UDP mem", SysctlNames.UdpMem, "Udp MemErrors", "Udp RcvbufErrors"]);
+        [Inputs.SockStatUdpMem, Inputs.UdpMem, Inputs.UdpMemErrors, Inputs.UdpRcvbufErrors, Inputs.PageSize]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -44,22 +44,22 @@ public sealed class UdpMem : IRule
         if (rcvbuf is { } rb) evidence.Add(new("Udp RcvbufErrors (per-socket buffer, not udp_mem)", rcvbufDelta is { } rd ? $"{N(rb)} since boot, {Rate(rd, c.IntervalSeconds)}" : $"{N(rb)} since boot", SnmpSrc));
 
         Severity severity;
-        string when, title;
+        When when; string title;
         if (memErrDelta > 0 || mem.Value > low)
         {
-            severity = Severity.Critical; when = "now";
+            severity = Severity.Critical; when = When.Now;
             title = memErrDelta > 0
                 ? $"UDP datagrams dropped now for lack of udp_mem ({Rate(memErrDelta!.Value, c.IntervalSeconds)})"
                 : $"UDP memory {Pages(mem.Value, page)} is over udp_mem[0] {N(low)}: sockets holding more than udp_rmem_min drop datagrams";
         }
         else if (mem.Value > NearLimit * low)
         {
-            severity = Severity.Warning; when = "risk";
+            severity = Severity.Warning; when = When.Risk;
             title = $"UDP memory is {Pct((double)mem.Value / low)} of udp_mem[0], where busy sockets start dropping";
         }
         else if (memErr > 0)
         {
-            severity = Severity.Warning; when = "since_boot";
+            severity = Severity.Warning; when = When.SinceBoot;
             title = $"{N(memErr!.Value)} UDP datagrams were dropped for lack of udp_mem since boot";
         }
         else

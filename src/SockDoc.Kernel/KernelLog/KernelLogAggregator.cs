@@ -12,6 +12,8 @@ public sealed class KernelLogAggregator
 {
     public const int MaxDetails = 20;
     public const int MaxVictims = 20;
+    /// <summary>Minutes of per-minute counts kept per kind (a day of minutes with lines).</summary>
+    public const int MaxMinutes = 1440;
 
     private readonly Dictionary<string, State> _kinds = new(StringComparer.Ordinal);
     private readonly DateTimeOffset? _since;
@@ -161,8 +163,13 @@ public sealed class KernelLogAggregator
             {
                 state.Minute = m;
                 state.InMinute = 0;
+                if (state.Minutes.Count == 0) state.MinutesFromUptime = t.Wall is null;
+                // Bounded: the last MaxMinutes minutes with lines are what a --recent window can ask for.
+                if (state.Minutes.Count == MaxMinutes) state.Minutes.RemoveAt(0);
+                state.Minutes.Add(new LogMinute(m, 0));
             }
             state.InMinute++;
+            state.Minutes[^1] = new LogMinute(m, state.InMinute);
             if (state.InMinute > state.Peak) state.Peak = state.InMinute;
         }
         _lastKind = info.Kind;
@@ -192,7 +199,6 @@ public sealed class KernelLogAggregator
             list.Add(new KernelLogIncident
             {
                 Kind = info.Kind,
-                FindingId = info.FindingId!,
                 Description = info.Description,
                 Count = _oomInvocations,
                 FirstWall = _oomInvokedFirst?.Time.Wall,
@@ -213,7 +219,6 @@ public sealed class KernelLogAggregator
             list.Add(new KernelLogIncident
             {
                 Kind = s.Info.Kind,
-                FindingId = s.Info.FindingId!,
                 Description = s.Info.Description,
                 Count = s.Count,
                 SuppressedUpTo = s.Suppressed,
@@ -222,6 +227,8 @@ public sealed class KernelLogAggregator
                 FirstUptime = s.FirstUptime,
                 LastUptime = s.LastUptime,
                 PeakPerMinute = s.Peak,
+                Minutes = [.. s.Minutes],
+                MinutesFromUptime = s.MinutesFromUptime,
                 Details = details,
                 DetailsOmitted = s.DetailsOmitted,
                 SampleLine = s.Sample,
@@ -252,6 +259,8 @@ public sealed class KernelLogAggregator
         public long Minute = long.MinValue;
         public long InMinute;
         public long Peak;
+        public readonly List<LogMinute> Minutes = [];
+        public bool MinutesFromUptime;
         public string? Sample;
         public readonly List<(string Text, long Count)> Details = [];
         public long DetailsOmitted;

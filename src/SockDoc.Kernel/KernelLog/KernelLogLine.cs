@@ -117,5 +117,5 @@ public sealed record KernelLogLine
 
     public KernelLogKindInfo Info => KernelLogKinds.Of(Kind);
     /// <summary>True when the line is evidence for one of our findings (not a look-alike, not a notice).</summary>
-    public bool IsIncident => Info.FindingId is not null;
+    public bool IsIncident => Info.Incident;
 }

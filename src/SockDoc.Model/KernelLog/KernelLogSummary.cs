@@ -57,8 +57,6 @@ public sealed record KernelLogIncident
 {
     /// <summary>Stable kind, e.g. "tcp_too_many_orphans", "tcp_out_of_memory", "out_of_socket_memory", "syn_flood".</summary>
     public required string Kind { get; init; }
-    /// <summary>The doctor finding id this incident is evidence for (orphans, tcp_mem, syn_flood, ...).</summary>
-    public required string FindingId { get; init; }
     public required string Description { get; init; }
     public long Count { get; init; }
     /// <summary>Upper bound of lines of this kind hidden by rate-limit notices ("N callbacks suppressed").</summary>
@@ -69,6 +67,13 @@ public sealed record KernelLogIncident
     public double? FirstUptime { get; init; }
     public double? LastUptime { get; init; }
     public double PeakPerMinute { get; init; }
+    /// <summary>
+    /// Lines per whole minute, oldest first, at most the last <c>1440</c> minutes with lines: the rules count the lines
+    /// inside the --recent window from these. Minutes are Unix minutes of wall time, or minutes since boot when
+    /// <see cref="MinutesFromUptime"/> (a source without wall time).
+    /// </summary>
+    public IReadOnlyList<LogMinute> Minutes { get; init; } = [];
+    public bool MinutesFromUptime { get; init; }
     public IReadOnlyList<string> Details { get; init; } = [];
     public string? SampleLine { get; init; }
     /// <summary>Lower bound of lines hidden by rate-limit notices: always 0 (a notice may hide other kinds).</summary>
@@ -81,3 +86,6 @@ public sealed record KernelLogIncident
     public IReadOnlyList<OomVictim> Victims { get; init; } = [];
     public long VictimsOmitted { get; init; }
 }
+
+/// <summary>Lines of one incident kind in one whole minute.</summary>
+public sealed record LogMinute(long Minute, long Count);

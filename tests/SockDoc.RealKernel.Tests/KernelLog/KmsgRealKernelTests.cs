@@ -1,3 +1,4 @@
+using SockDoc.Diagnosis.Engine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -68,7 +69,7 @@ public partial class KmsgRealKernelTests
         var r = KernelLogReader.ReadRunningKernel(ProcRoot.Live, TimeProvider.System, TimeSpan.FromSeconds(10), new KernelLogFilter(Since: startedAt));
         Assert.True(r.Ok, r.Reason);
         var syn = Assert.Single(r.Value!.Incidents, i => i.Kind == "syn_flood");
-        Assert.Equal("syn_flood", syn.FindingId);
+        Assert.Equal("syn_flood", LogKinds.FindingId(syn.Kind));
         Assert.Contains(syn.Details, d => d.StartsWith($"port 0.0.0.0:{port} TCP, Sending cookies", StringComparison.Ordinal));
     }
 

@@ -39,7 +39,7 @@ public class DoctorCliTests
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
-        Assert.Equal(1, root.GetProperty("schema_version").GetInt32());
+        Assert.Equal(2, root.GetProperty("schema_version").GetInt32());
         Assert.Equal("ok", root.GetProperty("severity").GetString());
         var report = root.GetProperty("report");
         Assert.Equal("6.18.44-fc-v657", report.GetProperty("kernel_release").GetString());

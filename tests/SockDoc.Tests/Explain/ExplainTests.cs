@@ -82,7 +82,7 @@ public class ExplainTests
         var r = Explain(Paste("public-orphans-dmesg.txt"));
         Assert.Equal(10, r.LinesRecognised);
         var incident = Assert.Single(r.Snapshot.KernelLog!.Incidents);
-        Assert.Equal("orphans", incident.FindingId);
+        Assert.Equal("orphans", LogKinds.FindingId(incident.Kind));
         Assert.Equal(9, incident.Count);
         Assert.Equal(280, incident.SuppressedUpTo);
         Assert.Equal(CheckStatus.Unknown, Check(r, "orphans").Status);
@@ -114,7 +114,7 @@ public class ExplainTests
         Assert.Equal(175757, ns.Get("TcpExt", "TCPAbortOnTimeout"));
         var f = Finding(r, "listen_overflow");
         Assert.Equal(Severity.Warning, f.Severity);
-        Assert.Equal("since_boot", f.When);
+        Assert.Equal(When.SinceBoot, f.When);
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public class ExplainTests
         Assert.Contains(r.Blocks, b => b.Kind == "/proc/PID/limits");
         Assert.Contains(r.Blocks, b => b.Kind == "ulimit");
         // The VM had seen two OOM kills when this was captured: the doctor's since-boot warning.
-        Assert.Equal("since_boot", Finding(r, "oom_kill").When);
+        Assert.Equal(When.SinceBoot, Finding(r, "oom_kill").When);
         Assert.True(r.UnrecognisedCount == 0, string.Join("\n", r.Unrecognised));
     }
 
@@ -434,7 +434,7 @@ public class ExplainTests
             Assert.Equal(plain.Blocks.Select(b => (b.Kind, b.FirstLine)), other.Blocks.Select(b => (b.Kind, b.FirstLine)));
         }
         Assert.Contains(plain.Traps, t => t.Id == "emfile_is_process_limit");
-        Assert.Equal(9, plain.Snapshot.KernelLog!.Incidents.Single(i => i.FindingId == "orphans").Count);
+        Assert.Equal(9, plain.Snapshot.KernelLog!.Incidents.Single(i => LogKinds.FindingId(i.Kind) == "orphans").Count);
     }
 
     [Theory]
@@ -567,7 +567,7 @@ public class ExplainTests
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
-        Assert.Equal(1, root.GetProperty("schema_version").GetInt32());
+        Assert.Equal(2, root.GetProperty("schema_version").GetInt32());
         Assert.Equal("ok", root.GetProperty("severity").GetString());
         var report = root.GetProperty("report");
         Assert.Equal(All.Ids.Count, report.GetProperty("checks").GetArrayLength());

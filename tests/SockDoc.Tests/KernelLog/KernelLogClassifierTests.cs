@@ -1,3 +1,4 @@
+using SockDoc.Diagnosis.Engine;
 using SockDoc.Kernel.KernelLog;
 
 namespace SockDoc.Tests.KernelLog;
@@ -29,7 +30,7 @@ public class KernelLogClassifierTests
     {
         var c = C(line);
         Assert.Equal(kind, c.Kind);
-        Assert.Equal(findingId, c.Info.FindingId);
+        Assert.Equal(findingId, LogKinds.FindingId(c.Info.Kind));
         Assert.True(c.IsIncident);
     }
 
@@ -41,7 +42,7 @@ public class KernelLogClassifierTests
         var c = C(line);
         Assert.Equal(LogLineKind.LookAlike, c.Kind);
         Assert.False(c.IsIncident);
-        Assert.Null(c.Info.FindingId);
+        Assert.False(c.Info.Incident);
     }
 
     [Theory]

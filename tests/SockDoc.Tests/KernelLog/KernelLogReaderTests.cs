@@ -1,3 +1,4 @@
+using SockDoc.Diagnosis.Engine;
 using System.IO.Compression;
 using System.Text;
 using SockDoc.Kernel;
@@ -29,7 +30,7 @@ public class KernelLogReaderTests
     private static void AssertCapture618(KernelLogSummary s)
     {
         var orphans = Kind(s, "tcp_too_many_orphans");
-        Assert.Equal("orphans", orphans.FindingId);
+        Assert.Equal("orphans", LogKinds.FindingId(orphans.Kind));
         Assert.Equal(10, orphans.Count);
         // "net_ratelimit: 90 callbacks suppressed" follows the orphan burst.
         Assert.Equal(90, orphans.SuppressedUpTo);
@@ -37,7 +38,7 @@ public class KernelLogReaderTests
         Assert.Equal(10, orphans.PeakPerMinute);
 
         var tcpMem = Kind(s, "tcp_out_of_memory");
-        Assert.Equal("tcp_mem", tcpMem.FindingId);
+        Assert.Equal("tcp_mem", LogKinds.FindingId(tcpMem.Kind));
         Assert.Equal(10, tcpMem.Count);
         Assert.Equal(40, tcpMem.SuppressedUpTo);
 
@@ -51,7 +52,7 @@ public class KernelLogReaderTests
         Assert.Equal(["netns 4026532246 x4"], ct.Details);
 
         var oom = Kind(s, "memcg_oom_kill");
-        Assert.Equal("oom_kill", oom.FindingId);
+        Assert.Equal("oom_kill", LogKinds.FindingId(oom.Kind));
         Assert.Equal(1, oom.Count);
         var victim = Assert.Single(oom.Victims);
         Assert.Equal(7408, victim.Pid);
@@ -135,7 +136,7 @@ public class KernelLogReaderTests
     {
         var s = Read(Fx("public-old-kernels.log"));
         var orphans = Kind(s, "out_of_socket_memory");
-        Assert.Equal("orphans", orphans.FindingId);
+        Assert.Equal("orphans", LogKinds.FindingId(orphans.Kind));
         Assert.Contains("cannot tell them apart", orphans.Note, StringComparison.Ordinal);
         Assert.Equal(1, Kind(s, "tcp_too_many_orphans").Count);
         Assert.Equal(3, Kind(s, "tw_bucket_overflow").Count);
@@ -162,7 +163,7 @@ public class KernelLogReaderTests
         var oc = Kind(s, "memory_overcommit");
         Assert.Equal(["java (pid 4242)"], oc.Details);
         Assert.Equal(7, oc.SuppressedUpTo);
-        Assert.DoesNotContain(s.Incidents, i => i.FindingId == "conntrack");
+        Assert.DoesNotContain(s.Incidents, i => LogKinds.FindingId(i.Kind) == "conntrack");
         Assert.Equal(1, Kind(s, "syn_flood").Count);
     }
 

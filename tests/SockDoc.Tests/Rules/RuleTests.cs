@@ -17,7 +17,7 @@ public class OrphansRuleTests
         var r = Snap.Run(Rule, Snap.One(WithOrphans(1001, 4000)));
         Assert.Equal(CheckStatus.Warning, r.Status);
         Assert.Contains("max/4 = 1,000", r.Finding!.Title, StringComparison.Ordinal);
-        Assert.Contains(r.Finding.Evidence, e => e.Value.Contains("4,000 at close(), 2,000", StringComparison.Ordinal));
+        Assert.Contains(r.Finding.Evidence, e => e.Text.Contains("4,000 at close(), 2,000", StringComparison.Ordinal));
         Assert.Contains(r.Finding.Fix, f => f.Setting == SysctlNames.TcpMaxOrphans);
     }
 
@@ -51,7 +51,7 @@ public class OrphansRuleTests
     {
         var r = Snap.Run(Rule, Snap.One(WithOrphans(2001, 4000)));
         Assert.Equal(CheckStatus.Critical, r.Status);
-        Assert.Equal("now", r.Finding!.When);
+        Assert.Equal(When.Now, r.Finding!.When);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class OrphansRuleTests
         Assert.Contains("+4 in 1.0 s", rising.Finding!.Title, StringComparison.Ordinal);
         var flat = Snap.Run(Rule, Snap.Pair(before, before));
         Assert.Equal(CheckStatus.Warning, flat.Status);
-        Assert.Equal("since_boot", flat.Finding!.When);
+        Assert.Equal(When.SinceBoot, flat.Finding!.When);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public class TcpMemRuleTests
         Assert.Equal(CheckStatus.Critical, r.Status);
         var fix = Assert.Single(r.Finding!.Fix, f => f.Setting == SysctlNames.TcpMem);
         Assert.Equal("1500 2002 3000", fix.Value); // pressure = 2×1001; min = 2002/4×3; high = 2×min
-        Assert.Contains(r.Finding.Evidence, e => e.Value.Contains("pages (", StringComparison.Ordinal));
+        Assert.Contains(r.Finding.Evidence, e => e.Text.Contains("pages (", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -159,14 +159,14 @@ public class PortExhaustionRuleTests
     {
         var r = Snap.Run(Rule, Snap.One(With(10, "40000 40009")));
         Assert.Equal(CheckStatus.Warning, r.Status);
-        Assert.Contains(r.Finding!.Evidence, e => e.Value.StartsWith("10 (40000–40009", StringComparison.Ordinal));
+        Assert.Contains(r.Finding!.Evidence, e => e.Text.StartsWith("10 (40000–40009", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Default_range_gives_470_per_second_per_destination()
     {
         var r = Snap.Run(Rule, Snap.One(With(28000, "32768 60999")));
-        Assert.Contains(r.Finding!.Evidence, e => e.Value.Contains("28,232 ports / 60 s TIME_WAIT = 470.5/s", StringComparison.Ordinal));
+        Assert.Contains(r.Finding!.Evidence, e => e.Text.Contains("28,232 ports / 60 s TIME_WAIT = 470.5/s", StringComparison.Ordinal));
     }
 
     [Fact]

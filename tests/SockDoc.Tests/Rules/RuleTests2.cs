@@ -322,7 +322,7 @@ public class PastPeakFixTests
 {
     private static void AssertKeeps(CheckResult r, string setting)
     {
-        Assert.Equal("since_boot", r.Finding!.When);
+        Assert.Equal(When.SinceBoot, r.Finding!.When);
         Assert.DoesNotContain(r.Finding.Fix, f => f.Setting == setting && f.Value.Length > 0);
         Assert.Contains(r.Finding.Fix, f => f.Setting.StartsWith($"Keep {setting} for now", StringComparison.Ordinal) && f.Why.Contains("peak", StringComparison.Ordinal));
     }
@@ -370,7 +370,7 @@ public class ConntrackNamespaceTests
             [
                 new SockDoc.Model.KernelLog.KernelLogIncident
                 {
-                    Kind = "conntrack_table_full", FindingId = "conntrack", Description = "conntrack table full", Count = 16,
+                    Kind = "conntrack_table_full", Description = "conntrack table full", Count = 16,
                     Details = ["netns 4026532246 x12", "netns 4026531833 x4"],
                 },
             ],

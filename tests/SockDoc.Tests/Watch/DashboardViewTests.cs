@@ -30,7 +30,7 @@ public sealed class DashboardViewTests
             Current = history[^1],
             History = history,
             KernelRelease = "6.18.44",
-            Findings = [new Finding { Id = "orphans", Severity = Severity.Warning, Title = "Orphans above tcp_max_orphans/4", When = "risk", Explanation = "e" }],
+            Findings = [new Finding { Id = "orphans", Severity = Severity.Warning, Title = "Orphans above tcp_max_orphans/4", When = When.Risk, Explanation = "e" }],
             TopProcesses = census ? WatchSnapshots.Busy(WatchSnapshots.T0).Census!.Processes : null,
         };
     }

@@ -108,7 +108,7 @@ public sealed class ExporterMetricsTests
             new CheckResult
             {
                 Id = "orphans", Title = "Orphans", Status = CheckStatus.Critical, Summary = "x",
-                Finding = new Finding { Id = "orphans", Severity = Severity.Critical, Title = "t", When = "now", Explanation = "e" },
+                Finding = new Finding { Id = "orphans", Severity = Severity.Critical, Title = "t", When = When.Now, Explanation = "e" },
             },
             new CheckResult { Id = "tcp_mem", Title = "tcp_mem", Status = CheckStatus.Ok, Summary = "ok" },
         };

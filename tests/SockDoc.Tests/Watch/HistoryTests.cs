@@ -14,7 +14,7 @@ public sealed class HistoryTests : IDisposable
     private static Sample SampleAt(int seconds, bool census = true) =>
         Sample.From(WatchSnapshots.Busy(WatchSnapshots.T0.AddSeconds(seconds), census: census, log: true),
         [
-            new Finding { Id = "orphans", Severity = Severity.Warning, Title = "orphans near max/4", When = "risk", Explanation = "x" },
+            new Finding { Id = "orphans", Severity = Severity.Warning, Title = "orphans near max/4", When = When.Risk, Explanation = "x" },
         ]);
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed partial class HtmlReportTests
         for (int i = 0; i < 30; i++)
         {
             IReadOnlyList<Finding> findings = i is >= 10 and < 20
-                ? [new Finding { Id = "orphans", Severity = i < 15 ? Severity.Warning : Severity.Critical, Title = "Orphans <near> the limit", When = "now", Explanation = "e" }]
+                ? [new Finding { Id = "orphans", Severity = i < 15 ? Severity.Warning : Severity.Critical, Title = "Orphans <near> the limit", When = When.Now, Explanation = "e" }]
                 : [];
             list.Add(Sample.From(WatchSnapshots.Busy(WatchSnapshots.T0.AddSeconds(5 * i), orphans: 1000 * i, census: i % 7 != 3, log: i > 20), findings));
         }

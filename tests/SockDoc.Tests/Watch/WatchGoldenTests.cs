@@ -33,7 +33,7 @@ public sealed partial class WatchGoldenTests
             Current = history[^1],
             History = history,
             KernelRelease = "6.18.44",
-            Findings = [new Finding { Id = "orphans", Severity = Severity.Warning, Title = "44,500 orphans: above tcp_max_orphans/4 (32,768)", When = "risk", Explanation = "e" }],
+            Findings = [new Finding { Id = "orphans", Severity = Severity.Warning, Title = "44,500 orphans: above tcp_max_orphans/4 (32,768)", When = When.Risk, Explanation = "e" }],
             TopProcesses = WatchSnapshots.Busy(WatchSnapshots.T0).Census!.Processes,
         };
         var writer = new StringWriter();

@@ -1,3 +1,4 @@
+using SockDoc.Diagnosis.Engine;
 using SockDoc.Model;
 using SockDoc.Model.Census;
 using SockDoc.Model.KernelLog;
@@ -63,7 +64,7 @@ internal static class WatchSnapshots
             [
                 new KernelLogIncident
                 {
-                    Kind = "tcp_too_many_orphans", FindingId = "orphans", Description = "TCP: too many orphaned sockets", Count = 12,
+                    Kind = "tcp_too_many_orphans", Description = "TCP: too many orphaned sockets", Count = 12,
                     FirstWall = at - TimeSpan.FromSeconds(30), LastWall = at - TimeSpan.FromSeconds(5),
                 },
             ],
