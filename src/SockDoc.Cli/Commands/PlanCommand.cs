@@ -124,6 +124,7 @@ public static class PlanCommand
             if (eq <= 0) return (null, $"--assume \"{kv}\": expected KEY=VALUE, e.g. net.ipv4.tcp_mem=\"786432 2097152 3145728\"");
             assumed[kv[..eq].Trim().Replace('/', '.')] = string.Join(' ', kv[(eq + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
         }
+        if (HostFacts.CheckAssumed(assumed) is { } bad) return (null, bad);
         return (new PlanInputs
         {
             Connections = a.Connections,
@@ -191,6 +192,7 @@ public static class PlanCommand
 
         if (a.Json) io.Out.WriteLine(PlanView.Json(plan, sysctlFile, limitsFile, systemdFile, hostNote));
         else io.Console().Write(PlanView.Render(plan, hostNote, sysctlFile, limitsFile, systemdFile));
-        return (int)ExitCode.Ok;
+        // A plan with warnings (does not fit, exceeds RAM, one port range is not enough) is not a clean answer.
+        return (int)(plan.HasWarnings ? ExitCode.Warning : ExitCode.Ok);
     }
 }

@@ -17,12 +17,12 @@ public static class PlanView
             new Markup($"[bold]SockDoc plan[/]  {Markup.Escape(Describe(plan.Inputs))}\n[grey]{Markup.Escape(hostNote)}[/]"),
             new Markup("[grey]origin: [bold]input[/] = your arguments; [bold]host[/] = measured on this host (or the snapshot); [bold]default[/] = kernel default or kernel-facts measurement; [bold]derived[/] = computed; [bold]choice[/] = the plan's own margin[/]"),
         };
-        foreach (var s in plan.Sections) rows.Add(Section(s));
+        // Warnings lead: a plan that does not fit must say so before any table.
         if (plan.Warnings.Count > 0)
         {
-            rows.Add(new Markup("[bold yellow]Warnings[/]"));
-            foreach (var w in plan.Warnings) rows.Add(new Markup("  [yellow]![/] " + Markup.Escape(w)));
+            rows.Insert(1, new Markup("[bold yellow]Warnings[/]\n" + string.Join('\n', plan.Warnings.Select(w => "  [yellow]![/] " + Markup.Escape(w)))));
         }
+        foreach (var s in plan.Sections) rows.Add(Section(s));
         if (plan.Assumptions.Count > 0)
         {
             rows.Add(new Markup("[bold]Assumptions[/]"));

@@ -105,34 +105,67 @@ public static class CapacityModel
             tcp.Add(new PlanNumber("max_conns.hard", Math.Floor(maxHard.Value), "connections", Origin.Derived, $"tcp_mem[2] {Count(tm[2])} pages / {busyPages} pages: above this, sends block, received data is dropped, orphans are killed"));
         }
         long[]? recTcpMem = null;
+        long? fitConnections = null;
+        // The most tcp_mem[2] may be on this host (a quarter of RAM); null when RAM is unknown.
+        long? capPages = ram > 0 ? (long)(ram * KernelConstants.TcpMemMaxShareOfRam / page) : null;
         if (conns > 0 && busyPages > 0)
         {
-            long needP = checked(conns * busyPages);
-            long[] need = [(long)(needP * KernelConstants.TcpMemMinOfPressure), needP, (long)(needP * KernelConstants.TcpMemMaxOfPressure)];
-            if (tm[0] < need[0] || tm[1] < need[1] || tm[2] < need[2])
+            // Every connection busy at once: pressure must hold them all; min and max at the kernel's ratios (tcp_init_mem()).
+            double needP = (double)conns * busyPages;
+            double needMax = needP * KernelConstants.TcpMemMaxOfPressure;
+            bool fitsCap = capPages is not { } cp || needMax <= cp;
+            if (!fitsCap)
             {
-                recTcpMem = [Math.Max(tm[0], need[0]), Math.Max(tm[1], need[1]), Math.Max(tm[2], need[2])];
-                settings.Add(new PlanSetting("net.ipv4.tcp_mem", string.Join(' ', recTcpMem), string.Join(' ', tm),
-                    $"pressure = {Count(conns)} connections × {busyPages} pages busy = {Count(needP)} pages ({Bytes(needP * (double)page)}); min = 3/4 and max = 3/2 of it, the kernel's own ratios (tcp_init_mem())"));
-                tcp.Add(new PlanNumber("tcp_mem.recommended.max", recTcpMem[2], "pages", Origin.Recommended, $"{Bytes(recTcpMem[2] * (double)page)} of buffers at most"));
-                if (ram > 0 && recTcpMem[2] * (double)page + conns * (kernel + app) > ram)
-                    warnings.Add($"tcp_mem max ({Bytes(recTcpMem[2] * (double)page)}) plus kernel structures and app memory ({Bytes(conns * (kernel + app))}) exceed RAM ({Bytes(ram)}): smaller buffers or fewer connections per host");
+                // Does not fit: give buffers the ceiling, and say how many busy connections that holds.
+                long cap = capPages!.Value;
+                long capPressure = (long)(cap / KernelConstants.TcpMemMaxOfPressure);
+                fitConnections = capPressure / busyPages;
+                warnings.Insert(0, $"does not fit: {Count(conns)} busy connections at {Bytes(busyPages * (double)page)} of buffers each need tcp_mem pressure at " +
+                    $"{Bytes(needP * page)} ({Bytes(needMax * page)} at tcp_mem[2]); buffers may have at most a quarter of RAM ({Bytes(cap * (double)page)} of {Bytes(ram)}). " +
+                    $"Here that is {Count(fitConnections.Value)} busy connections at once: use smaller buffers (--buffers-in-use), fewer connections per host, or a host with {Bytes(needMax * page / KernelConstants.TcpMemMaxShareOfRam)} of RAM");
             }
+            long targetMax = fitsCap ? (long)Math.Ceiling(needMax) : capPages!.Value;
+            long targetPressure = fitsCap ? (long)Math.Ceiling(needP) : (long)(targetMax / KernelConstants.TcpMemMaxOfPressure);
+            long targetMin = (long)(targetPressure * KernelConstants.TcpMemMinOfPressure);
+            // Never lower a value the host has: a hand-set tcp_mem above ours was someone's decision.
+            long[] rec = [Math.Max(tm[0], targetMin), Math.Max(tm[1], targetPressure), Math.Max(tm[2], targetMax)];
+            if (rec[0] != tm[0] || rec[1] != tm[1] || rec[2] != tm[2])
+            {
+                recTcpMem = rec;
+                settings.Add(new PlanSetting("net.ipv4.tcp_mem", string.Join(' ', recTcpMem), string.Join(' ', tm), fitsCap
+                    ? $"pressure = {Count(conns)} connections × {busyPages} pages busy = {Count((long)needP)} pages ({Bytes(needP * page)}); min = 3/4 and max = 3/2 of it, the kernel's own ratios (tcp_init_mem()); values already higher are kept"
+                    : $"the workload does not fit (see the first warning): max = a quarter of RAM ({Bytes(targetMax * (double)page)}), pressure = 2/3 and min = 1/2 of it; values already higher are kept"));
+                tcp.Add(new PlanNumber("tcp_mem.recommended.max", recTcpMem[2], "pages", Origin.Recommended, $"{Bytes(recTcpMem[2] * (double)page)} of buffers at most"));
+            }
+            if (ram > 0 && Math.Max(rec[2], tm[2]) * (double)page + conns * (kernel + app) > ram)
+                warnings.Add($"tcp_mem max ({Bytes(Math.Max(rec[2], tm[2]) * (double)page)}) plus kernel structures and app memory ({Bytes(conns * (kernel + app))}) exceed RAM ({Bytes(ram)}): smaller buffers or fewer connections per host");
+        }
+        if (ram > 0 && conns * (kernel + app) > ram * KernelConstants.RamWarnShare)
+        {
+            long fit = (long)(ram * KernelConstants.RamWarnShare / Math.Max(kernel + app, 1));
+            fitConnections = fitConnections is { } f0 ? Math.Min(f0, fit) : fit;
+            warnings.Insert(0, $"does not fit: {Count(conns)} connections need {Bytes(conns * (kernel + app))} for kernel structures and application memory alone, " +
+                $"more than {KernelConstants.RamWarnShare:P0} of RAM ({Bytes(ram)}); this host holds about {Count(fit)} idle connections");
         }
         sections.Add(new PlanSection("tcp_mem (socket buffers, global)", tcp));
 
-        // Starting buffer sizes: every socket starts at tcp_rmem[1]/tcp_wmem[1] (tcp_init_sock()).
-        if (inp.BufferRxBytes is { } rx2 && rx2 < h.TcpRmem.Value[1])
+        // Starting buffer sizes: every socket starts at tcp_rmem[1]/tcp_wmem[1] (tcp_init_sock()). These are host-wide
+        // defaults: change them only when the buffer budget above cannot hold the workload at the host's defaults.
+        long defaultPages = CeilDiv(h.TcpRmem.Value[1], page) + CeilDiv(h.TcpWmem.Value[1], page);
+        bool defaultsOverBudget = capPages is { } cap2 && conns > 0 && (double)conns * defaultPages * KernelConstants.TcpMemMaxOfPressure > cap2;
+        if (defaultsOverBudget && inp.BufferRxBytes is { } rx2 && rx2 < h.TcpRmem.Value[1])
         {
             long d = Math.Max(rx2, KernelConstants.TcpBufferMin);
             settings.Add(new PlanSetting("net.ipv4.tcp_rmem", $"{Math.Min(h.TcpRmem.Value[0], d)} {d} {Math.Max(h.TcpRmem.Value[2], d)}", string.Join(' ', h.TcpRmem.Value),
-                $"each new socket starts with a {Bytes(d)} receive buffer instead of {Bytes(h.TcpRmem.Value[1])} (tcp_init_sock()); autotuning still grows busy ones up to the max"));
+                $"{Count(conns)} connections at the default {Bytes(h.TcpRmem.Value[1])} receive buffer would not fit a quarter of RAM; each new socket on this host starts with {Bytes(d)} instead (tcp_init_sock()). " +
+                $"Cost: every service's connections start smaller and autotuning must grow busy ones (up to {Bytes(Math.Max(h.TcpRmem.Value[2], d))})"));
         }
-        if (inp.BufferTxBytes is { } tx2 && tx2 < h.TcpWmem.Value[1])
+        if (defaultsOverBudget && inp.BufferTxBytes is { } tx2 && tx2 < h.TcpWmem.Value[1])
         {
             long d = Math.Max(tx2, KernelConstants.TcpBufferMin);
             settings.Add(new PlanSetting("net.ipv4.tcp_wmem", $"{Math.Min(h.TcpWmem.Value[0], d)} {d} {Math.Max(h.TcpWmem.Value[2], d)}", string.Join(' ', h.TcpWmem.Value),
-                $"each new socket starts with a {Bytes(d)} send buffer instead of {Bytes(h.TcpWmem.Value[1])} (tcp_init_sock())"));
+                $"{Count(conns)} connections at the default {Bytes(h.TcpWmem.Value[1])} send buffer would not fit a quarter of RAM; each new socket on this host starts with {Bytes(d)} instead (tcp_init_sock()). " +
+                "Cost: every service's senders start with a smaller buffer and block sooner on slow peers"));
         }
 
         // ---- Orphans (global; kernel-facts §1).
@@ -292,6 +325,7 @@ public static class CapacityModel
             MaxConnsBeforePressure = maxPressure,
             MaxConnsBeforeHardLimit = maxHard,
             RecommendedTcpMem = recTcpMem,
+            FitConnections = fitConnections,
             MaxRatePerDestination = rMax,
             SourceAddressesPerDestination = addrs,
         };

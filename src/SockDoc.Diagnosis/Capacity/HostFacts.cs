@@ -156,6 +156,33 @@ public sealed record HostFacts
         : sys.Long(name) is { } v ? new(v, Origin.Measured, "/proc/sys/" + name.Replace('.', '/'))
         : new(fallback, Origin.KernelDefault, why);
 
+    /// <summary>The sysctls the plan reads, with how many integers each holds: the keys --assume accepts.</summary>
+    public static readonly IReadOnlyDictionary<string, int> Assumable = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        [SysctlNames.TcpMem] = 3, [SysctlNames.TcpRmem] = 3, [SysctlNames.TcpWmem] = 3, [SysctlNames.IpLocalPortRange] = 2,
+        [SysctlNames.TcpMaxOrphans] = 1, [SysctlNames.TcpMaxTwBuckets] = 1, [SysctlNames.TcpTwReuse] = 1, [SysctlNames.TcpTwTimeout] = 1,
+        [SysctlNames.NrOpen] = 1, [SysctlNames.FileMax] = 1, [SysctlNames.Somaxconn] = 1, [SysctlNames.EpollMaxUserWatches] = 1,
+        [SysctlNames.NfConntrackMax] = 1, [SysctlNames.NfConntrackBuckets] = 1,
+    };
+
+    /// <summary>Null when every assumed key is one the plan reads and its value has the right number of integers; else the first problem.</summary>
+    public static string? CheckAssumed(IReadOnlyDictionary<string, string> assumed)
+    {
+        ArgumentNullException.ThrowIfNull(assumed);
+        var values = new Sysctls { Values = assumed };
+        foreach (var (key, value) in assumed)
+        {
+            if (!Assumable.TryGetValue(key, out var count))
+                return $"--assume {key}: the plan does not read this setting (it reads: {string.Join(", ", Assumable.Keys.Order(StringComparer.Ordinal))})";
+            bool ok = count == 1 ? values.Long(key) is not null : values.Vector(key, count) is not null;
+            if (!ok || value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(v => v.StartsWith('-')))
+                return count == 1
+                    ? $"--assume {key}=\"{value}\": expected one whole number ≥ 0"
+                    : $"--assume {key}=\"{value}\": expected {count} whole numbers separated by spaces";
+        }
+        return null;
+    }
+
     /// <summary>Sysctls whose kernel default scales with RAM (tcp_init_mem(), tcp_init(), files_maxfiles_init(), nf_conntrack_init_start()).</summary>
     public static readonly IReadOnlyList<string> RamScaled =
     [

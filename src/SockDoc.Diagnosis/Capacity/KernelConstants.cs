@@ -68,4 +68,10 @@ public static class KernelConstants
     public const double Headroom = 1.25;
     /// <summary>Warn when the predicted memory exceeds this share of RAM.</summary>
     public const double RamWarnShare = 0.8;
+    /// <summary>
+    /// The most of RAM a proposed tcp_mem[2] may give socket buffers: they are unswappable kernel memory, and the rest
+    /// must hold slab, page cache and the processes. The kernel's own default is 3/32 (tcp_init_mem()); the doctor's
+    /// tcp_mem fix uses the same ceiling, so plan and doctor never disagree on it.
+    /// </summary>
+    public const double TcpMemMaxShareOfRam = 0.25;
 }

@@ -13,6 +13,7 @@ public static class PlanFiles
         var sb = new StringBuilder();
         sb.Append("# ").Append(header).Append('\n');
         sb.Append("# Written by `sockdoc plan`. Apply with: sysctl --system\n");
+        AppendWarnings(sb, plan);
         if (plan.Sysctls.Count == 0) sb.Append("# The current values suffice for this workload: nothing to change.\n");
         foreach (var s in plan.Sysctls)
         {
@@ -24,10 +25,25 @@ public static class PlanFiles
         return sb.ToString();
     }
 
+    /// <summary>The plan's warnings at the top of a written file, so they travel with the values.</summary>
+    private static void AppendWarnings(StringBuilder sb, CapacityPlan plan)
+    {
+        foreach (var w in plan.Warnings)
+        {
+            bool first = true;
+            foreach (var line in Wrap(w, 94))
+            {
+                sb.Append(first ? "# WARNING: " : "#   ").Append(line).Append('\n');
+                first = false;
+            }
+        }
+    }
+
     public static string LimitsSnippet(CapacityPlan plan, string domain)
     {
         var sb = new StringBuilder();
         sb.Append("# /etc/security/limits.d/99-sockdoc.conf (pam_limits: login sessions, not systemd services)\n");
+        AppendWarnings(sb, plan);
         foreach (var line in Wrap(plan.NofileWhy, 96)) sb.Append("# ").Append(line).Append('\n');
         sb.Append("# Must not exceed fs.nr_open, or setrlimit() fails with EPERM.\n");
         sb.Append(domain).Append(" soft nofile ").Append(plan.Nofile).Append('\n');
@@ -39,6 +55,7 @@ public static class PlanFiles
     {
         var sb = new StringBuilder();
         sb.Append("# systemctl edit YOUR.service  ->  [Service] drop-in\n");
+        AppendWarnings(sb, plan);
         sb.Append("# ").Append(plan.NofileWhy).Append("; systemd's default is 1024:524288\n");
         sb.Append("[Service]\n");
         sb.Append("LimitNOFILE=").Append(plan.Nofile).Append('\n');

@@ -77,6 +77,10 @@ public sealed record CapacityPlan
     public double? MaxConnsBeforePressure { get; init; }
     public double? MaxConnsBeforeHardLimit { get; init; }
     public long[]? RecommendedTcpMem { get; init; }
+    /// <summary>Set when the workload does not fit this host: how many connections do (busy at once when buffers are the limit).</summary>
+    public long? FitConnections { get; init; }
+    /// <summary>True when the plan warns: the command exits 1 and the written files carry the warnings.</summary>
+    public bool HasWarnings => Warnings.Count > 0;
     public double? MaxRatePerDestination { get; init; }
     public long? SourceAddressesPerDestination { get; init; }
 

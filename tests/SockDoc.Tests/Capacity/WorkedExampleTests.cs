@@ -9,7 +9,9 @@ public class WorkedExampleTests
     /// <summary>
     /// C1M: 1,024,000 idle connections with 4 KB buffers; the field measured ~7.5 KB per connection.
     /// The plan's split: ~4 KB of kernel structures from this host's slab sizes, 0 buffer pages while
-    /// idle, the rest the server's own memory (--app-bytes-per-conn).
+    /// idle, the rest the server's own memory (--app-bytes-per-conn). Planned for a 64 GiB host (--ram 64G): with
+    /// every connection busy the field's tcp_mem (12 GiB of buffers) is under a quarter of that RAM. On the 23.5 GiB
+    /// test host the same workload does not fit; see the next test.
     /// </summary>
     [Fact]
     public void C1M_idle_connections_split_and_settings_of_the_fields_order()
@@ -21,8 +23,10 @@ public class WorkedExampleTests
             BufferRxBytes = 4096,
             BufferTxBytes = 4096,
             AppBytesPerConn = 3700,
+            RamBytes = 64L << 30,
         };
         var plan = PlanHosts.Plan(inputs);
+        Assert.Empty(plan.Warnings);
 
         // Kernel structures from the slab fixture: TCP 2368 + sock_inode 832 + filp 192 + dentry 192 +
         // lsm_file 24 + epitem 128 (measured) + eppoll_entry 64 (default, merged here) + fd slot 8.
@@ -49,6 +53,60 @@ public class WorkedExampleTests
         // Starting buffers lowered to 4 KB, as the field did.
         Assert.Contains(plan.Sysctls, s => s.Key == "net.ipv4.tcp_rmem" && s.Value.Split(' ')[1] == "4096");
         Assert.Contains(plan.Sysctls, s => s.Key == "net.ipv4.tcp_wmem" && s.Value.Split(' ')[1] == "4096");
+    }
+
+    /// <summary>
+    /// Issue 14 #12: the same C1M workload on the 23.5 GiB test host used to get tcp_mem max 3,072,000 pages
+    /// (11.7 GiB, half of RAM). Buffers may have at most a quarter of RAM: the plan says first that it does not fit,
+    /// how many busy connections do, caps tcp_mem[2] there, and the written file carries the warning.
+    /// </summary>
+    [Fact]
+    public void C1M_on_a_small_host_says_it_does_not_fit_and_caps_tcp_mem_at_a_quarter_of_ram()
+    {
+        var inputs = new PlanInputs { Connections = 1_024_000, Role = PlanRole.Server, BufferRxBytes = 4096, BufferTxBytes = 4096, AppBytesPerConn = 3700 };
+        var facts = HostFacts.From(PlanHosts.Snapshot(), inputs);
+        var plan = CapacityModel.Compute(inputs, facts);
+        long ram = facts.RamBytes.Value, page = facts.PageSize.Value;
+        var tcpMem = plan.RecommendedTcpMem!;
+        Assert.True(tcpMem[2] * page <= ram / 4, $"tcp_mem[2] {tcpMem[2]} pages is over a quarter of {ram} B");
+        Assert.StartsWith("does not fit", plan.Warnings[0], StringComparison.Ordinal);
+        // A quarter of RAM in pages, 2/3 of it at pressure, 2 pages per busy connection.
+        long expectedFit = (long)(ram * 0.25 / page / 1.5) / 2;
+        Assert.Equal(expectedFit, plan.FitConnections);
+        Assert.Contains("# WARNING: does not fit", PlanFiles.SysctlDropIn(plan, "h"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 14 #12: 200,000 connections at the host's default buffers proposed 41 GiB of tcp_mem on 23.5 GiB.</summary>
+    [Fact]
+    public void Default_buffers_never_get_a_tcp_mem_above_a_quarter_of_ram()
+    {
+        foreach (long ram in new[] { 0L, 4L << 30 })
+        {
+            var inputs = new PlanInputs { Connections = 200_000, RamBytes = ram == 0 ? null : ram };
+            var facts = HostFacts.From(PlanHosts.Snapshot(), inputs);
+            var plan = CapacityModel.Compute(inputs, facts);
+            long max = plan.RecommendedTcpMem?[2] ?? facts.TcpMem.Value[2];
+            Assert.True(max * facts.PageSize.Value <= facts.RamBytes.Value / 4, $"ram {facts.RamBytes.Value}: tcp_mem[2] {max} pages");
+            Assert.StartsWith("does not fit", plan.Warnings[0], StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Issue 14 #12: a small workload must not change the host-wide starting buffers (it wrote 4 KiB defaults for 11 MiB of use).</summary>
+    [Fact]
+    public void A_small_workload_leaves_tcp_rmem_and_tcp_wmem_alone()
+    {
+        var plan = PlanHosts.Plan(new PlanInputs { Connections = 1000, BufferRxBytes = 4096, BufferTxBytes = 4096 });
+        Assert.DoesNotContain(plan.Sysctls, s => s.Key is "net.ipv4.tcp_rmem" or "net.ipv4.tcp_wmem");
+        Assert.Empty(plan.Warnings);
+    }
+
+    /// <summary>A hand-set tcp_mem higher than the plan needs is kept, never lowered.</summary>
+    [Fact]
+    public void A_higher_hand_set_tcp_mem_is_never_lowered()
+    {
+        var s = PlanHosts.Snapshot(PlanHosts.With(("net.ipv4.tcp_mem", "1000000 1200000 1400000")));
+        var plan = PlanHosts.Plan(new PlanInputs { Connections = 100_000, BufferRxBytes = 4096, BufferTxBytes = 4096 }, s);
+        Assert.DoesNotContain(plan.Sysctls, x => x.Key == "net.ipv4.tcp_mem");
     }
 
     /// <summary>
