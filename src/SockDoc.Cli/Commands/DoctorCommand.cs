@@ -9,7 +9,7 @@ namespace SockDoc.Cli.Commands;
 /// <summary>`sockdoc doctor`: take two samples, run every rule, render. Exit 0 ok, 1 warning, 2 critical, 3 could not run.</summary>
 public static class DoctorCommand
 {
-    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m");
+    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m", string? History = null);
 
     public static Command Create(CliIo io)
     {
@@ -28,12 +28,17 @@ public static class DoctorCommand
             DefaultValueFactory = _ => "15m",
             HelpName = "DURATION",
         };
+        var history = new Option<string?>("--history")
+        {
+            Description = "A `sockdoc record` database: counters that rose and checks that were critical within --recent count as recent.",
+            HelpName = "DB",
+        };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history,
         };
         cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
-            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!), io));
+            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history)), io));
         return cmd;
     }
 
@@ -61,7 +66,26 @@ public static class DoctorCommand
         var (pair, error) = SnapshotSource.Take(new SnapshotSource.Request(a.From, a.ProcRoot, page, seconds.Value, !a.NoCensus, !a.NoLog), io);
         if (pair is null) return io.Fail(error!);
 
-        var report = All.Engine().Run(pair, only, skip, new RuleOptions { RecentWindow = TimeSpan.FromSeconds(recentSeconds.Value) });
+        var window = TimeSpan.FromSeconds(recentSeconds.Value);
+        IReadOnlyList<HistoryEvidence> recorded = [];
+        if (a.History is { } dbPath)
+        {
+            if (!File.Exists(dbPath)) return io.Fail($"doctor: --history {dbPath}: no such file (write one with `sockdoc record --db {dbPath}`)");
+            try
+            {
+                using var db = History.SqliteHistory.Open(dbPath, create: false);
+                recorded = History.RecentHistory.Read(db, pair.Now.TakenAt, window);
+            }
+            catch (History.HistoryException e)
+            {
+                return io.Fail("doctor: --history " + e.Message);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                return io.Fail($"doctor: --history {dbPath}: {e.Message}");
+            }
+        }
+        var report = All.Engine().Run(pair, only, skip, new RuleOptions { RecentWindow = window, History = recorded });
         var exit = ExitFor(report);
         if (a.Json)
             io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));

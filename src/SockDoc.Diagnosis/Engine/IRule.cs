@@ -18,6 +18,8 @@ public sealed record RuleOptions
 {
     public static readonly TimeSpan DefaultRecentWindow = TimeSpan.FromMinutes(15);
     public TimeSpan RecentWindow { get; init; } = DefaultRecentWindow;
+    /// <summary>What `sockdoc record` history saw (doctor --history); empty without a database.</summary>
+    public IReadOnlyList<HistoryEvidence> History { get; init; } = [];
 }
 
 /// <summary>How long ago an incident's last line was, and how many of its lines fall in the recent window.</summary>

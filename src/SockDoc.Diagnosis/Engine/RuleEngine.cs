@@ -37,6 +37,8 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules)
                     Summary = $"rule failed: {e.GetType().Name}: {e.Message}",
                 };
             }
+            if (options.History.Count > 0)
+                result = HistoryRecency.Apply(result, rule.Descriptor, options.History, pair.Now.TakenAt, options.RecentWindow);
             checks.Add(result);
         }
 
