@@ -19,64 +19,129 @@ public sealed class Conntrack : IRule
         "__nf_conntrack_alloc(): drop when count > nf_conntrack_max and early_drop() fails",
         [Inputs.NfConntrackCount, Inputs.NfConntrackMax, Inputs.ConntrackDrop, Inputs.KernelLog]);
 
+    /// <summary>The count is "near" nf_conntrack_max from here: the table-full drop needs count > max after early_drop() failed.</summary>
+    public const double NearFull = 0.9;
+
+    private const string FullExplanation =
+        "Every tracked flow takes one conntrack entry. When a network namespace holds more than nf_conntrack_max entries and early_drop() " +
+        "finds no entry that is not yet ASSURED to evict, the kernel drops the new flow's packet and logs \"nf_conntrack: table full, dropping packet\" " +
+        "(rate limited). Established TCP entries live 5 days by default, so idle connections fill the table.";
+
+    private const string RaceExplanation =
+        "The drop counter of /proc/net/stat/nf_conntrack also rises when the table is far from full: when two packets of one new flow " +
+        "(typically a UDP DNS client sending the A and AAAA queries from one socket at once) create two entries on different CPUs, the second " +
+        "insert in __nf_conntrack_confirm() clashes; when nf_ct_resolve_clash() cannot merge them the packet is dropped and counted in " +
+        "insert_failed and drop. Protocol trackers (TCP window tracking, invalid packets) and sequence-adjust failures drop and count too. " +
+        "None of these is the table limit, and raising nf_conntrack_max does not help.";
+
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
         var count = c.Now.Sysctls.Long(SysctlNames.NfConntrackCount);
         var max = c.Now.Sysctls.Long(SysctlNames.NfConntrackMax);
+        var log = Log(c, d.Id);
         if (count is null && max is null && c.Now.ConntrackStat is null)
-            return HasLog(c, d.Id)
-                ? Found(d, SinceBootFromLog(c), "the kernel log reports a full conntrack table")
+            return log.Any
+                ? Found(d, SinceBootFromLog(c, log), "the kernel log reports a full conntrack table")
                 : Ok(d, "nf_conntrack is not loaded");
-        if (count is null || max is null) return Unknown(d, count is null ? SysctlNames.NfConntrackCount : SysctlNames.NfConntrackMax);
+        if (count is null || max is null)
+        {
+            if (log.Any) return Found(d, SinceBootFromLog(c, log), "the kernel log reports a full conntrack table");
+            return Unknown(d, count is null ? SysctlNames.NfConntrackCount : SysctlNames.NfConntrackMax);
+        }
 
         var dropDelta = c.Pair.Delta(s => s.ConntrackStat?.Drop);
         var dropTotal = c.Now.ConntrackStat?.Drop;
         var earlyDelta = c.Pair.Delta(s => s.ConntrackStat?.EarlyDrop);
+        var insertFailedDelta = c.Pair.Delta(s => s.ConntrackStat?.InsertFailed);
+        var insertFailedTotal = c.Now.ConntrackStat?.InsertFailed;
+        var invalidDelta = c.Pair.Delta(s => s.ConntrackStat?.Get("invalid"));
         var buckets = c.Now.Sysctls.Long(SysctlNames.NfConntrackBuckets);
+        bool limited = max.Value > 0;
+        double use = RuleFacts.Share(count.Value, max.Value);
 
         var evidence = new List<Evidence>
         {
-            new("entries", $"{N(count.Value)} (this network namespace)", Sys(SysctlNames.NfConntrackCount)),
-            new("nf_conntrack_max", $"{N(max.Value)} (global; each namespace may hold this many)", Sys(SysctlNames.NfConntrackMax)),
-            new("use", max > 0 ? Pct((double)count.Value / max.Value) : "no limit (0)", "computed"),
+            RuleFacts.Count("entries", count.Value, $"{N(count.Value)} (this network namespace)", Sys(SysctlNames.NfConntrackCount)),
+            RuleFacts.Count("nf_conntrack_max", max.Value, $"{N(max.Value)} (global; each namespace may hold this many)", Sys(SysctlNames.NfConntrackMax)),
+            limited ? RuleFacts.Ratio("use", use, "computed") : new("use", "no limit (0)", "computed"),
         };
-        if (buckets is { } b) evidence.Add(new("hash buckets", N(b), Sys(SysctlNames.NfConntrackBuckets)));
-        if (dropTotal is { } dt) evidence.Add(new("packets dropped by conntrack (table full, among other causes)", dropDelta is { } dd ? $"{N(dt)} since boot, {Rate(dd, c.IntervalSeconds)}" : $"{N(dt)} since boot", "/proc/net/stat/nf_conntrack drop"));
-        if (earlyDelta is > 0) evidence.Add(new("early drops (evictions)", Rate(earlyDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack early_drop"));
+        if (buckets is { } b) evidence.Add(RuleFacts.Count("hash buckets", b, N(b), Sys(SysctlNames.NfConntrackBuckets)));
+        if (dropTotal is { } dt) evidence.Add(RuleFacts.Counter("packets dropped by conntrack (any cause)", dt, dropDelta, c.IntervalSeconds, "/proc/net/stat/nf_conntrack drop"));
+        if (earlyDelta is > 0) evidence.Add(RuleFacts.Count("early drops (evictions to make room)", earlyDelta.Value, Rate(earlyDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack early_drop"));
+        if (insertFailedTotal is { } it && (it > 0 || insertFailedDelta > 0)) evidence.Add(RuleFacts.Counter("insert_failed (clash races)", it, insertFailedDelta, c.IntervalSeconds, "/proc/net/stat/nf_conntrack insert_failed"));
+        if (invalidDelta is > 0) evidence.Add(RuleFacts.Count("invalid (protocol tracker refused)", invalidDelta.Value, Rate(invalidDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack invalid"));
         evidence.AddRange(LogEvidence(c, d.Id));
 
+        // Table full only on the table's own evidence (issue 14 #3): the count near the limit, evictions rising,
+        // or the kernel's table-full line inside the window. Any other drop is a race or a tracker's verdict.
+        bool nearFull = limited && count.Value >= NearFull * max.Value;
+        bool tableFull = nearFull || earlyDelta > 0 || log.Recent;
         Severity severity;
         When when; string title;
-        bool limited = max.Value > 0;
-        if (dropDelta > 0)
+        bool race = false;
+        if (dropDelta > 0 && tableFull)
         {
             severity = Severity.Critical; when = When.Now;
-            title = $"Conntrack table full: packets dropped now ({Rate(dropDelta.Value, c.IntervalSeconds)})";
+            title = $"Conntrack table full: packets dropped now ({Rate(dropDelta.Value, c.IntervalSeconds)}), {N(count.Value)} of {N(max.Value)} entries";
+        }
+        else if (dropDelta > 0)
+        {
+            severity = Severity.Critical; when = When.Now; race = true;
+            title = insertFailedDelta > 0
+                ? $"Conntrack drops packets now ({Rate(dropDelta.Value, c.IntervalSeconds)}) on insert clashes (insert_failed {Rate(insertFailedDelta.Value, c.IntervalSeconds)}), not a full table: {N(count.Value)} of {N(max.Value)} entries"
+                : $"Conntrack drops packets now ({Rate(dropDelta.Value, c.IntervalSeconds)}) with the table at {Pct(use)}: a protocol tracker or a clash race, not a full table";
         }
         else if (limited && count.Value >= max.Value)
         {
             severity = Severity.Critical; when = When.Now;
             title = $"Conntrack table full: {N(count.Value)} of {N(max.Value)} entries";
         }
+        else if (log.Recent)
+        {
+            severity = Severity.Critical; when = When.Recent;
+            title = $"The kernel dropped packets on a full conntrack table: {RuleFacts.LogWhen(c, log)}";
+        }
         else if (limited && count.Value > NearLimit * max.Value)
         {
             severity = Severity.Warning; when = When.Risk;
-            title = $"Conntrack table {Pct((double)count.Value / max.Value)} full ({N(count.Value)} of {N(max.Value)})";
+            title = $"Conntrack table {Pct(use)} full ({N(count.Value)} of {N(max.Value)})";
         }
-        else if (dropTotal > 0 || HasLog(c, d.Id))
+        else if (dropTotal > 0 || log.Any)
         {
             severity = Severity.Warning; when = When.SinceBoot;
-            title = dropTotal > 0 ? $"The conntrack table dropped {N(dropTotal!.Value)} packets since boot" : "The kernel log reports a full conntrack table";
+            race = !log.Any && insertFailedTotal > 0;
+            title = log.Any ? $"The kernel log reports a full conntrack table: {RuleFacts.LogWhen(c, log)}"
+                : race ? $"Conntrack dropped {N(dropTotal!.Value)} packets since boot, with {N(insertFailedTotal!.Value)} insert clashes: races, not a full table"
+                : $"Conntrack dropped {N(dropTotal!.Value)} packets since boot (the table is at {Pct(use)} now; the cause is not in the counters)";
         }
         else
         {
             return Ok(d, $"{N(count.Value)} of {N(max.Value)} entries");
         }
 
-        long proposed = RoundUpPow2(Math.Max(count.Value * 2, max.Value * 2));
+        long proposed = RoundUpPow2(Math.Max(RuleFacts.Mul(count.Value, 2), RuleFacts.Mul(max.Value, 2)));
         long entrySize = c.Now.SlabInfo?.Find("nf_conntrack")?.ObjectSize ?? 320;
-        bool pastOnly = when == When.SinceBoot && (!limited || count.Value < PastPeakOnly * max.Value);
+        bool pastOnly = (when is When.SinceBoot or When.Recent && (!limited || count.Value < PastPeakOnly * max.Value)) || RuleFacts.Unlimited(max.Value);
+        var timeout = Sysctl("net.netfilter.nf_conntrack_tcp_timeout_established", "86400",
+            "The default 432000 s (5 days) keeps dead flows; 1 day is still far above any keep-alive.");
+        IReadOnlyList<FixLine> fix = race
+            ? RaceFixes()
+            : pastOnly
+            ?
+            [
+                SizeOnThePeak(SysctlNames.NfConntrackMax, $"{N(count.Value)} of {N(max.Value)} entries",
+                    $"nf_conntrack_max ≥ 2 × the peak count, rounded to a power of two, at {entrySize} B per entry"),
+                timeout,
+            ]
+            :
+            [
+                Sysctl(SysctlNames.NfConntrackMax, proposed.ToString(CultureInfo.InvariantCulture),
+                    $"2 × max({N(count.Value)} entries, {N(max.Value)} limit), rounded to a power of two; at most {N(proposed)} × {entrySize} B = {Bytes(RuleFacts.Mul(proposed, entrySize))} of kernel memory."),
+                Action($"Set the hash size to match: echo {proposed} > /sys/module/nf_conntrack/parameters/hashsize",
+                    "One bucket per entry keeps lookups short (the kernel default since 5.15 is one entry per bucket)."),
+                timeout,
+            ];
         return Found(d, new Finding
         {
             Id = d.Id,
@@ -84,30 +149,23 @@ public sealed class Conntrack : IRule
             When = when,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "Every tracked flow takes one conntrack entry. When a network namespace holds more than nf_conntrack_max entries and early_drop() " +
-                "finds no entry that is not yet ASSURED to evict, the kernel drops the new flow's packet and logs \"nf_conntrack: table full, dropping packet\" " +
-                "(rate limited). Established TCP entries live 5 days by default, so idle connections fill the table.",
-            Fix = pastOnly
-            ?
-            [
-                SizeOnThePeak(SysctlNames.NfConntrackMax, $"{N(count.Value)} of {N(max.Value)} entries",
-                    $"nf_conntrack_max ≥ 2 × the peak count, rounded to a power of two, at {entrySize} B per entry"),
-                Sysctl("net.netfilter.nf_conntrack_tcp_timeout_established", "86400",
-                    "The default 432000 s (5 days) keeps dead flows; 1 day is still far above any keep-alive."),
-            ]
-            :
-            [
-                Sysctl(SysctlNames.NfConntrackMax, proposed.ToString(CultureInfo.InvariantCulture),
-                    $"2 × max({N(count.Value)} entries, {N(max.Value)} limit), rounded to a power of two; at most {N(proposed)} × {entrySize} B = {Bytes(proposed * entrySize)} of kernel memory."),
-                Action($"Set the hash size to match: echo {proposed} > /sys/module/nf_conntrack/parameters/hashsize",
-                    "One bucket per entry keeps lookups short (the kernel default since 5.15 is one entry per bucket)."),
-                Sysctl("net.netfilter.nf_conntrack_tcp_timeout_established", "86400",
-                    "The default 432000 s (5 days) keeps dead flows; 1 day is still far above any keep-alive."),
-            ],
+            Explanation = race ? RaceExplanation : FullExplanation,
+            Fix = fix,
             Caveats = Caveats(c),
         }, title);
     }
+
+    /// <summary>The known fixes for clash-race drops: avoid the parallel insert, or do not track the flow.</summary>
+    private static FixLine[] RaceFixes() =>
+    [
+        Action("DNS clients: `options single-request-reopen` (or `single-request`) in /etc/resolv.conf, or a node-local DNS cache over TCP",
+            "glibc sends the A and AAAA queries from one socket at once; the two packets race to create one conntrack entry and the loser is dropped (a 5 s resolver timeout)."),
+        Action("Do not track what needs no tracking: `nft add rule inet raw prerouting udp dport 53 notrack` (and output, for the local resolver)",
+            "An untracked flow never races for an entry."),
+        Action("Run a kernel with the clash-resolution fixes (nf_ct_resolve_clash(), resolving UDP clashes instead of dropping)",
+            "Older kernels drop every clash; newer ones merge most of them. insert_failed counts what is still dropped."),
+        Action("Keep nf_conntrack_max as it is", "The table is not full: raising the limit changes nothing for these drops."),
+    ];
 
     private static List<string> Caveats(RuleContext c)
     {
@@ -141,15 +199,22 @@ public sealed class Conntrack : IRule
         return result;
     }
 
-    private Finding SinceBootFromLog(RuleContext c) => new()
+    /// <summary>The kernel's table-full line without the table's numbers: likely, critical when inside the window.</summary>
+    private Finding SinceBootFromLog(RuleContext c, LogState log)
     {
-        Id = Descriptor.Id,
-        Severity = Severity.Warning,
-        When = When.SinceBoot,
-        Title = "The kernel log reports a full conntrack table",
-        Evidence = LogEvidence(c, Descriptor.Id).ToList(),
-        Explanation = "The kernel dropped packets because the connection tracking table was full; the module is not loaded now, so the current count is unknown.",
-        Fix = [Action("Load nf_conntrack and watch net.netfilter.nf_conntrack_count", "The sysctls appear only while the module is loaded.")],
-        Caveats = Caveats(c),
-    };
+        var (severity, when) = LogTiming(log);
+        return new()
+        {
+            Id = Descriptor.Id,
+            Severity = severity,
+            When = when,
+            Confidence = Confidence.Likely,
+            Title = $"The kernel log reports a full conntrack table: {RuleFacts.LogWhen(c, log)}",
+            Evidence = LogEvidence(c, Descriptor.Id).ToList(),
+            Explanation = "The kernel dropped packets because the connection tracking table was full; the count and the limit are not in the sample, so how full it is now is unknown.",
+            Fix = [Action("Read net.netfilter.nf_conntrack_count and nf_conntrack_max (the module must be loaded), then size nf_conntrack_max on the peak", "The sysctls appear only while the module is loaded.")],
+            Caveats = Caveats(c),
+            ToConfirm = [Inputs.NfConntrackCount, Inputs.NfConntrackMax, Inputs.ConntrackDrop],
+        };
+    }
 }

@@ -18,25 +18,44 @@ public sealed class FdProcess : IRule
         "alloc_fd(): EMFILE when the next fd would reach RLIMIT_NOFILE",
         [Inputs.ProcessFds, Inputs.ProcessLimits, Inputs.NrOpen, Inputs.AppErrors]);
 
+    private const string Explanation =
+        "Every socket, including each accepted connection, is one file descriptor. When a process holds as many as its soft " +
+        "RLIMIT_NOFILE, socket(), accept() and open() fail with EMFILE (\"Too many open files\"). A server failing accept() this way " +
+        "leaves connections in the accept queue, which then overflows too.";
+
+    private static readonly string[] BaseCaveats =
+    [
+        "The limit is per process; fs.file-max (system-wide) is a separate check (ENFILE, \"Too many open files in system\").",
+        "Processes whose /proc/PID/fd could not be read (not root) are not counted.",
+    ];
+
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
+        // EMFILE is alloc_fd()'s error and nothing else's: the application's line alone makes this likely. inotify's
+        // "Too many open files" is a look-alike the paste reader must not report as EMFILE.
+        var errors = RuleFacts.AppErrors(c, "EMFILE");
+        var app = RuleFacts.AppTiming(c, errors);
         var procs = c.Now.Processes;
-        if (procs is null || procs.Count == 0) return Unknown(d, "/proc/PID/fd and /proc/PID/limits");
-        var ranked = procs
+        var ranked = (procs ?? [])
             .Where(p => p.SoftLimit is > 0)
-            .Select(p => (p, use: (double)p.OpenFds / p.SoftLimit!.Value))
+            .Select(p => (p, use: RuleFacts.Share(p.OpenFds, p.SoftLimit!.Value)))
             .OrderByDescending(x => x.use)
             .ThenByDescending(x => x.p.OpenFds)
             .ToList();
-        if (ranked.Count == 0) return Unknown(d, "limits of any process");
+        if (ranked.Count == 0)
+        {
+            if (errors.Count > 0) return FromErrors(c, errors, app);
+            return procs is null || procs.Count == 0 ? Unknown(d, "/proc/PID/fd and /proc/PID/limits") : Unknown(d, "limits of any process");
+        }
         var worst = ranked[0];
         var nrOpen = c.Now.Sysctls.Long(SysctlNames.NrOpen);
 
         var evidence = new List<Evidence>();
         foreach (var (p, use) in ranked.Take(5))
-            evidence.Add(new($"{p.Command} (pid {p.Pid})", $"{N(p.OpenFds)} open of {N(p.SoftLimit!.Value)} ({Pct(use)})" + (p.Sockets is { } s ? $", {N(s)} sockets" : "") + (p.HardLimit is { } h ? $", hard {N(h)}" : ""), $"/proc/{p.Pid}/fd, /proc/{p.Pid}/limits"));
-        if (nrOpen is { } nr) evidence.Add(new("fs.nr_open (ceiling for any hard limit)", N(nr), Sys(SysctlNames.NrOpen)));
+            evidence.Add(RuleFacts.Count($"{p.Command} (pid {p.Pid})", p.OpenFds, $"{N(p.OpenFds)} open of {N(p.SoftLimit!.Value)} ({Pct(use)})" + (p.Sockets is { } s ? $", {N(s)} sockets" : "") + (p.HardLimit is { } h ? $", hard {N(h)}" : ""), $"/proc/{p.Pid}/fd, /proc/{p.Pid}/limits"));
+        if (nrOpen is { } nr) evidence.Add(RuleFacts.Count("fs.nr_open (ceiling for any hard limit)", nr, N(nr), Sys(SysctlNames.NrOpen)));
+        evidence.AddRange(errors.Select(RuleFacts.AppErrorEvidence));
 
         var atLimit = ranked.Where(x => x.use >= 1.0).ToList();
         var near = ranked.Where(x => x.use > NearLimit).ToList();
@@ -49,27 +68,20 @@ public sealed class FdProcess : IRule
         }
         else if (near.Count > 0)
         {
-            severity = Severity.Warning; when = When.Risk;
-            title = $"{worst.p.Command} (pid {worst.p.Pid}) uses {Pct(worst.use)} of its open-file limit ({N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)})";
+            severity = app.Recent ? Severity.Critical : Severity.Warning; when = app.Recent ? When.Recent : When.Risk;
+            title = $"{worst.p.Command} (pid {worst.p.Pid}) uses {Pct(worst.use)} of its open-file limit ({N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)})" +
+                (app.Any ? $"; the application reported EMFILE {N(app.Count)} times" : "");
+        }
+        else if (errors.Count > 0)
+        {
+            // The sampled processes are fine; the one that failed may be another, or it has closed files since.
+            return FromErrors(c, errors, app, evidence);
         }
         else
         {
             return Ok(d, $"highest: {worst.p.Command} {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}");
         }
 
-        long want = RoundUpNice(Math.Max(worst.p.OpenFds * 2, 1024));
-        if (nrOpen is { } ceiling && want > ceiling) want = ceiling;
-        string limit = want.ToString(CultureInfo.InvariantCulture);
-        bool hardBlocks = worst.p.HardLimit is { } hard && hard < want;
-        var fix = new List<FixLine>
-        {
-            new("LimitNOFILE", limit, $"2 × {N(worst.p.OpenFds)} open files, rounded up" + (nrOpen is { } n2 ? $", at most fs.nr_open {N(n2)}" : "") + ". In the service's unit file, then `systemctl daemon-reload` and a restart.")
-            { Command = $"[Service]\nLimitNOFILE={limit}" },
-            new("nofile", limit, "For processes started from a login session (pam_limits), in /etc/security/limits.d/90-sockdoc.conf.")
-            { Command = $"*  soft  nofile  {limit}\n*  hard  nofile  {limit}" },
-        };
-        if (hardBlocks)
-            fix.Add(Action($"The hard limit {N(worst.p.HardLimit!.Value)} is below {limit}", "Raising a hard limit needs CAP_SYS_RESOURCE (root, or the service manager); the process itself can only raise its soft limit up to the hard one."));
         return Found(d, new Finding
         {
             Id = d.Id,
@@ -77,16 +89,43 @@ public sealed class FdProcess : IRule
             When = when,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "Every socket, including each accepted connection, is one file descriptor. When a process holds as many as its soft " +
-                "RLIMIT_NOFILE, socket(), accept() and open() fail with EMFILE (\"Too many open files\"). A server failing accept() this way " +
-                "leaves connections in the accept queue, which then overflows too.",
-            Fix = fix,
-            Caveats =
-            [
-                "The limit is per process; fs.file-max (system-wide) is a separate check.",
-                "Processes whose /proc/PID/fd could not be read (not root) are not counted.",
-            ],
+            Explanation = Explanation,
+            Fix = Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
+            Caveats = BaseCaveats,
         }, title);
+    }
+
+    private static List<FixLine> Fixes(long? openFds, long? hardLimit, long? nrOpen)
+    {
+        long want = RuleFacts.NiceUp(Math.Max(RuleFacts.Mul(openFds ?? 0, 2), 1024));
+        if (nrOpen is { } ceiling && ceiling > 0 && want > ceiling) want = ceiling;
+        string limit = want.ToString(CultureInfo.InvariantCulture);
+        string basis = openFds is { } o ? $"2 × {N(o)} open files, rounded up" : "at least 1024 and 2 × the process's peak open files (read `ls /proc/PID/fd | wc -l` at the peak)";
+        var fix = new List<FixLine>
+        {
+            new("LimitNOFILE", limit, basis + (nrOpen is { } n2 ? $", at most fs.nr_open {N(n2)}" : "") + ". In the service's unit file, then `systemctl daemon-reload` and a restart.")
+            { Command = $"[Service]\nLimitNOFILE={limit}" },
+            new("nofile", limit, "For processes started from a login session (pam_limits), in /etc/security/limits.d/90-sockdoc.conf.")
+            { Command = $"*  soft  nofile  {limit}\n*  hard  nofile  {limit}" },
+        };
+        if (hardLimit is { } hard && hard < want)
+            fix.Add(Action($"The hard limit {N(hard)} is below {limit}", "Raising a hard limit needs CAP_SYS_RESOURCE (root, or the service manager); the process itself can only raise its soft limit up to the hard one."));
+        return fix;
+    }
+
+    /// <summary>EMFILE from the application without a sampled process at its limit: likely, critical when recent.</summary>
+    private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, RuleFacts.AppState app, List<Evidence>? evidence = null)
+    {
+        var d = Descriptor;
+        var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        var calls = string.Join(", ", errors.Select(e => e.Call).Where(x => x != "unknown").Distinct().Select(x => x + "()"));
+        var ago = app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
+        string title = $"A process hit its open-file limit: EMFILE {N(app.Count)} times{(calls.Length > 0 ? " from " + calls : "")} ({ago})" +
+            (c.Now.Processes is { Count: > 0 } ? "; no sampled process is at its limit now" : "");
+        var fix = Fixes(null, null, c.Now.Sysctls.Long(SysctlNames.NrOpen));
+        var caveats = new List<string>(BaseCaveats);
+        if (errors.Any(e => e.Call == "accept"))
+            caveats.Add("accept() failing with EMFILE leaves the connection in the accept queue: expect ListenOverflows too (listen_overflow).");
+        return RuleFacts.Conclude(d, c, severity, when, Confidence.Likely, title, evidence ?? errors.Select(RuleFacts.AppErrorEvidence).ToList(), Explanation, fix, caveats);
     }
 }

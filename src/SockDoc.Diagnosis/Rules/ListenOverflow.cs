@@ -1,6 +1,7 @@
 using System.Globalization;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Model;
+using SockDoc.Model.Census;
 using static SockDoc.Diagnosis.Rules.RuleKit;
 
 namespace SockDoc.Diagnosis.Rules;
@@ -18,72 +19,107 @@ public sealed class ListenOverflow : IRule
         "sk_acceptq_is_full(): ack_backlog > min(backlog, somaxconn) → ListenOverflows",
         [Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.Somaxconn, Inputs.CensusListeners]);
 
+    private const string Explanation =
+        "Connections that finished the handshake wait in the listener's accept queue until the application calls accept(). " +
+        "The queue holds min(listen backlog, somaxconn) + 1, the cap taken inside listen() (__sys_listen_socket()); when it is full the kernel " +
+        "drops the client's final ACK or SYN and counts ListenOverflows, and the client sees slow connects (SYN retransmits after 1, 3, 7 s) or " +
+        "timeouts. The usual cause is an application that accepts too slowly (busy, blocked, or failing accept() with EMFILE, which leaves the " +
+        "connection queued). Changing somaxconn does nothing for a socket already listening: the service must call listen() again (restart or reload).";
+
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
         var overflows = c.Counter("TcpExt", "ListenOverflows");
         var drops = c.Counter("TcpExt", "ListenDrops");
-        if (overflows is null) return Unknown(d, "TcpExt ListenOverflows");
         var overDelta = c.CounterDelta("TcpExt", "ListenOverflows");
         var dropDelta = c.CounterDelta("TcpExt", "ListenDrops");
         var somaxconn = c.Now.Sysctls.Long(SysctlNames.Somaxconn);
         var full = c.Now.Census?.Listeners.Where(l => l.Full).OrderByDescending(l => l.AcceptQueue).ToList() ?? [];
+        // A listener row whose Recv-Q is above its Send-Q proves a full queue at that instant; pasted, it is the
+        // operator's copy of ss/netstat: likely rather than confirmed (the moment and the namespace are the paste's).
+        bool pasted = RuleFacts.FromPaste(c.Now);
+        if (overflows is null && full.Count == 0) return Unknown(d, "TcpExt ListenOverflows");
 
-        var evidence = new List<Evidence>
-        {
-            new("ListenOverflows", overDelta is { } od ? $"{N(overflows.Value)} since boot, {Rate(od, c.IntervalSeconds)}" : $"{N(overflows.Value)} since boot", NetStatSrc + " (this network namespace)"),
-        };
-        if (drops is { } dr) evidence.Add(new("ListenDrops", dropDelta is { } dd ? $"{N(dr)} since boot, {Rate(dd, c.IntervalSeconds)}" : $"{N(dr)} since boot", NetStatSrc));
-        if (somaxconn is { } sm) evidence.Add(new("somaxconn", N(sm), Sys(SysctlNames.Somaxconn)));
+        var evidence = new List<Evidence>();
+        if (overflows is { } ov) evidence.Add(RuleFacts.Counter("ListenOverflows", ov, overDelta, c.IntervalSeconds, NetStatSrc + " (this network namespace)"));
+        if (drops is { } dr) evidence.Add(RuleFacts.Counter("ListenDrops", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
+        if (somaxconn is { } sm) evidence.Add(RuleFacts.Count("somaxconn", sm, N(sm), Sys(SysctlNames.Somaxconn)));
         foreach (var l in full.Take(5))
-            evidence.Add(new($"full accept queue {l.LocalAddress}:{l.LocalPort}", $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), CensusSrc));
+            evidence.Add(RuleFacts.Count($"full accept queue {l.LocalAddress}:{l.LocalPort}", l.AcceptQueue,
+                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
+        foreach (var e in RuleFacts.AppErrors(c, "EMFILE", call => call == "accept").Concat(RuleFacts.AppErrors(c, "ENFILE", call => call == "accept")))
+            evidence.Add(RuleFacts.AppErrorEvidence(e));
 
         Severity severity;
         When when; string title;
+        var confidence = Confidence.Confirmed;
         if (overDelta > 0 || full.Count > 0)
         {
             severity = Severity.Critical; when = When.Now;
             title = overDelta > 0
                 ? $"Accept queues overflow now: ListenOverflows {Rate(overDelta!.Value, c.IntervalSeconds)}"
-                : $"{full.Count} listener(s) have a full accept queue now";
+                : $"{full.Count} listener(s) have a full accept queue" + (pasted ? " in the pasted socket list" : " now") + $": {full[0].LocalAddress}:{full[0].LocalPort} holds {N(full[0].AcceptQueue)} with backlog {N(full[0].Backlog)}";
+            if (overDelta is not > 0 && pasted) confidence = Confidence.Likely;
         }
-        else if (overflows.Value > 0)
+        else if (overflows > 0)
         {
             severity = Severity.Warning; when = When.SinceBoot;
-            title = $"Accept queues overflowed {N(overflows.Value)} times since boot";
+            title = $"Accept queues overflowed {N(overflows!.Value)} times since boot";
         }
         else
         {
             return Ok(d, "no accept queue overflow since boot");
         }
 
-        long current = somaxconn ?? 4096;
-        long proposed = Math.Max(current * 2, 4096);
-        var busiest = full.FirstOrDefault();
-        return Found(d, new Finding
+        var finding = new Finding
         {
             Id = d.Id,
             Severity = severity,
             When = when,
+            Confidence = confidence,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "Connections that finished the handshake wait in the listener's accept queue until the application calls accept(). " +
-                "The queue holds min(listen backlog, somaxconn) + 1; when it is full the kernel drops the client's final ACK or SYN and counts " +
-                "ListenOverflows, and the client sees slow connects (SYN retransmits after 1, 3, 7 s) or timeouts. The usual cause is an " +
-                "application that accepts too slowly (busy, blocked, or failing accept() with EMFILE, which leaves the connection queued).",
-            Fix =
-            [
-                Sysctl(SysctlNames.Somaxconn, proposed.ToString(CultureInfo.InvariantCulture),
-                    $"2 × current {N(current)}: the cap on every listen() backlog in this namespace. The application must also ask for it (listen(fd, {proposed}), nginx backlog=, ...)."),
-                Action(busiest is null ? "Find the listener: `ss -ltn` (Recv-Q = queue, Send-Q = backlog)" : $"Look at {busiest.LocalAddress}:{busiest.LocalPort}: accept faster (more acceptor threads, no blocking work before accept())",
-                    "A bigger queue only absorbs bursts; an application that cannot keep up fills any queue."),
-            ],
+            Explanation = Explanation,
+            Fix = Fixes(somaxconn, full.FirstOrDefault()),
             Caveats =
             [
                 "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
-                "Counters are per network namespace.",
+                "Counters are per network namespace; somaxconn too.",
+                "A listener's backlog (ss Send-Q) is fixed when listen() is called: a later somaxconn change shows only after the service listens again.",
             ],
-        }, title);
+            ToConfirm = confidence == Confidence.Confirmed ? [] : [Inputs.ListenOverflows],
+        };
+        return Found(d, finding, title);
+    }
+
+    /// <summary>
+    /// The backlog fix (issue 14 #5): somaxconn caps the backlog only inside listen(), so it helps only a listener whose
+    /// backlog is at the cap, and only after it listens again. A full listener whose backlog is already below somaxconn
+    /// asked for less: its own backlog is the fix. Never a somaxconn below today's.
+    /// </summary>
+    public static List<FixLine> Fixes(long? somaxconn, ListenerQueue? busiest)
+    {
+        var fix = new List<FixLine>();
+        long current = somaxconn ?? 4096;
+        long want = Math.Max(RuleFacts.Mul(Math.Max(current, 0), 2), 4096);
+        // somaxconn is an int (sk_max_ack_backlog is u32 but the sysctl is proc_dointvec): never propose above INT_MAX.
+        want = Math.Min(want, int.MaxValue);
+        string relisten = "then restart or reload the service so that it calls listen() again: sockets already listening keep the backlog they got.";
+        if (busiest is not null && somaxconn is { } sm && busiest.Backlog < sm)
+        {
+            // 2 × today's backlog, as far as somaxconn grants without a sysctl change.
+            long appWant = Math.Max(Math.Min(RuleFacts.Mul(Math.Max(busiest.Backlog, 1), 2), sm), busiest.Backlog + 1);
+            fix.Add(Action($"Raise the backlog the application passes to listen() on {busiest.LocalAddress}:{busiest.LocalPort} from {N(busiest.Backlog)} to {N(appWant)} (listen(fd, {appWant}), nginx `listen ... backlog={appWant}`, ...)",
+                $"Its backlog {N(busiest.Backlog)} is already below somaxconn {N(sm)}, so somaxconn is not what limits it; a new value up to {N(sm)} needs no sysctl. " +
+                "If somaxconn was raised after the service started, the service only needs to listen() again."));
+        }
+        else if (current < want)
+        {
+            fix.Add(Sysctl(SysctlNames.Somaxconn, want.ToString(CultureInfo.InvariantCulture),
+                $"2 × current {N(current)}: the cap on every listen() backlog in this namespace. The application must also ask for it (listen(fd, {want}), nginx backlog=, ...); {relisten}"));
+        }
+        fix.Add(Action(busiest is null ? "Find the listener: `ss -ltn` (Recv-Q = queue, Send-Q = backlog)" : $"Look at {busiest.LocalAddress}:{busiest.LocalPort}: accept faster (more acceptor threads, no blocking work before accept())",
+            "A bigger queue only absorbs bursts; an application that cannot keep up fills any queue."));
+        return fix;
     }
 }

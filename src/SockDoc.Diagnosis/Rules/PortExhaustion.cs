@@ -1,6 +1,8 @@
 using System.Globalization;
+using SockDoc.Diagnosis.Advice;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Model;
+using SockDoc.Model.Census;
 using static SockDoc.Diagnosis.Rules.RuleKit;
 
 namespace SockDoc.Diagnosis.Rules;
@@ -20,56 +22,101 @@ public sealed class PortExhaustion : IRule
         "__inet_hash_connect(): EADDRNOTAVAIL when every port of the range is taken for one (saddr, daddr, dport)",
         [Inputs.IpLocalPortRange, Inputs.IpLocalReservedPorts, Inputs.CensusDestinations, Inputs.SockStatTw, Inputs.TcpExtTw, Inputs.TcpTwReuse, Inputs.AppErrors]);
 
+    /// <summary>Newer kernels (6.18 has it, 6.12 not): milliseconds before a TIME_WAIT may be reused; 1000 by default.</summary>
+    public const string TcpTwReuseDelay = "net.ipv4.tcp_tw_reuse_delay";
+
+    private const string Explanation =
+        "connect() picks a local port from ip_local_port_range whose (source address, source port, destination address, destination port) " +
+        "is free; ports are shared across destinations, so they run out per destination, not per host. A port stays taken for 60 s in " +
+        "TIME_WAIT when this side closes first, unless tcp_twsk_unique() lets connect() reuse it (tcp_tw_reuse=1, or 2 when either end is " +
+        "loopback, with TCP timestamps, about a second after its last packet); past that connect() fails with EADDRNOTAVAIL " +
+        "(\"Cannot assign requested address\"). A socket bound with bind(addr, 0) before connect() takes its port for every destination " +
+        "and fails with EADDRINUSE instead.";
+
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
+        // EADDRNOTAVAIL from connect() is this failure and no other (__inet_hash_connect()); EADDRINUSE on an outgoing
+        // connection is the same exhaustion for sockets bound with bind(addr, 0) first (kernel-facts §5.3). bind()'s own
+        // EADDRNOTAVAIL is an address the host does not have: not this.
+        var errors = RuleFacts.AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
+            .Concat(RuleFacts.AppErrors(c, "EADDRINUSE", call => call == "connect")).ToList();
+        var unsure = RuleFacts.AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
+        var app = RuleFacts.AppTiming(c, errors);
+
         var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
-        if (range is null) return Unknown(d, SysctlNames.IpLocalPortRange);
+        if (range is null || range[0] > range[1] || range[0] < 0)
+        {
+            if (errors.Count > 0 || unsure.Count > 0) return FromErrors(c, errors, unsure, null);
+            return Unknown(d, SysctlNames.IpLocalPortRange);
+        }
         long low = range[0], high = range[1];
         long reserved = CountReserved(c.Now.Sysctls.Raw(SysctlNames.IpLocalReservedPorts), low, high);
         // connect() skips every port owned by a bind() bucket, listeners included (kernel-facts §5.2);
         // the census shows the listeners, not other explicit binds.
         long boundInRange = c.Now.Census?.Listeners.Select(l => l.LocalPort).Where(p => p >= low && p <= high).Distinct().LongCount() ?? 0;
         long nEff = Math.Max(high - low + 1 - reserved - boundInRange, 0);
-        int twLen = TwBuckets.TimeWaitLength(c.Now);
-        long reuse = c.Now.Sysctls.Long(SysctlNames.TcpTwReuse) ?? 2;
+        int twLen = Math.Max(TwBuckets.TimeWaitLength(c.Now), 1);
+        var reuse = new TwReuse(c.Now);
         double maxRate = (double)nEff / twLen;
 
         var evidence = new List<Evidence>
         {
-            new("ephemeral ports per destination", $"{N(nEff)} ({low}–{high}" + (reserved > 0 ? $", {N(reserved)} reserved" : "") + (boundInRange > 0 ? $", {N(boundInRange)} held by listeners" : "") + ")", Sys(SysctlNames.IpLocalPortRange)),
-            new("sustainable new connections per destination", $"{N(nEff)} ports / {twLen} s TIME_WAIT = {N(maxRate)}/s when this side closes first", "kernel-facts §5.4"),
-            new("tcp_tw_reuse", reuse switch { 0 => "0 (off)", 1 => "1 (on for outgoing connects)", 2 => "2 (loopback only, the default)", _ => reuse.ToString(CultureInfo.InvariantCulture) }, Sys(SysctlNames.TcpTwReuse)),
+            RuleFacts.Count("ephemeral ports per destination", nEff, $"{N(nEff)} ({low}–{high}" + (reserved > 0 ? $", {N(reserved)} reserved" : "") + (boundInRange > 0 ? $", {N(boundInRange)} held by listeners" : "") + ")", Sys(SysctlNames.IpLocalPortRange)),
+            RuleFacts.PerSecond("sustainable new connections per destination", maxRate, $"{N(nEff)} ports / {twLen} s TIME_WAIT = {N(maxRate)}/s when this side closes first", "kernel-facts §5.4"),
+            RuleFacts.Count("tcp_tw_reuse", reuse.Setting, reuse.SettingText, Sys(SysctlNames.TcpTwReuse)),
         };
-        // With tcp_tw_reuse a connect() may take a TIME_WAIT port one second after its last packet
-        // (tcp_twsk_unique(), needs timestamps): the hold time drops from 60 s to ~1 s (kernel-facts §4.4).
-        if ((reuse == 1 || reuse == 2) && (c.Now.Sysctls.Long(SysctlNames.TcpTimestamps) ?? 1) != 0)
-            evidence.Add(new("with TIME_WAIT reuse", $"up to ~{N(nEff)}/s per destination" + (reuse == 2 ? " (loopback destinations only)" : ""), "tcp_twsk_unique()"));
+        if (reuse.Possible)
+            evidence.Add(RuleFacts.PerSecond("with TIME_WAIT reuse", nEff / reuse.DelaySeconds,
+                $"up to ~{N(nEff / reuse.DelaySeconds)}/s per destination (a TIME_WAIT port is reusable {N(reuse.DelaySeconds, 1)} s after its last timestamp)" + (reuse.Setting == 2 ? ", loopback destinations only" : ""), "tcp_twsk_unique()"));
+        evidence.AddRange(errors.Concat(unsure).Select(RuleFacts.AppErrorEvidence));
 
         Severity severity;
         When when; string title;
         var census = c.Now.Census;
-        var busiest = census?.Destinations.OrderByDescending(x => x.Connections).FirstOrDefault();
+        long demand;
+        DestinationPortUse? busiest = null;
+        long busiestTaken = 0;
+        long busiestReusable = 0;
         if (census is not null)
         {
-            if (busiest is null || busiest.Connections == 0)
-                return Ok(d, $"no outgoing connections hold ephemeral ports; {N(nEff)} per destination");
-            evidence.Add(new("busiest destination", $"{busiest.SourceAddress} → {busiest.DestinationAddress}:{busiest.DestinationPort}: {N(busiest.Connections)} ports in use, {N(busiest.TimeWait)} in TIME_WAIT", CensusSrc));
-            double use = nEff > 0 ? (double)busiest.Connections / nEff : 1;
-            evidence.Add(new("use of the range", Pct(use), "computed"));
-            if (busiest.Connections >= nEff)
+            // A TIME_WAIT that tcp_twsk_unique() lets connect() take over is not a port in use (issue 14 #1).
+            foreach (var dst in census.Destinations)
+            {
+                long reusable = reuse.AppliesTo(dst) ? Math.Clamp(dst.TimeWait, 0, Math.Max(dst.Connections, 0)) : 0;
+                long taken = dst.Connections - reusable;
+                if (busiest is null || taken > busiestTaken || (taken == busiestTaken && dst.Connections > busiest.Connections))
+                {
+                    busiest = dst; busiestTaken = taken; busiestReusable = reusable;
+                }
+            }
+            if (busiest is null || busiest.Connections <= 0)
+                return errors.Count > 0 || unsure.Count > 0 ? FromErrors(c, errors, unsure, evidence) : Ok(d, $"no outgoing connections hold ephemeral ports; {N(nEff)} per destination");
+            string to = $"{busiest.SourceAddress} → {busiest.DestinationAddress}:{busiest.DestinationPort}";
+            evidence.Add(RuleFacts.Count("busiest destination", busiestTaken,
+                $"{to}: {N(busiest.Connections)} ports in use, {N(busiest.TimeWait)} in TIME_WAIT" +
+                (busiestReusable > 0 ? $", of which {N(busiestReusable)} reusable by connect() ({reuse.Why}): {N(busiestTaken)} taken" : ""), CensusSrc));
+            double use = nEff > 0 ? (double)busiestTaken / nEff : 1;
+            evidence.Add(RuleFacts.Ratio("use of the range", use, "computed"));
+            demand = busiest.Connections;
+            if (busiestTaken >= nEff && busiestTaken > 0)
             {
                 severity = Severity.Critical; when = When.Now;
-                title = $"Ports to {busiest.DestinationAddress}:{busiest.DestinationPort} are used up: {N(busiest.Connections)} of {N(nEff)}; connect() fails with EADDRNOTAVAIL";
+                title = $"Ports to {busiest.DestinationAddress}:{busiest.DestinationPort} are used up: {N(busiestTaken)} of {N(nEff)}; connect() fails with EADDRNOTAVAIL";
             }
             else if (use > NearLimit)
             {
                 severity = Severity.Warning; when = When.Risk;
-                title = $"Ports to {busiest.DestinationAddress}:{busiest.DestinationPort} are {Pct(use)} used ({N(busiest.Connections)} of {N(nEff)})";
+                title = $"Ports to {busiest.DestinationAddress}:{busiest.DestinationPort} are {Pct(use)} used ({N(busiestTaken)} of {N(nEff)})";
+            }
+            else if (errors.Count > 0 || unsure.Count > 0)
+            {
+                return FromErrors(c, errors, unsure, evidence);
             }
             else
             {
-                return Ok(d, $"busiest destination uses {N(busiest.Connections)} of {N(nEff)} ports");
+                return Ok(d, $"busiest destination uses {N(busiestTaken)} of {N(nEff)} ports" +
+                    (busiestReusable > 0 ? $" ({N(busiestReusable)} more in TIME_WAIT are reusable by connect(): {reuse.Why})" : ""));
             }
         }
         else
@@ -77,20 +124,31 @@ public sealed class PortExhaustion : IRule
             // Without the census only the namespace's TIME_WAIT count is known; it cannot say which
             // destination holds them, but if it is the range size or more, one destination can be out.
             var tw = c.Now.SockStat?.TcpTw;
-            if (tw is null) return Unknown(d, "census per destination", "sockstat TCP tw");
-            evidence.Add(new("TIME_WAIT in this namespace", N(tw.Value), SockStatSrc));
+            if (tw is null)
+                return errors.Count > 0 || unsure.Count > 0 ? FromErrors(c, errors, unsure, evidence) : Unknown(d, "census per destination", "sockstat TCP tw");
+            evidence.Add(RuleFacts.Count("TIME_WAIT in this namespace", tw.Value, N(tw.Value), SockStatSrc));
             var twDelta = c.CounterDelta("TcpExt", "TW");
             double? rate = twDelta is { } t && c.IntervalSeconds is > 0 ? t / c.IntervalSeconds!.Value : null;
-            if (rate is { } r) evidence.Add(new("TIME_WAIT created", $"{N(r)}/s", NetStatSrc + " TW"));
-            if (tw.Value >= nEff)
+            if (rate is { } r) evidence.Add(RuleFacts.PerSecond("TIME_WAIT created", r, $"{N(r)}/s", NetStatSrc + " TW"));
+            demand = tw.Value;
+            // With tcp_tw_reuse=1 and timestamps every TIME_WAIT is reusable by connect() after ~1 s: the TIME_WAIT count
+            // says nothing about exhaustion then. With 2 only loopback ones are, and sockstat cannot tell which.
+            bool allReusable = reuse.Possible && reuse.Setting == 1;
+            if (allReusable && errors.Count == 0 && unsure.Count == 0)
+                return Ok(d, $"{N(tw.Value)} TIME_WAIT, all reusable by connect() ({reuse.Why}); {N(nEff)} ports per destination", ["census per destination"]);
+            if (!allReusable && tw.Value >= nEff)
             {
                 severity = Severity.Warning; when = When.Now;
                 title = $"{N(tw.Value)} TIME_WAIT sockets ≥ {N(nEff)} ports per destination: a destination that gets most of them is out of ports";
             }
-            else if (tw.Value > NearLimit * nEff || rate > NearLimit * maxRate)
+            else if (!allReusable && (tw.Value > NearLimit * nEff || rate > NearLimit * maxRate))
             {
                 severity = Severity.Warning; when = When.Risk;
                 title = $"TIME_WAIT ({N(tw.Value)}) is near the {N(nEff)} ports one destination can use";
+            }
+            else if (errors.Count > 0 || unsure.Count > 0)
+            {
+                return FromErrors(c, errors, unsure, evidence);
             }
             else
             {
@@ -98,24 +156,15 @@ public sealed class PortExhaustion : IRule
             }
         }
 
-        long wideLow = 10000, wideHigh = 65535;
-        long wideN = wideHigh - wideLow + 1;
-        long demand = busiest?.Connections ?? c.Now.SockStat?.TcpTw ?? nEff;
-        long extraAddresses = Math.Max((long)Math.Ceiling(demand * 1.5 / wideN) - 1, 0);
-        var fix = new List<FixLine>
+        // An application that already failed with the errno of this exhaustion confirms a gauge near the limit.
+        if (app.Any && severity < Severity.Critical && app.Recent)
         {
-            Sysctl(SysctlNames.IpLocalPortRange, $"{wideLow} {wideHigh}",
-                $"{N(wideN)} ports instead of {N(nEff)}: {N(wideN / (double)twLen)}/s sustained per destination instead of {N(maxRate)}/s. " +
-                "Start and end of different parity, as connect() prefers (kernel-facts §5.1); keep listening ports out of it with ip_local_reserved_ports."),
-            Sysctl(SysctlNames.TcpTwReuse, "1",
-                "Lets connect() reuse a TIME_WAIT port 1 s after its last packet (needs TCP timestamps, the default). Affects outgoing connections only."),
-            Action("Reuse connections (HTTP keep-alive, a pool) instead of one connection per request",
-                "Each short connection closed by this side holds its port for 60 s; a pool of K connections holds K ports."),
-        };
-        if (extraAddresses > 0)
-            fix.Add(Action($"Spread over {extraAddresses + 1} source addresses or destination ports (bind with IP_BIND_ADDRESS_NO_PORT)",
-                $"{N(demand)} concurrent ports × 1.5 headroom / {N(wideN)} per (source, destination, port) tuple."));
-
+            severity = Severity.Critical; when = When.Recent;
+            title += $"; the application failed connect() {N(app.Count)} times";
+        }
+        var caveats = Caveats(reuse);
+        if (reuse.Setting == 2 && census is null)
+            caveats.Add("tcp_tw_reuse=2 lets connect() reuse TIME_WAIT ports to loopback destinations; without the census the doctor cannot tell how many of these TIME_WAIT are loopback.");
         return Found(d, new Finding
         {
             Id = d.Id,
@@ -123,19 +172,108 @@ public sealed class PortExhaustion : IRule
             When = when,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "connect() picks a local port from ip_local_port_range whose (source address, source port, destination address, destination port) " +
-                "is free; ports are shared across destinations, so they run out per destination, not per host. A port stays taken for 60 s in " +
-                "TIME_WAIT when this side closes first, so one destination sustains at most range/60 s new connections; past that connect() " +
-                "fails with EADDRNOTAVAIL (\"Cannot assign requested address\").",
-            Fix = fix,
-            Caveats =
-            [
-                "bind() to port 0 before connect() takes a port for all destinations and fails with EADDRINUSE instead; use IP_BIND_ADDRESS_NO_PORT.",
-                "Listening sockets and explicit binds inside the range remove their ports from every destination.",
-                "ip_local_port_range and the TIME_WAIT count are per network namespace.",
-            ],
+            Explanation = Explanation,
+            Fix = Fixes(c, low, high, nEff, twLen, demand, reuse),
+            Caveats = caveats,
         }, title);
+    }
+
+    private static List<string> Caveats(TwReuse reuse)
+    {
+        var list = new List<string>
+        {
+            "bind() to port 0 before connect() takes a port for all destinations and fails with EADDRINUSE instead; use IP_BIND_ADDRESS_NO_PORT.",
+            "Listening sockets and explicit binds inside the range remove their ports from every destination.",
+            "ip_local_port_range and the TIME_WAIT count are per network namespace.",
+        };
+        if (reuse.Possible)
+            list.Add("TIME_WAIT reuse needs the peer to have sent TCP timestamps too (tw_ts_recent_stamp); a peer without them keeps its ports for the full 60 s.");
+        return list;
+    }
+
+    private static List<FixLine> Fixes(RuleContext c, long low, long high, long nEff, int twLen, long demand, TwReuse reuse)
+    {
+        var fix = new List<FixLine>();
+        var proposed = PortAdvice.ProposedRange(low, high);
+        if (proposed is not null)
+        {
+            fix.Add(PortAdvice.PortRangeFix(proposed, nEff, twLen));
+            var listeners = c.Now.Census?.Listeners.Select(l => l.LocalPort) ?? [];
+            if (PortAdvice.ReservedPortsFix(proposed, listeners, c.Now.Sysctls.Raw(SysctlNames.IpLocalReservedPorts)) is { } res) fix.Add(res);
+        }
+        if (PortAdvice.TwReuseFix(reuse.Setting, c.Now.Sysctls.Long(SysctlNames.TcpTimestamps)) is { } tw) fix.Add(tw);
+        fix.Add(PortAdvice.Pooling(twLen));
+        if (PortAdvice.SpreadTuples(demand, proposed?.Ports ?? nEff) is { } spread) fix.Add(spread);
+        return fix;
+    }
+
+    /// <summary>
+    /// The verdict from application errors alone (no gauge says ports are short, or none was pasted): EADDRNOTAVAIL or
+    /// EADDRINUSE from connect() is likely this; EADDRNOTAVAIL without the call is possible (bind() to an address the host
+    /// does not have gives it too).
+    /// </summary>
+    private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, IReadOnlyList<AppErrorReport> unsure, List<Evidence>? evidence)
+    {
+        var d = Descriptor;
+        var all = errors.Count > 0 ? errors : unsure;
+        var app = RuleFacts.AppTiming(c, all);
+        var ev = evidence ?? all.Select(RuleFacts.AppErrorEvidence).ToList();
+        var confidence = errors.Count > 0 ? Confidence.Likely : Confidence.Possible;
+        var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        var errno = string.Join(" and ", all.Select(e => e.Errno).Distinct());
+        var ago = app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
+        string title = errors.Count > 0
+            ? $"connect() failed with {errno} {N(app.Count)} times ({ago}): the ephemeral ports to a destination ran out"
+            : $"{errno} {N(app.Count)} times without the failing call ({ago}): ports used up if it came from connect(), a missing address if from bind()";
+        var census = c.Now.Census;
+        if (census is not null && errors.Count > 0)
+            title += "; the census shows no destination out of ports now (it was earlier, or in another network namespace)";
+        var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
+        int twLen = Math.Max(TwBuckets.TimeWaitLength(c.Now), 1);
+        var reuse = new TwReuse(c.Now);
+        var fix = range is { } r && r[0] <= r[1]
+            ? Fixes(c, r[0], r[1], Math.Max(r[1] - r[0] + 1, 0), twLen, 0, reuse)
+            : [Action("Read the range: sysctl net.ipv4.ip_local_port_range, and the ports in use per destination: ss -tan state all", "The proposal is sized on the range and the busiest destination."), PortAdvice.Pooling(twLen)];
+        var caveats = Caveats(reuse);
+        if (errors.Count == 0)
+            caveats.Add("EADDRNOTAVAIL from bind() (an address the host does not have, or not yet up) is not port exhaustion; the failing call decides.");
+        return RuleFacts.Conclude(d, c, severity, when, confidence, title, ev, Explanation, fix, caveats);
+    }
+
+    /// <summary>
+    /// Whether connect() may take over a TIME_WAIT port (tcp_twsk_unique(), net/ipv4/tcp_ipv4.c): tcp_tw_reuse 1, or 2 when
+    /// the TIME_WAIT's source or destination address is loopback (or it is bound to lo, which the census does not show);
+    /// the TIME_WAIT must carry the peer's timestamp (tw_ts_recent_stamp), so timestamps must be on; and a second must
+    /// have passed (tcp_tw_reuse_delay ms on kernels that have it).
+    /// </summary>
+    private sealed class TwReuse
+    {
+        public long Setting { get; }
+        public bool Timestamps { get; }
+        public double DelaySeconds { get; }
+
+        public TwReuse(Snapshot s)
+        {
+            Setting = s.Sysctls.Long(SysctlNames.TcpTwReuse) ?? 2;
+            Timestamps = (s.Sysctls.Long(SysctlNames.TcpTimestamps) ?? 1) != 0;
+            var delayMs = s.Sysctls.Long(TcpTwReuseDelay);
+            DelaySeconds = delayMs is > 0 and < 3_600_000 ? Math.Max(delayMs.Value / 1000.0, 0.001) : 1;
+        }
+
+        public bool Possible => Timestamps && (Setting == 1 || Setting == 2);
+
+        public bool AppliesTo(DestinationPortUse d) =>
+            Possible && (Setting == 1 || RuleFacts.IsLoopback(d.SourceAddress) || RuleFacts.IsLoopback(d.DestinationAddress));
+
+        public string SettingText => Setting switch
+        {
+            0 => "0 (off)",
+            1 => "1 (on for outgoing connects)",
+            2 => "2 (loopback only, the default)",
+            _ => Setting.ToString(CultureInfo.InvariantCulture),
+        } + (Timestamps ? "" : "; TCP timestamps off, so no reuse");
+
+        public string Why => Setting == 1 ? "tcp_tw_reuse=1 with timestamps" : "tcp_tw_reuse=2, loopback, timestamps on";
     }
 
     /// <summary>"1000-1005,8080" → number of ports of the list inside [low, high].</summary>

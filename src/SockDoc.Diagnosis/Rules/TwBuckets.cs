@@ -1,4 +1,5 @@
 using System.Globalization;
+using SockDoc.Diagnosis.Advice;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Model;
 using static SockDoc.Diagnosis.Rules.RuleKit;
@@ -22,32 +23,54 @@ public sealed class TwBuckets : IRule
         "inet_twsk_alloc(): no tw bucket when tw count >= tcp_max_tw_buckets (TCPTimeWaitOverflow)",
         [Inputs.SockStatTw, Inputs.TcpMaxTwBuckets, Inputs.TcpTimeWaitOverflow, Inputs.TcpExtTw, Inputs.KernelLog]);
 
-    public static int TimeWaitLength(Snapshot s) => (int?)s.Sysctls.Long(SysctlNames.TcpTwTimeout) ?? TimeWaitSeconds;
+    /// <summary>The vendor tcp_tw_timeout when present (its range is 1–600 s), else TCP_TIMEWAIT_LEN.</summary>
+    public static int TimeWaitLength(Snapshot s) => s.Sysctls.Long(SysctlNames.TcpTwTimeout) is { } t ? (int)Math.Clamp(t, 1, 600) : TimeWaitSeconds;
+
+    private const string Explanation =
+        "The side that closes a TCP connection first keeps a small TIME_WAIT bucket for 60 s (TCP_TIMEWAIT_LEN; no mainline sysctl changes it). " +
+        "When the namespace already holds tcp_max_tw_buckets of them, inet_twsk_alloc() refuses a new one and the connection is closed " +
+        "without TIME_WAIT, losing its protection against late duplicates. Current kernels print nothing; only TCPTimeWaitOverflow counts it " +
+        "(kernels before about 3.4 printed \"TCP: time wait bucket table overflow\").";
+
+    private static readonly string[] BaseCaveats =
+    [
+        "tcp_max_tw_buckets and the tw count are per network namespace.",
+        "tcp_fin_timeout does not shorten TIME_WAIT; tcp_tw_recycle no longer exists (removed in 4.12).",
+    ];
 
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
         var tw = c.Now.SockStat?.TcpTw;
         var max = c.Now.Sysctls.Long(SysctlNames.TcpMaxTwBuckets);
-        if (tw is null) return Unknown(d, "sockstat TCP tw");
-        if (max is null) return Unknown(d, SysctlNames.TcpMaxTwBuckets);
-
+        var log = Log(c, d.Id);
         var overflowDelta = c.CounterDelta("TcpExt", "TCPTimeWaitOverflow");
         var overflowTotal = c.Counter("TcpExt", "TCPTimeWaitOverflow");
+        if (tw is null || max is null)
+        {
+            // The counter alone proves refusals; the old kernels' line alone says so too.
+            if (overflowDelta > 0 || overflowTotal > 0) return FromCounter(c, overflowTotal!.Value, overflowDelta, log);
+            if (log.Any) return FromLog(d, c, $"The kernel logged a time wait bucket table overflow: {RuleFacts.LogWhen(c, log)}", Explanation,
+                [SizeOnThePeak(SysctlNames.TcpMaxTwBuckets, "unknown (sockstat tw and the limit were not given)",
+                    $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {TimeWaitLength(c.Now)} s"),
+                 PortAdvice.Pooling(TimeWaitLength(c.Now))], BaseCaveats);
+            return Unknown(d, tw is null ? "sockstat TCP tw" : SysctlNames.TcpMaxTwBuckets);
+        }
+
         var twDelta = c.CounterDelta("TcpExt", "TW");
-        int twLen = TimeWaitLength(c.Now);
+        int twLen = Math.Max(TimeWaitLength(c.Now), 1);
         // TW counts only the buckets that were created (__inet_twsk_schedule()); a refused one counts in
         // TCPTimeWaitOverflow instead, so the demand is the sum of both.
-        double? createRate = twDelta is { } td && c.IntervalSeconds is > 0 ? (td + (overflowDelta ?? 0)) / c.IntervalSeconds!.Value : null;
+        double? createRate = twDelta is { } td && c.IntervalSeconds is > 0 ? Math.Max(0, (double)td + (overflowDelta ?? 0)) / c.IntervalSeconds!.Value : null;
 
         var evidence = new List<Evidence>
         {
-            new("TIME_WAIT now", N(tw.Value) + " (this network namespace)", SockStatSrc),
-            new("tcp_max_tw_buckets", N(max.Value), Sys(SysctlNames.TcpMaxTwBuckets)),
-            new("use", max > 0 ? Pct((double)tw.Value / max.Value) : "limit is 0: no TIME_WAIT is ever kept", "computed"),
+            RuleFacts.Count("TIME_WAIT now", tw.Value, N(tw.Value) + " (this network namespace)", SockStatSrc),
+            RuleFacts.Count("tcp_max_tw_buckets", max.Value, N(max.Value), Sys(SysctlNames.TcpMaxTwBuckets)),
+            max > 0 ? RuleFacts.Ratio("use", RuleFacts.Share(tw.Value, max.Value), "computed") : new("use", "limit is 0: no TIME_WAIT is ever kept", "computed"),
         };
-        if (overflowTotal is { } ot) evidence.Add(new("TCPTimeWaitOverflow", overflowDelta is { } od ? $"{N(ot)} since boot, {Rate(od, c.IntervalSeconds)}" : $"{N(ot)} since boot", NetStatSrc));
-        if (createRate is { } cr) evidence.Add(new("TIME_WAIT wanted (created + refused)", $"{N(cr)}/s → steady state {N((long)(cr * twLen))} at {twLen} s each", NetStatSrc + " TW + TCPTimeWaitOverflow"));
+        if (overflowTotal is { } ot) evidence.Add(RuleFacts.Counter("TCPTimeWaitOverflow", ot, overflowDelta, c.IntervalSeconds, NetStatSrc));
+        if (createRate is { } cr) evidence.Add(RuleFacts.PerSecond("TIME_WAIT wanted (created + refused)", cr, $"{N(cr)}/s → steady state {N((long)Math.Min(cr * twLen, long.MaxValue / 2))} at {twLen} s each", NetStatSrc + " TW + TCPTimeWaitOverflow"));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
@@ -62,28 +85,34 @@ public sealed class TwBuckets : IRule
             severity = Severity.Critical; when = When.Now;
             title = $"{N(tw.Value)} TIME_WAIT sockets reach tcp_max_tw_buckets {N(max.Value)}: new ones are dropped";
         }
+        else if (log.Recent)
+        {
+            severity = Severity.Critical; when = When.Recent;
+            title = $"The kernel logged a time wait bucket table overflow: {RuleFacts.LogWhen(c, log)}";
+        }
         else if (tw.Value > NearLimit * max.Value)
         {
             severity = Severity.Warning; when = When.Risk;
             title = $"{N(tw.Value)} TIME_WAIT sockets are past 80 % of tcp_max_tw_buckets {N(max.Value)}";
         }
-        else if (overflowTotal > 0 || HasLog(c, d.Id))
+        else if (overflowTotal > 0 || log.Any)
         {
             severity = Severity.Warning; when = When.SinceBoot;
             title = overflowTotal > 0
                 ? $"The TIME_WAIT table overflowed {N(overflowTotal!.Value)} times since boot"
-                : "The kernel log reports a time wait bucket table overflow";
+                : $"The kernel log reports a time wait bucket table overflow: {RuleFacts.LogWhen(c, log)}";
         }
         else
         {
             return Ok(d, $"{N(tw.Value)} of {N(max.Value)}");
         }
 
-        long steady = createRate is { } rate ? (long)Math.Ceiling(rate * twLen) : tw.Value;
-        long need = Math.Max(Math.Max(steady, tw.Value) * 3 / 2, max.Value + 1);
+        long steady = createRate is { } rate ? (long)Math.Min(Math.Ceiling(rate * twLen), long.MaxValue / 4) : tw.Value;
+        long need = Math.Max(RuleFacts.Mul(Math.Max(steady, tw.Value), 3) / 2, RuleFacts.Add(max.Value, 1));
         long proposed = RoundUpPow2(need);
         long twObject = c.Now.SlabInfo?.Find("tw_sock_TCP")?.ObjectSize ?? 256;
-        bool pastOnly = when == When.SinceBoot && tw.Value < PastPeakOnly * max.Value;
+        // A limit that cannot be reached (LONG_MAX, 2^62 and up) is not what refused the buckets: nothing to raise.
+        bool pastOnly = (when is When.SinceBoot or When.Recent && tw.Value < PastPeakOnly * max.Value) || RuleFacts.Unlimited(max.Value);
         var fix = new List<FixLine>
         {
             pastOnly
@@ -91,9 +120,8 @@ public sealed class TwBuckets : IRule
                     $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {twLen} s, at {twObject} B each")
                 : Sysctl(SysctlNames.TcpMaxTwBuckets, proposed.ToString(CultureInfo.InvariantCulture),
                 (createRate is null ? $"today's {N(tw.Value)} TIME_WAIT (no rate: one sample)" : $"steady state = (created + refused) rate × {twLen} s = {N(steady)}") + "; × 1.5 headroom, rounded up to a power of two. " +
-                $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(proposed * twObject)} at most."),
-            Action("Prefer fewer short connections: keep-alive or a connection pool on the side that closes first",
-                "TIME_WAIT belongs to the side that closes first and lasts 60 s whatever tcp_fin_timeout says."),
+                $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(RuleFacts.Mul(proposed, twObject))} at most."),
+            PortAdvice.Pooling(twLen),
         };
         return Found(d, new Finding
         {
@@ -102,16 +130,26 @@ public sealed class TwBuckets : IRule
             When = when,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "The side that closes a TCP connection first keeps a small TIME_WAIT bucket for 60 s (TCP_TIMEWAIT_LEN; no mainline sysctl changes it). " +
-                "When the namespace already holds tcp_max_tw_buckets of them, inet_twsk_alloc() refuses a new one and the connection is closed " +
-                "without TIME_WAIT, losing its protection against late duplicates. Current kernels print nothing; only TCPTimeWaitOverflow counts it.",
+            Explanation = Explanation,
             Fix = fix,
-            Caveats =
-            [
-                "tcp_max_tw_buckets and the tw count are per network namespace.",
-                "tcp_fin_timeout does not shorten TIME_WAIT; tcp_tw_recycle no longer exists (removed in 4.12).",
-            ],
+            Caveats = BaseCaveats,
         }, $"{N(tw.Value)} of {N(max.Value)}");
+    }
+
+    /// <summary>TCPTimeWaitOverflow without the gauge (a paste of netstat -s): refusals are proven, the limit and count unknown.</summary>
+    private CheckResult FromCounter(RuleContext c, long total, long? delta, LogState log)
+    {
+        var d = Descriptor;
+        var evidence = new List<Evidence> { RuleFacts.Counter("TCPTimeWaitOverflow", total, delta, c.IntervalSeconds, NetStatSrc) };
+        evidence.AddRange(LogEvidence(c, d.Id));
+        var (severity, when) = delta > 0 ? (Severity.Critical, When.Now) : log.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        string title = delta > 0
+            ? $"TIME_WAIT table overflowing now: TCPTimeWaitOverflow {Rate(delta.Value, c.IntervalSeconds)}"
+            : $"The TIME_WAIT table overflowed {N(total)} times since boot";
+        int twLen = Math.Max(TimeWaitLength(c.Now), 1);
+        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation,
+            [SizeOnThePeak(SysctlNames.TcpMaxTwBuckets, "unknown (sockstat tw and the limit were not given)",
+                $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {twLen} s"),
+             PortAdvice.Pooling(twLen)], BaseCaveats);
     }
 }

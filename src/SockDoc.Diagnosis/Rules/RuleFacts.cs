@@ -1,0 +1,144 @@
+using System.Globalization;
+using SockDoc.Diagnosis.Engine;
+using SockDoc.Model;
+using static SockDoc.Diagnosis.Rules.RuleKit;
+
+namespace SockDoc.Diagnosis.Rules;
+
+/// <summary>
+/// What the port, TIME_WAIT, conntrack, listen and file rules share beyond RuleKit: numeric evidence, the
+/// application errors only one failure gives, the timing of log and application evidence, and arithmetic that
+/// stays defined on the kernel's extreme values (fs.file-max = LONG_MAX, limits of 0, absent inputs).
+/// </summary>
+internal static class RuleFacts
+{
+    public const string AppErrorsSrc = "application errors";
+
+    // ---- numeric evidence -------------------------------------------------------------------------------
+
+    public static Evidence Count(string name, long value, string text, string source) => new(name, text, source) { Value = value, Unit = "count" };
+
+    public static Evidence Ratio(string name, double fraction, string source) => new(name, Pct(fraction), source) { Value = fraction, Unit = "ratio" };
+
+    public static Evidence PerSecond(string name, double rate, string text, string source) => new(name, text, source) { Value = rate, Unit = "per_second" };
+
+    /// <summary>"1,234 since boot, +5 in 1.0 s (5.0/s)": the counter's total as the value.</summary>
+    public static Evidence Counter(string name, long total, long? delta, double? seconds, string source) =>
+        Count(name, total, delta is { } d ? $"{N(total)} since boot, {Rate(d, seconds)}" : $"{N(total)} since boot", source);
+
+    // ---- arithmetic safe on LONG_MAX ----------------------------------------------------------------------
+
+    public static long Add(long a, long b) => b > 0 && a > long.MaxValue - b ? long.MaxValue : b < 0 && a < long.MinValue - b ? long.MinValue : a + b;
+
+    public static long Mul(long a, long b)
+    {
+        if (a == 0 || b == 0) return 0;
+        if (a < 0 || b < 0) return 0; // sizes are never negative; a negative input (a counter reset) gives no size
+        return a > long.MaxValue / b ? long.MaxValue : a * b;
+    }
+
+    /// <summary>a / b as a fraction; 0 when b is not positive.</summary>
+    public static double Share(long a, long b) => b > 0 ? (double)a / b : 0;
+
+    /// <summary>
+    /// RuleKit.RoundUpNice for any value: at or above 10^17 the nice value would not fit in a long, so the value is
+    /// returned as it is (a limit that large is not one an operator types anyway).
+    /// </summary>
+    public static long NiceUp(long v) => v >= 100_000_000_000_000_000L ? v : RoundUpNice(v);
+
+    /// <summary>A limit so large it cannot be reached (LONG_MAX, ULONG_MAX read as long, 2^62 and up).</summary>
+    public static bool Unlimited(long limit) => limit >= (1L << 62);
+
+    // ---- addresses ---------------------------------------------------------------------------------------
+
+    /// <summary>ipv4_is_loopback() (127/8), ipv6_addr_loopback() (::1) and ipv6_addr_v4mapped_loopback() (::ffff:127/104).</summary>
+    public static bool IsLoopback(string? address)
+    {
+        if (string.IsNullOrEmpty(address)) return false;
+        var a = address.Trim('[', ']');
+        if (a.StartsWith("::ffff:", StringComparison.OrdinalIgnoreCase)) a = a[7..];
+        return a.StartsWith("127.", StringComparison.Ordinal) || a == "::1" || a == "0:0:0:0:0:0:0:1";
+    }
+
+    /// <summary>True when the census was read from an operator's paste (ss/netstat), not over netlink on the host.</summary>
+    public static bool FromPaste(Snapshot s) => s.Origin == "paste";
+
+    // ---- application errors ------------------------------------------------------------------------------
+
+    /// <summary>The application errors with this errno whose failing call passes the filter.</summary>
+    public static IReadOnlyList<AppErrorReport> AppErrors(RuleContext c, string errno, Func<string, bool>? call = null) =>
+        c.Now.AppErrors?.Where(e => e.Count > 0 && string.Equals(e.Errno, errno, StringComparison.OrdinalIgnoreCase) && (call is null || call(e.Call))).ToList() ?? [];
+
+    public static Evidence AppErrorEvidence(AppErrorReport e)
+    {
+        var call = e.Call == "unknown" ? "" : $" from {e.Call}()";
+        var who = e.Runtime is null ? "" : $" ({e.Runtime})";
+        var last = e.LastWall is { } t ? $", last at {t.ToString("u", CultureInfo.InvariantCulture)}" : "";
+        var sample = e.Sample is null ? "" : $": {e.Sample}";
+        return Count($"application: {e.Errno}{call}", e.Count, $"{N(e.Count)} lines{who}{last}{sample}", AppErrorsSrc);
+    }
+
+    /// <summary>What the application errors say about timing: any, how many, the age of the latest, whether it is in the window.</summary>
+    public sealed record AppState(bool Any, long Count, double? AgeSeconds, bool Recent);
+
+    /// <summary>
+    /// An error line with a time is recent when inside the --recent window of the sample (a paste's "now" is its latest
+    /// timestamp). A line without a time came in the paste the operator made because it is failing: taken as recent.
+    /// </summary>
+    public static AppState AppTiming(RuleContext c, IReadOnlyList<AppErrorReport> errors)
+    {
+        if (errors.Count == 0) return new AppState(false, 0, null, false);
+        long count = errors.Aggregate(0L, (s, e) => Add(s, e.Count));
+        var times = errors.Where(e => e.LastWall is not null).Select(e => e.LastWall!.Value).ToList();
+        if (times.Count == 0) return new AppState(true, count, null, c.Options.RecentWindow > TimeSpan.Zero);
+        double age = Math.Max(0, (c.Now.TakenAt - times.Max()).TotalSeconds);
+        return new AppState(true, count, age, age <= c.Options.RecentWindow.TotalSeconds);
+    }
+
+    /// <summary>"last at 2026-11-30 11:02:03Z (40 s ago), 13 in the window, up to 273 suppressed" for a title.</summary>
+    public static string LogWhen(RuleContext c, LogState log)
+    {
+        var parts = new List<string>();
+        if (log.AgeSeconds is { } age)
+        {
+            var last = c.Now.TakenAt.AddSeconds(-age).ToString("u", CultureInfo.InvariantCulture);
+            parts.Add($"last at {last} ({Ago(age)} ago)");
+        }
+        else
+        {
+            parts.Add("time not in the lines");
+        }
+        if (log.Recent) parts.Add($"{N(log.InWindow)} in the window");
+        else parts.Add($"{N(log.Lines)} lines");
+        if (log.SuppressedUpTo > 0) parts.Add($"up to {N(log.SuppressedUpTo)} suppressed");
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>Severity and when from the kernel log and the application errors together: recent on either is critical.</summary>
+    public static (Severity Severity, When When) Timing(LogState log, AppState app) =>
+        log.Recent || app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+
+    /// <summary>
+    /// A finding that rests on the kernel's line or an application errno, not on a gauge: likely (or the given confidence),
+    /// with the inputs that would confirm it.
+    /// </summary>
+    public static CheckResult Conclude(RuleDescriptor d, RuleContext c, Severity severity, When when, Confidence confidence, string title,
+        IReadOnlyList<Evidence> evidence, string explanation, IReadOnlyList<FixLine> fix, IReadOnlyList<string> caveats)
+    {
+        var toConfirm = confidence == Confidence.Confirmed ? [] : d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog && i != Inputs.AppErrors).ToList();
+        var finding = new Finding
+        {
+            Id = d.Id,
+            Severity = severity,
+            When = when,
+            Confidence = confidence,
+            Title = title,
+            Evidence = evidence,
+            Explanation = explanation,
+            Fix = fix,
+            Caveats = caveats,
+            ToConfirm = toConfirm,
+        };
+        return Found(d, finding, title, toConfirm.Select(i => i.Name).ToList());
+    }
+}
