@@ -142,17 +142,8 @@ public sealed class Conntrack : IRule
                     "One bucket per entry keeps lookups short (the kernel default since 5.15 is one entry per bucket)."),
                 timeout,
             ];
-        return Found(d, new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Title = title,
-            Evidence = evidence,
-            Explanation = race ? RaceExplanation : FullExplanation,
-            Fix = fix,
-            Caveats = Caveats(c),
-        }, title);
+        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, race ? RaceExplanation : FullExplanation, fix,
+            Caveats(c));
     }
 
     /// <summary>The known fixes for clash-race drops: avoid the parallel insert, or do not track the flow.</summary>

@@ -82,17 +82,8 @@ public sealed class FdProcess : IRule
             return Ok(d, $"highest: {worst.p.Command} {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}");
         }
 
-        return Found(d, new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Title = title,
-            Evidence = evidence,
-            Explanation = Explanation,
-            Fix = Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
-            Caveats = BaseCaveats,
-        }, title);
+        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
+            BaseCaveats);
     }
 
     private static List<FixLine> Fixes(long? openFds, long? hardLimit, long? nrOpen)

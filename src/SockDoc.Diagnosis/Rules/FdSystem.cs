@@ -104,19 +104,8 @@ public sealed class FdSystem : IRule
                 $"2 × {N(allocated)} allocated, rounded up, above today's {N(limit)}; each open file costs ~1 KiB of slab (filp + dentry + inode share)" +
                 (memTotal > 0 ? $", {Bytes(RuleFacts.Mul(proposed, 1024))} at most of {Bytes(memTotal)} RAM." : "."))];
         }
-        var finding = new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Confidence = confidence,
-            Title = title,
-            Evidence = evidence,
-            Explanation = Explanation,
-            Fix = fix,
-            Caveats = BaseCaveats,
-        };
-        return Found(d, finding, title);
+        return RuleFacts.Conclude(d, c, severity, when, confidence, title, evidence, Explanation, fix,
+            BaseCaveats);
     }
 
     /// <summary>The kernel's "file-max limit reached" line or ENFILE without fs.file-nr: likely; critical when recent.</summary>

@@ -71,25 +71,12 @@ public sealed class ListenOverflow : IRule
             return Ok(d, "no accept queue overflow since boot");
         }
 
-        var finding = new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Confidence = confidence,
-            Title = title,
-            Evidence = evidence,
-            Explanation = Explanation,
-            Fix = Fixes(somaxconn, full.FirstOrDefault()),
-            Caveats =
-            [
-                "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
-                "Counters are per network namespace; somaxconn too.",
-                "A listener's backlog (ss Send-Q) is fixed when listen() is called: a later somaxconn change shows only after the service listens again.",
-            ],
-            ToConfirm = confidence == Confidence.Confirmed ? [] : [Inputs.ListenOverflows],
-        };
-        return Found(d, finding, title);
+        return RuleFacts.Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault()),
+        [
+            "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
+            "Counters are per network namespace; somaxconn too.",
+            "A listener's backlog (ss Send-Q) is fixed when listen() is called: a later somaxconn change shows only after the service listens again.",
+        ]);
     }
 
     /// <summary>

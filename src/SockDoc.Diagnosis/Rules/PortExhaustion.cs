@@ -165,17 +165,8 @@ public sealed class PortExhaustion : IRule
         var caveats = Caveats(reuse);
         if (reuse.Setting == 2 && census is null)
             caveats.Add("tcp_tw_reuse=2 lets connect() reuse TIME_WAIT ports to loopback destinations; without the census the doctor cannot tell how many of these TIME_WAIT are loopback.");
-        return Found(d, new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Title = title,
-            Evidence = evidence,
-            Explanation = Explanation,
-            Fix = Fixes(c, low, high, nEff, twLen, demand, reuse),
-            Caveats = caveats,
-        }, title);
+        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(c, low, high, nEff, twLen, demand, reuse),
+            caveats);
     }
 
     private static List<string> Caveats(TwReuse reuse)

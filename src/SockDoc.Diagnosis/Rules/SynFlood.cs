@@ -111,20 +111,7 @@ public sealed class SynFlood : IRule
             return Ok(d, "no SYN queue overflow since boot");
         }
 
-        var finding = new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Confidence = confidence,
-            Title = title,
-            Evidence = evidence,
-            Explanation = Explanation,
-            Fix = Fixes(c, syncookies, acceptFull),
-            Caveats = Caveats(),
-            ToConfirm = confidence == Confidence.Confirmed ? [] : d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog).ToList(),
-        };
-        return Found(d, finding, title);
+        return RuleFacts.Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(c, syncookies, acceptFull), Caveats());
     }
 
     private static string[] Caveats() =>

@@ -123,17 +123,8 @@ public sealed class TwBuckets : IRule
                 $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(RuleFacts.Mul(proposed, twObject))} at most."),
             PortAdvice.Pooling(twLen),
         };
-        return Found(d, new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Title = title,
-            Evidence = evidence,
-            Explanation = Explanation,
-            Fix = fix,
-            Caveats = BaseCaveats,
-        }, $"{N(tw.Value)} of {N(max.Value)}");
+        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, fix,
+            BaseCaveats);
     }
 
     /// <summary>TCPTimeWaitOverflow without the gauge (a paste of netstat -s): refusals are proven, the limit and count unknown.</summary>
