@@ -224,13 +224,21 @@ public static class CapacityModel
                 $"ceil({Count(Math.Ceiling(neededPorts))} / {Count(nEff)}): each extra source address or destination port adds a full range"));
             if (addrs > 1)
             {
-                const long wideLow = 1024, wideHigh = 65535;
-                long wide = wideHigh - wideLow + 1;
-                long addrsWide = Math.Max(1, (long)Math.Ceiling(neededPorts / wide));
-                ports.Add(new PlanNumber("ports.source_addresses_with_wide_range", addrsWide, "addresses", Origin.Derived, $"with ip_local_port_range {wideLow} {wideHigh} ({Count(wide)} ports)"));
-                warnings.Add($"one port range is not enough: each destination needs {Count(Math.Ceiling(neededPorts))} ports; use {addrs - 1} extra source address(es) or destination port(s) per destination ({addrsWide - 1} with a 1024-65535 range)");
-                settings.Add(new PlanSetting("net.ipv4.ip_local_port_range", $"{wideLow} {wideHigh}", $"{low} {high}",
-                    $"{Count(wide)} ports instead of {Count(nEff)}; connect() skips ports a listener owns, list fixed service ports in ip_local_reserved_ports"));
+                // The same range and reasons as the doctor's port_exhaustion fix (one advice table).
+                var wide = Advice.PortAdvice.ProposedRange(low, high);
+                long wideN = wide?.Ports ?? nEff;
+                long addrsWide = Math.Max(1, (long)Math.Ceiling(neededPorts / wideN));
+                if (wide is not null)
+                    ports.Add(new PlanNumber("ports.source_addresses_with_wide_range", addrsWide, "addresses", Origin.Derived, $"with ip_local_port_range {wide.Value} ({Count(wideN)} ports)"));
+                warnings.Add($"one port range is not enough: each destination needs {Count(Math.Ceiling(neededPorts))} ports; use {addrs - 1} extra source address(es) or destination port(s) per destination" +
+                    (wide is not null ? $" ({addrsWide - 1} with a {wide.Low}-{wide.High} range), or connection reuse: {Advice.PortAdvice.Pooling((int)Math.Round(h.TimeWaitSeconds.Value)).Setting}" : ""));
+                if (wide is not null)
+                {
+                    var fix = Advice.PortAdvice.PortRangeFix(wide, nEff, (int)Math.Max(1, Math.Round(tHold)));
+                    settings.Add(new PlanSetting(fix.Setting, fix.Value, $"{low} {high}", fix.Why));
+                }
+                if (localClosesFirst && Advice.PortAdvice.TwReuseFix(h.TwReuse.Value, null) is { } reuseFix && !reuse)
+                    settings.Add(new PlanSetting(reuseFix.Setting, reuseFix.Value, h.TwReuse.Value.ToString(I), reuseFix.Why));
             }
             sections.Add(new PlanSection("Ephemeral ports", ports));
         }

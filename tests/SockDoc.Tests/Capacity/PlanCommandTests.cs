@@ -52,7 +52,9 @@ public class PlanCommandTests : IDisposable
         Assert.Contains("input", output, StringComparison.Ordinal);
         Assert.Contains("host", output, StringComparison.Ordinal);
         Assert.Contains("default", output, StringComparison.Ordinal);
-        Assert.Contains("net.ipv4.ip_local_port_range = 1024 65535", File.ReadAllText(target), StringComparison.Ordinal);
+        // The doctor's port range (one advice table): 10000-65535.
+        Assert.Contains("net.ipv4.ip_local_port_range = 10000 65535", File.ReadAllText(target), StringComparison.Ordinal);
+        Assert.Contains("net.ipv4.tcp_tw_reuse = 1", File.ReadAllText(target), StringComparison.Ordinal);
         Assert.Contains("nofile", File.ReadAllText(Path.Combine(_dir, "99-sockdoc.limits.conf")), StringComparison.Ordinal);
         Assert.Contains("LimitNOFILE=", File.ReadAllText(Path.Combine(_dir, "99-sockdoc.service.conf")), StringComparison.Ordinal);
     }

@@ -160,8 +160,9 @@ public class WorkedExampleTests
         // 20,000/s × 0.2 s = 4,000 open at once (Little's law), each with an fd.
         Assert.Equal(4000, plan.Find("connections")!.Value);
         Assert.Equal(4000 + KernelConstants.FdReserve, plan.Find("fd.per_process")!.Value);
-        Assert.Equal(7, plan.Find("ports.source_addresses_with_wide_range")!.Value);
-        Assert.Contains(plan.Sysctls, s => s.Key == "net.ipv4.ip_local_port_range" && s.Value == "1024 65535");
+        // The doctor's range (PortAdvice): 10000-65535 = 55,536 ports → ceil(401,334 / 55,536) = 8 addresses.
+        Assert.Equal(8, plan.Find("ports.source_addresses_with_wide_range")!.Value);
+        Assert.Contains(plan.Sysctls, s => s.Key == "net.ipv4.ip_local_port_range" && s.Value == "10000 65535");
         Assert.Contains(plan.Warnings, w => w.Contains("14 extra source address", StringComparison.Ordinal));
         // 20,000/s × 60 s = 1.2 M TIME_WAIT buckets, above the 131,072 limit.
         var tw = Assert.Single(plan.Sysctls, s => s.Key == "net.ipv4.tcp_max_tw_buckets");
