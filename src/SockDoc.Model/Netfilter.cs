@@ -1,0 +1,31 @@
+namespace SockDoc.Model;
+
+/// <summary>
+/// What in a namespace's netfilter ruleset makes the kernel track connections (issue 13 item 7): conntrack
+/// starts tracking every flow of a namespace once any loaded rule needs it — a NAT chain (nf_nat registers
+/// its hooks with conntrack) or a `ct` expression (ct state, ct mark, ...). Read from `nft -j list ruleset`
+/// or, without nft, `iptables-save`.
+/// </summary>
+public sealed record NetfilterSummary
+{
+    /// <summary>"nft -j list ruleset" or "iptables-save".</summary>
+    public required string Source { get; init; }
+    /// <summary>Chains that hold NAT, ct or notrack, each once.</summary>
+    public IReadOnlyList<NetfilterChain> Chains { get; init; } = [];
+    /// <summary>Set when the tool ran but its output could not be fully read.</summary>
+    public string? Problem { get; init; }
+}
+
+/// <summary>One chain: its family/table/name and why it matters for conntrack.</summary>
+public sealed record NetfilterChain(string Family, string Table, string Chain)
+{
+    /// <summary>A NAT chain (type nat, or the iptables nat table): conntrack is required for its hook.</summary>
+    public bool Nat { get; init; }
+    /// <summary>Rules using ct expressions (ct state/status/mark, -m conntrack/-m state).</summary>
+    public long CtRules { get; init; }
+    /// <summary>Rules with notrack / -j CT --notrack: flows exempted from tracking.</summary>
+    public long NotrackRules { get; init; }
+    /// <summary>Which runtime or tool owns it, judged from the table or chain name (netavark, docker, kube-proxy, CNI, ...).</summary>
+    public string? Owner { get; init; }
+    public string? Hook { get; init; }
+}
