@@ -14,7 +14,22 @@ public sealed record NetfilterSummary
     public IReadOnlyList<NetfilterChain> Chains { get; init; } = [];
     /// <summary>Set when the tool ran but its output could not be fully read.</summary>
     public string? Problem { get; init; }
+    /// <summary>Tracked flows of the namespace by protocol and busiest destinations (/proc/net/nf_conntrack); null when not read.</summary>
+    public ConntrackFlows? Flows { get; init; }
 }
+
+/// <summary>Entries of one namespace's conntrack table, summarised: by protocol, and the busiest original destinations.</summary>
+public sealed record ConntrackFlows
+{
+    public long Entries { get; init; }
+    public IReadOnlyDictionary<string, long> ByProtocol { get; init; } = new Dictionary<string, long>();
+    /// <summary>(protocol, destination address, destination port) → entries, largest first.</summary>
+    public IReadOnlyList<ConntrackDestination> TopDestinations { get; init; } = [];
+    /// <summary>True when the table was larger than the read bound; counts cover the part read.</summary>
+    public bool Partial { get; init; }
+}
+
+public sealed record ConntrackDestination(string Protocol, string Destination, int Port, long Entries);
 
 /// <summary>One chain: its family/table/name and why it matters for conntrack.</summary>
 public sealed record NetfilterChain(string Family, string Table, string Chain)

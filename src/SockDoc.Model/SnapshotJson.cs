@@ -17,6 +17,7 @@ namespace SockDoc.Model;
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(SnapshotPair))]
 [JsonSerializable(typeof(SnapshotFile))]
+[JsonSerializable(typeof(List<NamespaceCensus>))]
 [JsonSerializable(typeof(SocketCensus))]
 [JsonSerializable(typeof(KernelLogSummary))]
 public sealed partial class SnapshotJsonContext : JsonSerializerContext;

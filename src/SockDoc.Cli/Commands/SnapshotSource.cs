@@ -140,7 +140,7 @@ public static class SnapshotSource
         PageSize = request.PageSize,
         Census = request.Census && root.IsLive ? LiveSources.Census(io.Time) : null,
         KernelLog = request.KernelLog && root.IsLive ? LiveSources.KernelLog(io.Time) : null,
-        Netfilter = root.IsLive && (request.AllNamespaces || request.Netns is not null) ? _ => NetfilterReader.Read(null) : null,
+        Netfilter = root.IsLive && (request.AllNamespaces || request.Netns is not null) ? _ => NetfilterReader.Read(null) is { } nf ? nf with { Flows = ConntrackTableReader.Read(root, 20) } : null : null,
     };
 
     /// <summary>Returns the pair, or an error sentence naming the file and what is wrong.</summary>

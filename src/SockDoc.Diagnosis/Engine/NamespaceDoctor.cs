@@ -72,8 +72,8 @@ public static class NamespaceDoctor
             });
         }
 
-        var machineFindings = machine.Findings.Select(f => AddHolders(f, host.Cgroups)).ToList();
-        var checksOut = machine.Checks.Select(c => c.Finding is { } f && f.Severity > Severity.Ok ? c with { Finding = AddHolders(f, host.Cgroups) } : c).ToList();
+        var machineFindings = machine.Findings.Select(f => Decorate(AddHolders(f, host.Cgroups), host.Machine.Now)).ToList();
+        var checksOut = machine.Checks.Select(c => c.Finding is { } f && f.Severity > Severity.Ok ? c with { Finding = Decorate(AddHolders(f, host.Cgroups), host.Machine.Now) } : c).ToList();
         var all = machineFindings.Concat(namespaces.SelectMany(n => n.Findings))
             .OrderByDescending(f => f.Severity).ThenBy(f => f.When).ThenBy(f => f.Namespace is null ? 0 : 1).ThenBy(f => f.Id, StringComparer.Ordinal).ToList();
         return machine with
@@ -104,6 +104,7 @@ public static class NamespaceDoctor
     /// <summary>Per-namespace evidence the rules do not know to give: who holds the TIME_WAIT buckets (they carry no cgroup).</summary>
     private static Finding Decorate(Finding f, Snapshot now)
     {
+        if (f.Id == "conntrack") return Rules.ConntrackWhy.Add(f, now);
         if (f.Id != "tw_buckets" || now.Census?.TimeWaitBy is not { Count: > 0 } tw) return f;
         var lines = tw.Take(TopHolders).Select(t => new Evidence($"TIME_WAIT local port {t.LocalPort} → {t.PeerAddress}", N(t.TimeWait), "sock_diag census (TIME_WAIT has no cgroup: by port and peer)"));
         return f with { Evidence = [.. f.Evidence, .. lines] };

@@ -43,7 +43,9 @@ public static class NamespaceSampler
         if (options.Netfilter && ns.EnterPaths.Count > 0)
         {
             var nf = NetfilterReader.Read(ns.Identity.Initial ? null : ns.EnterPaths[0]);
-            snapshot = snapshot with { Netfilter = nf };
+            // The flows were read inside the namespace (its own /proc/net/nf_conntrack) and parked in Netfilter.
+            var flows = snapshot.Netfilter?.Flows;
+            snapshot = snapshot with { Netfilter = nf is null ? (flows is null ? null : new NetfilterSummary { Source = "none (no nft, no iptables-save)", Flows = flows }) : nf with { Flows = flows } };
         }
         return snapshot;
     }
@@ -66,6 +68,7 @@ public static class NamespaceSampler
         var netstat = SnapshotCollector.Take(NetStatReader.ReadNetStat(root), problems);
         var snmp = SnapshotCollector.Take(NetStatReader.ReadSnmp(root), problems);
         var conntrack = SnapshotCollector.Take(ConntrackStatReader.Read(root), problems, missingIsProblem: false);
+        var flows = o.Netfilter ? ConntrackTableReader.Read(root, o.TopN) : null;
         SocketCensus? census = null;
         if (o.Census)
         {
@@ -109,6 +112,7 @@ public static class NamespaceSampler
             VmStat = machine.VmStat,
             ConntrackStat = conntrack,
             Census = census,
+            Netfilter = flows is null ? null : new NetfilterSummary { Source = "", Flows = flows },
             Problems = problems,
         };
     }

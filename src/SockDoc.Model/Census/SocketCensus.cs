@@ -57,6 +57,13 @@ public sealed record SocketCensus
     public IReadOnlyList<TimeWaitGroup>? TimeWaitBy { get; init; }
     /// <summary>UDP sockets of the namespace (sockets --proto udp); null when not dumped.</summary>
     public UdpCensus? Udp { get; init; }
+
+    /// <summary>The same census with the TCP aggregates emptied (sockets --proto udp).</summary>
+    public static SocketCensus UdpOnly(SocketCensus c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return new SocketCensus { TakenAt = c.TakenAt, Udp = c.Udp, Partial = c.Partial, PartialReason = c.PartialReason, Notes = c.Notes };
+    }
 }
 
 /// <summary>TIME_WAIT minisocks by (local port, peer address): who made them when no cgroup is recorded.</summary>

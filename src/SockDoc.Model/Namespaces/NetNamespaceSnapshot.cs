@@ -113,3 +113,6 @@ public sealed record CgroupSocketUse
     public string DisplayName => Container is { } c ? (c.Name is not null ? $"{c.Runtime} {c.Name} ({c.ShortId})" : $"{c.Runtime} {c.ShortId}")
         : Unit ?? Path ?? $"cgroup id {Id}";
 }
+
+/// <summary>One namespace's socket census, as `sockets --by container --json` writes it (one element per namespace).</summary>
+public sealed record NamespaceCensus(NetNamespaceIdentity Namespace, Census.SocketCensus Census);
