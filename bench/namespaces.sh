@@ -31,8 +31,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 cc -O2 -Wall -o "$work/holdconns" "$here/lib/holdconns.c"
-"$repo/sockdoc" --help >/dev/null            # build the Release binary once (bootstrap)
-sockdoc="$repo/.build/release/sockdoc"
+# SOCKDOC_BIN: time an already built binary instead of bootstrapping one (the bootstrap builds Release once).
+if [ -z "${SOCKDOC_BIN:-}" ]; then "$repo/sockdoc" --help >/dev/null; fi
+sockdoc="${SOCKDOC_BIN:-$repo/.build/release/sockdoc}"
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   CPUs: $(nproc)   kernel: $(uname -r)"
 for i in $(seq 1 "$count"); do

@@ -103,7 +103,7 @@ public static class NetfilterReader
         try
         {
             using var doc = JsonDocument.Parse(json);
-            if (!doc.RootElement.TryGetProperty("nftables", out var items) || items.ValueKind != JsonValueKind.Array)
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("nftables", out var items) || items.ValueKind != JsonValueKind.Array)
                 return new NetfilterSummary { Source = src, Problem = "no \"nftables\" array in the output" };
             foreach (var item in items.EnumerateArray())
             {
@@ -141,7 +141,7 @@ public static class NetfilterReader
         chains.TryGetValue(key, out var c) ? c : new NetfilterChain(key.F, key.T, key.C) { Owner = OwnerOf(key.T, key.C) };
 
     private static string Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
 
     /// <summary>Looks through a rule's expressions for ct keys, notrack and NAT statements (depth-bounded).</summary>
     private static (bool Ct, bool Notrack, bool Nat) Scan(JsonElement e, int depth)

@@ -172,8 +172,9 @@ public sealed class NamespacesRealKernelTests
                 "c=[s.accept()[0] for _ in range(20)]\nprint('accepted',flush=True)\ntime.sleep(90)"]) { RedirectStandardOutput = true })!;
             Thread.Sleep(500);
             // The client joins the test cgroup before making its sockets (the socket keeps the cgroup it was made in),
-            // fills each send queue, closes and exits: its sockets become orphans in FIN_WAIT1.
-            Support.Sh($"ip netns exec {ns.Name} sh -c 'echo $$ > {cgroup}/cgroup.procs; exec timeout 30 python3 -c \"" +
+            // fills each send queue, closes and exits: its sockets become orphans in FIN_WAIT1. It joins before
+            // `ip netns exec`, which mounts a fresh /sys where the cgroup2 mount is not.
+            Support.Sh($"sh -ec 'echo $$ > {cgroup}/cgroup.procs; exec ip netns exec {ns.Name} timeout 30 python3 -c \"" +
                 "import socket\nfor _ in range(20):\n c=socket.create_connection((\\\"127.0.0.1\\\",9100)); c.setblocking(False)\n" +
                 " try:\n  [c.send(bytes(65536)) for _ in range(64)]\n except BlockingIOError: pass\n c.close()\n\"'");
             Assert.Equal("accepted", server.StandardOutput.ReadLine());
