@@ -159,8 +159,8 @@ public class NetfilterTests
         };
         var s = new Snapshot { TakenAt = DateTimeOffset.UnixEpoch, Netfilter = nf };
         var ev = ConntrackWhy.Evidence(s);
-        Assert.Contains(ev, e => e.Name == "tracking turned on by ip netavark POSTROUTING" && e.Value.Contains("podman (netavark)", StringComparison.Ordinal));
-        Assert.Contains(ev, e => e.Name == "tracked flows to tcp 127.0.0.1:9005" && e.Value == "5");
+        Assert.Contains(ev, e => e.Name == "tracking turned on by ip netavark POSTROUTING" && e.Text.Contains("podman (netavark)", StringComparison.Ordinal));
+        Assert.Contains(ev, e => e.Name == "tracked flows to tcp 127.0.0.1:9005" && e.Text == "5");
         var fix = Assert.Single(ConntrackWhy.Fix(s));
         Assert.Contains("notrack", fix.Command, StringComparison.Ordinal);
         Assert.Empty(ConntrackWhy.Fix(new Snapshot { TakenAt = DateTimeOffset.UnixEpoch }));
