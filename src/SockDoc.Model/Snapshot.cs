@@ -28,13 +28,10 @@ public sealed record Snapshot
     public IReadOnlyList<ProcessFiles>? Processes { get; init; }
     public SocketCensus? Census { get; init; }
     public KernelLogSummary? KernelLog { get; init; }
-<<<<<<< HEAD
     /// <summary>Errors applications printed (from a paste or an application log): errno, failing call, count. Null on a live host.</summary>
     public IReadOnlyList<AppErrorReport>? AppErrors { get; init; }
-=======
     /// <summary>NAT chains and ct expressions of this namespace's ruleset: why conntrack tracks its flows (issue 13).</summary>
     public NetfilterSummary? Netfilter { get; init; }
->>>>>>> 15d3a65 (Every network namespace: discovery (/proc/*/ns/net, /run/netns bind mounts), per-namespace samples via setns threads, cgroup ids from sock_diag, per-namespace rules in NamespaceDoctor, doctor/collect --all-namespaces and --netns)
     public IReadOnlyList<SourceProblem> Problems { get; init; } = [];
 
     /// <summary>Page size of the host the snapshot describes; tcp_mem and sockstat mem count these.</summary>
