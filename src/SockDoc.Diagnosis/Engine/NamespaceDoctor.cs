@@ -80,7 +80,8 @@ public static class NamespaceDoctor
         {
             Checks = checksOut,
             Findings = all,
-            Namespaces = namespaces,
+            // Null with one namespace: the report (and its JSON) stays what it was before namespaces.
+            Namespaces = host.Namespaces.Count > 0 ? namespaces : null,
             Cgroups = host.Cgroups.Count > 0 ? host.Cgroups : null,
             Severity = all.Count == 0 ? Severity.Ok : all.Max(f => f.Severity),
         };
