@@ -17,6 +17,8 @@ public sealed record CollectOptions
     public Func<List<SourceProblem>, SocketCensus?>? Census { get; init; }
     /// <summary>Kernel log provider (/dev/kmsg or files); null skips the log.</summary>
     public Func<List<SourceProblem>, KernelLogSummary?>? KernelLog { get; init; }
+    /// <summary>Netfilter ruleset summary (why conntrack is on); null skips it.</summary>
+    public Func<List<SourceProblem>, NetfilterSummary?>? Netfilter { get; init; }
 }
 
 /// <summary>
@@ -56,6 +58,8 @@ public static class SnapshotCollector
         if (options.Census is not null) census = options.Census(problems);
         KernelLogSummary? log = null;
         if (options.KernelLog is not null) log = options.KernelLog(problems);
+        NetfilterSummary? netfilter = null;
+        if (options.Netfilter is not null) netfilter = options.Netfilter(problems);
 
         return new Snapshot
         {
@@ -73,11 +77,12 @@ public static class SnapshotCollector
             Processes = processes,
             Census = census,
             KernelLog = log,
+            Netfilter = netfilter,
             Problems = problems,
         };
     }
 
-    private static T? Take<T>(ReadResult<T> r, List<SourceProblem> problems, bool missingIsProblem = true) where T : class
+    internal static T? Take<T>(ReadResult<T> r, List<SourceProblem> problems, bool missingIsProblem = true) where T : class
     {
         if (r.Ok)
         {

@@ -30,6 +30,8 @@ public sealed record Snapshot
     public KernelLogSummary? KernelLog { get; init; }
     /// <summary>Errors applications printed (from a paste or an application log): errno, failing call, count. Null on a live host.</summary>
     public IReadOnlyList<AppErrorReport>? AppErrors { get; init; }
+    /// <summary>NAT chains and ct expressions of this namespace's ruleset: why conntrack tracks its flows (issue 13).</summary>
+    public NetfilterSummary? Netfilter { get; init; }
     public IReadOnlyList<SourceProblem> Problems { get; init; } = [];
 
     /// <summary>Page size of the host the snapshot describes; tcp_mem and sockstat mem count these.</summary>

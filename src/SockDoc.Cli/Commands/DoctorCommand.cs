@@ -9,7 +9,12 @@ namespace SockDoc.Cli.Commands;
 /// <summary>`sockdoc doctor`: take two samples, run every rule, render. Exit 0 ok, 1 warning, 2 critical, 3 could not run.</summary>
 public static class DoctorCommand
 {
-    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m", string? History = null);
+    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m", string? History = null)
+    {
+        /// <summary>null = the default (every namespace when root in the initial namespace).</summary>
+        public bool? AllNamespaces { get; init; }
+        public string? Netns { get; init; }
+    }
 
     public static Command Create(CliIo io)
     {
@@ -33,12 +38,22 @@ public static class DoctorCommand
             Description = "A `sockdoc record` database: counters that rose and checks that were critical within --recent count as recent.",
             HelpName = "DB",
         };
+        var allNs = new Option<bool?>("--all-namespaces")
+        {
+            Description = "Diagnose every network namespace (containers, pods, ip netns) as well as the host: per-namespace checks run in each. " +
+                "Default: on when run as root in the initial namespace; --all-namespaces false turns it off.",
+        };
+        var netns = new Option<string?>("--netns") { Description = "Diagnose only this network namespace: an `ip netns` name, a PID in it, or a path (/run/netns/X, /proc/PID/ns/net).", HelpName = "NAME|PID|PATH" };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, allNs, netns,
         };
         cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
-            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history)), io));
+            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history))
+        {
+            AllNamespaces = p.GetValue(allNs),
+            Netns = p.GetValue(netns),
+        }, io));
         return cmd;
     }
 
@@ -63,8 +78,11 @@ public static class DoctorCommand
             if (!All.Ids.Contains(id)) return io.Fail($"doctor: unknown check \"{id}\" (known: {string.Join(", ", All.Ids)})");
         }
 
-        var (pair, error) = SnapshotSource.Take(new SnapshotSource.Request(a.From, a.ProcRoot, page, seconds.Value, !a.NoCensus, !a.NoLog), io);
-        if (pair is null) return io.Fail(error!);
+        if (a.Netns is not null && a.AllNamespaces == true) return io.Fail("doctor: --netns and --all-namespaces exclude each other");
+        var request = new SnapshotSource.Request(a.From, a.ProcRoot, page, seconds.Value, !a.NoCensus, !a.NoLog) { Netns = a.Netns };
+        request = request with { AllNamespaces = a.Netns is null && (a.AllNamespaces ?? SnapshotSource.DefaultAllNamespaces(request)) };
+        var (host, error) = SnapshotSource.TakeHost(request, io);
+        if (host is null) return io.Fail(error!);
 
         var window = TimeSpan.FromSeconds(recentSeconds.Value);
         IReadOnlyList<HistoryEvidence> recorded = [];
@@ -74,7 +92,7 @@ public static class DoctorCommand
             try
             {
                 using var db = History.SqliteHistory.Open(dbPath, create: false);
-                recorded = History.RecentHistory.Read(db, pair.Now.TakenAt, window);
+                recorded = History.RecentHistory.Read(db, host.Machine.Now.TakenAt, window);
             }
             catch (History.HistoryException e)
             {
@@ -85,7 +103,7 @@ public static class DoctorCommand
                 return io.Fail($"doctor: --history {dbPath}: {e.Message}");
             }
         }
-        var report = All.Engine().Run(pair, only, skip, new RuleOptions { RecentWindow = window, History = recorded });
+        var report = NamespaceDoctor.Run(All.Engine(), host, only, skip, new RuleOptions { RecentWindow = window, History = recorded });
         var exit = ExitFor(report);
         if (a.Json)
             io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));

@@ -10,7 +10,16 @@ namespace SockDoc.Cli.Commands;
 
 /// <summary>Arguments of `sockdoc sockets`, parsed and checked.</summary>
 public sealed record SocketsArgs(SocketsSections Sections, bool ExplicitBy, int Top, IReadOnlyList<int>? States, int? Port, bool Json,
-    string? ProcRoot, string? CaptureFile);
+    string? ProcRoot, string? CaptureFile)
+{
+    /// <summary>--by container: one census per network namespace, keyed by namespace and container (issue 13).</summary>
+    public bool ByContainer { get; init; }
+    public bool AllNamespaces { get; init; }
+    public string? Netns { get; init; }
+    /// <summary>--proto: tcp (default), udp, or all.</summary>
+    public bool Tcp { get; init; } = true;
+    public bool Udp { get; init; }
+}
 
 /// <summary>`sockdoc sockets`: the TCP socket census over netlink sock_diag (issue 4).</summary>
 public static class SocketsCommand
@@ -27,16 +36,30 @@ public static class SocketsCommand
         var port = new Option<int?>("--port") { Description = "Only sockets whose local or peer port is P." };
         var json = new Option<bool>("--json") { Description = "Write the census as JSON (every aggregate, whatever --by says)." };
         var procRoot = new Option<string?>("--proc-root") { Description = "Read /proc/*/fd, task stacks and sysctls from this directory instead of /proc." };
+        var allNs = new Option<bool>("--all-namespaces") { Description = "Census every network namespace (containers, pods, ip netns); implied by --by container." };
+        var netns = new Option<string?>("--netns") { Description = "Census only this network namespace: an `ip netns` name, a PID in it, or a path.", HelpName = "NAME|PID|PATH" };
+        var proto = new Option<string>("--proto") { Description = "tcp (default), udp (queues and per-socket drops), or all.", DefaultValueFactory = _ => "tcp" };
         var capture = new Option<string?>("--capture-netlink") { Description = "Also write the raw sock_diag datagrams to FILE (test fixtures).", Hidden = true };
         var cmd = new Command("sockets", "Census of every TCP socket (IPv4 and IPv6) over netlink sock_diag: states, accept queues, ports, peers, owners, buffer memory, full send buffers and blocked senders.")
         {
-            by, top, state, port, json, procRoot, capture,
+            by, top, state, port, json, procRoot, capture, allNs, netns, proto,
         };
         cmd.SetAction(parse =>
         {
             var args = Check(io, parse.GetValue(by), parse.GetValue(top), parse.GetValue(state), parse.GetValue(port), parse.GetValue(json),
                 parse.GetValue(procRoot), parse.GetValue(capture), out int fail);
-            return args is null ? fail : Run(io, args);
+            if (args is null) return fail;
+            var p = parse.GetValue(proto)!.Trim().ToLowerInvariant();
+            if (p is not ("tcp" or "udp" or "all")) return io.Fail($"sockets: --proto {p}: expected tcp, udp or all");
+            args = args with
+            {
+                AllNamespaces = parse.GetValue(allNs) || args.ByContainer,
+                Netns = parse.GetValue(netns),
+                Tcp = p != "udp",
+                Udp = p != "tcp",
+            };
+            if (args.Netns is not null && parse.GetValue(allNs)) return io.Fail("sockets: --netns and --all-namespaces exclude each other");
+            return Run(io, args);
         });
         return cmd;
     }
@@ -46,6 +69,14 @@ public static class SocketsCommand
         ArgumentNullException.ThrowIfNull(io);
         fail = 0;
         var sections = SocketsSections.None;
+        bool byContainer = false;
+        if (by is not null)
+        {
+            var words = by.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            byContainer = words.RemoveAll(w => w.ToLowerInvariant() is "container" or "containers" or "netns" or "namespace") > 0;
+            by = string.Join(',', words);
+            if (byContainer && words.Count == 0) by = "state";
+        }
         if (string.IsNullOrWhiteSpace(by))
         {
             sections = SocketsSections.Default;
@@ -69,7 +100,7 @@ public static class SocketsCommand
                 };
                 if (s == SocketsSections.None)
                 {
-                    fail = io.Fail($"sockets: --by {raw}: expected state, port, peer, process, listen, dest, memory, sendq or blocked");
+                    fail = io.Fail($"sockets: --by {raw}: expected state, port, peer, process, listen, dest, memory, sendq, blocked or container");
                     return null;
                 }
                 sections |= s;
@@ -105,13 +136,14 @@ public static class SocketsCommand
             fail = io.Fail($"sockets: --proc-root {procRoot}: no such directory");
             return null;
         }
-        return new SocketsArgs(sections, !string.IsNullOrWhiteSpace(by), top, states, port, json, procRoot, capture);
+        return new SocketsArgs(sections, !string.IsNullOrWhiteSpace(by), top, states, port, json, procRoot, capture) { ByContainer = byContainer };
     }
 
     public static int Run(CliIo io, SocketsArgs a)
     {
         ArgumentNullException.ThrowIfNull(io);
         ArgumentNullException.ThrowIfNull(a);
+        if (a.AllNamespaces || a.Netns is not null || a.Udp) return RunNamespaces(io, a);
         FileStream? record = null;
         try
         {
@@ -157,5 +189,73 @@ public static class SocketsCommand
         {
             record?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One sock_diag dump per namespace (a thread moved in with setns opens its own netlink socket), the same
+    /// aggregates keyed by namespace and container; owners from one /proc/*/fd scan shared by every namespace.
+    /// </summary>
+    private static int RunNamespaces(CliIo io, SocketsArgs a)
+    {
+        if (a.ProcRoot is not null) return io.Fail("sockets: --all-namespaces, --netns, --proto udp and --by container read the live host; they exclude --proc-root");
+        var problems = new List<SourceProblem>();
+        var found = Kernel.Namespaces.NetNamespaceDiscovery.Discover(ProcRoot.Live, problems);
+        long? self = Kernel.Namespaces.NetNamespaceDiscovery.LinkInode("/proc/self/ns/net");
+        IReadOnlyList<Kernel.Namespaces.DiscoveredNamespace> targets;
+        if (a.Netns is { } pick)
+        {
+            var path = SnapshotSource.NetnsPath(pick);
+            if (path is null) return io.Fail($"sockets: --netns {pick}: no such namespace (expected an `ip netns` name, a PID, or a path such as /run/netns/NAME)");
+            var ino = (long?)Kernel.Interop.Libc.InodeOf(path, out _);
+            targets = [found.FirstOrDefault(f => f.Identity.Inode == ino) ?? new(new Model.Namespaces.NetNamespaceIdentity { Inode = ino ?? 0, EnteredThrough = path }, [path])];
+        }
+        else if (a.AllNamespaces)
+        {
+            targets = found;
+        }
+        else
+        {
+            targets = found.Where(f => f.Identity.Inode == self).ToList();
+            if (targets.Count == 0) targets = [new(new Model.Namespaces.NetNamespaceIdentity { Inode = self ?? 0 }, ["/proc/self/ns/net"])];
+        }
+        var owners = a.Sections.HasFlag(SocketsSections.Process) ? SocketOwners.Scan(ProcRoot.Live, 4096) : null;
+        var machine = new Snapshot { TakenAt = io.Time.GetUtcNow() };
+        var options = new Kernel.Namespaces.NamespaceSampleOptions
+        {
+            Census = true,
+            Udp = a.Udp,
+            MemInfo = (a.Sections & (SocketsSections.Memory | SocketsSections.SendQueue | SocketsSections.Blocked)) != 0,
+            TcpInfo = a.Sections.HasFlag(SocketsSections.SendQueue),
+            TopN = a.Top,
+            States = a.States,
+            Port = a.Port,
+            Owners = owners,
+            Time = io.Time,
+        };
+        var results = new List<Model.Namespaces.NamespaceCensus>();
+        foreach (var ns in targets)
+        {
+            // The thread opens /proc/PID/ns/net (or the bind mount) itself; our own namespace is entered the same way (a no-op move).
+            var paths = ns.Identity.Inode == self ? ["/proc/self/ns/net", .. ns.EnterPaths] : ns.EnterPaths;
+            var s = Kernel.Namespaces.NamespaceSampler.Sample(ns with { EnterPaths = paths }, machine, options, out var problem);
+            if (s?.Census is { } census) results.Add(new Model.Namespaces.NamespaceCensus(ns.Identity, a.Tcp ? census : Model.Census.SocketCensus.UdpOnly(census)));
+            else io.Err.WriteLine($"sockdoc: sockets: {ns.Identity.DisplayName} (net:[{ns.Identity.Inode}]): {problem ?? s?.Problems.FirstOrDefault()?.Reason ?? "no census"}");
+        }
+        if (results.Count == 0) return io.Fail("sockets: no namespace could be read");
+        if (a.Json)
+        {
+            io.Out.WriteLine(JsonSerializer.Serialize(results, SnapshotJsonContext.Default.ListNamespaceCensus));
+            return (int)ExitCode.Ok;
+        }
+        var console = io.Console();
+        if (!a.ByContainer && results.Count == 1 && a.Tcp)
+        {
+            console.Write(SocketsView.Render(results[0].Census, a.Sections));
+            if (a.Udp) console.Write(NamespacesView.Census([(results[0].Namespace, results[0].Census)], false, false, true, a.Top));
+            return (int)ExitCode.Ok;
+        }
+        console.Write(NamespacesView.Census(results.Select(r => (r.Namespace, r.Census)).ToList(),
+            a.Tcp && a.Sections.HasFlag(SocketsSections.State), a.Tcp && a.Sections.HasFlag(SocketsSections.Destination), a.Udp, a.Top));
+        return (int)ExitCode.Ok;
     }
 }

@@ -11,9 +11,10 @@ public static class DoctorView
     public static IRenderable Render(Report report)
     {
         var rows = new List<IRenderable> { Header(report), Summary(report) };
-        foreach (var f in report.Findings) rows.Add(FindingPanel(f));
+        foreach (var f in report.Findings) rows.Add(NamespacesView.Tagged(f, FindingPanel(f)));
         if (report.Findings.Count == 0)
             rows.Add(new Markup("[green]Nothing to report: no socket limit is near, and none was hit since boot.[/]"));
+        if (report.Namespaces is { Count: > 0 }) rows.Add(NamespacesView.Section(report));
         if (report.SocketSlab is { } slab) rows.Add(SlabLine(slab));
         if (report.Unreadable.Count > 0) rows.Add(Unreadable(report));
         return new Rows(rows);

@@ -61,6 +61,8 @@ public sealed record Finding
     public IReadOnlyList<string> Caveats { get; init; } = [];
     /// <summary>For likely and possible findings: the inputs that would make the verdict confirmed (or decide between causes).</summary>
     public IReadOnlyList<RuleInput> ToConfirm { get; init; } = [];
+    /// <summary>The namespace/container this finding is about; null for the machine sample (issue 13).</summary>
+    public NamespaceTag? Namespace { get; init; }
 }
 
 public enum CheckStatus
@@ -85,4 +87,6 @@ public sealed record CheckResult
     public required string Summary { get; init; }
     public IReadOnlyList<string> MissingInputs { get; init; } = [];
     public Finding? Finding { get; init; }
+    /// <summary>The namespace/container this check ran on; null for the machine sample (issue 13).</summary>
+    public NamespaceTag? Namespace { get; init; }
 }

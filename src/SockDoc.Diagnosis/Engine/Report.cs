@@ -21,6 +21,10 @@ public sealed record Report
     /// <summary>Kernel socket structures (slab), reported apart from tcp_mem which counts only buffers.</summary>
     public SocketSlabSummary? SocketSlab { get; init; }
     public Severity Severity { get; init; }
+    /// <summary>Every other network namespace, when the doctor looked at all of them (issue 13); null otherwise.</summary>
+    public IReadOnlyList<NamespaceReport>? Namespaces { get; init; }
+    /// <summary>cgroups holding sockets across all namespaces (orphans, buffer bytes), largest first; null without a census.</summary>
+    public IReadOnlyList<SockDoc.Model.Namespaces.CgroupSocketUse>? Cgroups { get; init; }
 }
 
 /// <summary>Socket slab: TotalBytes held now; FloorBytesPerTcpSocket is one idle socket's structures at this host's object sizes.</summary>

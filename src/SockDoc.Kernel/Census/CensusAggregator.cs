@@ -24,6 +24,11 @@ public sealed class CensusAggregator
     private readonly Dictionary<PeerKey, Counts> _peers = [];
     private readonly Dictionary<DestKey, Counts> _dest = [];
     private readonly Dictionary<int, ProcCounts> _procs = [];
+    // Per cgroup v2 id (INET_DIAG_CGROUP_ID): few keys (one per service or container), so a dictionary.
+    private readonly Dictionary<ulong, CgroupCounts> _cgroups = [];
+    private bool _sawCgroupId;
+    // TIME_WAIT minisocks carry no cgroup (inet_twsk_diag_fill sends no attributes): kept by (local port, peer).
+    private readonly Dictionary<TwKey, long> _twBy = [];
     private readonly List<Brief> _listeners = [];
     private readonly PriorityQueue<Brief, long> _topMem;
     private readonly PriorityQueue<Brief, long> _topSendFull;
@@ -40,6 +45,7 @@ public sealed class CensusAggregator
 
     public const int MaxListeners = 65536;
     public const int MaxCapturedByInode = 10000;
+    public const int MaxCgroups = 1000;
 
     /// <param name="owners">Owners known before the dump, or null.</param>
     /// <param name="trackInodes">Keep (inode, state) of every socket so owners that arrive after the dump (SetOwners) still count per process.</param>
@@ -79,14 +85,27 @@ public sealed class CensusAggregator
         int state = s.State < InetDiag.StateCount ? s.State : InetDiag.StateCount;
         _byState[state]++;
         bool tw = s.IsTimeWaitBucket;
-        if (tw) TimeWaitBuckets++;
+        if (tw)
+        {
+            TimeWaitBuckets++;
+            var (p0, p1) = Split(s.Destination);
+            CollectionsMarshal.GetValueRefOrAddDefault(_twBy, new TwKey(s.SourcePort, p0, p1, s.Family), out _)++;
+        }
         // TIME_WAIT in the per-port/peer/destination counts means the tw minisock holding the 4-tuple, whatever its substate.
         bool timeWait = tw || s.State == InetDiag.TCP_TIME_WAIT;
 
         // Orphans: a full socket (not a tw bucket) that userspace closed has no inode (sock_i_ino() is 0 after
         // sock_orphan()); only the states of kernel-facts §1.1 hold orphans.
-        if (!tw && s.Inode == 0 && s.State is InetDiag.TCP_FIN_WAIT1 or InetDiag.TCP_FIN_WAIT2 or InetDiag.TCP_CLOSING or InetDiag.TCP_LAST_ACK)
-            _orphans[state]++;
+        bool orphan = !tw && s.Inode == 0 && s.State is InetDiag.TCP_FIN_WAIT1 or InetDiag.TCP_FIN_WAIT2 or InetDiag.TCP_CLOSING or InetDiag.TCP_LAST_ACK;
+        if (orphan) _orphans[state]++;
+        if (s.CgroupId != 0)
+        {
+            _sawCgroupId = true;
+            ref var cg = ref CollectionsMarshal.GetValueRefOrAddDefault(_cgroups, s.CgroupId, out _);
+            cg.Sockets++;
+            if (orphan) cg.Orphans++;
+            if (s.HasMemInfo) cg.Bytes += Math.Max(0, s.RmemAlloc) + Math.Max(0, s.WmemQueued) + Math.Max(0, s.FwdAlloc);
+        }
 
         int pid = 0;
         bool owned = s.Inode != 0 && _owners is not null && _owners.TryGetPid(s.Inode, out pid);
@@ -217,6 +236,15 @@ public sealed class CensusAggregator
             CountPort((ushort)port, o._portAddr[port * 2], o._portAddr[port * 2 + 1], o._portFamily[port], o._portConn[port], o._portTw[port]);
         }
         MergeCounts(_peers, o._peers);
+        _sawCgroupId |= o._sawCgroupId;
+        foreach (var (id, c) in o._cgroups)
+        {
+            ref var mine = ref CollectionsMarshal.GetValueRefOrAddDefault(_cgroups, id, out _);
+            mine.Sockets += c.Sockets;
+            mine.Orphans += c.Orphans;
+            mine.Bytes += c.Bytes;
+        }
+        foreach (var (k, n) in o._twBy) CollectionsMarshal.GetValueRefOrAddDefault(_twBy, k, out _) += n;
         MergeCounts(_dest, o._dest);
         foreach (var (pid, c) in o._procs)
         {
@@ -311,9 +339,21 @@ public sealed class CensusAggregator
             b.NotSent >= 0 ? b.NotSent : null, b.PeerWindowZero, b.Pid > 0 ? b.Pid : null, Cmd(b.Pid), b.WQueue,
             b.RwndLimited >= 0 ? b.RwndLimited : null, b.SndbufLimited >= 0 ? b.SndbufLimited : null, b.Busy >= 0 ? b.Busy : null)).ToList();
 
+        // Every cgroup is kept (one per service or container: few), largest holders first.
+        var cgroups = _sawCgroupId
+            ? _cgroups.OrderByDescending(kv => kv.Value.Orphans).ThenByDescending(kv => kv.Value.Bytes).ThenByDescending(kv => kv.Value.Sockets)
+                .Take(MaxCgroups)
+                .Select(kv => new SockDoc.Model.Namespaces.CgroupSocketUse { Id = kv.Key, Sockets = kv.Value.Sockets, Orphans = kv.Value.Orphans, BufferBytes = kv.Value.Bytes })
+                .ToList()
+            : null;
+        var twBy = _twBy.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Port).Take(_top)
+            .Select(kv => new TimeWaitGroup(kv.Key.Port, Addr(kv.Key.Family, kv.Key.P0, kv.Key.P1), kv.Value)).ToList();
+
         return new SocketCensus
         {
             TakenAt = takenAt,
+            Cgroups = cgroups,
+            TimeWaitBy = twBy,
             TotalSockets = Total,
             ByState = byState,
             OrphansByState = orphans,
@@ -363,6 +403,14 @@ public sealed class CensusAggregator
         public long Listening;
     }
 
+    private struct CgroupCounts
+    {
+        public long Sockets;
+        public long Orphans;
+        public long Bytes;
+    }
+
+    private readonly record struct TwKey(ushort Port, ulong P0, ulong P1, byte Family);
     private readonly record struct PeerKey(ulong A0, ulong A1, byte Family);
     private readonly record struct DestKey(ulong S0, ulong S1, ulong D0, ulong D1, ushort Port, byte Family);
 

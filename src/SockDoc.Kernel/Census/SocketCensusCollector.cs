@@ -12,6 +12,8 @@ public sealed record CensusOptions
     public ProcRoot ProcRoot { get; init; } = ProcRoot.Live;
     /// <summary>Scan /proc/*/fd for socket owners (pid, command).</summary>
     public bool Owners { get; init; } = true;
+    /// <summary>Owners scanned once for several dumps (socket inodes are unique host-wide, so one scan serves every namespace).</summary>
+    public SocketOwners? SharedOwners { get; init; }
     /// <summary>Sample threads blocked in sk_stream_wait_memory (root).</summary>
     public bool BlockedSenders { get; init; } = true;
     public int BlockedSamples { get; init; } = 3;
@@ -59,7 +61,11 @@ public static class SocketCensusCollector
         // the scan runs on its own thread and is joined to the dumped sockets after both end.
         SocketOwners? owners = null;
         Thread? ownerThread = null;
-        if (options.Owners)
+        if (options.SharedOwners is not null)
+        {
+            owners = options.SharedOwners;
+        }
+        else if (options.Owners)
         {
             ownerThread = new Thread(() => owners = SocketOwners.Scan(options.ProcRoot, 4096), 256 * 1024) { IsBackground = true, Name = "owner scan" };
             ownerThread.Start();
@@ -88,7 +94,7 @@ public static class SocketCensusCollector
             interest = first.Where(t => t.Inode != 0).Select(t => t.Inode).ToHashSet();
         }
 
-        var agg = new CensusAggregator(options.TopN, range, options.Port, null, interest, trackInodes: options.Owners);
+        var agg = new CensusAggregator(options.TopN, range, options.Port, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
         uint states = InetDiag.AllStates;
         if (options.States is { Count: > 0 } wanted)
         {
@@ -105,7 +111,7 @@ public static class SocketCensusCollector
         {
             // Two dumps of disjoint halves (InetDiag.SplitBytecode) on two threads: the kernel's per-socket fill
             // work, which dominates the census, runs on two CPUs. Each half has its own aggregator, merged after.
-            var other = new CensusAggregator(options.TopN, range, options.Port, null, interest, trackInodes: options.Owners);
+            var other = new CensusAggregator(options.TopN, range, options.Port, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
             DumpOutcome second = default;
             var thread = new Thread(() =>
             {

@@ -49,7 +49,43 @@ public sealed record SocketCensus
     /// <summary>What is missing or approximate (no root, owners skipped, sampling off), one sentence each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
     public CensusTimings? Timings { get; init; }
+
+    // Added for every namespace and container (issue 13).
+    /// <summary>Per cgroup v2 id (INET_DIAG_CGROUP_ID, Linux 5.7+): sockets, orphans and buffer bytes; null when the kernel sent no ids.</summary>
+    public IReadOnlyList<Namespaces.CgroupSocketUse>? Cgroups { get; init; }
+    /// <summary>TIME_WAIT minisocks carry no cgroup: counted by local port and peer instead (the busiest of each).</summary>
+    public IReadOnlyList<TimeWaitGroup>? TimeWaitBy { get; init; }
+    /// <summary>UDP sockets of the namespace (sockets --proto udp); null when not dumped.</summary>
+    public UdpCensus? Udp { get; init; }
+
+    /// <summary>The same census with the TCP aggregates emptied (sockets --proto udp).</summary>
+    public static SocketCensus UdpOnly(SocketCensus c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return new SocketCensus { TakenAt = c.TakenAt, Udp = c.Udp, Partial = c.Partial, PartialReason = c.PartialReason, Notes = c.Notes };
+    }
 }
+
+/// <summary>TIME_WAIT minisocks by (local port, peer address): who made them when no cgroup is recorded.</summary>
+public sealed record TimeWaitGroup(int LocalPort, string PeerAddress, long TimeWait);
+
+/// <summary>UDP sockets of one namespace (sock_diag IPPROTO_UDP): queues and per-socket drops (skmem d, sk_drops).</summary>
+public sealed record UdpCensus
+{
+    public long Sockets { get; init; }
+    /// <summary>Σ idiag_rqueue (bytes waiting to be read).</summary>
+    public long RecvQueueBytes { get; init; }
+    public long SendQueueBytes { get; init; }
+    /// <summary>Σ sk_drops: datagrams dropped on full receive buffers (and other receive-side drops) since each socket was made.</summary>
+    public long Drops { get; init; }
+    /// <summary>Σ sk_rmem_alloc + sk_wmem_alloc + sk_forward_alloc, bytes (what udp_mem counts, in bytes).</summary>
+    public long MemoryBytes { get; init; }
+    public IReadOnlyList<UdpSocketRow> Top { get; init; } = [];
+    public bool Partial { get; init; }
+    public string? Problem { get; init; }
+}
+
+public sealed record UdpSocketRow(string Local, string Peer, long RecvQueue, long SendQueue, long RmemAlloc, long RcvBuf, long Drops, ulong CgroupId = 0);
 
 /// <summary>Where the census spent its time (milliseconds), for the budget.</summary>
 public sealed record CensusTimings(double DumpMs, double OwnerScanMs, double BlockedSampleMs, long Datagrams, long Bytes, long FdsScanned);

@@ -43,6 +43,13 @@ public static class InetDiag
     // inet_diag.h: enum { INET_DIAG_NONE, INET_DIAG_MEMINFO, INET_DIAG_INFO, ..., INET_DIAG_SKMEMINFO = 7 }
     public const ushort INET_DIAG_INFO = 2;
     public const ushort INET_DIAG_SKMEMINFO = 7;
+    /// <summary>
+    /// u64 cgroup v2 id of the socket (sock_cgroup_ptr(&amp;sk->sk_cgrp_data), set at creation), put unasked by
+    /// inet_diag_msg_attrs_fill() since Linux 5.7 (commit b1f3e43dbfac, "inet_diag: add cgroup id attribute").
+    /// Full sockets only: TIME_WAIT and request minisocks have none; older kernels send nothing.
+    /// </summary>
+    public const ushort INET_DIAG_CGROUP_ID = 21;
+    public const byte IPPROTO_UDP = 17;
     /// <summary>idiag_ext is a bitmask of (1 &lt;&lt; (attribute - 1)) (inet_diag_dump_one_icsk / inet_sk_diag_fill).</summary>
     public const byte ExtInfo = 1 << (INET_DIAG_INFO - 1);
     public const byte ExtSkMemInfo = 1 << (INET_DIAG_SKMEMINFO - 1);
@@ -218,6 +225,9 @@ public struct InetDiagSocket
     public bool HasMemInfo;
     /// <summary>SK_MEMINFO_* (sock_diag.h): r, rb, t, tb, f, w, o, bl, d. -1 when the attribute was shorter.</summary>
     public long RmemAlloc, RcvBuf, WmemAlloc, SndBuf, FwdAlloc, WmemQueued, OptMem, Backlog, Drops;
+
+    /// <summary>INET_DIAG_CGROUP_ID; 0 when absent (pre-5.7 kernel, TIME_WAIT or request sock).</summary>
+    public ulong CgroupId;
 
     public int TcpInfoLength;
     /// <summary>struct tcp_info fields (include/uapi/linux/tcp.h); -1 when the kernel's struct is shorter.</summary>

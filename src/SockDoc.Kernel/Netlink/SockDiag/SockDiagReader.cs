@@ -118,6 +118,7 @@ public ref struct SockDiagReader(ReadOnlySpan<byte> datagram)
         s.HasMemInfo = false;
         s.RmemAlloc = s.RcvBuf = s.WmemAlloc = s.SndBuf = s.FwdAlloc = s.WmemQueued = s.OptMem = s.Backlog = s.Drops = -1;
         s.TcpInfoLength = 0;
+        s.CgroupId = 0;
         s.TcpiRetransmits = s.TcpiUnacked = s.TcpiRtt = s.TcpiRttVar = s.TcpiTotalRetrans = s.TcpiNotsentBytes = -1;
         s.TcpiBusyTime = s.TcpiRwndLimited = s.TcpiSndbufLimited = s.TcpiSndWnd = -1;
 
@@ -135,6 +136,7 @@ public ref struct SockDiagReader(ReadOnlySpan<byte> datagram)
             var data = attrs[4..alen];
             if (atype == InetDiag.INET_DIAG_SKMEMINFO) ReadMemInfo(data, ref s);
             else if (atype == InetDiag.INET_DIAG_INFO) ReadTcpInfo(data, ref s);
+            else if (atype == InetDiag.INET_DIAG_CGROUP_ID && data.Length >= 8) s.CgroupId = BinaryPrimitives.ReadUInt64LittleEndian(data);
             int next = (alen + 3) & ~3;
             attrs = next >= attrs.Length ? default : attrs[next..];
         }

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using SockDoc.Model.Namespaces;
+
+namespace SockDoc.Kernel.Namespaces;
+
+/// <summary>One line of /proc/PID/cgroup: "hierarchy-ID:controller-list:path" (Documentation/admin-guide/cgroup-v2.rst).</summary>
+public readonly record struct CgroupLine(int Hierarchy, string Controllers, string Path)
+{
+    /// <summary>The v2 line is "0::/path" (hierarchy 0, no controllers).</summary>
+    public bool IsV2 => Hierarchy == 0 && Controllers.Length == 0;
+}
+
+/// <summary>
+/// Names what lives in a cgroup from its path, the way the runtimes build their paths:
+/// docker (cgroupfs "/docker/ID", systemd "docker-ID.scope"), containerd CRI ("cri-containerd-ID.scope", or
+/// "/kubepods/…/podUID/ID"), CRI-O ("crio-ID.scope", "/crio-ID"), podman ("libpod-ID.scope",
+/// "/libpod_parent/libpod-ID"), Kubernetes pods ("kubepods-…-podUID.slice", "/kubepods/…/podUID"), systemd units.
+/// Pure over strings.
+/// </summary>
+public static partial class CgroupNaming
+{
+    /// <summary>Parses /proc/PID/cgroup text; malformed lines are skipped (the file is the kernel's, but may be cut).</summary>
+    public static List<CgroupLine> Parse(string text)
+    {
+        var lines = new List<CgroupLine>();
+        foreach (var raw in text.Split('\n'))
+        {
+            if (raw.Length == 0) continue;
+            int a = raw.IndexOf(':', StringComparison.Ordinal);
+            if (a <= 0) continue;
+            int b = raw.IndexOf(':', a + 1);
+            if (b < 0) continue;
+            if (!int.TryParse(raw.AsSpan(0, a), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int h)) continue;
+            lines.Add(new CgroupLine(h, raw[(a + 1)..b], raw[(b + 1)..]));
+        }
+        return lines;
+    }
+
+    /// <summary>The path that best names the process: the v2 path unless it is "/", else the first v1 path with a container or unit in it.</summary>
+    public static string? BestPath(IReadOnlyList<CgroupLine> lines)
+    {
+        var v2 = lines.FirstOrDefault(l => l.IsV2);
+        if (v2.Path is { Length: > 1 }) return v2.Path;
+        foreach (var l in lines) if (!l.IsV2 && (Container(l.Path) is not null || Unit(l.Path) is not null)) return l.Path;
+        foreach (var l in lines) if (!l.IsV2 && l.Path.Length > 1) return l.Path;
+        return v2.Path ?? lines.FirstOrDefault().Path;
+    }
+
+    [GeneratedRegex("^(?:(docker|cri-containerd|crio|libpod)-)?([0-9a-f]{64})(?:\\.scope)?$")]
+    private static partial Regex ContainerComponent();
+
+    [GeneratedRegex("pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\\.slice)?$")]
+    private static partial Regex PodComponent();
+
+    /// <summary>The container a cgroup path belongs to, or null. Conmon's own cgroups ("libpod-conmon-ID") are not containers.</summary>
+    public static ContainerRef? Container(string path)
+    {
+        if (string.IsNullOrEmpty(path)) return null;
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string? podUid = null;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            var pm = PodComponent().Match(parts[i]);
+            if (pm.Success) podUid = pm.Groups[1].Value.Replace('_', '-');
+            var m = ContainerComponent().Match(parts[i]);
+            if (!m.Success) continue;
+            var prefix = m.Groups[1].Value;
+            bool underKube = parts.Take(i).Any(p => p.StartsWith("kubepods", StringComparison.Ordinal));
+            string runtime = prefix switch
+            {
+                "docker" => "docker",
+                "cri-containerd" => "containerd",
+                "crio" => "cri-o",
+                "libpod" => "podman",
+                // A bare id: under /docker it is docker's cgroupfs driver; under /kubepods, a CRI runtime's cgroupfs driver.
+                _ => i > 0 && parts[i - 1] == "docker" ? "docker" : underKube ? "cri" : "container",
+            };
+            return new ContainerRef
+            {
+                Runtime = runtime,
+                Id = m.Groups[2].Value,
+                Pod = podUid is null ? null : new KubernetesPod(podUid),
+            };
+        }
+        return null;
+    }
+
+    /// <summary>The Kubernetes pod uid of a path ("…/kubepods-burstable-pod1234_…slice/…" or "/kubepods/besteffort/pod1234-…/…").</summary>
+    public static string? PodUid(string path)
+    {
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var pm = PodComponent().Match(part);
+            if (pm.Success) return pm.Groups[1].Value.Replace('_', '-');
+        }
+        return null;
+    }
+
+    /// <summary>The systemd unit (last *.service, or *.scope that is not a container's) of a path, or null.</summary>
+    public static string? Unit(string path)
+    {
+        if (string.IsNullOrEmpty(path)) return null;
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = parts.Length - 1; i >= 0; i--)
+        {
+            var p = parts[i];
+            if (p.EndsWith(".service", StringComparison.Ordinal)) return p;
+            if (p.EndsWith(".scope", StringComparison.Ordinal) && !ContainerComponent().IsMatch(p) && !p.Contains("-conmon-", StringComparison.Ordinal)) return p;
+        }
+        return null;
+    }
+}
