@@ -3,13 +3,22 @@ using SockDoc.Cli.Output;
 using SockDoc.Cli.Views;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Diagnosis.Rules;
+using SockDoc.Diagnosis.Text;
 
 namespace SockDoc.Cli.Commands;
 
 /// <summary>`sockdoc doctor`: take two samples, run every rule, render. Exit 0 ok, 1 warning, 2 critical, 3 could not run.</summary>
 public static class DoctorCommand
 {
-    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m", string? History = null);
+    public sealed record Args(bool Json, string? From, string? ProcRoot, string? PageSize, string Interval, string[] Only, string[] Skip, bool NoCensus, bool NoLog, string Recent = "15m", string? History = null)
+    {
+        /// <summary>Only the summary and the settings to change.</summary>
+        public bool Brief { get; init; }
+        /// <summary>Write the settings to change as a sysctl.d drop-in (and a limits.d snippet beside it).</summary>
+        public string? Write { get; init; }
+        /// <summary>Whether --interval was given (it contradicts --from and --proc-root, which take no samples).</summary>
+        public bool IntervalGiven { get; init; }
+    }
 
     public static Command Create(CliIo io)
     {
@@ -33,18 +42,32 @@ public static class DoctorCommand
             Description = "A `sockdoc record` database: counters that rose and checks that were critical within --recent count as recent.",
             HelpName = "DB",
         };
+        var brief = new Option<bool>("--brief") { Description = "Print only the summary and the settings to change." };
+        var write = new Option<string?>("--write")
+        {
+            Description = "Write the settings to change as a sysctl.d drop-in to FILE (plan's format), and a limits.d snippet to FILE.limits.conf when an open-files limit is asked for.",
+            HelpName = "FILE",
+        };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, brief, write,
         };
         cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
-            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history)), io));
+            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history))
+        {
+            Brief = p.GetValue(brief),
+            Write = p.GetValue(write),
+            IntervalGiven = p.GetResult(interval) is { Implicit: false },
+        }, io));
         return cmd;
     }
 
     public static int Run(Args a, CliIo io)
     {
         if (a.From is not null && a.ProcRoot is not null) return io.Fail("doctor: --from and --proc-root exclude each other");
+        if (a.IntervalGiven && (a.From is not null || a.ProcRoot is not null))
+            return io.Fail($"doctor: --interval takes two live samples; {(a.From is not null ? "--from reads a file" : "--proc-root reads a copied tree")} and takes none");
+        if (a.Json && a.Brief) return io.Fail("doctor: --brief shortens the text view; --json always has everything");
         var seconds = CommonOptions.ParseDuration(a.Interval);
         if (seconds is null) return io.Fail($"doctor: --interval \"{a.Interval}\" is not a duration (examples: 1, 500ms, 2s)");
         if (seconds > 600) return io.Fail("doctor: --interval is at most 600 s");
@@ -60,7 +83,9 @@ public static class DoctorCommand
         var skip = Ids(a.Skip);
         foreach (var id in only.Concat(skip))
         {
-            if (!All.Ids.Contains(id)) return io.Fail($"doctor: unknown check \"{id}\" (known: {string.Join(", ", All.Ids)})");
+            if (All.Ids.Contains(id)) continue;
+            var hint = Parse.Suggest(id, All.Ids) is { } near ? $"did you mean \"{near}\"? " : "";
+            return io.Fail($"doctor: unknown check \"{id}\": {hint}(known: {string.Join(", ", All.Ids)}; example: --only orphans,tcp_mem)");
         }
 
         var (pair, error) = SnapshotSource.Take(new SnapshotSource.Request(a.From, a.ProcRoot, page, seconds.Value, !a.NoCensus, !a.NoLog), io);
@@ -86,11 +111,33 @@ public static class DoctorCommand
             }
         }
         var report = All.Engine().Run(pair, only, skip, new RuleOptions { RecentWindow = window, History = recorded });
+        report = Blindspots.Apply(report, pair.Now);
+        if (a.From is not null) report = report with { Origin = a.From };
         var exit = ExitFor(report);
+        var settings = SettingsToChange.From(report, pair.Now.Sysctls.Values);
+        if (a.Write is { } file)
+        {
+            var (sysctl, limits) = settings.DropIns($"Settings the doctor asks for on {report.Hostname ?? "this host"} at {report.TakenAt:u}");
+            var written = new List<string> { file };
+            try
+            {
+                File.WriteAllText(file, sysctl);
+                if (limits is not null)
+                {
+                    File.WriteAllText(file + ".limits.conf", limits);
+                    written.Add(file + ".limits.conf");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return io.Fail($"doctor: cannot write {file}: {e.Message}");
+            }
+            io.Err.WriteLine($"sockdoc: wrote {string.Join(", ", written)} ({settings.Sysctls.Count} settings)");
+        }
         if (a.Json)
             io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));
         else
-            io.Console().Write(DoctorView.Render(report));
+            io.Write(DoctorView.Render(report, settings, a.Brief));
         return (int)exit;
     }
 
@@ -101,6 +148,5 @@ public static class DoctorCommand
         _ => ExitCode.Ok,
     };
 
-    private static HashSet<string> Ids(string[] values) =>
-        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
+    private static HashSet<string> Ids(string[] values) => Parse.List(values).ToHashSet(StringComparer.Ordinal);
 }

@@ -64,8 +64,8 @@ public static class PlanView
     public static string Value(PlanNumber n) => n.Unit switch
     {
         // Per-connection sizes are small: exact bytes read better than "3.7 KiB".
-        "B" => n.Value < 1024 * 1024 ? n.Value.ToString("#,0", CultureInfo.InvariantCulture) + " B" : Units.Bytes(n.Value),
-        "ratio" => n.Value.ToString("P1", CultureInfo.InvariantCulture),
+        "B" => Diagnosis.Text.Quantities.Bytes(n.Value),
+        "ratio" => Diagnosis.Text.Quantities.Percent(n.Value * 100),
         "s" => n.Value.ToString("0.###", CultureInfo.InvariantCulture) + " s",
         "conn/s" => n.Value.ToString("#,0.#", CultureInfo.InvariantCulture) + "/s",
         "" => Units.Count(n.Value),

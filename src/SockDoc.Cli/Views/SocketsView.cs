@@ -155,12 +155,6 @@ public static class SocketsView
 
     private static string Proc(int? pid, string? command) => pid is { } p ? Markup.Escape($"{p} {command}") : "";
 
-    public static string Bytes(long b) => b switch
-    {
-        < 0 => "?",
-        < 10 * 1024 => b.ToString(Inv),
-        < 10L * 1024 * 1024 => (b / 1024.0).ToString("0.#", Inv) + "K",
-        < 10L * 1024 * 1024 * 1024 => (b / 1048576.0).ToString("0.#", Inv) + "M",
-        _ => (b / 1073741824.0).ToString("0.#", Inv) + "G",
-    };
+    /// <summary>The one byte format (README "Conventions"): "3.6 MiB".</summary>
+    public static string Bytes(long b) => b < 0 ? "?" : Diagnosis.Text.Quantities.Bytes(b);
 }
