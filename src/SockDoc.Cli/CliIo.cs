@@ -36,6 +36,7 @@ public sealed class CliIo(TextWriter output, TextWriter error, bool outputIsTerm
             Interactive = OutputIsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
         };
         var console = AnsiConsole.Create(settings);
+        Views.Look.Plain = !OutputIsTerminal;
         console.Profile.Width = Width ?? (OutputIsTerminal ? console.Profile.Width : PipeWidth);
         return console;
     }

@@ -202,8 +202,10 @@ public static class Surface
     public static string Man(RootCommand root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        static string R(string? s) => (s ?? "").Replace("\\", "\\e", StringComparison.Ordinal).Replace("-", "\\-", StringComparison.Ordinal)
-            .Replace("\n.", "\n\\&.", StringComparison.Ordinal).Replace("\n'", "\n\\&'", StringComparison.Ordinal);
+        // roff escapes; characters past ASCII as \[uXXXX] so groff reads the page without preconv.
+        static string R(string? s) => string.Concat((s ?? "").Replace("\\", "\\e", StringComparison.Ordinal).Replace("-", "\\-", StringComparison.Ordinal)
+            .Replace("\n.", "\n\\&.", StringComparison.Ordinal).Replace("\n'", "\n\\&'", StringComparison.Ordinal)
+            .Select(ch => ch < 128 ? ch.ToString() : $"\\[u{(int)ch:X4}]"));
         var sb = new StringBuilder();
         sb.Append(".TH SOCKDOC 1 \"\" \"sockdoc\" \"User Commands\"\n.SH NAME\nsockdoc \\- ").Append(R(root.Description)).Append('\n');
         sb.Append(".SH SYNOPSIS\n.B sockdoc\n.I COMMAND\n[\\fIOPTIONS\\fR]\n");

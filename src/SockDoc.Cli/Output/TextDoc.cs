@@ -138,12 +138,13 @@ public sealed class TextDoc
     {
         foreach (var paragraph in text.Split('\n'))
         {
-            var words = Words(paragraph);
-            if (width is not { } w || w <= 0)
+            // A line that fits is printed as written (its double spaces too).
+            if (width is not { } w || w <= 0 || paragraph.Length + hanging <= w)
             {
                 yield return paragraph;
                 continue;
             }
+            var words = Words(paragraph);
             var line = new StringBuilder();
             var firstLine = true;
             foreach (var word in words)

@@ -20,6 +20,7 @@ public static class DoctorView
         Header(doc, report);
         doc.Blank();
         Summary(doc, report);
+        if (report.Findings.Count == 0) doc.Prose("Nothing to report: no socket limit is near, and none was hit since boot.", tone: Tone.Ok);
         doc.Blank();
         Settings(doc, settings);
         if (brief) return doc;

@@ -167,7 +167,8 @@ public static class LoadView
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true,
+    Converters = [typeof(Output.LowerCaseEnum<SockDoc.Load.Client.ClientMode>), typeof(Output.LowerCaseEnum<SockDoc.Load.Scenarios.CheckStatus>)])]
 [JsonSerializable(typeof(C1mResult))]
 [JsonSerializable(typeof(LoadRunSummary))]
 [JsonSerializable(typeof(StormResult))]

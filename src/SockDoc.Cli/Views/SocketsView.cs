@@ -138,12 +138,12 @@ public static class SocketsView
 
     private static Table Table(params string[] columns)
     {
-        var t = new Table().Border(TableBorder.Rounded);
+        var t = Look.Table();
         for (int i = 0; i < columns.Length; i++)
         {
             var col = new TableColumn(Markup.Escape(columns[i]));
             if (i > 0 && columns[i] is not ("Command" or "Peer" or "Local" or "Destination" or "State" or "Process" or "Full" or "Syscall"))
-                col.RightAligned();
+                col.RightAligned().NoWrap();
             t.AddColumn(col);
         }
         return t;
