@@ -63,7 +63,7 @@ public static class PlanFiles
     {
         var sb = new StringBuilder();
         sb.Append("# systemctl edit YOUR.service  ->  [Service] drop-in\n");
-        AppendWarnings(sb, plan);
+        AppendWarnings(sb, plan.Warnings);
         sb.Append("# ").Append(plan.NofileWhy).Append("; systemd's default is 1024:524288\n");
         sb.Append("[Service]\n");
         sb.Append("LimitNOFILE=").Append(plan.Nofile).Append('\n');
