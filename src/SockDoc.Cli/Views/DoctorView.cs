@@ -109,7 +109,7 @@ public static class DoctorView
             doc.Verbatim($"*  soft  nofile  {n.Value}\n*  hard  nofile  {n.Value}", indent: 4);
             foreach (var (id, why) in n.Reasons) doc.Prose($"{id}: {why}", indent: 6, tone: Tone.Dim, hanging: 2);
         }
-        if (s.Sysctls.Count > 0) doc.Prose("Persist them: sockdoc doctor --write /etc/sysctl.d/99-sockdoc.conf, then sysctl --system", indent: 2, tone: Tone.Dim);
+        if (s.Sysctls.Count > 0) doc.Prose("Persist them: `sockdoc doctor --write /etc/sysctl.d/99-sockdoc.conf`, then `sysctl --system`", indent: 2, tone: Tone.Dim);
     }
 
     private static void Checks(TextDoc doc, Report r)
