@@ -3,6 +3,7 @@ using SockDoc.Cli.Output;
 using SockDoc.Cli.Views;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Diagnosis.Rules;
+using SockDoc.Diagnosis.Text;
 
 namespace SockDoc.Cli.Commands;
 
@@ -14,6 +15,12 @@ public static class DoctorCommand
         /// <summary>null = the default (every namespace when root in the initial namespace).</summary>
         public bool? AllNamespaces { get; init; }
         public string? Netns { get; init; }
+        /// <summary>Only the summary and the settings to change.</summary>
+        public bool Brief { get; init; }
+        /// <summary>Write the settings to change as a sysctl.d drop-in (and a limits.d snippet beside it).</summary>
+        public string? Write { get; init; }
+        /// <summary>Whether --interval was given (it contradicts --from and --proc-root, which take no samples).</summary>
+        public bool IntervalGiven { get; init; }
     }
 
     public static Command Create(CliIo io)
@@ -44,15 +51,24 @@ public static class DoctorCommand
                 "Default: on when run as root in the initial namespace; --all-namespaces false turns it off.",
         };
         var netns = new Option<string?>("--netns") { Description = "Diagnose only this network namespace: an `ip netns` name, a PID in it, or a path (/run/netns/X, /proc/PID/ns/net).", HelpName = "NAME|PID|PATH" };
+        var brief = new Option<bool>("--brief") { Description = "Print only the summary and the settings to change." };
+        var write = new Option<string?>("--write")
+        {
+            Description = "Write the settings to change as a sysctl.d drop-in to FILE (plan's format), and a limits.d snippet to FILE.limits.conf when an open-files limit is asked for.",
+            HelpName = "FILE",
+        };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, allNs, netns,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, allNs, netns, brief, write,
         };
         cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
             p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history))
         {
             AllNamespaces = p.GetValue(allNs),
             Netns = p.GetValue(netns),
+            Brief = p.GetValue(brief),
+            Write = p.GetValue(write),
+            IntervalGiven = p.GetResult(interval) is { Implicit: false },
         }, io));
         return cmd;
     }
@@ -60,6 +76,9 @@ public static class DoctorCommand
     public static int Run(Args a, CliIo io)
     {
         if (a.From is not null && a.ProcRoot is not null) return io.Fail("doctor: --from and --proc-root exclude each other");
+        if (a.IntervalGiven && (a.From is not null || a.ProcRoot is not null))
+            return io.Fail($"doctor: --interval takes two live samples; {(a.From is not null ? "--from reads a file" : "--proc-root reads a copied tree")} and takes none");
+        if (a.Json && a.Brief) return io.Fail("doctor: --brief shortens the text view; --json always has everything");
         var seconds = CommonOptions.ParseDuration(a.Interval);
         if (seconds is null) return io.Fail($"doctor: --interval \"{a.Interval}\" is not a duration (examples: 1, 500ms, 2s)");
         if (seconds > 600) return io.Fail("doctor: --interval is at most 600 s");
@@ -75,7 +94,9 @@ public static class DoctorCommand
         var skip = Ids(a.Skip);
         foreach (var id in only.Concat(skip))
         {
-            if (!All.Ids.Contains(id)) return io.Fail($"doctor: unknown check \"{id}\" (known: {string.Join(", ", All.Ids)})");
+            if (All.Ids.Contains(id)) continue;
+            var hint = Parse.Suggest(id, All.Ids) is { } near ? $"did you mean \"{near}\"? " : "";
+            return io.Fail($"doctor: unknown check \"{id}\": {hint}(known: {string.Join(", ", All.Ids)}; example: --only orphans,tcp_mem)");
         }
 
         if (a.Netns is not null && a.AllNamespaces == true) return io.Fail("doctor: --netns and --all-namespaces exclude each other");
@@ -104,11 +125,33 @@ public static class DoctorCommand
             }
         }
         var report = NamespaceDoctor.Run(All.Engine(), host, only, skip, new RuleOptions { RecentWindow = window, History = recorded });
+        report = Blindspots.Apply(report, host.Machine.Now);
+        if (a.From is not null) report = report with { Origin = a.From };
         var exit = ExitFor(report);
+        var settings = SettingsToChange.From(report, host.Machine.Now.Sysctls.Values);
+        if (a.Write is { } file)
+        {
+            var (sysctl, limits) = settings.DropIns($"Settings the doctor asks for on {report.Hostname ?? "this host"} at {report.TakenAt:u}");
+            var written = new List<string> { file };
+            try
+            {
+                File.WriteAllText(file, sysctl);
+                if (limits is not null)
+                {
+                    File.WriteAllText(file + ".limits.conf", limits);
+                    written.Add(file + ".limits.conf");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return io.Fail($"doctor: cannot write {file}: {e.Message}");
+            }
+            io.Err.WriteLine($"sockdoc: wrote {string.Join(", ", written)} ({settings.Sysctls.Count} settings)");
+        }
         if (a.Json)
             io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));
         else
-            io.Console().Write(DoctorView.Render(report));
+            io.Write(DoctorView.Render(report, settings, a.Brief));
         return (int)exit;
     }
 
@@ -119,6 +162,5 @@ public static class DoctorCommand
         _ => ExitCode.Ok,
     };
 
-    private static HashSet<string> Ids(string[] values) =>
-        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
+    private static HashSet<string> Ids(string[] values) => Parse.List(values).ToHashSet(StringComparer.Ordinal);
 }

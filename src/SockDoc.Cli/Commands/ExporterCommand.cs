@@ -73,6 +73,7 @@ public static class ExporterCommand
         }
         source.Start(args.Refresh);
         io.Err.WriteLine($"sockdoc exporter: serving http://{args.Listen}/metrics (census refreshed every {DurationText.Format(args.Refresh)}); Ctrl+C stops");
+        io.Err.WriteLine($"sockdoc exporter: not read: {string.Join("; ", LiveCollect.LeftOut(census: true))}");
         try
         {
             await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);

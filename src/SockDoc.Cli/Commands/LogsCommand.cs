@@ -43,9 +43,10 @@ public static class LogsCommand
             TimeSpan? forSpan = null;
             if (parse.GetValue(forOption) is { } forText)
             {
-                if (!TryDuration(forText, out var d)) return io.Fail($"logs: --for: expected a duration like 30s, 5m or 2h, got '{forText}'");
+                if (!TryDuration(forText, out var d)) return io.Fail($"logs: --for \"{forText}\" is not a duration (examples: {Diagnosis.Text.Parse.DurationExamples})");
                 forSpan = d;
             }
+            if (forSpan is not null && !parse.GetValue(follow)) return io.Fail("logs: --for says when --follow stops; without --follow it does nothing (example: sockdoc logs --follow --for 5m)");
             var args = new Args(parse.GetValue(files) ?? [], parse.GetValue(json), sinceAt, untilAt, parse.GetValue(follow), forSpan);
             return await Task.Run(() => Run(args, io, cancel), cancel).ConfigureAwait(false);
         });
@@ -67,7 +68,22 @@ public static class LogsCommand
             : KernelLogReader.ReadRunningKernel(ProcRoot.Live, io.Time, KmsgBudget, filter);
         if (!result.Ok) return io.Fail($"logs: cannot read {result.Path}: {result.Reason}");
         Write(result.Value!, args.Json, io);
-        return (int)ExitCode.Ok;
+        return (int)ExitFor(result.Value!, io.Time.GetUtcNow());
+    }
+
+    /// <summary>How close to now an incident's last line makes it critical: the doctor's default --recent window.</summary>
+    public static readonly TimeSpan RecentWindow = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The README contract: 2 when an incident the doctor maps to a finding was logged within the last 15 minutes,
+    /// 1 when such incidents are in the window read, 0 when there are none (lines of other kinds do not count).
+    /// </summary>
+    public static ExitCode ExitFor(KernelLogSummary summary, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var incidents = summary.Incidents.Where(i => LogKinds.FindingsFor(i.Kind).Count > 0).ToList();
+        if (incidents.Count == 0) return ExitCode.Ok;
+        return incidents.Any(i => i.LastWall is { } w && now - w <= RecentWindow && w - now <= RecentWindow) ? ExitCode.Critical : ExitCode.Warning;
     }
 
     private static int Follow(Args args, CliIo io, KernelLogFilter filter, CancellationToken cancel)
@@ -83,7 +99,7 @@ public static class LogsCommand
         }, skipExisting: false, stop.Token, filter);
         if (!result.Ok) return io.Fail($"logs: cannot read {result.Path}: {result.Reason}");
         if (!args.Json) Write(result.Value!, json: false, io);
-        return (int)ExitCode.Ok;
+        return (int)ExitFor(result.Value!, io.Time.GetUtcNow());
     }
 
     private static void Write(KernelLogSummary summary, bool json, CliIo io)
@@ -104,48 +120,25 @@ public static class LogsCommand
             return;
         }
         io.Console().Write(LogsView.Render(summary));
+        var exit = ExitFor(summary, io.Time.GetUtcNow());
+        if (exit != ExitCode.Ok)
+            io.Err.WriteLine(exit == ExitCode.Critical ? "sockdoc: exit 2: an incident was logged in the last 15 minutes" : "sockdoc: exit 1: incidents in the log (none in the last 15 minutes)");
     }
 
-    /// <summary>ISO 8601 (no zone means UTC) or a time ago: "90s", "30m", "2h", "1d", "1w".</summary>
+    /// <summary>ISO 8601 (no zone means UTC) or a time ago: "90s", "30m", "2h", "1d", "1w" (the one time parser).</summary>
     public static bool TryWhen(string? text, DateTimeOffset now, out DateTimeOffset? at, out string? error)
     {
         at = null;
         error = null;
         if (string.IsNullOrWhiteSpace(text)) return true;
-        text = text.Trim();
-        if (TryDuration(text, out var ago))
-        {
-            at = now - ago;
-            return true;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed))
+        if (Diagnosis.Text.Parse.TryTime(text, now, out var parsed))
         {
             at = parsed;
             return true;
         }
-        error = $"expected ISO 8601 (2026-11-24T12:00:00Z) or a time ago (30m, 2h, 1d), got '{text}'";
+        error = $"\"{text.Trim()}\" is not a time (examples: {Diagnosis.Text.Parse.TimeExamples})";
         return false;
     }
 
-    public static bool TryDuration(string text, out TimeSpan span)
-    {
-        span = default;
-        ArgumentNullException.ThrowIfNull(text);
-        int i = 0;
-        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-        if (i == 0 || i > 9) return false;
-        var n = long.Parse(text.AsSpan(0, i), NumberStyles.None, CultureInfo.InvariantCulture);
-        TimeSpan? unit = text[i..] switch
-        {
-            "s" or "sec" => TimeSpan.FromSeconds(1),
-            "m" or "min" => TimeSpan.FromMinutes(1),
-            "h" => TimeSpan.FromHours(1),
-            "d" => TimeSpan.FromDays(1),
-            "w" => TimeSpan.FromDays(7),
-            _ => null,
-        };
-        if (unit is not { } u) return false;
-        span = u * n;
-        return true;
-    }
+    public static bool TryDuration(string text, out TimeSpan span) => Diagnosis.Text.Parse.TryDuration(text, out span);
 }

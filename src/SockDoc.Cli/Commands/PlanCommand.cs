@@ -191,7 +191,11 @@ public static class PlanCommand
         }
 
         if (a.Json) io.Out.WriteLine(PlanView.Json(plan, sysctlFile, limitsFile, systemdFile, hostNote));
-        else io.Console().Write(PlanView.Render(plan, hostNote, sysctlFile, limitsFile, systemdFile));
+        else
+        {
+            io.Console().Write(PlanView.Render(plan, hostNote));
+            io.Write(PlanView.Files(sysctlFile, limitsFile, systemdFile));
+        }
         // A plan with warnings (does not fit, exceeds RAM, one port range is not enough) is not a clean answer.
         return (int)(plan.HasWarnings ? ExitCode.Warning : ExitCode.Ok);
     }

@@ -7,20 +7,20 @@ namespace SockDoc.Cli.Commands;
 /// <summary>`sockdoc report`: the history as one self-contained HTML file.</summary>
 public static class ReportCommand
 {
-    public sealed record Args(string Db, string Output, TimeSpan? Since);
+    public sealed record Args(string Db, string Output, DateTimeOffset? Since);
 
     public static Command Create(CliIo io)
     {
-        var output = new Option<string>("--output", "-o") { Description = "HTML file to write.", DefaultValueFactory = _ => "report.html" };
+        var output = new Option<string>("--output", "-o") { Description = "HTML file to write; - writes to standard output.", DefaultValueFactory = _ => "report.html" };
         var db = new Option<string>("--db") { Description = "History database written by `sockdoc record`.", DefaultValueFactory = _ => "sockdoc.db" };
-        var since = new Option<string?>("--since") { Description = "Only the last part of the history (e.g. 24h)." };
+        var since = new Option<string?>("--since") { Description = "Only samples at or after T: a time ago (24h, 1w) or ISO 8601 (2026-11-24T12:00:00Z).", HelpName = "T" };
         var cmd = new Command("report", "Turn the recorded history into one self-contained HTML file with charts over time.") { output, db, since };
         cmd.SetAction(parse =>
         {
-            TimeSpan? s = null;
+            DateTimeOffset? s = null;
             if (parse.GetValue(since) is { } text)
             {
-                if (!DurationText.TryParse(text, out var v) || v <= TimeSpan.Zero) return io.Fail($"--since: expected a duration such as 24h, got '{text}'");
+                if (!Diagnosis.Text.Parse.TryTime(text, io.Time.GetUtcNow(), out var v)) return io.Fail($"report: --since \"{text}\" is not a time (examples: {Diagnosis.Text.Parse.TimeExamples})");
                 s = v;
             }
             return Run(new Args(parse.GetValue(db)!, parse.GetValue(output)!, s), io);
@@ -34,7 +34,7 @@ public static class ReportCommand
         try
         {
             using var history = SqliteHistory.Open(args.Db, create: false);
-            samples = history.Read(args.Since is { } s ? io.Time.GetUtcNow() - s : null);
+            samples = history.Read(args.Since);
         }
         catch (HistoryException e)
         {
@@ -42,6 +42,11 @@ public static class ReportCommand
         }
         if (samples.Count == 0) return io.Fail($"{args.Db}: no samples{(args.Since is null ? "" : " in that period")} (record some with `sockdoc record --db {args.Db}`)");
         var html = HtmlReport.Render(samples, io.Time.GetUtcNow());
+        if (args.Output == "-")
+        {
+            io.Out.Write(html);
+            return (int)ExitCode.Ok;
+        }
         try
         {
             File.WriteAllText(args.Output, html);

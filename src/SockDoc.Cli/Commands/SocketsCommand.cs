@@ -33,7 +33,7 @@ public static class SocketsCommand
         };
         var top = new Option<int>("--top") { Description = "Rows per table (default 20).", DefaultValueFactory = _ => 20 };
         var state = new Option<string?>("--state") { Description = "Only these states, comma list of kernel names (ESTABLISHED, TIME_WAIT, LISTEN, ...)." };
-        var port = new Option<int?>("--port") { Description = "Only sockets whose local or peer port is P." };
+        var port = new Option<string?>("--port") { Description = "Only sockets whose local or peer port is P (one port: the kernel filters on it).", HelpName = "P" };
         var json = new Option<bool>("--json") { Description = "Write the census as JSON (every aggregate, whatever --by says)." };
         var procRoot = new Option<string?>("--proc-root") { Description = "Read /proc/*/fd, task stacks and sysctls from this directory instead of /proc." };
         var allNs = new Option<bool>("--all-namespaces") { Description = "Census every network namespace (containers, pods, ip netns); implied by --by container." };
@@ -64,7 +64,7 @@ public static class SocketsCommand
         return cmd;
     }
 
-    public static SocketsArgs? Check(CliIo io, string? by, int top, string? state, int? port, bool json, string? procRoot, string? capture, out int fail)
+    public static SocketsArgs? Check(CliIo io, string? by, int top, string? state, string? portText, bool json, string? procRoot, string? capture, out int fail)
     {
         ArgumentNullException.ThrowIfNull(io);
         fail = 0;
@@ -126,6 +126,22 @@ public static class SocketsCommand
                 states.Add(n);
             }
         }
+        int? port = null;
+        if (portText is not null)
+        {
+            var ports = Diagnosis.Text.Parse.List([portText]);
+            if (ports.Count > 1)
+            {
+                fail = io.Fail($"sockets: --port {portText}: one port at a time (the kernel's sock_diag filter takes one); run once per port, e.g. sockets --port {ports[0]}");
+                return null;
+            }
+            if (ports.Count == 0 || !int.TryParse(ports[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsedPort))
+            {
+                fail = io.Fail($"sockets: --port \"{portText}\" is not a port number (example: --port 443)");
+                return null;
+            }
+            port = parsedPort;
+        }
         if (port is { } p && p is < 0 or > 65535)
         {
             fail = io.Fail($"sockets: --port {p}: expected 0 to 65535");
@@ -138,6 +154,9 @@ public static class SocketsCommand
         }
         return new SocketsArgs(sections, !string.IsNullOrWhiteSpace(by), top, states, port, json, procRoot, capture) { ByContainer = byContainer };
     }
+
+    /// <summary>1: the census object (SocketCensus) with schema_version added.</summary>
+    public const int SchemaVersion = 1;
 
     public static int Run(CliIo io, SocketsArgs a)
     {
@@ -168,7 +187,10 @@ public static class SocketsCommand
             var census = result.Value!;
             if (a.Json)
             {
-                io.Out.WriteLine(JsonSerializer.Serialize(census, SnapshotJsonContext.Default.SocketCensus));
+                // schema_version first, as in every --json document (README "Conventions").
+                var node = JsonSerializer.SerializeToNode(census, SnapshotJsonContext.Default.SocketCensus)!.AsObject();
+                node.Insert(0, "schema_version", SchemaVersion);
+                io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
             else
             {

@@ -69,7 +69,7 @@ public static class WatchCommand
             // A stream of samples for scripts: one line each, flushed, until --duration or Ctrl+C.
             while (true)
             {
-                io.Out.WriteLine(SampleJson.Line(state.Model().Current));
+                io.Out.WriteLine(SampleJson.WatchLine(state.Model().Current, LiveCollect.LeftOut(args.Census)));
                 io.Out.Flush();
                 if (Expired()) break;
                 try
@@ -170,6 +170,7 @@ public static class WatchCommand
             while (_history.Count > HistoryLength) _history.Dequeue();
             _last = new DashboardModel
             {
+                LeftOut = LiveCollect.LeftOut(census: snapshot.Census is not null),
                 Current = sample,
                 History = _history.ToList(),
                 Findings = report.Findings,

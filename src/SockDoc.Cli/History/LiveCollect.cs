@@ -27,6 +27,18 @@ public static class LiveCollect
         };
     }
 
+    /// <summary>
+    /// What watch and exporter leave out, in words: they never read the kernel log (it is read once per doctor run, and
+    /// tailing it every refresh costs too much), so the checks that rest on its lines see only their counters.
+    /// </summary>
+    public static IReadOnlyList<string> LeftOut(bool census, bool kernelLog = false)
+    {
+        var list = new List<string>();
+        if (!kernelLog) list.Add("kernel log (syn_flood, fd_system, orphans, tcp_mem, oom_kill, conntrack see only counters; run `sockdoc doctor` or `sockdoc logs`)");
+        if (!census) list.Add("socket census (--no-census: no states, busiest destination, top processes)");
+        return list;
+    }
+
     /// <summary>--page-size for a copied /proc tree (4096, 16K, 64K); false with an error sentence when malformed.</summary>
     public static bool TryPageSize(string? text, out long? pageSize, out string error)
     {

@@ -20,6 +20,8 @@ public sealed record DashboardModel
     public bool Paused { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
     public int SourceProblems { get; init; }
+    /// <summary>Sources the dashboard does not read (LiveCollect.LeftOut), said in its header so fewer findings do not look like health.</summary>
+    public IReadOnlyList<string> LeftOut { get; init; } = [];
 }
 
 /// <summary>
@@ -39,7 +41,8 @@ public static class DashboardView
             $"[bold]sockdoc watch[/]  {Esc(s.Hostname ?? "?")}  kernel {Esc(m.KernelRelease ?? "?")}  " +
             $"{s.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC  every {Esc(DurationText.Format(m.Interval))}" +
             (m.Paused ? "  [black on yellow] PAUSED [/]" : "") +
-            "  [dim]q quit · p pause[/]");
+            "  [dim]q quit · p pause[/]" +
+            (m.LeftOut.Count > 0 ? $"\n[dim]not read: {Esc(string.Join("; ", m.LeftOut))}[/]" : ""));
 
         var gauges = new Table().Border(TableBorder.Rounded).Expand();
         gauges.AddColumn("Gauge");
@@ -111,7 +114,7 @@ public static class DashboardView
             new Markup(Esc(name)),
             new Markup(Esc(now)),
             new Markup(Esc(limits)),
-            new Markup(ratio is { } r ? $"[{colour}]{(r * 100).ToString(r < 0.1 ? "0.0" : "0", CultureInfo.InvariantCulture)}%[/]" : "[grey]n/a[/]"),
+            new Markup(ratio is { } r ? $"[{colour}]{Diagnosis.Text.Quantities.Percent(r * 100)}[/]" : "[grey]n/a[/]"),
             new Markup(ratio is { } r2 ? $"[{colour}]{Bar(r2)}[/]" : ""),
             new Markup($"[{colour}]{Sparkline(history.TakeLast(SparkWidth).ToList())}[/]"));
     }
@@ -156,15 +159,7 @@ public static class DashboardView
 
     public static string Num(long? v) => v is { } n ? n.ToString("#,0", CultureInfo.InvariantCulture) : "n/a";
 
-    public static string Bytes(long? v)
-    {
-        if (v is not { } b) return "n/a";
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double d = b;
-        int u = 0;
-        while (d >= 1024 && u < units.Length - 1) { d /= 1024; u++; }
-        return u == 0 ? $"{b.ToString(CultureInfo.InvariantCulture)} B" : $"{d.ToString(d < 10 ? "0.0" : "0", CultureInfo.InvariantCulture)} {units[u]}";
-    }
+    public static string Bytes(long? v) => v is { } b ? Diagnosis.Text.Quantities.Bytes(b) : "n/a";
 
     private static string Esc(string s) => Markup.Escape(s);
 }

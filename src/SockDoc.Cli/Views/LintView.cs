@@ -24,7 +24,7 @@ public static class LintView
         }
         else
         {
-            var t = new Table().Border(TableBorder.Rounded);
+            var t = Look.Table();
             t.AddColumn("severity");
             t.AddColumn("where");
             t.AddColumn("id");
@@ -45,12 +45,13 @@ public static class LintView
         int e = r.Findings.Count(f => f.Severity == Severity.Critical);
         int w = r.Findings.Count(f => f.Severity == Severity.Warning);
         int i = r.Findings.Count(f => f.Severity == Severity.Info);
-        return $"{e} error(s), {w} warning(s), {i} note(s)";
+        // The one severity vocabulary (README "Conventions"): critical, warning, info.
+        return $"{e} critical, {w} warning, {i} info";
     }
 
     private static Markup Sev(Severity s) => s switch
     {
-        Severity.Critical => new Markup("[bold red]error[/]"),
+        Severity.Critical => new Markup("[bold red]critical[/]"),
         Severity.Warning => new Markup("[yellow]warning[/]"),
         Severity.Info => new Markup("[blue]info[/]"),
         _ => new Markup("ok"),
@@ -67,6 +68,6 @@ public sealed record LintJson(int SchemaVersion, int ExitCode, LintReport Report
     WriteIndented = true,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UseStringEnumConverter = true)]
+    Converters = [typeof(Output.LowerCaseEnum<Severity>)])]
 [JsonSerializable(typeof(LintJson))]
 public sealed partial class LintJsonContext : JsonSerializerContext;

@@ -54,7 +54,7 @@ public static class LoadView
 
     public static string N(long v) => v.ToString("N0", Ic);
     public static string Micros(long? us) => us is not { } v ? "-" : v < 1000 ? $"{v} µs" : v < 1_000_000 ? $"{(v / 1000.0).ToString("0.##", Ic)} ms" : $"{(v / 1e6).ToString("0.##", Ic)} s";
-    private static string Bytes(double? b) => b is null ? "-" : b.Value.ToString("N0", Ic) + " B";
+    private static string Bytes(double? b) => b is null ? "-" : Diagnosis.Text.Quantities.Bytes(b.Value);
     private static string Errs(IReadOnlyDictionary<string, long> e) => e.Count == 0 ? "none" : string.Join(", ", e.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {N(kv.Value)}"));
 
     public static IRenderable Checks(IReadOnlyList<LimitCheck> checks)
@@ -167,7 +167,8 @@ public static class LoadView
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true,
+    Converters = [typeof(Output.LowerCaseEnum<SockDoc.Load.Client.ClientMode>), typeof(Output.LowerCaseEnum<SockDoc.Load.Scenarios.CheckStatus>)])]
 [JsonSerializable(typeof(C1mResult))]
 [JsonSerializable(typeof(LoadRunSummary))]
 [JsonSerializable(typeof(StormResult))]

@@ -1,3 +1,4 @@
+using SockDoc.Cli.Output;
 using System.Globalization;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Model.Census;
@@ -40,6 +41,46 @@ public static class NamespacesView
             rows.Add(new Markup("[grey]Held by cgroup (sock_diag cgroup id): " + Markup.Escape(string.Join("; ", cg.Where(c => c.Orphans > 0 || c.BufferBytes > 0).Take(5)
                 .Select(c => $"{c.DisplayName}: {Num(c.Orphans)} orphans, {ByteText.Format(c.BufferBytes)} buffers"))) + "[/]"));
         return new Rows(rows);
+    }
+
+    /// <summary>The per-container section as plain text (the doctor's view): one row per namespace, worst first.</summary>
+    public static void Section(TextDoc doc, Report report)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        ArgumentNullException.ThrowIfNull(report);
+        if (report.Namespaces is not { Count: > 0 } list) return;
+        doc.Heading($"Network namespaces ({list.Count} besides this one)");
+        doc.Table(["namespace", "net inode", "container id", "sockets", "TIME_WAIT", "busiest destination: ports / range", "orphans", "buffers", "findings"],
+            list.OrderByDescending(n => n.Severity).ThenBy(n => n.Namespace.Name, StringComparer.Ordinal).Select(n =>
+            {
+                var s = n.Summary;
+                var findings = n.Findings.Count == 0 ? "ok" : string.Join(", ", n.Findings.Select(f => $"{f.Severity.ToString().ToLowerInvariant()} {f.Id}"));
+                string[] cells =
+                [
+                    n.Namespace.Name,
+                    n.Namespace.Inode.ToString(CultureInfo.InvariantCulture),
+                    n.Namespace.ContainerId is { } id ? id[..Math.Min(12, id.Length)] : "-",
+                    Num(s.Sockets),
+                    Num(s.TimeWait) + (s.TcpMaxTwBuckets is { } max ? $" / {Num(max)}" : ""),
+                    s.BusiestDestination is null ? "-" : $"{s.BusiestDestination}: {Num(s.BusiestDestinationPorts)} / {Num(s.LocalPortRangeSize)}",
+                    Num(s.Orphans),
+                    s.BufferBytes is { } b ? ByteText.Format(b) : "-",
+                    findings,
+                ];
+                return (cells, n.Findings.Count == 0 ? Tone.Plain : Tone.Warning);
+            }));
+        if (report.Cgroups is { Count: > 0 } cg && cg.Any(c => c.Orphans > 0 || c.BufferBytes > 0))
+            doc.Prose("Held by cgroup (sock_diag cgroup id): " + string.Join("; ", cg.Where(c => c.Orphans > 0 || c.BufferBytes > 0).Take(5)
+                .Select(c => $"{c.DisplayName}: {Num(c.Orphans)} orphans, {ByteText.Format(c.BufferBytes)} buffers")), tone: Tone.Dim);
+    }
+
+    /// <summary>"In NAME (net:[INODE], container ID)" for a finding about another namespace; null for the host's own.</summary>
+    public static string? Tag(Finding f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        if (f.Namespace is not { } ns) return null;
+        var id = ns.ContainerId is { } c ? $", container {c}" : "";
+        return $"In {ns.Name} (net:[{ns.Inode}]{id})";
     }
 
     /// <summary>A finding's panel, under a line naming the namespace and container it is about (none for the host's own).</summary>

@@ -10,7 +10,14 @@ namespace SockDoc.Cli.Views;
 /// <summary>`plan` as tables: one per section, every number with its origin (input, this host, kernel default, derived).</summary>
 public static class PlanView
 {
-    public static IRenderable Render(CapacityPlan plan, string hostNote, string sysctlFile, string limitsFile, string systemdFile)
+    /// <summary>The files as they will be written: verbatim lines, never wrapped (a wrapped comment would become a setting).</summary>
+    public static Output.TextDoc Files(string sysctlFile, string limitsFile, string systemdFile) =>
+        new Output.TextDoc()
+            .Heading("sysctl.d drop-in").Verbatim(sysctlFile.TrimEnd('\n'), tone: Output.Tone.Plain)
+            .Heading("limits.d snippet").Verbatim(limitsFile.TrimEnd('\n'), tone: Output.Tone.Plain)
+            .Heading("systemd unit drop-in").Verbatim(systemdFile.TrimEnd('\n'), tone: Output.Tone.Plain);
+
+    public static IRenderable Render(CapacityPlan plan, string hostNote)
     {
         var rows = new List<IRenderable>
         {
@@ -28,12 +35,6 @@ public static class PlanView
             rows.Add(new Markup("[bold]Assumptions[/]"));
             foreach (var a in plan.Assumptions) rows.Add(new Markup("  - " + Markup.Escape(a)));
         }
-        rows.Add(new Markup("[bold]sysctl.d drop-in[/]"));
-        rows.Add(new Text(sysctlFile));
-        rows.Add(new Markup("[bold]limits.d snippet[/]"));
-        rows.Add(new Text(limitsFile));
-        rows.Add(new Markup("[bold]systemd unit drop-in[/]"));
-        rows.Add(new Text(systemdFile));
         return new Rows(rows);
     }
 
@@ -52,9 +53,9 @@ public static class PlanView
 
     private static IRenderable Section(PlanSection s)
     {
-        var t = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(s.Title)}[/]");
+        var t = Look.Table().Title($"[bold]{Markup.Escape(s.Title)}[/]");
         t.AddColumn("item");
-        t.AddColumn(new TableColumn("value").RightAligned());
+        t.AddColumn(new TableColumn("value").RightAligned().NoWrap());
         t.AddColumn("origin");
         t.AddColumn("why / source");
         foreach (var n in s.Numbers) t.AddRow(new Text(n.Name), new Text(Value(n)), new Text(OriginWord(n.Origin)), new Text(n.Source));
@@ -64,8 +65,8 @@ public static class PlanView
     public static string Value(PlanNumber n) => n.Unit switch
     {
         // Per-connection sizes are small: exact bytes read better than "3.7 KiB".
-        "B" => n.Value < 1024 * 1024 ? n.Value.ToString("#,0", CultureInfo.InvariantCulture) + " B" : Units.Bytes(n.Value),
-        "ratio" => n.Value.ToString("P1", CultureInfo.InvariantCulture),
+        "B" => Diagnosis.Text.Quantities.Bytes(n.Value),
+        "ratio" => Diagnosis.Text.Quantities.Percent(n.Value * 100),
         "s" => n.Value.ToString("0.###", CultureInfo.InvariantCulture) + " s",
         "conn/s" => n.Value.ToString("#,0.#", CultureInfo.InvariantCulture) + "/s",
         "" => Units.Count(n.Value),
@@ -94,6 +95,7 @@ public sealed record PlanJson(int SchemaVersion, string Host, CapacityPlan Plan,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true,
+    Converters = [typeof(Output.LowerCaseEnum<PlanRole>), typeof(Output.LowerCaseEnum<Origin>)],
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(PlanJson))]
 public sealed partial class PlanJsonContext : JsonSerializerContext;

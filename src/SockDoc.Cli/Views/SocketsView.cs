@@ -138,12 +138,12 @@ public static class SocketsView
 
     private static Table Table(params string[] columns)
     {
-        var t = new Table().Border(TableBorder.Rounded);
+        var t = Look.Table();
         for (int i = 0; i < columns.Length; i++)
         {
             var col = new TableColumn(Markup.Escape(columns[i]));
             if (i > 0 && columns[i] is not ("Command" or "Peer" or "Local" or "Destination" or "State" or "Process" or "Full" or "Syscall"))
-                col.RightAligned();
+                col.RightAligned().NoWrap();
             t.AddColumn(col);
         }
         return t;
@@ -155,12 +155,6 @@ public static class SocketsView
 
     private static string Proc(int? pid, string? command) => pid is { } p ? Markup.Escape($"{p} {command}") : "";
 
-    public static string Bytes(long b) => b switch
-    {
-        < 0 => "?",
-        < 10 * 1024 => b.ToString(Inv),
-        < 10L * 1024 * 1024 => (b / 1024.0).ToString("0.#", Inv) + "K",
-        < 10L * 1024 * 1024 * 1024 => (b / 1048576.0).ToString("0.#", Inv) + "M",
-        _ => (b / 1073741824.0).ToString("0.#", Inv) + "G",
-    };
+    /// <summary>The one byte format (README "Conventions"): "3.6 MiB".</summary>
+    public static string Bytes(long b) => b < 0 ? "?" : Diagnosis.Text.Quantities.Bytes(b);
 }

@@ -6,25 +6,7 @@ namespace SockDoc.Diagnosis.Capacity;
 public static class Units
 {
     /// <summary>"4096", "4k", "4K", "4KiB", "64G", "1.5M": binary multiples (k = 1024), as the kernel's buffer sizes are.</summary>
-    public static bool TryParseBytes(string text, out long bytes)
-    {
-        bytes = 0;
-        var s = text.Trim();
-        if (s.Length == 0) return false;
-        int i = 0;
-        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
-        if (i == 0 || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
-        var unit = s[i..].Trim().ToUpperInvariant();
-        if (unit.EndsWith("IB", StringComparison.Ordinal)) unit = unit[..^2];
-        else if (unit.Length == 2 && unit[1] == 'B') unit = unit[..1];
-        else if (unit == "B") unit = "";
-        double mult = unit switch { "" => 1, "K" => 1L << 10, "M" => 1L << 20, "G" => 1L << 30, "T" => 1L << 40, _ => -1 };
-        if (mult < 0) return false;
-        var v = n * mult;
-        if (v > long.MaxValue / 2) return false;
-        bytes = (long)Math.Round(v);
-        return true;
-    }
+    public static bool TryParseBytes(string text, out long bytes) => Text.Parse.TrySize(text, out bytes);
 
     /// <summary>"20000/s", "20000", "1.2M/s", "600/min".</summary>
     public static bool TryParseRate(string text, out double perSecond)
@@ -57,21 +39,12 @@ public static class Units
         return perSecond >= 0;
     }
 
-    /// <summary>"200ms", "1.5s", "2m", "1h"; a bare number is seconds.</summary>
+    /// <summary>"200ms", "1.5s", "2m", "1h"; a bare number is seconds (the one duration parser, <see cref="Text.Parse.TryDuration"/>).</summary>
     public static bool TryParseDuration(string text, out double seconds)
     {
-        seconds = 0;
-        var s = text.Trim();
-        (string num, double mult) = s.EndsWith("ms", StringComparison.Ordinal) ? (s[..^2], 0.001)
-            : s.EndsWith("us", StringComparison.Ordinal) ? (s[..^2], 1e-6)
-            : s.EndsWith('s') ? (s[..^1], 1.0)
-            : s.EndsWith("min", StringComparison.Ordinal) ? (s[..^3], 60.0)
-            : s.EndsWith('m') ? (s[..^1], 60.0)
-            : s.EndsWith('h') ? (s[..^1], 3600.0)
-            : (s, 1.0);
-        if (!double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0) return false;
-        seconds = v * mult;
-        return true;
+        var ok = Text.Parse.TryDuration(text, out var span);
+        seconds = ok ? span.TotalSeconds : 0;
+        return ok;
     }
 
     /// <summary>"4k/4k" → receive, send bytes.</summary>
@@ -83,17 +56,7 @@ public static class Units
         return parts.Length == 2 && TryParseBytes(parts[0], out rx) && TryParseBytes(parts[1], out tx);
     }
 
-    public static string Bytes(double b)
-    {
-        string[] u = ["B", "KiB", "MiB", "GiB", "TiB"];
-        int i = 0;
-        while (Math.Abs(b) >= 1024 && i < u.Length - 1)
-        {
-            b /= 1024;
-            i++;
-        }
-        return i == 0 ? $"{b:0} B".Replace(",", "", StringComparison.Ordinal) : b.ToString(b >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture) + " " + u[i];
-    }
+    public static string Bytes(double b) => Text.Quantities.Bytes(b);
 
     public static string Count(double n) => n.ToString("#,0", CultureInfo.InvariantCulture);
 }
