@@ -185,14 +185,14 @@ public static class KernelLogReader
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == KmsgNative.EINTR) continue;
-                    if (errno == KmsgNative.EPIPE)
+                    if (errno == Errno.EINTR) continue;
+                    if (errno == Errno.EPIPE)
                     {
                         // The ring buffer overwrote records we had not read yet: the next read goes on after the gap.
                         gaps++;
                         continue;
                     }
-                    if (errno == KmsgNative.EAGAIN)
+                    if (errno == Errno.EAGAIN)
                     {
                         if (!follow) break;
                         live = true;
@@ -201,7 +201,7 @@ public static class KernelLogReader
                         continue;
                     }
                     if (records == 0) return new KmsgStats(new ScanStats(0, 0, true, null), Error(errno));
-                    partial = "read failed: " + Libc.ErrnoText(errno);
+                    partial = "read failed: " + Errno.Text(errno);
                     break;
                 }
                 if (n == 0)
@@ -265,9 +265,9 @@ public static class KernelLogReader
 
     private static KmsgError Error(int errno) => errno switch
     {
-        KmsgNative.EPERM or KmsgNative.EACCES => new KmsgError(ReadStatus.Denied, "permission denied (needs root or CAP_SYSLOG when kernel.dmesg_restrict=1)"),
+        Errno.EPERM or Errno.EACCES => new KmsgError(ReadStatus.Denied, "permission denied (needs root or CAP_SYSLOG when kernel.dmesg_restrict=1)"),
         2 => new KmsgError(ReadStatus.Missing, "does not exist"),
-        _ => new KmsgError(ReadStatus.Failed, Libc.ErrnoText(errno)),
+        _ => new KmsgError(ReadStatus.Failed, Errno.Text(errno)),
     };
 
     private static KernelLogSummary Summary(string source, KernelLogAggregator aggregator, ScanStats stats, DateTimeOffset? boot,

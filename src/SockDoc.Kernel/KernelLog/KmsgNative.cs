@@ -16,13 +16,6 @@ internal static unsafe partial class KmsgNative
     public const int O_CLOEXEC = 0x80000;
     // include/uapi/asm-generic/poll.h
     public const short POLLIN = 0x1;
-    // include/uapi/asm-generic/errno-base.h, errno.h
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
-    public const int EACCES = 13;
-    public const int EPERM = 1;
-    public const int EINVAL = 22;
-    public const int EPIPE = 32;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd

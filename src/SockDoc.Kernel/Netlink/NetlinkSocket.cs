@@ -19,7 +19,7 @@ public sealed class NetlinkSocket : IDisposable
         int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
         if (fd < 0)
         {
-            errno = Libc.Errno;
+            errno = Errno.Last;
             return null;
         }
         var handle = new SafeFdHandle(fd);
@@ -33,7 +33,7 @@ public sealed class NetlinkSocket : IDisposable
         addr[0] = Libc.AF_NETLINK; // sockaddr_nl.nl_family (little-endian u16)
         if (Libc.bind(fd, addr, 12) != 0)
         {
-            errno = Libc.Errno;
+            errno = Errno.Last;
             handle.Dispose();
             return null;
         }
@@ -50,8 +50,8 @@ public sealed class NetlinkSocket : IDisposable
             {
                 nint n = Libc.send(_fd.Fd, p, (nuint)request.Length, 0);
                 if (n >= 0) return 0;
-                int e = Libc.Errno;
-                if (e != Libc.EINTR) return e;
+                int e = Errno.Last;
+                if (e != Errno.EINTR) return e;
             }
         }
     }
@@ -68,8 +68,8 @@ public sealed class NetlinkSocket : IDisposable
             {
                 nint n = Libc.recv(_fd.Fd, p, (nuint)buffer.Length, Libc.MSG_TRUNC);
                 if (n >= 0) return n;
-                int e = Libc.Errno;
-                if (e != Libc.EINTR) return -e;
+                int e = Errno.Last;
+                if (e != Errno.EINTR) return -e;
             }
         }
     }

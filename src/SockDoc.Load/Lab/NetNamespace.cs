@@ -107,7 +107,7 @@ public sealed partial class NetNamespace : IDisposable
         // An nsfs file cannot seek, so a FileStream refuses it; a bare handle is all setns needs.
         using var h = File.OpenHandle("/run/netns/" + Name, FileMode.Open, FileAccess.Read);
         if (Libc.setns((int)h.DangerousGetHandle(), Libc.CLONE_NEWNET) != 0)
-            throw new LoadException($"setns into {Name} failed: {ErrnoNames.Describe(Libc.Errno)}");
+            throw new LoadException($"setns into {Name} failed: {Errno.Describe(Errno.Last)}");
     }
 
     private static void Ip(string args)

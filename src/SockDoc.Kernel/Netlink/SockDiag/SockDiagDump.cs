@@ -35,16 +35,16 @@ public static class SockDiagDump
     {
         using var nl = NetlinkSocket.Open(Libc.NETLINK_SOCK_DIAG, ReceiveBufferBytes, out int errno);
         if (nl is null)
-            return new DumpOutcome(false, false, 0, 0, 0, $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Libc.ErrnoText(errno)}", errno);
+            return new DumpOutcome(false, false, 0, 0, 0, $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Errno.Text(errno)}", errno);
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
         try
         {
             // One walk for both families (TCPDIAG_GETSOCK, AF_UNSPEC); if this kernel refuses it before sending
             // any socket, fall back to one SOCK_DIAG_BY_FAMILY dump per family (what ss does).
             var both = DumpFamily(nl, 0, states, ext, 1, buffer, ref sink, record, bytecode);
-            if (both.Complete || both.Sockets > 0 || both.Errno is not (Libc.EINVAL or Libc.ENOENT or Libc.EOPNOTSUPP)) return both;
+            if (both.Complete || both.Sockets > 0 || both.Errno is not (Errno.EINVAL or Errno.ENOENT or Errno.EOPNOTSUPP)) return both;
             var v4 = DumpFamily(nl, InetDiag.AF_INET, states, ext, 2, buffer, ref sink, record, bytecode);
-            if (!v4.Complete && v4.Errno != Libc.ENOBUFS && !v4.Interrupted) return v4;
+            if (!v4.Complete && v4.Errno != Errno.ENOBUFS && !v4.Interrupted) return v4;
             var v6 = DumpFamily(nl, InetDiag.AF_INET6, states, ext, 3, buffer, ref sink, record, bytecode);
             return v4 + v6;
         }
@@ -63,7 +63,7 @@ public static class SockDiagDump
             : InetDiag.WriteDumpRequest(req, family, states, ext, seq, bytecode);
         int err = nl.Send(req.AsSpan(0, len));
         string fam = family switch { 0 => "TCPDIAG_GETSOCK", InetDiag.AF_INET => "AF_INET", _ => "AF_INET6" };
-        if (err != 0) return new DumpOutcome(false, false, 0, 0, 0, $"sock_diag {fam} request: {Libc.ErrnoText(err)}", err);
+        if (err != 0) return new DumpOutcome(false, false, 0, 0, 0, $"sock_diag {fam} request: {Errno.Text(err)}", err);
 
         var total = new DumpOutcome(true, false, 0, 0, 0, null);
         Span<byte> prefix = stackalloc byte[4];
@@ -75,7 +75,7 @@ public static class SockDiagDump
             {
                 int e = (int)-n;
                 // ENOBUFS: the kernel dropped messages for this socket; the dump cannot be trusted as complete.
-                return total with { Complete = false, Errno = e, Problem = $"sock_diag {fam} receive: {Libc.ErrnoText(e)}" };
+                return total with { Complete = false, Errno = e, Problem = $"sock_diag {fam} receive: {Errno.Text(e)}" };
             }
             if (n > buffer.Length)
                 return total with { Complete = false, Problem = $"sock_diag {fam}: datagram of {n} bytes cut at {buffer.Length}" };
@@ -116,7 +116,7 @@ public static class SockDiagDump
                     return new DumpOutcome(true, reader.Interrupted, sockets, 1, datagram.Length, null);
                 case SockDiagItem.Error:
                     return new DumpOutcome(false, reader.Interrupted, sockets, 1, datagram.Length,
-                        $"{what}: kernel answered NLMSG_ERROR {Libc.ErrnoText(reader.Error)} (errno {reader.Error})", reader.Error);
+                        $"{what}: kernel answered NLMSG_ERROR {Errno.Text(reader.Error)} (errno {reader.Error})", reader.Error);
                 case SockDiagItem.Malformed:
                     return new DumpOutcome(false, reader.Interrupted, sockets, 1, datagram.Length, $"{what}: {reader.Problem}");
             }
