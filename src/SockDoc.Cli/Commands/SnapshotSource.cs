@@ -1,4 +1,5 @@
 using SockDoc.Kernel;
+using SockDoc.Kernel.Procfs;
 using SockDoc.Model;
 
 namespace SockDoc.Cli.Commands;
@@ -55,11 +56,20 @@ public static class SnapshotSource
         {
             PageSize = request.PageSize,
             Census = request.Census && root.IsLive ? LiveSources.Census(io.Time) : null,
-            KernelLog = request.KernelLog && root.IsLive ? LiveSources.KernelLog(io.Time) : null,
+            KernelLog = !request.KernelLog ? null : root.IsLive ? LiveSources.KernelLog(io.Time) : LiveSources.CopiedKernelLog(root, io.Time),
         };
         // A copied tree does not change: one sample, no rates.
         if (!root.IsLive || request.IntervalSeconds <= 0)
-            return (new SnapshotPair(SnapshotCollector.Collect(root, full, io.Time), null), null);
+        {
+            var one = SnapshotCollector.Collect(root, full, io.Time);
+            // The reader names the problem; how to give the page size is this command line's to say.
+            one = one with
+            {
+                Problems = [.. one.Problems.Select(p => p.Source == HostReader.PageSizeSource && p.Reason == HostReader.PageSizeUnknown
+                    ? p with { Reason = p.Reason + "; pass --page-size" } : p)],
+            };
+            return (new SnapshotPair(one, null), null);
+        }
 
         // The first sample needs only the counters; the costly parts are read once, in the second.
         var light = new CollectOptions { PageSize = request.PageSize, Processes = false, SlabInfo = false };
