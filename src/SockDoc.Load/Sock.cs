@@ -11,7 +11,7 @@ internal static unsafe class Sock
     public static int NewTcp()
     {
         int fd = Libc.socket(Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        return fd >= 0 ? fd : -Libc.Errno;
+        return fd >= 0 ? fd : -Errno.Last;
     }
 
     /// <summary>Binds the source address only (IP_BIND_ADDRESS_NO_PORT) so connect() picks a port per destination (kernel-facts §5.3).</summary>
@@ -20,21 +20,21 @@ internal static unsafe class Sock
         int e = Libc.SetInt(fd, Libc.IPPROTO_IP, Libc.IP_BIND_ADDRESS_NO_PORT, 1);
         if (e != 0) return e;
         var sa = SockAddrIn.From(address, 0);
-        return Libc.bind(fd, in sa, SockAddrLen) == 0 ? 0 : Libc.Errno;
+        return Libc.bind(fd, in sa, SockAddrLen) == 0 ? 0 : Errno.Last;
     }
 
     /// <summary>Starts a connect: 0 if done at once, EINPROGRESS if pending, else the errno.</summary>
     public static int StartConnect(int fd, in SockAddrIn target)
     {
         if (Libc.connect(fd, in target, SockAddrLen) == 0) return 0;
-        return Libc.Errno;
+        return Errno.Last;
     }
 
     /// <summary>SO_ERROR after a non-blocking connect signalled writable: 0 on success.</summary>
     public static int PendingError(int fd)
     {
         int len = sizeof(int);
-        if (Libc.getsockopt(fd, Libc.SOL_SOCKET, Libc.SO_ERROR, out int err, ref len) != 0) return Libc.Errno;
+        if (Libc.getsockopt(fd, Libc.SOL_SOCKET, Libc.SO_ERROR, out int err, ref len) != 0) return Errno.Last;
         return err;
     }
 
@@ -60,16 +60,16 @@ internal static unsafe class Sock
     public static int Listen(Endpoint4 ep, bool reusePort, int backlog)
     {
         int fd = NewTcp();
-        if (fd < 0) throw new LoadException($"socket() for {ep} failed: {ErrnoNames.Describe(-fd)}");
+        if (fd < 0) throw new LoadException($"socket() for {ep} failed: {Errno.Describe(-fd)}");
         int e = Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
         if (e == 0 && reusePort) e = Libc.SetInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
         var sa = SockAddrIn.From(ep.Address, ep.Port);
-        if (e == 0 && Libc.bind(fd, in sa, SockAddrLen) != 0) e = Libc.Errno;
-        if (e == 0 && Libc.listen(fd, backlog) != 0) e = Libc.Errno;
+        if (e == 0 && Libc.bind(fd, in sa, SockAddrLen) != 0) e = Errno.Last;
+        if (e == 0 && Libc.listen(fd, backlog) != 0) e = Errno.Last;
         if (e != 0)
         {
             Libc.close(fd);
-            throw new LoadException($"listen on {ep} failed: {ErrnoNames.Describe(e)}");
+            throw new LoadException($"listen on {ep} failed: {Errno.Describe(e)}");
         }
         return fd;
     }

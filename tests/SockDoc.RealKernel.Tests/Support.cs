@@ -80,6 +80,22 @@ public static partial class Support
         return o;
     }
 
+    /// <summary>
+    /// Polls condition every 10 ms until it holds or timeout passes; true when it held. Tests wait for the state they
+    /// need, never a fixed time: a loaded machine makes fixed sleeps too short, an idle one makes them waste.
+    /// </summary>
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > timeout) return false;
+            Thread.Sleep(10);
+        }
+        return true;
+    }
+
     [LibraryImport("libc")]
     private static partial uint geteuid();
 }

@@ -41,6 +41,26 @@ public static class LiveSources
         return r.Value;
     };
 
+    /// <summary>
+    /// The kernel log copied next to a /proc tree (sosreport: var/log/messages, kern.log, sos_commands/kernel/dmesg,
+    /// dmesg): the one that was read is the summary's source; the others found are named in a note.
+    /// </summary>
+    public static Func<List<SourceProblem>, KernelLogSummary?> CopiedKernelLog(ProcRoot root, TimeProvider time) => problems =>
+    {
+        var (r, found) = KernelLogReader.ReadCopiedTree(root, time);
+        if (!r.Ok)
+        {
+            problems.Add(new SourceProblem(r.Path, r.Reason ?? r.Status.ToString()));
+            return null;
+        }
+        var read = r.Value!.Sources.Count > 0 ? r.Value.Sources.Select(s => s.Path).ToList() : [r.Path];
+        var others = found.Where(f => !read.Contains(f)).ToList();
+        if (others.Count > 0)
+            problems.Add(new SourceProblem(string.Join(", ", others), $"also found, not read: the same kernel lines as {string.Join(", ", read)}"));
+        if (r.Value.Partial) problems.Add(new SourceProblem(r.Path, "partial: " + r.Value.PartialReason));
+        return r.Value;
+    };
+
     public static Func<List<SourceProblem>, KernelLogSummary?> KernelLog(TimeProvider time) => problems =>
     {
         var r = KernelLogReader.ReadRunningKernel(ProcRoot.Live, time, KernelLogBudget);

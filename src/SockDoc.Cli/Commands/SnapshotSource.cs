@@ -1,5 +1,6 @@
 using SockDoc.Kernel;
 using SockDoc.Kernel.Namespaces;
+using SockDoc.Kernel.Procfs;
 using SockDoc.Model;
 using SockDoc.Model.Namespaces;
 
@@ -139,7 +140,7 @@ public static class SnapshotSource
     {
         PageSize = request.PageSize,
         Census = request.Census && root.IsLive ? LiveSources.Census(io.Time) : null,
-        KernelLog = request.KernelLog && root.IsLive ? LiveSources.KernelLog(io.Time) : null,
+        KernelLog = !request.KernelLog ? null : root.IsLive ? LiveSources.KernelLog(io.Time) : LiveSources.CopiedKernelLog(root, io.Time),
         Netfilter = root.IsLive && (request.AllNamespaces || request.Netns is not null) ? _ => NetfilterReader.Read(null) is { } nf ? nf with { Flows = ConntrackTableReader.Read(root, 20) } : null : null,
     };
 
@@ -176,7 +177,16 @@ public static class SnapshotSource
         var full = Options(request, io, root);
         // A copied tree does not change: one sample, no rates.
         if (!root.IsLive || request.IntervalSeconds <= 0)
-            return (new SnapshotPair(SnapshotCollector.Collect(root, full, io.Time), null), null);
+        {
+            var one = SnapshotCollector.Collect(root, full, io.Time);
+            // The reader names the problem; how to give the page size is this command line's to say.
+            one = one with
+            {
+                Problems = [.. one.Problems.Select(p => p.Source == HostReader.PageSizeSource && p.Reason == HostReader.PageSizeUnknown
+                    ? p with { Reason = p.Reason + "; pass --page-size" } : p)],
+            };
+            return (new SnapshotPair(one, null), null);
+        }
 
         // The first sample needs only the counters; the costly parts are read once, in the second.
         var light = new CollectOptions { PageSize = request.PageSize, Processes = false, SlabInfo = false };

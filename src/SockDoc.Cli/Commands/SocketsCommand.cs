@@ -184,7 +184,16 @@ public static class SocketsCommand
             };
             var result = SocketCensusCollector.Collect(options);
             if (!result.Ok) return io.Fail($"sockets: {result.Path}: {result.Reason}");
-            var census = result.Value!;
+            // The collector names what was left out; the flag that brings it back is this command's to say.
+            var census = result.Value! with
+            {
+                Notes = [.. result.Value!.Notes.Select(n => n switch
+                {
+                    SocketCensusCollector.OwnersNotScanned => n + "; pass --by process to attribute sockets to processes",
+                    SocketCensusCollector.MemInfoNotRequested => n + "; pass --by memory",
+                    _ => n,
+                })],
+            };
             if (a.Json)
             {
                 // schema_version first, as in every --json document (README "Conventions").

@@ -34,7 +34,7 @@ public static class BlockedSenderSampler
         int procFd = RawProc.OpenDir(Libc.AT_FDCWD, SocketOwners.Zero(root.Directory_));
         if (procFd < 0)
         {
-            problem = $"{root.Directory_}: {Libc.ErrnoText(-procFd)}";
+            problem = $"{root.Directory_}: {Errno.Text(-procFd)}";
             return found;
         }
         var procBuf = new byte[RawProc.DirBufferBytes];
@@ -62,7 +62,7 @@ public static class BlockedSenderSampler
                         int len = RawProc.ReadSmallFile(taskDir, path[..m], text);
                         if (len < 0)
                         {
-                            if (len is -Libc.EACCES or -Libc.EPERM) denied++;
+                            if (len is -Errno.EACCES or -Errno.EPERM) denied++;
                             continue;
                         }
                         readable++;
@@ -71,7 +71,7 @@ public static class BlockedSenderSampler
                         int sl = RawProc.ReadSmallFile(taskDir, path[..m], stack);
                         if (sl < 0)
                         {
-                            if (sl is -Libc.EACCES or -Libc.EPERM) denied++;
+                            if (sl is -Errno.EACCES or -Errno.EPERM) denied++;
                             continue;
                         }
                         if (stack.AsSpan(0, sl).IndexOf("sk_stream_wait_memory"u8) < 0) continue;

@@ -18,7 +18,7 @@ internal static unsafe class RawProc
         fixed (byte* p = pathZ)
         {
             int fd = Libc.openat(dirfd, p, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-            return fd >= 0 ? fd : -Libc.Errno;
+            return fd >= 0 ? fd : -Errno.Last;
         }
     }
 
@@ -27,7 +27,7 @@ internal static unsafe class RawProc
         fixed (byte* p = pathZ)
         {
             int fd = Libc.openat(dirfd, p, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-            return fd >= 0 ? fd : -Libc.Errno;
+            return fd >= 0 ? fd : -Errno.Last;
         }
     }
 
@@ -46,8 +46,8 @@ internal static unsafe class RawProc
                     nint n = Libc.read(fd, p + total, (nuint)(buffer.Length - total));
                     if (n < 0)
                     {
-                        int e = Libc.Errno;
-                        if (e == Libc.EINTR) continue;
+                        int e = Errno.Last;
+                        if (e == Errno.EINTR) continue;
                         return -e;
                     }
                     if (n == 0) break;
@@ -69,7 +69,7 @@ internal static unsafe class RawProc
         fixed (byte* b = buffer)
         {
             nint r = Libc.readlinkat(dirfd, n, b, (nuint)buffer.Length);
-            return r >= 0 ? (int)r : -Libc.Errno;
+            return r >= 0 ? (int)r : -Errno.Last;
         }
     }
 
@@ -82,8 +82,8 @@ internal static unsafe class RawProc
             {
                 nint r = Libc.getdents64(dirfd, b, (nuint)buffer.Length);
                 if (r >= 0) return (int)r;
-                int e = Libc.Errno;
-                if (e != Libc.EINTR) return -e;
+                int e = Errno.Last;
+                if (e != Errno.EINTR) return -e;
             }
         }
     }

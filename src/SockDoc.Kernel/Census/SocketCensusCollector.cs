@@ -48,6 +48,9 @@ public sealed record CensusOptions
 public static class SocketCensusCollector
 {
     public const string Source = "netlink:sock_diag";
+    /// <summary>Notes for parts the options switched off; the caller (which knows its own flags) says how to switch them on.</summary>
+    public const string OwnersNotScanned = "owners: not scanned (no /proc/PID/fd scan)";
+    public const string MemInfoNotRequested = "memory: INET_DIAG_SKMEMINFO not requested; memory totals and full send buffers are not known";
 
     public static ReadResult<SocketCensus> Collect(CensusOptions options)
     {
@@ -72,7 +75,7 @@ public static class SocketCensusCollector
         }
         else
         {
-            notes.Add("owners: not scanned (pass --by process to attribute sockets to processes)");
+            notes.Add(OwnersNotScanned);
         }
 
         var sampleTimes = new List<DateTimeOffset>();
@@ -103,7 +106,7 @@ public static class SocketCensusCollector
         }
         byte ext = 0;
         if (options.MemInfo) ext |= InetDiag.ExtSkMemInfo;
-        else notes.Add("memory: INET_DIAG_SKMEMINFO not requested (pass --by memory); memory totals and full send buffers are not known");
+        else notes.Add(MemInfoNotRequested);
         if (options.TcpInfo) ext |= InetDiag.ExtInfo;
         var dumpWatch = Stopwatch.StartNew();
         DumpOutcome outcome;

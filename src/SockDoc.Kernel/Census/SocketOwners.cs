@@ -70,7 +70,7 @@ public sealed class SocketOwners
         var sw = Stopwatch.StartNew();
         var owner = new Dictionary<uint, int>(Math.Max(16, expectedSockets));
         int procFd = RawProc.OpenDir(Libc.AT_FDCWD, Zero(root.Directory_));
-        if (procFd < 0) return Empty(root, $"{root.Directory_}: {Libc.ErrnoText(-procFd)}");
+        if (procFd < 0) return Empty(root, $"{root.Directory_}: {Errno.Text(-procFd)}");
         int processes = 0, denied = 0;
         long fds = 0, socketFds = 0;
         var procBuf = new byte[RawProc.DirBufferBytes];
@@ -87,7 +87,7 @@ public sealed class SocketOwners
                 if (fdDir < 0)
                 {
                     // EACCES/EPERM: another user's process without root. ENOENT: it exited meanwhile.
-                    if (fdDir is -Libc.EACCES or -Libc.EPERM) denied++;
+                    if (fdDir is -Errno.EACCES or -Errno.EPERM) denied++;
                     continue;
                 }
                 processes++;
@@ -100,7 +100,7 @@ public sealed class SocketOwners
                         if (ents.NameZ[0] == (byte)'.') continue;
                         fds++;
                         int len = RawProc.ReadLink(fdDir, ents.NameZ, link);
-                        if (len is -Libc.EACCES or -Libc.EPERM) linkDenied = true;
+                        if (len is -Errno.EACCES or -Errno.EPERM) linkDenied = true;
                         if (len <= 0 || len >= link.Length) continue;
                         if (!RawProc.TryParseSocketLink(link[..len], out uint inode)) continue;
                         socketFds++;

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace SockDoc.Kernel.Interop;
 
 // Netlink sockets and the raw directory/link calls the socket census needs (issue 4).
-// Constants from include/uapi/linux/netlink.h, include/linux/socket.h, asm-generic/errno-base.h,
-// asm-generic/fcntl.h (x86_64 and arm64 agree on every value used here).
+// Constants from include/uapi/linux/netlink.h, include/linux/socket.h and asm-generic/fcntl.h; errno values are in Errno.
+// x86_64 and arm64 do NOT agree on every one: arm64's O_DIRECTORY is 0x4000 (arch/arm64/include/uapi/asm/fcntl.h).
 public static partial class Libc
 {
     public const int AF_NETLINK = 16;
@@ -19,15 +19,6 @@ public static partial class Libc
     /// <summary>recv flag: return the real length of the datagram even when it did not fit (truncation check).</summary>
     public const int MSG_TRUNC = 0x20;
 
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
-    public const int EACCES = 13;
-    public const int ENOENT = 2;
-    public const int ESRCH = 3;
-    public const int ENOBUFS = 105;
-    public const int EPERM = 1;
-    public const int EINVAL = 22;
-    public const int EOPNOTSUPP = 95;
 
     public const int O_RDONLY = 0;
     public const int O_DIRECTORY = 0x10000;

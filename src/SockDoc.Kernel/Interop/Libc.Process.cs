@@ -20,7 +20,6 @@ public static partial class Libc
     public const int SIGTERM = 15;
     public const int CLONE_NEWNET = 0x40000000;
 
-    public const int EINPROGRESS = 115;
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int getrlimit(int resource, out RLimit limit);

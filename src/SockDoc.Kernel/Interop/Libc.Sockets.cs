@@ -90,5 +90,5 @@ public static partial class Libc
 
     /// <summary>Sets an int socket option; returns 0 or the errno.</summary>
     public static int SetInt(int fd, int level, int name, int value) =>
-        setsockopt(fd, level, name, in value, sizeof(int)) == 0 ? 0 : Errno;
+        setsockopt(fd, level, name, in value, sizeof(int)) == 0 ? 0 : Interop.Errno.Last;
 }

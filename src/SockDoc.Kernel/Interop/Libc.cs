@@ -4,7 +4,7 @@ namespace SockDoc.Kernel.Interop;
 
 /// <summary>
 /// libc entry points, LibraryImport only. Split by topic into partial files (Libc.Netlink.cs,
-/// Libc.Sockets.cs, Libc.Epoll.cs ...). Errors come back as errno values, never exceptions.
+/// Libc.Sockets.cs, Libc.Epoll.cs ...). Errors come back as errno values (see Errno), never exceptions.
 /// </summary>
 public static partial class Libc
 {
@@ -12,10 +12,4 @@ public static partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
-
-    /// <summary>errno of the last failed call on this thread.</summary>
-    public static int Errno => Marshal.GetLastPInvokeError();
-
-    /// <summary>strerror text, e.g. "Cannot assign requested address".</summary>
-    public static string ErrnoText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

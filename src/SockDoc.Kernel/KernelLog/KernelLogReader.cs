@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using SockDoc.Kernel.Interop;
 using SockDoc.Model.KernelLog;
@@ -37,26 +36,58 @@ public static class KernelLogReader
 
     /// <summary>
     /// What the running kernel's log buffer says, read from /dev/kmsg without waiting for new records,
-    /// stopped after <paramref name="budget"/>. For a copied tree (ProcRoot not "/proc"), reads
-    /// TREE/dev/kmsg as a text file in /dev/kmsg format when there is one.
+    /// stopped after <paramref name="budget"/>. For a copied tree (ProcRoot not "/proc"), the logs copied next
+    /// to it (<see cref="ReadCopiedTree"/>).
     /// </summary>
     public static ReadResult<KernelLogSummary> ReadRunningKernel(ProcRoot root, TimeProvider time, TimeSpan budget, KernelLogFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(time);
+        if (!root.IsLive) return ReadCopiedTree(root, time, filter).Log;
         var ctx = LogTimeContext.For(time, BootTime(root));
-        if (!root.IsLive)
-        {
-            var tree = Path.GetDirectoryName(root.Directory_) ?? root.Directory_;
-            var copied = Path.Combine(tree, "dev", "kmsg");
-            if (!File.Exists(copied))
-                return ReadResult<KernelLogSummary>.Fail(ReadStatus.Missing, copied, "no kernel log in this tree (dev/kmsg)");
-            return ReadFilesWith([copied], time, filter, default, ctx);
-        }
         var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
         var stats = ReadKmsg(KmsgPath, ctx, aggregator, null, time, time.GetUtcNow() + budget, follow: false, default);
         if (stats.Error is { } error) return ReadResult<KernelLogSummary>.Fail(error.Status, KmsgPath, error.Reason);
         return ReadResult<KernelLogSummary>.Success(Summary(KmsgPath, aggregator, stats.Scan, ctx.BootTime, []), KmsgPath, stats.Scan.Partial, stats.Scan.PartialReason);
+    }
+
+    /// <summary>
+    /// Kernel logs a copy of a host holds next to its /proc (an sosreport, or a tree made by hand), relative to the
+    /// directory above proc/: the persistent logs first, since they reach back further than the ring buffer, then
+    /// the ring buffer's copies. Each entry is one source; rotated siblings (kern.log.1, messages-20260101) join it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> CopiedLogCandidates =
+    [
+        "var/log/messages", "var/log/kern.log",
+        "sos_commands/kernel/dmesg", "dmesg", "var/log/dmesg", "dev/kmsg",
+    ];
+
+    /// <summary>
+    /// Reads the kernel log copied next to a /proc tree. Found: every candidate present. Read: the first persistent
+    /// log found (messages or kern.log, with its rotated files), else the first ring-buffer copy. One source only,
+    /// because the others repeat the same kernel lines and would count each incident twice.
+    /// </summary>
+    public static (ReadResult<KernelLogSummary> Log, IReadOnlyList<string> Found) ReadCopiedTree(ProcRoot root, TimeProvider time, KernelLogFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(time);
+        var tree = Path.GetDirectoryName(root.Directory_.TrimEnd('/')) ?? root.Directory_;
+        var found = CopiedLogCandidates.Select(c => Path.Combine(tree, c)).Where(File.Exists).ToList();
+        if (found.Count == 0)
+            return (ReadResult<KernelLogSummary>.Fail(ReadStatus.Missing, tree,
+                "no kernel log next to this /proc tree (looked for " + string.Join(", ", CopiedLogCandidates) + ")"), found);
+        var first = found[0];
+        var files = new List<string> { first };
+        var dir = Path.GetDirectoryName(first)!;
+        var name = Path.GetFileName(first);
+        if (first.Contains("/var/log/", StringComparison.Ordinal) && name != "dmesg")
+        {
+            // kern.log.1, kern.log.2.gz, messages-20260101: older files of the same log.
+            files.AddRange(Directory.EnumerateFiles(dir, name + "*")
+                .Where(f => f != first && (Path.GetFileName(f)[name.Length] is '.' or '-')));
+        }
+        var ctx = LogTimeContext.For(time, BootTime(root));
+        return (ReadFilesWith(OrderRotated(files), time, filter, default, ctx), found);
     }
 
     /// <summary>
@@ -134,17 +165,18 @@ public static class KernelLogReader
     }
 
     /// <summary>
-    /// Tails /dev/kmsg (or another file in its format): existing records first, then new ones as the
-    /// kernel writes them, until <paramref name="cancel"/> fires. Polls with a short timeout so Ctrl-C
-    /// is seen promptly. Each incident or notice line goes to <paramref name="onLine"/>.
+    /// Tails /dev/kmsg: existing records first (or, with <paramref name="skipExisting"/>, none: the reader seeks to
+    /// the end), then new ones as the kernel writes them, until <paramref name="cancel"/> fires. Polls with a short
+    /// timeout so Ctrl-C is seen promptly. Each incident or notice line goes to <paramref name="onLine"/>;
+    /// <paramref name="ready"/> runs once the device is open and positioned, before the first read.
     /// </summary>
     public static ReadResult<KernelLogSummary> Follow(string kmsgPath, TimeProvider time, ProcRoot root, Action<KernelLogLine> onLine,
-        bool skipExisting, CancellationToken cancel, KernelLogFilter? filter = null)
+        bool skipExisting, CancellationToken cancel, KernelLogFilter? filter = null, Action? ready = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         var ctx = LogTimeContext.For(time, BootTime(root));
         var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
-        var stats = ReadKmsg(kmsgPath, ctx, aggregator, onLine, time, null, follow: true, cancel, skipExisting);
+        var stats = ReadKmsg(kmsgPath, ctx, aggregator, onLine, time, null, follow: true, cancel, skipExisting, ready);
         if (stats.Error is { } error) return ReadResult<KernelLogSummary>.Fail(error.Status, kmsgPath, error.Reason);
         return ReadResult<KernelLogSummary>.Success(Summary(kmsgPath, aggregator, stats.Scan, ctx.BootTime, []), kmsgPath);
     }
@@ -154,19 +186,19 @@ public static class KernelLogReader
     private readonly record struct KmsgStats(ScanStats Scan, KmsgError? Error);
 
     private static unsafe KmsgStats ReadKmsg(string path, LogTimeContext ctx, KernelLogAggregator aggregator, Action<KernelLogLine>? onLine,
-        TimeProvider time, DateTimeOffset? deadline, bool follow, CancellationToken cancel, bool skipExisting = false)
+        TimeProvider time, DateTimeOffset? deadline, bool follow, CancellationToken cancel, bool skipExisting = false, Action? ready = null)
     {
         int fd = KmsgNative.Open(path, KmsgNative.O_RDONLY | KmsgNative.O_NONBLOCK | KmsgNative.O_CLOEXEC);
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            return new KmsgStats(new ScanStats(0, 0, true, null), Error(errno));
-        }
+        if (fd < 0) return new KmsgStats(new ScanStats(0, 0, true, null), Error(Errno.Last));
         using var handle = new SafeFdHandle(fd);
+        // Only records written from now on: devkmsg_llseek(SEEK_END) moves to the next sequence number the kernel
+        // will write, with no read of the records before it.
+        if (skipExisting && KmsgNative.Seek(fd, 0, KmsgNative.SEEK_END) < 0)
+            return new KmsgStats(new ScanStats(0, 0, true, null), Error(Errno.Last));
+        ready?.Invoke();
         var buffer = new byte[KmsgRecordBytes];
         long records = 0, skipped = 0, gaps = 0;
         string? partial = null;
-        bool live = false;
         fixed (byte* p = buffer)
         {
             while (true)
@@ -184,34 +216,26 @@ public static class KernelLogReader
                 nint n = KmsgNative.Read(fd, p, buffer.Length);
                 if (n < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == KmsgNative.EINTR) continue;
-                    if (errno == KmsgNative.EPIPE)
+                    int errno = Errno.Last;
+                    if (errno == Errno.EINTR) continue;
+                    if (errno == Errno.EPIPE)
                     {
                         // The ring buffer overwrote records we had not read yet: the next read goes on after the gap.
                         gaps++;
                         continue;
                     }
-                    if (errno == KmsgNative.EAGAIN)
+                    if (errno == Errno.EAGAIN)
                     {
                         if (!follow) break;
-                        live = true;
                         var pfd = new KmsgNative.PollFd { Fd = fd, Events = KmsgNative.POLLIN };
                         KmsgNative.Poll(&pfd, 1, 200);
                         continue;
                     }
                     if (records == 0) return new KmsgStats(new ScanStats(0, 0, true, null), Error(errno));
-                    partial = "read failed: " + Libc.ErrnoText(errno);
+                    partial = "read failed: " + Errno.Text(errno);
                     break;
                 }
-                if (n == 0)
-                {
-                    // A regular file in /dev/kmsg format (copied tree): EOF.
-                    if (!follow) break;
-                    live = true;
-                    Thread.Sleep(200);
-                    continue;
-                }
+                if (n == 0) break; // devkmsg_read() never returns 0; a path that is not the device does
                 records++;
                 // One record per read: "prio,seq,usec,flags;text\n" then optional " KEY=value" lines.
                 var record = new ReadOnlySpan<byte>(p, (int)n);
@@ -222,37 +246,11 @@ public static class KernelLogReader
                     skipped++;
                     continue;
                 }
-                if (follow && skipExisting && !live) continue;
-                // A plain file in kmsg format holds many records per read: split them.
-                if (nl >= 0 && nl + 1 < n && record[nl + 1] != (byte)' ')
-                {
-                    records--;
-                    foreach (var line in Lines(record))
-                    {
-                        records++;
-                        Handle(line, ctx, aggregator, onLine);
-                    }
-                    continue;
-                }
                 Handle(first, ctx, aggregator, onLine);
             }
         }
         if (gaps > 0) partial = (partial is null ? "" : partial + "; ") + $"the kernel ring buffer overwrote records {gaps} time(s) while reading";
         return new KmsgStats(new ScanStats(records, skipped, partial is not null, partial), null);
-    }
-
-    private static List<byte[]> Lines(ReadOnlySpan<byte> block)
-    {
-        var list = new List<byte[]>();
-        while (!block.IsEmpty)
-        {
-            int nl = block.IndexOf((byte)'\n');
-            var line = nl < 0 ? block : block[..nl];
-            if (!line.IsEmpty && line[0] != (byte)' ') list.Add(line.ToArray());
-            if (nl < 0) break;
-            block = block[(nl + 1)..];
-        }
-        return list;
     }
 
     private static void Handle(ReadOnlySpan<byte> line, LogTimeContext ctx, KernelLogAggregator aggregator, Action<KernelLogLine>? onLine)
@@ -265,9 +263,9 @@ public static class KernelLogReader
 
     private static KmsgError Error(int errno) => errno switch
     {
-        KmsgNative.EPERM or KmsgNative.EACCES => new KmsgError(ReadStatus.Denied, "permission denied (needs root or CAP_SYSLOG when kernel.dmesg_restrict=1)"),
-        2 => new KmsgError(ReadStatus.Missing, "does not exist"),
-        _ => new KmsgError(ReadStatus.Failed, Libc.ErrnoText(errno)),
+        Errno.EPERM or Errno.EACCES => new KmsgError(ReadStatus.Denied, "permission denied (needs root or CAP_SYSLOG when kernel.dmesg_restrict=1)"),
+        Errno.ENOENT => new KmsgError(ReadStatus.Missing, "does not exist"),
+        _ => new KmsgError(ReadStatus.Failed, Errno.Describe(errno)),
     };
 
     private static KernelLogSummary Summary(string source, KernelLogAggregator aggregator, ScanStats stats, DateTimeOffset? boot,

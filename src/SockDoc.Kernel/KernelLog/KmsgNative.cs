@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace SockDoc.Kernel.KernelLog;
 
 /// <summary>
-/// The three libc calls /dev/kmsg needs (open with O_NONBLOCK, read one record per call, poll).
+/// The libc calls /dev/kmsg needs (open with O_NONBLOCK, read one record per call, poll, lseek to the end).
 /// Kept next to its only user; the lead may move it to Interop/ as a Libc partial.
 /// </summary>
 internal static unsafe partial class KmsgNative
@@ -14,15 +14,10 @@ internal static unsafe partial class KmsgNative
     public const int O_RDONLY = 0;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
+    // include/uapi/linux/fs.h: devkmsg_llseek() takes SEEK_END as "the next record the kernel writes".
+    public const int SEEK_END = 2;
     // include/uapi/asm-generic/poll.h
     public const short POLLIN = 0x1;
-    // include/uapi/asm-generic/errno-base.h, errno.h
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
-    public const int EACCES = 13;
-    public const int EPERM = 1;
-    public const int EINVAL = 22;
-    public const int EPIPE = 32;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
@@ -37,6 +32,9 @@ internal static unsafe partial class KmsgNative
 
     [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Lib, EntryPoint = "lseek", SetLastError = true)]
+    public static partial long Seek(int fd, long offset, int whence);
 
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

@@ -6,6 +6,10 @@ namespace SockDoc.Kernel.Procfs;
 /// <summary>Kernel release, hostname, page size, CPUs, network namespace identity, uptime and boot time.</summary>
 public static class HostReader
 {
+    /// <summary>Source and problem of a copied tree whose page size is unknown; the caller says how to give it.</summary>
+    public const string PageSizeSource = "page size";
+    public const string PageSizeUnknown = "unknown for a copied /proc tree without smaps: pages cannot be converted to bytes";
+
     public static HostIdentity Read(ProcRoot root, Sysctls sysctls, long? pageSizeOverride, List<SourceProblem> problems)
     {
         var release = Text(root, "sys/kernel/osrelease");
@@ -50,7 +54,7 @@ public static class HostReader
         long? pageSize = pageSizeOverride;
         if (pageSize is null && root.IsLive) pageSize = Environment.SystemPageSize;
         pageSize ??= PageSizeFromSmaps(root);
-        if (pageSize is null) problems.Add(new SourceProblem("page size", "unknown for a copied /proc tree without smaps; pass --page-size to convert pages to bytes"));
+        if (pageSize is null) problems.Add(new SourceProblem(PageSizeSource, PageSizeUnknown));
 
         // The global-only sysctls exist only in the initial network namespace (kernel-facts §9);
         // their absence next to per-namespace ones marks a child namespace (a container).

@@ -1,4 +1,5 @@
 using SockDoc.Kernel.Census;
+using SockDoc.Kernel.Interop;
 using SockDoc.Model;
 
 namespace SockDoc.Kernel.Procfs;
@@ -6,8 +7,10 @@ namespace SockDoc.Kernel.Procfs;
 /// <summary>
 /// Per process open files: the entries of /proc/PID/fd against RLIMIT_NOFILE from /proc/PID/limits.
 /// Only a readdir per process: telling sockets apart needs a readlink per fd, which costs seconds at
-/// hundreds of thousands of fds, so it is done only when asked (countSockets). Reading another user's fd directory needs root;
-/// processes that vanish during the scan are skipped.
+/// hundreds of thousands of fds, so it is done only when asked (countSockets). Reading another user's fd directory needs root:
+/// the kernel refuses with EACCES (generic_permission on the dr-x------ directory) or, on a /proc mounted hidepid=noaccess,
+/// with EPERM (proc_pid_permission when has_pid_permissions, a ptrace_may_access check, fails); both count as denied.
+/// Processes that vanish during the scan (ENOENT, ESRCH) are skipped.
 /// </summary>
 public static class ProcessFilesReader
 {
@@ -45,6 +48,9 @@ public static class ProcessFilesReader
         return new Result(list, denied, vanished);
     }
 
+    /// <summary>ENOENT and ESRCH: the process is gone. Anything else (EACCES, EPERM, …) kept us from reading it.</summary>
+    internal static ReadStatus StatusOf(int errno) => errno is Errno.ENOENT or Errno.ESRCH ? ReadStatus.Missing : ReadStatus.Denied;
+
     public static ProcessFiles? ReadOne(ProcRoot root, int pid, out ReadStatus status, bool countSockets = true)
     {
         var fdDir = root.PathOf($"{pid}/fd");
@@ -53,10 +59,10 @@ public static class ProcessFilesReader
         {
             // getdents64 straight into a buffer: .NET's enumerator would stat every link, which costs
             // seconds for a process holding tens of thousands of sockets.
-            var fd = RawProc.OpenDir(Interop.Libc.AT_FDCWD, System.Text.Encoding.UTF8.GetBytes(fdDir + "\0"));
+            var fd = RawProc.OpenDir(Libc.AT_FDCWD, System.Text.Encoding.UTF8.GetBytes(fdDir + "\0"));
             if (fd < 0)
             {
-                status = -fd == 13 ? ReadStatus.Denied : ReadStatus.Missing; // EACCES
+                status = StatusOf(-fd);
                 return null;
             }
             try
@@ -66,7 +72,7 @@ public static class ProcessFilesReader
             }
             finally
             {
-                Interop.Libc.close(fd);
+                Libc.close(fd);
             }
         }
         else
@@ -85,9 +91,10 @@ public static class ProcessFilesReader
                 status = ReadStatus.Denied;
                 return null;
             }
-            catch (IOException)
+            catch (IOException e)
             {
-                status = ReadStatus.Missing;
+                // .NET maps EACCES and EPERM to UnauthorizedAccessException, ENOENT to the two not-found exceptions.
+                status = e is DirectoryNotFoundException or FileNotFoundException ? ReadStatus.Missing : ReadStatus.Denied;
                 return null;
             }
         }

@@ -3,13 +3,21 @@ using System.Text;
 
 namespace SockDoc.Kernel.Sysctl;
 
+/// <summary>One setting a replay put back: "name = value", with the namespace it lives in (null: the host's).</summary>
+public sealed record RestoredSetting(string Name, string Value, string? Netns)
+{
+    public override string ToString() => $"{Name} = {Value}" + (Netns is null ? "" : $" (in {Netns})");
+}
+
 /// <summary>
-/// A journal of sysctl changes, written and flushed to disk BEFORE each change, so the old values
-/// can be put back after a crash, a SIGKILL or a Ctrl-C: on dispose, by the next start
-/// (ReplayLeftovers) and by `sockdoc lab restore`. One line per change:
-/// "netns&lt;TAB&gt;name&lt;TAB&gt;old value" (netns "-" for the namespace of the process).
-/// Global settings (tcp_mem, tcp_max_orphans, fs.*) change the whole machine: hold the exclusive
-/// lock (GlobalLock) while they are changed so concurrent runs do not restore over each other.
+/// The one journal of setting changes, for every part of SockDoc that changes the kernel's settings (lab, tests,
+/// trace and container work): the old value is written and flushed to disk BEFORE each change, so it can be put
+/// back after a crash, a SIGKILL or a Ctrl-C: on dispose, by the next Open (leftovers of dead writers are replayed)
+/// and by `sockdoc lab restore`. One line per change: "netns&lt;TAB&gt;name&lt;TAB&gt;old value" (netns "-" for the
+/// namespace of the process). A journal file is named NAME-PID.restore; its writer is alive while /proc/PID is.
+/// Global settings (tcp_mem, tcp_max_orphans, fs.*) change the whole machine: they are changed while holding
+/// GlobalLock, and every replay holds it too, so runs do not restore over each other and two replays do not
+/// both restore (or both delete) one journal.
 /// </summary>
 public sealed class RestoreJournal : IDisposable
 {
@@ -27,7 +35,7 @@ public sealed class RestoreJournal : IDisposable
 
     public string Path => _path;
 
-    /// <summary>Opens a new journal file; leftovers of killed runs in the same directory are replayed first.</summary>
+    /// <summary>Opens a new journal file; leftovers of dead runs in the same directory are replayed first.</summary>
     public static RestoreJournal Open(string? directory = null, string? name = null)
     {
         var dir = directory ?? DefaultDirectory;
@@ -48,8 +56,7 @@ public sealed class RestoreJournal : IDisposable
         {
             _entries.Add((netns ?? "-", name, old));
             using var fs = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            var line = Encoding.UTF8.GetBytes($"{netns ?? "-"}\t{name}\t{old}\n");
-            fs.Write(line);
+            fs.Write(Encoding.UTF8.GetBytes($"{netns ?? "-"}\t{name}\t{old}\n"));
             fs.Flush(flushToDisk: true);
         }
         Write(name, value, netns);
@@ -74,55 +81,69 @@ public sealed class RestoreJournal : IDisposable
         _disposed = true;
     }
 
-    /// <summary>Replays every journal left in the directory by a run that did not finish. Returns the settings restored.</summary>
-    public static int ReplayLeftovers(string? directory = null)
+    /// <summary>
+    /// Replays every journal in the directory whose writer is dead, newest change first, and deletes it; all under
+    /// GlobalLock, so a concurrent replay finds the journal gone rather than half read. Returns the number of
+    /// settings put back; restored, when given, gets each one.
+    /// </summary>
+    public static int ReplayLeftovers(string? directory = null, ICollection<RestoredSetting>? restored = null)
     {
         var dir = directory ?? DefaultDirectory;
         if (!Directory.Exists(dir)) return 0;
-        int restored = 0;
-        foreach (var file in Directory.EnumerateFiles(dir, "*.restore"))
+        using var held = GlobalLock.Acquire(TimeSpan.FromSeconds(120));
+        int count = 0;
+        foreach (var file in Directory.GetFiles(dir, "*.restore"))
         {
-            if (OwnerAlive(file)) continue;
-            var lines = File.ReadAllLines(file);
+            if (!OwnerGone(System.IO.Path.GetFileNameWithoutExtension(file))) continue;
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(file);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // replayed by a process that does not take the lock (an older sockdoc)
+            }
             for (int i = lines.Length - 1; i >= 0; i--)
             {
                 var parts = lines[i].Split('\t');
                 if (parts.Length != 3) continue;
-                if (TryWrite(parts[1], parts[2], parts[0] == "-" ? null : parts[0])) restored++;
+                var ns = parts[0] == "-" ? null : parts[0];
+                if (!TryWrite(parts[1], parts[2], ns)) continue;
+                count++;
+                restored?.Add(new RestoredSetting(parts[1], parts[2], ns));
             }
             File.Delete(file);
         }
-        return restored;
+        return count;
     }
 
-    /// <summary>A journal whose writer process still runs is not a leftover ("name-PID.restore").</summary>
-    private static bool OwnerAlive(string file)
+    /// <summary>
+    /// True when a name ending in -PID (a journal "lab-1234", a namespace "sdk-lab-x-1234", a cgroup) belongs to a
+    /// process that no longer runs. This process never counts as gone; a name without a PID is not ours to judge.
+    /// </summary>
+    public static bool OwnerGone(string name)
     {
-        var stem = System.IO.Path.GetFileNameWithoutExtension(file);
-        var dash = stem.LastIndexOf('-');
-        if (dash < 0 || !int.TryParse(stem.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return false;
-        return pid != Environment.ProcessId && Directory.Exists($"/proc/{pid}");
+        ArgumentNullException.ThrowIfNull(name);
+        int dash = name.LastIndexOf('-');
+        return dash >= 0 && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            && pid != Environment.ProcessId && !Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The current value of a sysctl, of the host or of a named network namespace (read from a thread inside it).</summary>
     public static string Read(string name, string? netns = null)
     {
-        if (netns is null)
-        {
-            var r = SysctlReader.ReadValue(ProcRoot.Live, name);
-            if (!r.Ok) throw new IOException($"cannot read {name}: {r.Reason}");
-            return r.Value!;
-        }
-        return RunIn(netns, "sysctl", "-n", name).Trim();
+        var r = netns is null ? SysctlReader.ReadValue(ProcRoot.Live, name) : NetnsThread.Run(netns, () => SysctlReader.ReadValue(ProcRoot.Live, name));
+        if (!r.Ok) throw new IOException($"cannot read {name}{(netns is null ? "" : " in " + netns)}: {r.Reason}");
+        return r.Value!;
     }
 
+    /// <summary>Writes a sysctl of the host or of a named network namespace (/proc/sys/net follows the writing thread's namespace).</summary>
     public static void Write(string name, string value, string? netns = null)
     {
-        if (netns is null)
-        {
-            File.WriteAllText("/proc/sys/" + name.Replace('.', '/'), value);
-            return;
-        }
-        RunIn(netns, "sysctl", "-q", "-w", $"{name}={value}");
+        var path = "/proc/sys/" + name.Replace('.', '/');
+        if (netns is null) File.WriteAllText(path, value);
+        else NetnsThread.Run(netns, () => { File.WriteAllText(path, value); return 0; });
     }
 
     private static bool TryWrite(string name, string value, string? netns)
@@ -132,48 +153,74 @@ public sealed class RestoreJournal : IDisposable
             Write(name, value, netns);
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false; // a namespace that is gone took its settings with it
         }
     }
-
-    private static string RunIn(string netns, params string[] command)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "netns", "exec", netns }.Concat(command)) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("cannot start ip");
-        var output = p.StandardOutput.ReadToEnd();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ip netns exec {netns} {string.Join(' ', command)}: {error.Trim()}");
-        return output;
-    }
 }
 
-/// <summary>An exclusive flock on RestoreJournal.LockPath, held while global settings are changed.</summary>
+/// <summary>
+/// An exclusive flock on RestoreJournal.LockPath, held while global settings are changed and while journals are
+/// replayed. Exclusive between processes and between threads (each holder opens its own file description);
+/// re-entrant on the thread that holds it, so a test holding it may replay. May be released from another thread
+/// (a signal handler's).
+/// </summary>
 public sealed class GlobalLock : IDisposable
 {
-    private readonly FileStream _stream;
+    private static readonly object Gate = new();
+    private static int s_ownerThread;
+    private static int s_depth;
 
-    private GlobalLock(FileStream stream) => _stream = stream;
+    private FileStream? _stream;
+    private bool _released;
 
-    /// <summary>Waits up to timeout for the lock (FileShare.None maps to flock(LOCK_EX) on Linux).</summary>
+    private GlobalLock(FileStream? stream) => _stream = stream;
+
+    /// <summary>Waits up to timeout for the lock (FileShare.None maps to flock(LOCK_EX) on Linux); IOException when it does not come.</summary>
     public static GlobalLock Acquire(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        int me = Environment.CurrentManagedThreadId;
+        lock (Gate)
+        {
+            if (s_ownerThread == me)
+            {
+                s_depth++;
+                return new GlobalLock(null);
+            }
+        }
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {
             try
             {
-                return new GlobalLock(new FileStream(RestoreJournal.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                var stream = new FileStream(RestoreJournal.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                lock (Gate)
+                {
+                    s_ownerThread = me;
+                    s_depth = 1;
+                }
+                return new GlobalLock(stream);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(100);
             }
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            if (_released) return;
+            _released = true;
+            s_depth--;
+            if (_stream is null) return;
+            s_ownerThread = 0;
+            s_depth = 0;
+            _stream.Dispose();
+            _stream = null;
+        }
+    }
 }

@@ -55,7 +55,7 @@ public sealed class LoadClient : IDisposable
 
     // Slot tables: long mode has one slot per connection, short mode one per request in flight, pool one per pooled connection.
     private int[] _fd = [];
-    private uint[] _startMicros = [];
+    private long[] _startMicros = [];
     private int[] _got = [];
     private int[] _free = [];
     private int _freeCount;
@@ -76,16 +76,22 @@ public sealed class LoadClient : IDisposable
         _request[^1] = (byte)'\n';
     }
 
-    private uint NowMicros() => (uint)Math.Min(uint.MaxValue, (Stopwatch.GetTimestamp() - _t0) * _microsPerTick);
+    private long NowMicros() => Micros(Stopwatch.GetTimestamp() - _t0, _microsPerTick);
+
+    /// <summary>
+    /// Microseconds since the run started, in 64 bits: a 32-bit count saturates at 2³² µs (71.6 minutes), after which
+    /// every latency would read 0, while --duration allows 24 hours.
+    /// </summary>
+    internal static long Micros(long ticksSinceStart, double microsPerTick) => (long)(ticksSinceStart * microsPerTick);
 
     private void Alloc(int slots)
     {
         _fd = new int[slots];
         _fd.AsSpan().Fill(-1);
-        _startMicros = new uint[slots];
+        _startMicros = new long[slots];
         if (_o.Mode != ClientMode.Long) _got = new int[slots];
         _free = new int[slots];
-        if (_o.Mode == ClientMode.Pool) _broken = new int[slots];
+        if (_o.Mode == ClientMode.Pool) _broken = new int[2 * slots]; // this round's and the next's
         for (int i = 0; i < slots; i++) _free[i] = slots - 1 - i;
         _freeCount = slots;
     }
@@ -107,8 +113,10 @@ public sealed class LoadClient : IDisposable
         bool finished = false;
         if (_o.Mode == ClientMode.Pool)
         {
-            // The pool is opened once, up front; every later request reuses it.
-            while (_freeCount > 0) StartConnect(_free[--_freeCount]);
+            // The pool is opened once, up front; every later request reuses it. Slot by slot, not by popping the free
+            // stack: a connect that completes at once pushes its slot back onto that stack.
+            _freeCount = 0;
+            for (int slot = 0; slot < _fd.Length; slot++) StartConnect(slot);
         }
         while (!control.ShouldStop && !finished)
         {
@@ -145,7 +153,11 @@ public sealed class LoadClient : IDisposable
                     if (_o.Mode == ClientMode.Pool && _brokenCount > 0 && now >= nextReconnect)
                     {
                         // Broken pool connections are replaced at most every 100 ms, so a refusing server cannot make us spin.
-                        while (_brokenCount > 0) StartConnect(_broken[--_brokenCount]);
+                        // Only the slots broken so far: a connect that fails at once appends its slot again, for the next round.
+                        int broken = _brokenCount;
+                        for (int k = 0; k < broken; k++) StartConnect(_broken[k]);
+                        Array.Copy(_broken, broken, _broken, 0, _brokenCount - broken);
+                        _brokenCount -= broken;
                         nextReconnect = now + Stopwatch.Frequency / 10;
                     }
                     while (_started < due && _freeCount > 0)
@@ -206,7 +218,7 @@ public sealed class LoadClient : IDisposable
             OnConnected(slot);
             return;
         }
-        if (r != ErrnoNames.EINPROGRESS) { Fail(slot, r, fdOpen: true); return; }
+        if (r != Errno.EINPROGRESS) { Fail(slot, r, fdOpen: true); return; }
         int ee = _loop.Add(fd, Libc.EPOLLOUT, Connecting | (uint)slot);
         if (ee != 0) { Fail(slot, ee, fdOpen: true); return; }
         _inflight++;
@@ -243,7 +255,7 @@ public sealed class LoadClient : IDisposable
     private int Reregister(int fd, uint events, ulong data)
     {
         int e = _loop.Modify(fd, events, data);
-        return e == 2 /* ENOENT */ ? _loop.Add(fd, events, data) : e;
+        return e == Errno.ENOENT ? _loop.Add(fd, events, data) : e;
     }
 
     private void SendRequest(int slot)
@@ -255,7 +267,8 @@ public sealed class LoadClient : IDisposable
         nint n = Sock.Send(fd, _request);
         if (n != _request.Length)
         {
-                        Fail(slot, n < 0 ? Libc.Errno : ErrnoNames.EAGAIN, fdOpen: true, wasOpen: true);
+            // The request was started (counted in _started): its failure counts, or --requests N could never end early.
+            Fail(slot, n < 0 ? Errno.Last : Errno.EAGAIN, fdOpen: true, wasOpen: true, awaiting: true);
             return;
         }
         Stats.BytesSent += n;
@@ -317,12 +330,12 @@ public sealed class LoadClient : IDisposable
             if (n == 0)
             {
                 Stats.PeerClosed++;
-                Fail(slot, ErrnoNames.PeerClosed, fdOpen: true, wasOpen: true, awaiting: state == Awaiting);
+                Fail(slot, LoadStats.Eof, fdOpen: true, wasOpen: true, awaiting: state == Awaiting);
                 return;
             }
-            int errno = Libc.Errno;
-            if (errno == ErrnoNames.EAGAIN) return;
-            if (errno == ErrnoNames.EINTR) continue;
+            int errno = Errno.Last;
+            if (errno == Errno.EAGAIN) return;
+            if (errno == Errno.EINTR) continue;
             Fail(slot, errno, fdOpen: true, wasOpen: true, awaiting: state == Awaiting);
             return;
         }

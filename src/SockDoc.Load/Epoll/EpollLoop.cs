@@ -17,7 +17,7 @@ public sealed unsafe class EpollLoop : IDisposable
     public EpollLoop(int maxEvents = 1024)
     {
         int fd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
-        if (fd < 0) throw new LoadException($"epoll_create1 failed: {ErrnoNames.Describe(Libc.Errno)}");
+        if (fd < 0) throw new LoadException($"epoll_create1 failed: {Errno.Describe(Errno.Last)}");
         _epfd = new SafeFdHandle(fd);
         // Pinned for the loop's lifetime: epoll_wait writes straight into it, no copy, no per-call pin.
         _events = GC.AllocateArray<EpollEvent>(maxEvents, pinned: true);
@@ -36,7 +36,7 @@ public sealed unsafe class EpollLoop : IDisposable
     private int Ctl(int op, int fd, uint events, ulong data)
     {
         var ev = new EpollEvent { Events = events, Data = data };
-        return Libc.epoll_ctl(_epfd.Fd, op, fd, in ev) == 0 ? 0 : Libc.Errno;
+        return Libc.epoll_ctl(_epfd.Fd, op, fd, in ev) == 0 ? 0 : Errno.Last;
     }
 
     /// <summary>Waits up to timeoutMs; EINTR is retried (a signal is not an event). Returns the ready events.</summary>
@@ -46,9 +46,9 @@ public sealed unsafe class EpollLoop : IDisposable
         {
             int n = Libc.epoll_wait(_epfd.Fd, _eventsPtr, _events.Length, timeoutMs);
             if (n >= 0) return new ReadOnlySpan<EpollEvent>(_events, 0, n);
-            int errno = Libc.Errno;
-            if (errno == ErrnoNames.EINTR) continue;
-            throw new LoadException($"epoll_wait failed: {ErrnoNames.Describe(errno)}");
+            int errno = Errno.Last;
+            if (errno == Errno.EINTR) continue;
+            throw new LoadException($"epoll_wait failed: {Errno.Describe(errno)}");
         }
     }
 

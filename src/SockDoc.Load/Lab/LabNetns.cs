@@ -31,7 +31,7 @@ public static partial class LabNetns
             var name = Path.GetFileName(path);
             var m = NameRule().Match(name);
             if (!m.Success) continue;
-            if (!Directory.Exists("/proc/" + m.Groups["pid"].Value)) list.Add(name);
+            if (SockDoc.Kernel.Sysctl.RestoreJournal.OwnerGone(name)) list.Add(name);
         }
         return list;
     }

@@ -103,14 +103,15 @@ public static class LabRunner
             {
                 follower = Task.Run(() =>
                 {
-                    followReady.Set();
-                    KernelLogReader.Follow(KernelLogReader.KmsgPath, options.Time, ProcRoot.Live, line =>
+                    var r = KernelLogReader.Follow(KernelLogReader.KmsgPath, options.Time, ProcRoot.Live, line =>
                     {
                         if (scenario.LogMatches(line, ctx)) ctx.Reproduce("log", line.Message);
-                    }, skipExisting: true, followStop.Token);
+                    }, skipExisting: true, followStop.Token, ready: followReady.Set);
+                    followReady.Set(); // also when /dev/kmsg could not be opened: the load must not wait for it
+                    return r;
                 });
+                // The follower stands at the end of the buffer (SEEK_END) before the load starts.
                 followReady.Wait(TimeSpan.FromSeconds(5));
-                Thread.Sleep(200); // the follower seeks to the end of the buffer before the load starts
             }
 
             var before = Counters(ctx);

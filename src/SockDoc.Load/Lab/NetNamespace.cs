@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using SockDoc.Kernel.Interop;
+using SockDoc.Kernel;
 
 namespace SockDoc.Load.Lab;
 
@@ -79,35 +79,29 @@ public sealed partial class NetNamespace : IDisposable
     /// <summary>Runs work on a new thread moved into this namespace and returns its result.</summary>
     public T Inside<T>(Func<T> work)
     {
-        T? result = default;
-        Exception? failure = null;
-        var t = new Thread(() =>
+        try
         {
-            try
-            {
-                EnterOnThisThread();
-                result = work();
-            }
-#pragma warning disable CA1031 // rethrown on the caller's thread
-            catch (Exception e)
+            return NetnsThread.Run(Name, work);
+        }
+#pragma warning disable CA1031 // rethrown, with the namespace named
+        catch (Exception e) when (e is not LoadException)
 #pragma warning restore CA1031
-            {
-                failure = e;
-            }
-        }) { IsBackground = true, Name = "netns " + Name };
-        t.Start();
-        t.Join();
-        if (failure is not null) throw failure is LoadException ? failure : new LoadException($"in namespace {Name}: {failure.Message}", failure);
-        return result!;
+        {
+            throw new LoadException($"in namespace {Name}: {e.Message}", e);
+        }
     }
 
     /// <summary>Moves the calling thread (only it) into this namespace. Use on a thread you own and let end.</summary>
     public void EnterOnThisThread()
     {
-        // An nsfs file cannot seek, so a FileStream refuses it; a bare handle is all setns needs.
-        using var h = File.OpenHandle("/run/netns/" + Name, FileMode.Open, FileAccess.Read);
-        if (Libc.setns((int)h.DangerousGetHandle(), Libc.CLONE_NEWNET) != 0)
-            throw new LoadException($"setns into {Name} failed: {ErrnoNames.Describe(Libc.Errno)}");
+        try
+        {
+            NetnsThread.Enter(Name);
+        }
+        catch (IOException e)
+        {
+            throw new LoadException(e.Message, e);
+        }
     }
 
     private static void Ip(string args)

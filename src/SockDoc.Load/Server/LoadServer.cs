@@ -40,7 +40,7 @@ public sealed class LoadServer : IDisposable
             {
                 _listeners[i] = Sock.Listen(options.Listen[i], options.ReusePort, options.Backlog);
                 int e = _loop.Add(_listeners[i], Libc.EPOLLIN, ListenerTag | (uint)i);
-                if (e != 0) throw new LoadException($"epoll_ctl(listener {options.Listen[i]}) failed: {ErrnoNames.Describe(e)}");
+                if (e != 0) throw new LoadException($"epoll_ctl(listener {options.Listen[i]}) failed: {Errno.Describe(e)}");
             }
         }
         catch
@@ -77,7 +77,7 @@ public sealed class LoadServer : IDisposable
                         nint sent = Sock.Send(fd, buf[..(int)n]);
                         if (sent != n)
                         {
-                            Stats.CountError(sent < 0 ? Libc.Errno : ErrnoNames.EAGAIN);
+                            Stats.CountError(sent < 0 ? Errno.Last : Errno.EAGAIN);
                             CloseConn(fd);
                             break;
                         }
@@ -90,10 +90,10 @@ public sealed class LoadServer : IDisposable
                         CloseConn(fd); // peer closed first: we go LAST_ACK → CLOSED, no TIME_WAIT here
                         break;
                     }
-                    int errno = Libc.Errno;
-                    if (errno == ErrnoNames.EAGAIN) break;
-                    if (errno == ErrnoNames.EINTR) continue;
-                    if (errno != ErrnoNames.ECONNRESET) Stats.CountError(errno);
+                    int errno = Errno.Last;
+                    if (errno == Errno.EAGAIN) break;
+                    if (errno == Errno.EINTR) continue;
+                    if (errno != Errno.ECONNRESET) Stats.CountError(errno);
                     CloseConn(fd);
                     break;
                 }
@@ -115,11 +115,11 @@ public sealed class LoadServer : IDisposable
             int fd = Libc.accept4(listener, 0, 0, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (fd < 0)
             {
-                int errno = Libc.Errno;
-                if (errno == ErrnoNames.EAGAIN) return;
-                if (errno == ErrnoNames.EINTR || errno == ErrnoNames.ECONNABORTED) continue;
+                int errno = Errno.Last;
+                if (errno == Errno.EAGAIN) return;
+                if (errno == Errno.EINTR || errno == Errno.ECONNABORTED) continue;
                 Stats.CountError(errno);
-                if (errno is ErrnoNames.EMFILE or ErrnoNames.ENFILE or ErrnoNames.ENOBUFS or ErrnoNames.ENOMEM)
+                if (errno is Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM)
                 {
                     // The connection stays in the accept queue (kernel-facts §8); stop polling the listeners
                     // until a connection closes, or a level-triggered listener would spin.

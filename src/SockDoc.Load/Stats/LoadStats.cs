@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SockDoc.Kernel.Interop;
 
 namespace SockDoc.Load;
 
@@ -28,8 +29,11 @@ public sealed class LoadStats
     public long HeartbeatsSent;
     public long BytesSent;
     public long BytesReceived;
-    /// <summary>Errors counted by errno (index = errno; 0 = unexpected EOF).</summary>
-    public readonly long[] Errors = new long[ErrnoNames.Max];
+    /// <summary>Pseudo-errno for "the peer closed the connection while we waited for a reply" (no kernel errno is 0).</summary>
+    public const int Eof = 0;
+
+    /// <summary>Errors counted by errno (index = errno; <see cref="Eof"/> = unexpected EOF).</summary>
+    public readonly long[] Errors = new long[Errno.Max];
     /// <summary>connect() to established, µs.</summary>
     public readonly LatencyHistogram ConnectLatency = new();
     /// <summary>Request sent (or, in short mode, connect started) to reply read, µs.</summary>
@@ -37,17 +41,20 @@ public sealed class LoadStats
     /// <summary>Seconds from the first connect to the moment the last planned connection finished (0 if not finished).</summary>
     public double EstablishSeconds;
 
+    /// <summary>The errno's name, or "EOF" for <see cref="Eof"/>: the wire format between workers and the parent.</summary>
+    public static string ErrorName(int errno) => errno == Eof ? "EOF" : Errno.Name(errno);
+
     public void CountError(int errno)
     {
         Failed++;
-        Errors[errno is >= 0 and < ErrnoNames.Max ? errno : ErrnoNames.Max - 1]++;
+        Errors[errno is >= 0 and < Errno.Max ? errno : Errno.Max - 1]++;
     }
 
     public IEnumerable<KeyValuePair<string, long>> ErrorsByName()
     {
         for (int i = 0; i < Errors.Length; i++)
         {
-            if (Errors[i] != 0) yield return new(ErrnoNames.Name(i), Errors[i]);
+            if (Errors[i] != 0) yield return new(ErrorName(i), Errors[i]);
         }
     }
 
@@ -75,7 +82,7 @@ public sealed class LoadStats
         for (int i = 0; i < Errors.Length; i++)
         {
             if (Errors[i] == 0) continue;
-            sb.Append(any ? ';' : ' ').Append(any ? "" : "err=").Append(ErrnoNames.Name(i)).Append(':').Append(Errors[i].ToString(CultureInfo.InvariantCulture));
+            sb.Append(any ? ';' : ' ').Append(any ? "" : "err=").Append(ErrorName(i)).Append(':').Append(Errors[i].ToString(CultureInfo.InvariantCulture));
             any = true;
         }
         if (withHistograms)
@@ -118,8 +125,8 @@ public sealed class LoadStats
                     foreach (var e in val.Split(';'))
                     {
                         int c = e.IndexOf(':', StringComparison.Ordinal);
-                        int errno = c < 0 ? -1 : ErrnoNames.Parse(e[..c]);
-                        if (errno < 0 || errno >= ErrnoNames.Max) throw new FormatException($"bad error count '{e}'");
+                        int errno = c < 0 ? -1 : e[..c] == "EOF" ? Eof : Errno.Parse(e[..c]);
+                        if (errno < 0 || errno >= Errno.Max) throw new FormatException($"bad error count '{e}'");
                         s.Errors[errno] += L(e[(c + 1)..]);
                     }
                     break;

@@ -80,7 +80,7 @@ public static class WorkerMain
             {
                 fixed (byte* p = buf) n = Libc.read(0, p, (nuint)buf.Length);
             }
-            if (n < 0 && Libc.Errno == ErrnoNames.EINTR) continue;
+            if (n < 0 && Errno.Last == Errno.EINTR) continue;
             if (n <= 0) { control.RequestStop(); go.Set(); return; }
             foreach (var b in buf[..(int)n])
             {
@@ -104,7 +104,7 @@ public static class WorkerMain
                 nint w = Libc.write(1, p + off, (nuint)(bytes.Length - off));
                 if (w < 0)
                 {
-                    if (Libc.Errno == ErrnoNames.EINTR) continue;
+                    if (Errno.Last == Errno.EINTR) continue;
                     return; // parent gone; PDEATHSIG or --duration ends us
                 }
                 off += (int)w;

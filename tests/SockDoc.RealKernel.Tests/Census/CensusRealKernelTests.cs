@@ -51,7 +51,8 @@ public sealed partial class CensusRealKernelTests : IDisposable
             var c = Keep(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false });
             try { c.Connect(new IPEndPoint(IPAddress.Loopback, 7001)); }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress) { }
-            Thread.Sleep(50);
+            // The first three complete their handshake (writable); the fourth's SYN is dropped and stays SYN_SENT.
+            if (i < 3) Assert.True(c.Poll(TimeSpan.FromSeconds(10), SelectMode.SelectWrite), $"client {i} did not connect");
         }
         var v6 = Listen(IPAddress.IPv6Loopback, 7002, 16);
         for (int i = 0; i < 2; i++) Pair(v6);
@@ -65,7 +66,18 @@ public sealed partial class CensusRealKernelTests : IDisposable
         }
         var half = Listen(IPAddress.Loopback, 7004, 16);
         for (int i = 0; i < 2; i++) Pair(half).Client.Shutdown(SocketShutdown.Send); // FIN_WAIT2 / CLOSE_WAIT
-        Thread.Sleep(300);
+    }
+
+    /// <summary>Waits until ss shows every state BuildSocketSet makes, so the census and ss see the same table.</summary>
+    private static void WaitForSocketSet(TestNetns ns)
+    {
+        bool Settled()
+        {
+            var states = SsRows(ns.Ss("-tan")).GroupBy(r => r.State).ToDictionary(g => g.Key, g => g.Count());
+            return states.GetValueOrDefault("TIME_WAIT") >= 3 && states.GetValueOrDefault("FIN_WAIT2") >= 2 && states.GetValueOrDefault("CLOSE_WAIT") >= 2
+                && states.GetValueOrDefault("SYN_SENT") >= 1;
+        }
+        Assert.True(Support.WaitUntil(Settled, TimeSpan.FromSeconds(20)), "the sockets never reached their states:\n" + ns.Ss("-tan"));
     }
 
     private static SocketCensus Collect(TestNetns netns, bool parallel) =>
@@ -85,6 +97,7 @@ public sealed partial class CensusRealKernelTests : IDisposable
         Support.RequireRoot();
         using var ns = new TestNetns("census");
         ns.Inside(() => { BuildSocketSet(); return 0; });
+        WaitForSocketSet(ns);
 
         foreach (bool parallel in new[] { false, true })
         {
@@ -128,9 +141,11 @@ public sealed partial class CensusRealKernelTests : IDisposable
             var (c, s) = Pair(l);
             c.Send("hello"u8.ToArray());
             _ = s.Receive(new byte[16]);
-            Thread.Sleep(200);
             return ((IPEndPoint)c.LocalEndPoint!).Port;
         });
+        // The bytes are ACKed (Send-Q 0) before both the census and ss look, so they see the same memory.
+        Assert.True(Support.WaitUntil(() => ns.Ss($"-tnH state established '( sport = :{clientPort} )'").Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, "0", ..],
+            TimeSpan.FromSeconds(10)), "the client's bytes were never acknowledged");
 
         var sockets = ns.Inside(() =>
         {

@@ -54,10 +54,11 @@ public partial class KmsgRealKernelTests
             }
         }, skipExisting: false, stop.Token));
 
-        await Task.Delay(300);
-        Flood(ns, port);
-        // Follow stops on the token (the line was seen, or 20 s passed): a bounded wait, no hang.
+        var flood = Flood(ns, port);
+        // Follow stops on the token (the line was seen, or 20 s passed): a bounded wait, no hang. The half-open
+        // connections are held until then.
         var followed = await follow.WaitAsync(TimeSpan.FromSeconds(30));
+        foreach (var socket in flood) socket.Dispose();
         Assert.True(followed.Ok, followed.Reason);
         var live = Assert.Single(seen);
         Assert.Equal("0.0.0.0", live.Address);
@@ -89,9 +90,10 @@ public partial class KmsgRealKernelTests
         Assert.Contains("Kernel log: /dev/kmsg:", o.ToString(), StringComparison.Ordinal);
     }
 
-    private static void Flood(TestNetns netns, int port)
+    /// <summary>A backlog-1 listener and 20 half-open connects to it; the caller disposes them once the kernel has logged.</summary>
+    private static List<Socket> Flood(TestNetns netns, int port)
     {
-        var sockets = netns.Inside(() =>
+        return netns.Inside(() =>
         {
             var list = new List<Socket>();
             var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -112,7 +114,26 @@ public partial class KmsgRealKernelTests
             }
             return list;
         });
-        Thread.Sleep(500);
-        foreach (var s in sockets) s.Dispose();
+    }
+
+    [Fact]
+    public void Follow_with_skip_existing_starts_at_the_end_of_the_buffer()
+    {
+        Support.RequireRoot();
+        int existing = Support.Sh("dmesg").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        Assert.True(existing > 20, $"the ring buffer holds only {existing} lines: the test cannot tell skipping from reading");
+        using var stop = new CancellationTokenSource();
+        var readyAt = TimeSpan.Zero;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var r = KernelLogReader.Follow(KernelLogReader.KmsgPath, TimeProvider.System, ProcRoot.Live, _ => { }, skipExisting: true, stop.Token,
+            ready: () =>
+            {
+                readyAt = watch.Elapsed;
+                stop.CancelAfter(TimeSpan.FromMilliseconds(300));
+            });
+        Assert.True(r.Ok, r.Reason);
+        Assert.True(readyAt < TimeSpan.FromSeconds(2), $"ready after {readyAt.TotalMilliseconds:0} ms");
+        // SEEK_END: none of the records already in the buffer is read (only what the kernel wrote in those 300 ms).
+        Assert.InRange(r.Value!.LinesRead, 0, existing / 2);
     }
 }

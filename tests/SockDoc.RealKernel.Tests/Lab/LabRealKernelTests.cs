@@ -79,9 +79,9 @@ public sealed class LabRealKernelTests
         string changed = "";
         try
         {
-            // Half way: the journal holds the old value, so tcp_max_orphans is (about to be) lowered.
+            // Half way: the journal holds the old value first, the change follows; wait for the change itself.
             Assert.True(WaitForJournal(child, journal), "the child never wrote its journal");
-            Thread.Sleep(50);
+            Support.WaitUntil(() => child.HasExited || RestoreJournal.Read("net.ipv4.tcp_max_orphans").Trim() == "100", TimeSpan.FromSeconds(30));
             changed = RestoreJournal.Read("net.ipv4.tcp_max_orphans");
         }
         finally
@@ -138,16 +138,9 @@ public sealed class LabRealKernelTests
     }
 
     /// <summary>Waits (at most 60 s) until the child has written its journal, the point before any global change.</summary>
-    private static bool WaitForJournal(Process child, string journal)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !child.HasExited)
-        {
-            if (File.Exists(journal) && new FileInfo(journal).Length > 0) return true;
-            Thread.Sleep(5);
-        }
-        return File.Exists(journal) && new FileInfo(journal).Length > 0;
-    }
+    private static bool WaitForJournal(Process child, string journal) =>
+        Support.WaitUntil(() => child.HasExited || (File.Exists(journal) && new FileInfo(journal).Length > 0), TimeSpan.FromSeconds(60))
+        && File.Exists(journal) && new FileInfo(journal).Length > 0;
 
     [Fact]
     public void Lab_run_all_json_and_the_totals_line_come_from_the_command()

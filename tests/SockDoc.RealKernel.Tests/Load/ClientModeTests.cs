@@ -1,3 +1,4 @@
+using SockDoc.Kernel.Interop;
 using SockDoc.Load;
 using SockDoc.Load.Client;
 using SockDoc.Load.Lab;
@@ -49,7 +50,65 @@ public class ClientModeTests
         client.Run(control, new LoadHarness.StopWhenEstablished(control));
         Assert.Equal(50, client.Stats.Attempted);
         Assert.Equal(0, client.Stats.Established);
-        Assert.Equal(50, client.Stats.Errors[ErrnoNames.ECONNREFUSED]);
+        Assert.Equal(50, client.Stats.Errors[Errno.ECONNREFUSED]);
+    }
+
+    [Fact]
+    public void Pool_mode_counts_requests_whose_send_fails_and_ends_at_the_requested_count()
+    {
+        // A loopback server that answers one request per connection and then resets it (SO_LINGER 0). The client reads
+        // the reply, puts the connection back in its pool, and its next request on it fails in send() (ECONNRESET, then
+        // EPIPE). Every failed request must count, or --requests 20 can only end at the 20 s deadline.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(64);
+        var server = new Thread(() =>
+        {
+            while (true)
+            {
+                System.Net.Sockets.Socket accepted;
+                try { accepted = listener.Accept(); }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException) { return; } // listener closed
+                // One thread per connection: an idle pooled connection must not hold up the others.
+                new Thread(() => AnswerOnceThenReset(accepted)) { IsBackground = true }.Start();
+            }
+        }) { IsBackground = true };
+        server.Start();
+        var ep = new Endpoint4(0x7F000001, (ushort)((System.Net.IPEndPoint)listener.LocalEndPoint!).Port);
+        using var client = new LoadClient(new ClientOptions { Targets = [ep], Mode = ClientMode.Pool, Pool = 4, Requests = 20 });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        client.Run(new RunControl(TimeSpan.FromSeconds(20)), null);
+        watch.Stop();
+        listener.Close();
+        server.Join(TimeSpan.FromSeconds(5));
+        Assert.Equal(20, client.Stats.Requests);
+        Assert.InRange(client.Stats.Replies, 1, 19);
+        Assert.True(client.Stats.Failed >= 20 - client.Stats.Replies, $"failed {client.Stats.Failed}, replies {client.Stats.Replies}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"the run took {watch.Elapsed.TotalSeconds:0.0} s: not every failed request was counted");
+    }
+
+    private static void AnswerOnceThenReset(System.Net.Sockets.Socket accepted)
+    {
+        using (accepted)
+        {
+            var request = new byte[16];
+            int got = 0;
+            try
+            {
+                accepted.ReceiveTimeout = 10_000;
+                while (got < 16)
+                {
+                    int n = accepted.Receive(request, got, 16 - got, System.Net.Sockets.SocketFlags.None);
+                    if (n == 0) break;
+                    got += n;
+                }
+                if (got == 16) accepted.Send(request);
+                accepted.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
     }
 
     [Fact]
@@ -91,7 +150,7 @@ public class ClientModeTests
         var (c, _) = LoadHarness.Run(new ClientOptions { Targets = [ep], Mode = ClientMode.Short, Rate = 2000, Requests = 200, Concurrency = 16 }, ep, ns, seconds: 5);
         // Ten ports to one destination; each one sits in TIME_WAIT after its request, so connect() finds none free
         // (__inet_hash_connect → -EADDRNOTAVAIL) until tcp_tw_reuse's one-second delay passes.
-        Assert.True(c.Errors[ErrnoNames.EADDRNOTAVAIL] > 100, $"EADDRNOTAVAIL {c.Errors[ErrnoNames.EADDRNOTAVAIL]}");
+        Assert.True(c.Errors[Errno.EADDRNOTAVAIL] > 100, $"EADDRNOTAVAIL {c.Errors[Errno.EADDRNOTAVAIL]}");
         Assert.InRange(c.Replies, 10, 60);
         Assert.Equal(200, c.Replies + c.Failed);
     }

@@ -271,6 +271,85 @@ public class KernelLogReaderTests
         }
     }
 
+    /// <summary>A copied host: proc/stat with btime, and each given fixture at its place in the tree.</summary>
+    private static DirectoryInfo CopiedTree(params (string Fixture, string At)[] logs)
+    {
+        var tree = Directory.CreateTempSubdirectory("sdk-klog-sos-");
+        Directory.CreateDirectory(Path.Combine(tree.FullName, "proc"));
+        File.WriteAllText(Path.Combine(tree.FullName, "proc", "stat"), "cpu  1 2 3\nbtime 1795522145\n");
+        foreach (var (fixture, at) in logs)
+        {
+            var target = Path.Combine(tree.FullName, at);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Fx(fixture), target);
+        }
+        return tree;
+    }
+
+    [Fact]
+    public void An_sosreport_s_persistent_log_is_read_and_the_dmesg_copy_is_only_named()
+    {
+        var tree = CopiedTree(("rsyslog-rfc3339-6.18.txt", "var/log/messages"), ("dmesg-6.18.txt", "sos_commands/kernel/dmesg"));
+        try
+        {
+            var (r, found) = KernelLogReader.ReadCopiedTree(ProcRoot.FromUserPath(tree.FullName), Time);
+            Assert.True(r.Ok, r.Reason);
+            Assert.Equal([Path.Combine(tree.FullName, "var/log/messages"), Path.Combine(tree.FullName, "sos_commands/kernel/dmesg")], found);
+            Assert.Equal(Path.Combine(tree.FullName, "var/log/messages"), r.Path);
+            AssertCapture618(r.Value!); // counted once, not twice
+        }
+        finally
+        {
+            tree.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("sos_commands/kernel/dmesg")]
+    [InlineData("dmesg")]
+    [InlineData("var/log/kern.log")]
+    public void Each_copied_log_place_is_read_when_it_is_the_only_one(string at)
+    {
+        var fixture = at.EndsWith("kern.log", StringComparison.Ordinal) ? "rsyslog-rfc3339-6.18.txt" : "dmesg-6.18.txt";
+        var tree = CopiedTree((fixture, at));
+        try
+        {
+            var r = KernelLogReader.ReadRunningKernel(ProcRoot.FromUserPath(tree.FullName), Time, TimeSpan.FromSeconds(5));
+            Assert.True(r.Ok, r.Reason);
+            Assert.Equal(Path.Combine(tree.FullName, at), r.Path);
+            AssertCapture618(r.Value!);
+        }
+        finally
+        {
+            tree.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Doctor_proc_root_reads_the_kernel_log_next_to_the_copied_proc()
+    {
+        // The debian12 VM fixture's /proc, with the same VM's kernel log as an sosreport would hold it.
+        var tree = Directory.CreateTempSubdirectory("sdk-klog-doctor-");
+        try
+        {
+            Directory.CreateSymbolicLink(Path.Combine(tree.FullName, "proc"), Fixtures.Vm.Directory_);
+            Directory.CreateDirectory(Path.Combine(tree.FullName, "var/log"));
+            File.Copy(Fx("rsyslog-rfc3339-6.18.txt"), Path.Combine(tree.FullName, "var/log/kern.log"));
+            var o = new StringWriter();
+            var io = new SockDoc.Cli.CliIo(o, new StringWriter(), outputIsTerminal: false, noColor: true, width: 160);
+            int code = SockDoc.Cli.Program.Run(["doctor", "--proc-root", tree.FullName, "--json"], io);
+            Assert.InRange(code, 0, 2);
+            using var doc = System.Text.Json.JsonDocument.Parse(o.ToString());
+            var text = o.ToString();
+            Assert.Contains("var/log/kern.log", text, StringComparison.Ordinal);
+            Assert.Contains("tcp_too_many_orphans", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            tree.Delete(recursive: true);
+        }
+    }
+
     // ---- damaged input: skipped and counted, never a crash or hang ----
 
     [Fact]

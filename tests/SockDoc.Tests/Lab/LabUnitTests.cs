@@ -140,9 +140,9 @@ public sealed class LabUnitTests
     [Fact]
     public void Dead_owner_is_told_from_the_pid_in_the_name()
     {
-        Assert.True(LabRestore.DeadOwner("sdk-lab-oom-999999999"));
-        Assert.False(LabRestore.DeadOwner("sdk-lab-oom-1"));
-        Assert.False(LabRestore.DeadOwner("sdk-lab-oom-" + Environment.ProcessId));
-        Assert.False(LabRestore.DeadOwner("no-pid-here"));
+        Assert.True(SockDoc.Kernel.Sysctl.RestoreJournal.OwnerGone("sdk-lab-oom-999999999"));
+        Assert.False(SockDoc.Kernel.Sysctl.RestoreJournal.OwnerGone("sdk-lab-oom-1"));
+        Assert.False(SockDoc.Kernel.Sysctl.RestoreJournal.OwnerGone("sdk-lab-oom-" + Environment.ProcessId));
+        Assert.False(SockDoc.Kernel.Sysctl.RestoreJournal.OwnerGone("no-pid-here"));
     }
 }

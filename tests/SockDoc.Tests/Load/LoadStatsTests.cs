@@ -1,3 +1,4 @@
+using SockDoc.Kernel.Interop;
 using SockDoc.Load;
 
 namespace SockDoc.Tests.Load;
@@ -8,10 +9,10 @@ public class LoadStatsTests
     public void A_stats_line_round_trips_with_errors_by_errno_and_histograms()
     {
         var s = new LoadStats { Attempted = 10, Established = 7, Open = 6, Requests = 5, Replies = 4, Delayed = 2, EstablishSeconds = 1.25 };
-        s.CountError(ErrnoNames.EADDRNOTAVAIL);
-        s.CountError(ErrnoNames.EADDRNOTAVAIL);
-        s.CountError(ErrnoNames.ECONNREFUSED);
-        s.CountError(ErrnoNames.PeerClosed);
+        s.CountError(Errno.EADDRNOTAVAIL);
+        s.CountError(Errno.EADDRNOTAVAIL);
+        s.CountError(Errno.ECONNREFUSED);
+        s.CountError(LoadStats.Eof);
         s.ConnectLatency.Record(120);
         s.RequestLatency.Record(4000);
 
@@ -21,7 +22,7 @@ public class LoadStatsTests
         Assert.Equal(10, back.Attempted);
         Assert.Equal(7, back.Established);
         Assert.Equal(4, back.Failed);
-        Assert.Equal(2, back.Errors[ErrnoNames.EADDRNOTAVAIL]);
+        Assert.Equal(2, back.Errors[Errno.EADDRNOTAVAIL]);
         Assert.Equal(1.25, back.EstablishSeconds);
         Assert.Equal(1, back.ConnectLatency.Count);
         Assert.Equal(4000, back.RequestLatency.MaxMicros);
@@ -33,11 +34,11 @@ public class LoadStatsTests
     {
         var a = new LoadStats { Established = 3, EstablishSeconds = 2 };
         var b = new LoadStats { Established = 4, EstablishSeconds = 5 };
-        b.CountError(ErrnoNames.EMFILE);
+        b.CountError(Errno.EMFILE);
         a.Merge(b);
         Assert.Equal(7, a.Established);
         Assert.Equal(5, a.EstablishSeconds);
-        Assert.Equal(1, a.Errors[ErrnoNames.EMFILE]);
+        Assert.Equal(1, a.Errors[Errno.EMFILE]);
     }
 
     [Theory]
@@ -51,8 +52,8 @@ public class LoadStatsTests
     [Fact]
     public void Errno_names_round_trip()
     {
-        foreach (var e in new[] { ErrnoNames.EADDRNOTAVAIL, ErrnoNames.EMFILE, ErrnoNames.ECONNREFUSED, ErrnoNames.ETIMEDOUT, 77 })
-            Assert.Equal(e, ErrnoNames.Parse(ErrnoNames.Name(e)));
-        Assert.Equal("EADDRNOTAVAIL", ErrnoNames.Name(99));
+        foreach (var e in new[] { Errno.EADDRNOTAVAIL, Errno.EMFILE, Errno.ECONNREFUSED, Errno.ETIMEDOUT, 77 })
+            Assert.Equal(e, Errno.Parse(Errno.Name(e)));
+        Assert.Equal("EADDRNOTAVAIL", Errno.Name(99));
     }
 }

@@ -19,33 +19,46 @@ public readonly record struct DumpOutcome(bool Complete, bool Interrupted, long 
 }
 
 /// <summary>
-/// Dumps every TCP socket of one address family through NETLINK_SOCK_DIAG (SOCK_DIAG_BY_FAMILY with
-/// inet_diag_req_v2, the request `ss -t` sends) and streams each one to a sink. One 1 MiB receive buffer per
-/// dump, rented from the pool; nothing allocated per socket.
+/// Test seam of a dump: the real kernel, with a receive buffer and a step after each request chosen by a test (to make
+/// the kernel drop messages: ENOBUFS), and the per-family path forced.
+/// </summary>
+internal sealed record DumpProbe(bool PerFamily, int ReceiveBufferBytes, Action<NetlinkSocket, byte>? AfterRequest);
+
+/// <summary>
+/// Dumps every TCP socket through NETLINK_SOCK_DIAG (the requests `ss -t` sends) and streams each one to a sink.
+/// The kernel fills one dump message per recv of at most SKB_WITH_OVERHEAD(32768) bytes (netlink_recvmsg() caps
+/// max_recvmsg_len there, netlink_dump() sizes its skb by it), whatever the receive buffer: a 32 KiB buffer, rented
+/// from the pool, holds every datagram; nothing is allocated per socket.
 /// </summary>
 public static class SockDiagDump
 {
-    public const int ReceiveBufferBytes = 1 << 20;
+    /// <summary>Large enough for any dump datagram (the kernel's cap is 32768 minus the skb overhead).</summary>
+    public const int ReceiveBufferBytes = 32 * 1024;
 
     /// <summary>
-    /// Dumps AF_INET then AF_INET6. ext: InetDiag.ExtSkMemInfo | InetDiag.ExtInfo as needed. record, when
-    /// given, gets every datagram as [u32 little-endian length][bytes] (the fixture format of tests/fixtures/netlink).
+    /// Dumps both families. ext: InetDiag.ExtSkMemInfo | InetDiag.ExtInfo as needed. record, when given, gets every
+    /// datagram as [u32 little-endian length][bytes] (the fixture format of tests/fixtures/netlink).
     /// </summary>
     public static DumpOutcome DumpTcp<TSink>(ref TSink sink, uint states, byte ext, Stream? record = null, byte[]? bytecode = null) where TSink : ISockDiagSink
+        => DumpTcp(ref sink, states, ext, record, bytecode, null);
+
+    internal static DumpOutcome DumpTcp<TSink>(ref TSink sink, uint states, byte ext, Stream? record, byte[]? bytecode, DumpProbe? probe)
+        where TSink : ISockDiagSink
     {
-        using var nl = NetlinkSocket.Open(Libc.NETLINK_SOCK_DIAG, ReceiveBufferBytes, out int errno);
-        if (nl is null)
-            return new DumpOutcome(false, false, 0, 0, 0, $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Libc.ErrnoText(errno)}", errno);
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
         try
         {
-            // One walk for both families (TCPDIAG_GETSOCK, AF_UNSPEC); if this kernel refuses it before sending
-            // any socket, fall back to one SOCK_DIAG_BY_FAMILY dump per family (what ss does).
-            var both = DumpFamily(nl, 0, states, ext, 1, buffer, ref sink, record, bytecode);
-            if (both.Complete || both.Sockets > 0 || both.Errno is not (Libc.EINVAL or Libc.ENOENT or Libc.EOPNOTSUPP)) return both;
-            var v4 = DumpFamily(nl, InetDiag.AF_INET, states, ext, 2, buffer, ref sink, record, bytecode);
-            if (!v4.Complete && v4.Errno != Libc.ENOBUFS && !v4.Interrupted) return v4;
-            var v6 = DumpFamily(nl, InetDiag.AF_INET6, states, ext, 3, buffer, ref sink, record, bytecode);
+            // One walk for both families (TCPDIAG_GETSOCK, AF_UNSPEC); if this kernel refuses it before sending any
+            // socket, one SOCK_DIAG_BY_FAMILY dump per family (what ss does).
+            if (probe is not { PerFamily: true })
+            {
+                var both = DumpFamily(0, states, ext, 1, buffer, ref sink, record, bytecode, probe);
+                if (both.Complete || both.Sockets > 0 || both.Errno is not (Errno.EINVAL or Errno.ENOENT or Errno.EOPNOTSUPP)) return both;
+            }
+            var v4 = DumpFamily(InetDiag.AF_INET, states, ext, 2, buffer, ref sink, record, bytecode, probe);
+            // A failed IPv4 dump (ENOBUFS: the kernel dropped messages) says nothing about IPv6: dump it anyway, and
+            // the sum is marked incomplete with the IPv4 reason.
+            var v6 = DumpFamily(InetDiag.AF_INET6, states, ext, 3, buffer, ref sink, record, bytecode, probe);
             return v4 + v6;
         }
         finally
@@ -54,31 +67,40 @@ public static class SockDiagDump
         }
     }
 
-    private static DumpOutcome DumpFamily<TSink>(NetlinkSocket nl, byte family, uint states, byte ext, uint seq, byte[] buffer, ref TSink sink, Stream? record,
-        byte[]? bytecode) where TSink : ISockDiagSink
+    /// <summary>
+    /// One dump on its own netlink socket. A dump that failed half-way (ENOBUFS) is still running in the kernel:
+    /// another request on the same socket would be refused with EBUSY (__netlink_dump_start() while cb_running) and
+    /// its recv would return the rest of the old dump. Closing the socket ends the old dump (netlink_release()).
+    /// </summary>
+    private static DumpOutcome DumpFamily<TSink>(byte family, uint states, byte ext, uint seq, byte[] buffer, ref TSink sink, Stream? record,
+        byte[]? bytecode, DumpProbe? probe) where TSink : ISockDiagSink
     {
+        string fam = family switch { 0 => "TCPDIAG_GETSOCK", InetDiag.AF_INET => "AF_INET", _ => "AF_INET6" };
+        using var nl = NetlinkSocket.Open(Libc.NETLINK_SOCK_DIAG, probe?.ReceiveBufferBytes ?? 0, out int errno);
+        if (nl is null)
+            return new DumpOutcome(false, false, 0, 0, 0, $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Errno.Text(errno)}", errno);
         var req = new byte[InetDiag.NlMsgHdrLen + InetDiag.ReqCompatLen + 4 + (bytecode?.Length ?? 0) + 4];
         int len = family == 0
             ? InetDiag.WriteCompatDumpRequest(req, states, ext, seq, bytecode)
             : InetDiag.WriteDumpRequest(req, family, states, ext, seq, bytecode);
         int err = nl.Send(req.AsSpan(0, len));
-        string fam = family switch { 0 => "TCPDIAG_GETSOCK", InetDiag.AF_INET => "AF_INET", _ => "AF_INET6" };
-        if (err != 0) return new DumpOutcome(false, false, 0, 0, 0, $"sock_diag {fam} request: {Libc.ErrnoText(err)}", err);
+        if (err != 0) return new DumpOutcome(false, false, 0, 0, 0, $"sock_diag {fam} request: {Errno.Text(err)}", err);
+        probe?.AfterRequest?.Invoke(nl, family);
 
         var total = new DumpOutcome(true, false, 0, 0, 0, null);
         Span<byte> prefix = stackalloc byte[4];
         // Bounded: a dump of a finite table ends with NLMSG_DONE; the datagram cap stops a misbehaving peer.
         for (long datagrams = 0; datagrams < 50_000_000; datagrams++)
         {
-            long n = nl.Receive(buffer);
+            long n = nl.Receive(buffer.AsSpan(0, ReceiveBufferBytes));
             if (n < 0)
             {
                 int e = (int)-n;
                 // ENOBUFS: the kernel dropped messages for this socket; the dump cannot be trusted as complete.
-                return total with { Complete = false, Errno = e, Problem = $"sock_diag {fam} receive: {Libc.ErrnoText(e)}" };
+                return total with { Complete = false, Errno = e, Problem = $"sock_diag {fam} receive: {Errno.Name(e)} ({Errno.Text(e)}); this family's sockets are partly counted" };
             }
-            if (n > buffer.Length)
-                return total with { Complete = false, Problem = $"sock_diag {fam}: datagram of {n} bytes cut at {buffer.Length}" };
+            if (n > ReceiveBufferBytes)
+                return total with { Complete = false, Problem = $"sock_diag {fam}: datagram of {n} bytes cut at {ReceiveBufferBytes}" };
             if (record is not null)
             {
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)n);
@@ -116,7 +138,7 @@ public static class SockDiagDump
                     return new DumpOutcome(true, reader.Interrupted, sockets, 1, datagram.Length, null);
                 case SockDiagItem.Error:
                     return new DumpOutcome(false, reader.Interrupted, sockets, 1, datagram.Length,
-                        $"{what}: kernel answered NLMSG_ERROR {Libc.ErrnoText(reader.Error)} (errno {reader.Error})", reader.Error);
+                        $"{what}: kernel answered NLMSG_ERROR {Errno.Text(reader.Error)} (errno {reader.Error})", reader.Error);
                 case SockDiagItem.Malformed:
                     return new DumpOutcome(false, reader.Interrupted, sockets, 1, datagram.Length, $"{what}: {reader.Problem}");
             }
