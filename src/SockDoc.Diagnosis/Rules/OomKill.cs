@@ -134,7 +134,7 @@ public sealed class OomKill : IRule
         long capHigh = Math.Max(limits[2] / 2, Mul(used, 3) / 2);
         if (capHigh >= limits[2]) return;
         long capMin = capHigh / 2;
-        long capPressure = capMin / 3 * 4;
+        long capPressure = Mul(capMin / 3, 4);
         fix.Add(Sysctl(setting, string.Create(CultureInfo.InvariantCulture, $"{capMin} {capPressure} {capHigh}"),
             $"{why}; lowering is the point: high = max(today's high {N(limits[2])} / 2, 1.5 × {N(used)} pages in use) = {Pages(capHigh, page)}, " +
             "so unswappable buffers cannot push the host into the OOM killer; min and pressure in the kernel's init proportions."));

@@ -19,7 +19,7 @@ public sealed class SendBufferFull : IRule
 {
     /// <summary>Share of tcpi_busy_time a limit must account for to be named the cause.</summary>
     public const double Dominant = 0.5;
-    /// <summary>A send buffer below this share of tcp_wmem[1] was shrunk (the default starts there and only autotunes up).</summary>
+    /// <summary>A send buffer at or below this share of tcp_wmem[1] was shrunk (the default starts there and only autotunes up).</summary>
     public const double Shrunk = 0.5;
 
     public RuleDescriptor Descriptor { get; } = new(
@@ -53,7 +53,9 @@ public sealed class SendBufferFull : IRule
         Cause CauseOf(long w, long tb, bool zeroWindow, long? rwndUs, long? sndbufUs, long? busyUs)
         {
             if (zeroWindow || Share(rwndUs, busyUs) >= Dominant) return Cause.Peer;
-            bool shrunk = wmemDefault is { } def && tb < def * Shrunk;
+            // sk_stream_moderate_sndbuf() sets sk_sndbuf to half the queue on every refused charge: tb far below
+            // tcp_wmem[1], or a queue about twice the buffer (more than one 64 KiB skb over it, which a normal full buffer never is).
+            bool shrunk = (wmemDefault is { } def && tb <= def * Shrunk) || (w / 2 >= tb && w >= Add(tb, 65_536));
             if (shrunk && memTrouble) return Cause.GlobalMemory;
             if (Share(sndbufUs, busyUs) >= Dominant) return Cause.BufferSize;
             if (busyUs is > 0) return Cause.Network; // busy, not limited by the peer or the buffer: the path (cwnd) sets the pace

@@ -150,6 +150,8 @@ public sealed class TcpMem : IRule
             Title = title,
             Evidence = evidence,
             Explanation = Explanation,
+            Fix = fix,
+            Caveats = caveats,
         }, $"{Pages(mem.Value, page)} (pressure {N(pressure)}, high {N(high)})");
     }
 

@@ -76,7 +76,7 @@ public sealed class UdpMem : IRule
         // Put today's use at half of udp_mem[0], keeping the kernel's udp_init() proportions
         // (min = limit/4×3, pressure = limit, high = 2 × min); never below today's values.
         long newMin = Math.Max(low, Mul(mem.Value, 2));
-        long newPressure = Math.Max(mid, newMin / 3 * 4);
+        long newPressure = Math.Max(mid, Mul(newMin / 3, 4));
         long newHigh = Math.Max(high, Mul(newMin, 2));
         var fix = new List<FixLine>();
         if (when == When.SinceBoot && mem.Value < PastPeakOnly * low)
