@@ -52,11 +52,13 @@ public sealed class SendBufferFull : IRule
 
         Cause CauseOf(long w, long tb, bool zeroWindow, long? rwndUs, long? sndbufUs, long? busyUs)
         {
-            if (zeroWindow || Share(rwndUs, busyUs) >= Dominant) return Cause.Peer;
+            if (zeroWindow) return Cause.Peer;
             // sk_stream_moderate_sndbuf() sets sk_sndbuf to half the queue on every refused charge: tb far below
             // tcp_wmem[1], or a queue about twice the buffer (more than one 64 KiB skb over it, which a normal full buffer never is).
             bool shrunk = (wmemDefault is { } def && tb <= def * Shrunk) || (w / 2 >= tb && w >= Add(tb, 65_536));
             if (shrunk && memTrouble) return Cause.GlobalMemory;
+            // rwnd_limited after the zero-window and memory tests: a socket whose buffer memory shrank can also sit at the peer's window.
+            if (Share(rwndUs, busyUs) >= Dominant) return Cause.Peer;
             if (Share(sndbufUs, busyUs) >= Dominant) return Cause.BufferSize;
             if (busyUs is > 0) return Cause.Network; // busy, not limited by the peer or the buffer: the path (cwnd) sets the pace
             return Cause.Unknown;
