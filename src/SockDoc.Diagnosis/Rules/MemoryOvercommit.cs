@@ -24,8 +24,15 @@ public sealed class MemoryOvercommit : IRule
         var d = Descriptor;
         var mode = c.Now.Sysctls.Long(SysctlNames.OvercommitMemory);
         var mi = c.Now.MemInfo;
-        if (mode is null || mi?.CommittedAsBytes is null || mi.CommitLimitBytes is null || mi.MemTotalBytes is null)
+        var log = Log(c, d.Id);
+        if (mode is null || mi?.CommittedAsBytes is null || mi.CommitLimitBytes is null || mi.MemTotalBytes is null || mi.MemTotalBytes <= 0)
+        {
+            if (log.Any)
+                return FromLog(d, c, $"The kernel refused allocations for lack of commit memory (__vm_enough_memory(), strict overcommit): {RecentText(c, log)}",
+                    Explanation, [Action("Read the commit charge and its limit: `grep -E 'Commit|MemTotal|SwapTotal|Hugetlb' /proc/meminfo` and `sysctl vm.overcommit_memory vm.overcommit_ratio vm.overcommit_kbytes`",
+                        "A new limit is computed from the commit charge and both sysctls; without them any value is a guess.")]);
             return Unknown(d, mode is null ? SysctlNames.OvercommitMemory : "/proc/meminfo");
+        }
         long committed = mi.CommittedAsBytes.Value, limit = mi.CommitLimitBytes.Value, total = mi.MemTotalBytes.Value;
         long? available = mi.MemAvailableBytes;
         var socketBytes = SocketMemory.Bytes(c.Now);
@@ -33,12 +40,12 @@ public sealed class MemoryOvercommit : IRule
 
         var evidence = new List<Evidence>
         {
-            new("vm.overcommit_memory", mode switch { 0 => "0 (heuristic)", 1 => "1 (always allow)", 2 => "2 (strict: CommitLimit enforced)", _ => mode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Sys(SysctlNames.OvercommitMemory)),
-            new("Committed_AS / CommitLimit", $"{Bytes(committed)} / {Bytes(limit)} ({Pct((double)committed / Math.Max(limit, 1))})", MemInfoSrc),
+            CountEv("vm.overcommit_memory", mode switch { 0 => "0 (heuristic)", 1 => "1 (always allow)", 2 => "2 (strict: CommitLimit enforced)", _ => mode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Sys(SysctlNames.OvercommitMemory), mode),
+            RatioEv("Committed_AS / CommitLimit", $"{Bytes(committed)} / {Bytes(limit)} ({Pct((double)committed / Math.Max(limit, 1))})", MemInfoSrc, (double)committed / Math.Max(limit, 1)),
         };
-        if (available is { } av) evidence.Add(new("MemAvailable", $"{Bytes(av)} of {Bytes(total)} ({Pct((double)av / total)})", MemInfoSrc));
-        if (socketBytes is { } sb) evidence.Add(new("socket kernel memory (not in Committed_AS)", $"{Bytes(sb)} ({Pct((double)sb / total)} of RAM)", SockStatSrc + ", " + SlabSrc));
-        if (panic is { } p) evidence.Add(new("vm.panic_on_oom", p == 0 ? "0 (kill a process)" : $"{p} (panic the machine)", Sys(SysctlNames.PanicOnOom)));
+        if (available is { } av) evidence.Add(BytesEv("MemAvailable", $"{Bytes(av)} of {Bytes(total)} ({Pct((double)av / total)})", MemInfoSrc, av));
+        if (socketBytes is { } sb) evidence.Add(BytesEv("socket kernel memory (not in Committed_AS)", $"{Bytes(sb)} ({Pct((double)sb / total)} of RAM)", SockStatSrc + ", " + SlabSrc, sb));
+        if (panic is { } p) evidence.Add(CountEv("vm.panic_on_oom", p == 0 ? "0 (kill a process)" : $"{p} (panic the machine)", Sys(SysctlNames.PanicOnOom), p));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
@@ -52,22 +59,22 @@ public sealed class MemoryOvercommit : IRule
         }
         else if (mode == 2 && committed > NearLimit * limit)
         {
-            severity = Severity.Warning; when = When.Risk;
-            title = $"{Pct((double)committed / limit)} of the commit limit is used (strict overcommit)";
+            (severity, when) = WithLog(Severity.Warning, When.Risk, log);
+            title = $"{Pct((double)committed / limit)} of the commit limit is used (strict overcommit)" + (log.Recent ? $"; the kernel refused allocations recently ({RecentText(c, log)})" : "");
         }
         else if (lowAvail && socketHeavy)
         {
-            severity = Severity.Warning; when = When.Risk;
+            (severity, when) = WithLog(Severity.Warning, When.Risk, log);
             title = $"Memory is low ({Bytes(available!.Value)} available) and sockets hold {Bytes(socketBytes!.Value)} of unswappable kernel memory";
         }
-        else if (HasLog(c, d.Id))
+        else if (log.Any)
         {
-            severity = Severity.Warning; when = When.SinceBoot;
-            title = "The kernel log shows allocations refused for lack of commit memory";
+            (severity, when) = LogTiming(log);
+            title = $"The kernel refused allocations for lack of commit memory: {RecentText(c, log)}";
         }
         else if (panic is > 0 && lowAvail)
         {
-            severity = Severity.Warning; when = When.Risk;
+            (severity, when) = WithLog(Severity.Warning, When.Risk, log);
             title = "Memory is low and vm.panic_on_oom is set: an OOM will panic the machine";
         }
         else
@@ -78,8 +85,8 @@ public sealed class MemoryOvercommit : IRule
         var fix = new List<FixLine>();
         if (socketHeavy)
             fix.Add(Action("Cap socket buffers (see tcp_mem) rather than process memory", "Socket memory is kernel memory: overcommit settings do not see it."));
-        if (mode == 2)
-            fix.Add(Sysctl(SysctlNames.OvercommitRatio, "80", "In mode 2 CommitLimit = RAM × ratio/100 + swap; the default 50 leaves half the RAM unusable for commits."));
+        if (mode == 2 && (committed > NearLimit * limit || log.Any))
+            fix.Add(CommitFix(c, committed, limit, total));
         if (panic is > 0)
             fix.Add(Sysctl(SysctlNames.PanicOnOom, "0", "Let the OOM killer kill one process instead of panicking the host (unless a cluster manager relies on the panic)."));
         if (fix.Count == 0)
@@ -91,12 +98,44 @@ public sealed class MemoryOvercommit : IRule
             When = when,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "With vm.overcommit_memory=2 the kernel refuses allocations once Committed_AS reaches CommitLimit; in modes 0 and 1 it " +
-                "allows them and relies on the OOM killer. Socket buffers and socket structures are unswappable kernel memory outside " +
-                "Committed_AS, so they can exhaust RAM while the commit accounting looks healthy.",
+            Explanation = Explanation,
             Fix = fix,
             Caveats = ["CommitLimit is shown in every mode but enforced only in mode 2."],
         }, title);
     }
+
+    /// <summary>
+    /// A commit limit that puts today's commit charge at 80 %, from vm_commit_limit(): (RAM − hugetlb) × ratio / 100 + swap,
+    /// or overcommit_kbytes + swap when that is not 0 (it replaces the ratio). Never a lower limit than today's.
+    /// </summary>
+    private static FixLine CommitFix(RuleContext c, long committed, long limit, long total)
+    {
+        var mi = c.Now.MemInfo!;
+        long swap = mi.SwapTotalBytes ?? 0;
+        long hugetlb = mi.Bytes("Hugetlb") ?? (mi.Kb("HugePages_Total") is { } n && mi.Kb("Hugepagesize") is { } sz ? Mul(Mul(n, sz), 1024) : 0);
+        long target = Math.Max(limit, DivCeil(Mul(committed, 5), 4)); // committed at 80 % of the new limit
+        long kbytes = c.Now.Sysctls.Long(SysctlNames.OvercommitKbytes) ?? 0;
+        if (kbytes > 0)
+        {
+            long newKb = Math.Max(kbytes, DivCeil(Math.Max(0, target - swap), 1024));
+            return Sysctl(SysctlNames.OvercommitKbytes, newKb.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"vm.overcommit_kbytes is set ({N(kbytes)} kB), so it replaces the ratio in vm_commit_limit(): CommitLimit = kbytes + swap. " +
+                $"Committed_AS {Bytes(committed)} at 80 % needs {Bytes(target)}; minus swap {Bytes(swap)} = {N(newKb)} kB (never below today's).");
+        }
+        long ratio = c.Now.Sysctls.Long(SysctlNames.OvercommitRatio) ?? 50;
+        long usable = total - hugetlb;
+        long newRatio = usable > 0 ? Math.Max(ratio, DivCeil(Mul(Math.Max(0, target - swap), 100), usable)) : ratio;
+        if (newRatio > 100)
+            return Action("Add RAM or swap, or find what commits so much (`ps aux --sort=-vsz`): the commit charge needs more than RAM + swap",
+                $"Committed_AS {Bytes(committed)} at 80 % needs a limit of {Bytes(target)}: ratio {N(newRatio)} of {Bytes(usable)} RAM (without hugetlb) + {Bytes(swap)} swap. " +
+                "A ratio above 100 promises memory the host does not have, which is what mode 2 exists to prevent.");
+        return Sysctl(SysctlNames.OvercommitRatio, newRatio.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"In mode 2 CommitLimit = (RAM − hugetlb) × ratio/100 + swap = ({Bytes(usable)}) × ratio/100 + {Bytes(swap)}; Committed_AS {Bytes(committed)} at 80 % needs {Bytes(target)}, " +
+            $"so ratio = {N(newRatio)} (today {N(ratio)}; never lower).");
+    }
+
+    private const string Explanation =
+                "With vm.overcommit_memory=2 the kernel refuses allocations once Committed_AS reaches CommitLimit; in modes 0 and 1 it " +
+                "allows them and relies on the OOM killer. Socket buffers and socket structures are unswappable kernel memory outside " +
+                "Committed_AS, so they can exhaust RAM while the commit accounting looks healthy.";
 }

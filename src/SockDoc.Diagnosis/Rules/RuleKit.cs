@@ -28,7 +28,25 @@ internal static class RuleKit
 
     /// <summary>"575,796 pages (2.2 GiB)" — the kernel's unit first, the converted value after.</summary>
     public static string Pages(long pages, long pageSize) =>
-        pageSize > 0 ? $"{N(pages)} pages ({Bytes(pages * pageSize)})" : $"{N(pages)} pages (page size unknown)";
+        pageSize > 0 ? $"{N(pages)} pages ({Bytes(Mul(pages, pageSize))})" : $"{N(pages)} pages (page size unknown)";
+
+    // Saturating arithmetic. Kernel values can be LONG_MAX (tcp_mem, file-max and udp_mem written "unlimited" by
+    // hand or by systemd) and the build checks overflow, so a rule multiplies and adds through these: a result that
+    // does not fit is long.MaxValue (or MinValue), which every comparison still orders correctly.
+    public static long Mul(long a, long b) => Clamp((Int128)a * b);
+    public static long Add(long a, long b) => Clamp((Int128)a + b);
+    private static long Clamp(Int128 v) => v > long.MaxValue ? long.MaxValue : v < long.MinValue ? long.MinValue : (long)v;
+
+    /// <summary>ceil(a / b) for a ≥ 0, b &gt; 0 without overflow.</summary>
+    public static long DivCeil(long a, long b) => b <= 0 ? long.MaxValue : a / b + (a % b == 0 ? 0 : 1);
+
+    // Evidence lines that are one number carry it in base units (Evidence.Value/Unit) beside the display text.
+    public static Evidence Ev(string name, string text, string source, double? value, string unit) =>
+        new(name, text, source) { Value = value, Unit = value is null ? null : unit };
+    public static Evidence CountEv(string name, string text, string source, long? value) => Ev(name, text, source, value, "count");
+    public static Evidence PagesEv(string name, string text, string source, long? pages) => Ev(name, text, source, pages, "pages");
+    public static Evidence BytesEv(string name, string text, string source, long? bytes) => Ev(name, text, source, bytes, "bytes");
+    public static Evidence RatioEv(string name, string text, string source, double? ratio) => Ev(name, text, source, ratio is { } r && double.IsFinite(r) ? r : null, "ratio");
 
     /// <summary>"+12 in 1.0 s (12.0/s)" or "no change in 1.0 s".</summary>
     public static string Rate(long delta, double? seconds)
@@ -50,12 +68,12 @@ internal static class RuleKit
     {
         if (v <= 10) return Math.Max(v, 1);
         long magnitude = 1;
-        while (magnitude * 10 <= v) magnitude *= 10;
+        while (magnitude <= v / 10) magnitude *= 10;
         foreach (var m in new long[] { 1, 2, 5, 10 })
         {
-            if (m * magnitude >= v) return m * magnitude;
+            if (Mul(m, magnitude) >= v) return Mul(m, magnitude);
         }
-        return 10 * magnitude;
+        return Mul(10, magnitude);
     }
 
     public static CheckResult Unknown(RuleDescriptor d, params RuleInput[] missing) => Unknown(d, missing.Select(i => i.Name).ToArray());
@@ -134,7 +152,15 @@ internal static class RuleKit
     public static bool HasLog(RuleContext c, string findingId) => c.Incidents(findingId).Count > 0;
 
     /// <summary>What the kernel log says about one finding: any line, the most recent one's age, lines in the window.</summary>
-    public sealed record LogState(bool Any, bool Recent, double? AgeSeconds, long InWindow, long Lines, long SuppressedUpTo, bool Ambiguous);
+    public sealed record LogState(bool Any, bool Recent, double? AgeSeconds, long InWindow, long Lines, long SuppressedUpTo, bool Ambiguous)
+    {
+        /// <summary>Wall time of the most recent line, when the source gives one.</summary>
+        public DateTimeOffset? LastWall { get; init; }
+        /// <summary>Seconds since boot of the most recent line, when the source gives kernel time only.</summary>
+        public double? LastUptime { get; init; }
+        /// <summary>Kinds of the incidents (e.g. tcp_too_many_orphans, out_of_socket_memory).</summary>
+        public IReadOnlyList<string> Kinds { get; init; } = [];
+    }
 
     public static LogState Log(RuleContext c, string findingId)
     {
@@ -144,7 +170,12 @@ internal static class RuleKit
         double? age = recencies.Where(r => r.AgeSeconds is not null).Select(r => r.AgeSeconds).Min();
         return new LogState(true, recencies.Any(r => r.Recent), age, recencies.Sum(r => r.InWindow),
             incidents.Sum(i => i.Count), incidents.Sum(i => i.SuppressedUpTo),
-            incidents.All(i => LogKinds.Ambiguous(i.Kind)));
+            incidents.All(i => LogKinds.Ambiguous(i.Kind)))
+        {
+            LastWall = incidents.Max(i => i.LastWall),
+            LastUptime = incidents.Max(i => i.LastUptime),
+            Kinds = incidents.Select(i => i.Kind).Distinct().ToList(),
+        };
     }
 
     /// <summary>Severity and when of trouble the kernel logged: critical and recent inside the window, else a warning from history.</summary>
@@ -155,6 +186,23 @@ internal static class RuleKit
     public static string LogWhenText(RuleContext c, LogState log) =>
         log.Recent && log.AgeSeconds is { } a ? $"{Ago(a)} ago, {N(log.InWindow)} lines in the last {Window(c)}" + (log.SuppressedUpTo > 0 ? $", up to {N(log.SuppressedUpTo)} suppressed" : "")
         : log.AgeSeconds is { } old ? $"{Ago(old)} before the sample" : "time not known";
+
+    /// <summary>
+    /// A gauge or counter verdict joined with what the kernel logged: lines within the --recent window make a finding
+    /// that is not already happening now critical and recent (the burst may be over; the operator came because of it).
+    /// </summary>
+    public static (Severity Severity, When When) WithLog(Severity severity, When when, LogState log) =>
+        log.Recent && when != When.Now ? (Severity.Critical, When.Recent) : (severity, when);
+
+    /// <summary>"last at 2026-11-30 11:20:03Z (2 s ago), 13 in the window, up to 273 suppressed" for a title.</summary>
+    public static string RecentText(RuleContext c, LogState log)
+    {
+        var last = log.LastWall?.ToString("u", CultureInfo.InvariantCulture) ?? (log.LastUptime is { } up ? $"{N(up, 0)} s after boot" : "time unknown");
+        var ago = log.AgeSeconds is { } a ? $" ({Ago(a)} ago)" : "";
+        var window = log.Recent ? $", {N(log.InWindow)} in the window ({Window(c)})" : "";
+        var suppressed = log.SuppressedUpTo > 0 ? $", up to {N(log.SuppressedUpTo)} suppressed" : "";
+        return $"last at {last}{ago}{window}{suppressed}";
+    }
 
     public static string Ago(double seconds) => seconds switch
     {

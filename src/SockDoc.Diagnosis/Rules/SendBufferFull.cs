@@ -1,22 +1,34 @@
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Model;
+using SockDoc.Model.Census;
 using static SockDoc.Diagnosis.Rules.RuleKit;
 
 namespace SockDoc.Diagnosis.Rules;
 
 /// <summary>
-/// Senders blocked on a full send buffer (kernel-facts §11). tcp_sendmsg_locked() waits in
-/// sk_stream_wait_memory() (net/core/stream.c) while sk_wmem_queued >= sk_sndbuf, and is woken only
-/// when the queue drains to 2/3 of sk_sndbuf. Seen from outside in the census (skmem w vs tb) and in
-/// the threads' kernel stacks.
+/// Senders blocked on a full send buffer (kernel-facts §11, §2.2 step 7). tcp_sendmsg_locked() waits in
+/// sk_stream_wait_memory() (net/core/stream.c) while sk_stream_memory_free() is false: sk_wmem_queued ≥ sk_sndbuf
+/// ("full", w ≥ tb), or unsent bytes ≥ TCP_NOTSENT_LOWAT. It is woken when the queue drains to 2/3 of sk_sndbuf
+/// (sk_stream_write_space()), so 2/3·tb ≤ w &lt; tb is a socket draining, not a fault.
+/// Three causes look the same from the writer: the peer does not read (zero window, persist timer, rwnd_limited);
+/// global TCP memory over tcp_mem[2], where sk_stream_moderate_sndbuf() shrinks an unlocked sk_sndbuf to about
+/// half the queue and the charge is forced at w + size ≥ sndbuf, so the writer blocks on a buffer that looks full
+/// (tb far below tcp_wmem[1], w ≈ 2·tb); or the buffer is simply small for the path (sndbuf_limited).
 /// </summary>
 public sealed class SendBufferFull : IRule
 {
+    /// <summary>Share of tcpi_busy_time a limit must account for to be named the cause.</summary>
+    public const double Dominant = 0.5;
+    /// <summary>A send buffer at or below this share of tcp_wmem[1] was shrunk (the default starts there and only autotunes up).</summary>
+    public const double Shrunk = 0.5;
+
     public RuleDescriptor Descriptor { get; } = new(
         "send_buffer_full",
-        "Senders blocked on a full send buffer (slow receivers)",
-        "sk_stream_wait_memory(): sleep while sk_wmem_queued >= sk_sndbuf, wake at 2/3",
-        [Inputs.CensusSkmem, Inputs.TaskStacks]);
+        "Senders blocked on a full send buffer",
+        "sk_stream_wait_memory(): sleep while sk_wmem_queued >= sk_sndbuf, wake at 2/3; sk_stream_moderate_sndbuf() over tcp_mem[2]",
+        [Inputs.CensusSkmem, Inputs.TaskStacks, Inputs.SockStatTcpMem, Inputs.TcpMem, Inputs.KernelLog]);
+
+    private enum Cause { Peer, GlobalMemory, BufferSize, Network, Unknown }
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -24,58 +36,163 @@ public sealed class SendBufferFull : IRule
         var census = c.Now.Census;
         if (census is null) return Unknown(d, "socket census (sock_diag; `sockdoc sockets`)");
         var blocked = census.BlockedSenders ?? [];
-        long fullCount = Math.Max(census.SendBufferFullCount, census.SendBufferFull.Count);
+        var top = census.SendBufferFull;
+        // The census lists w ≥ 2/3·tb; only w ≥ tb is full. Old samples lack the count: take it from the listed sockets.
+        long atLimit = census.SendBufferAtLimitCount ?? top.Count(s => s.WmemQueued >= s.SndBuf);
+        long draining = Math.Max(0, Math.Max(census.SendBufferFullCount, top.Count) - atLimit);
+
+        // Global TCP memory: over tcp_mem[2] or in pressure now, the pressure counter rising, or the kernel's tcp_mem line in the window.
+        var tcpMem = c.Now.Sysctls.Vector(SysctlNames.TcpMem, 3);
+        var memPages = c.Now.SockStat?.TcpMemPages;
+        bool memOverHard = tcpMem is not null && memPages > tcpMem[2];
+        bool memPressure = tcpMem is not null && memPages > tcpMem[1];
+        var tcpMemLog = Log(c, "tcp_mem");
+        bool memTrouble = memOverHard || memPressure || c.CounterDelta("TcpExt", "TCPMemoryPressures") > 0 || tcpMemLog.Recent;
+        long? wmemDefault = c.Now.Sysctls.Vector(SysctlNames.TcpWmem, 3)?[1];
+
+        Cause CauseOf(long w, long tb, bool zeroWindow, long? rwndUs, long? sndbufUs, long? busyUs)
+        {
+            if (zeroWindow) return Cause.Peer;
+            // sk_stream_moderate_sndbuf() sets sk_sndbuf to half the queue on every refused charge: tb far below
+            // tcp_wmem[1], or a queue about twice the buffer (more than one 64 KiB skb over it, which a normal full buffer never is).
+            bool shrunk = (wmemDefault is { } def && tb <= def * Shrunk) || (w / 2 >= tb && w >= Add(tb, 65_536));
+            if (shrunk && memTrouble) return Cause.GlobalMemory;
+            // rwnd_limited after the zero-window and memory tests: a socket whose buffer memory shrank can also sit at the peer's window.
+            if (Share(rwndUs, busyUs) >= Dominant) return Cause.Peer;
+            if (Share(sndbufUs, busyUs) >= Dominant) return Cause.BufferSize;
+            if (busyUs is > 0) return Cause.Network; // busy, not limited by the peer or the buffer: the path (cwnd) sets the pace
+            return Cause.Unknown;
+        }
+
+        var full = top.Where(s => s.WmemQueued >= s.SndBuf)
+            .Select(s => (Socket: s, Cause: CauseOf(s.WmemQueued, s.SndBuf, s.PeerWindowZero, s.RwndLimitedUs, s.SndbufLimitedUs, s.BusyUs))).ToList();
+        var threads = blocked.Select(b => (Thread: b, Cause: b.WmemQueued is { } w && b.SndBuf is { } tb
+            ? (w < tb && !memTrouble ? Cause.Unknown : CauseOf(w, tb, b.PeerWindowZero == true, null, null, null))
+            : Cause.Unknown)).ToList();
+        // A thread blocked with w < tb and no memory trouble is held by TCP_NOTSENT_LOWAT (or refused with SO_SNDBUF locked).
+        var lowat = blocked.Where(b => b.WmemQueued is { } w && b.SndBuf is { } tb && w < tb && !memTrouble).ToList();
 
         var evidence = new List<Evidence>
         {
-            new("sockets with a full send buffer", N(fullCount), CensusSrc + " (skmem w ≥ 2/3 tb with data queued: unsent or unacknowledged)"),
+            CountEv("sockets with a full send buffer (w ≥ tb)", N(atLimit), CensusSrc + " (skmem w ≥ tb with data queued: the writer blocks)", atLimit),
+            CountEv("sockets draining (2/3·tb ≤ w < tb)", N(draining), CensusSrc + " (above the wake-up mark; normal for a bulk sender)", draining),
         };
         foreach (var b in blocked.Take(5))
-            evidence.Add(new($"blocked thread {b.Command} pid {b.Pid} tid {b.Tid}", $"fd {b.Fd} → {b.Peer ?? "?"}, blocked ≥ {N(b.SecondsObservedBlocked)} s" + (b.WmemQueued is { } w && b.SndBuf is { } t ? $", queued {Bytes(w)} of {Bytes(t)}" : ""), "/proc/PID/task/TID/stack"));
-        foreach (var s in census.SendBufferFull.Take(5))
-            evidence.Add(new($"{s.Local} → {s.Peer}", $"queued {Bytes(s.WmemQueued)} of sndbuf {Bytes(s.SndBuf)}" + (s.NotSentBytes is { } ns ? $", {Bytes(ns)} not sent" : "") + (s.PeerWindowZero ? ", peer window 0" : "") + (s.Command is null ? "" : $", {s.Command} ({s.Pid})"), CensusSrc));
+            evidence.Add(Ev($"blocked thread {b.Command} pid {b.Pid} tid {b.Tid}", $"fd {b.Fd} → {b.Peer ?? "?"}, blocked ≥ {N(b.SecondsObservedBlocked)} s" + (b.WmemQueued is { } w && b.SndBuf is { } t ? $", queued {Bytes(w)} of {Bytes(t)}" : ""), "/proc/PID/task/TID/stack", b.SecondsObservedBlocked, "seconds"));
+        foreach (var (s, cause) in full.Take(5))
+            evidence.Add(BytesEv($"{s.Local} → {s.Peer}", $"queued {Bytes(s.WmemQueued)} of sndbuf {Bytes(s.SndBuf)}" + (s.NotSentBytes is { } ns ? $", {Bytes(ns)} not sent" : "") +
+                (s.PeerWindowZero ? ", peer window 0" : "") + Limited(s) + $"; cause: {Name(cause)}" + (s.Command is null ? "" : $", {s.Command} ({s.Pid})"), CensusSrc, s.WmemQueued));
+        if (wmemDefault is { } wd && full.Any(f => f.Cause == Cause.GlobalMemory))
+            evidence.Add(BytesEv("tcp_wmem[1] (the send buffer a socket starts with)", Bytes(wd), Sys(SysctlNames.TcpWmem), wd));
+        if (memTrouble && tcpMem is not null && memPages is { } mp)
+            evidence.Add(PagesEv("TCP memory", $"{Pages(mp, c.PageSize)} against pressure {N(tcpMem[1])} / high {N(tcpMem[2])}", SockStatSrc, mp));
+        if (tcpMemLog.Any) evidence.AddRange(LogEvidence(c, "tcp_mem"));
         if (census.BlockedSenders is null) evidence.Add(new("blocked threads", "not sampled (needs root)", "/proc/PID/task/TID/stack"));
 
+        var causes = full.Select(f => f.Cause).Concat(threads.Select(t => t.Cause)).ToList();
+        bool peer = causes.Contains(Cause.Peer), memory = causes.Contains(Cause.GlobalMemory), size = causes.Contains(Cause.BufferSize);
+
         Severity severity;
-        When when; string title;
-        bool peerSlow = census.SendBufferFull.Any(s => s.PeerWindowZero);
+        string title;
+        var confidence = Confidence.Confirmed;
         if (blocked.Count > 0)
         {
-            severity = Severity.Critical; when = When.Now;
             var b = blocked[0];
-            title = $"{blocked.Count} thread(s) blocked in sk_stream_wait_memory now, e.g. {b.Command} (pid {b.Pid}) writing to {b.Peer ?? "?"}";
+            severity = peer || memory ? Severity.Critical : Severity.Warning;
+            title = $"{blocked.Count} thread(s) blocked in sk_stream_wait_memory now, e.g. {b.Command} (pid {b.Pid}) writing to {b.Peer ?? "?"}: " +
+                    (memory ? "global TCP memory shrank their send buffers (not the peers)"
+                    : peer ? "the peer does not read (zero window)"
+                    : lowat.Count > 0 ? "their queues are below the send buffer, so TCP_NOTSENT_LOWAT (or a locked SO_SNDBUF refused memory) holds them"
+                    : size ? "the send buffer is small for the path"
+                    : "cause not known");
         }
-        else if (fullCount > 0)
+        else if (full.Count > 0 && (memory || peer))
         {
-            severity = Severity.Warning; when = When.Now;
-            title = $"{N(fullCount)} socket(s) have a full send buffer" + (peerSlow ? " (the peer advertises a zero window: a slow receiver)" : "");
+            severity = memory ? Severity.Critical : Severity.Warning;
+            var e = full.First(f => f.Cause == (memory ? Cause.GlobalMemory : Cause.Peer)).Socket;
+            title = memory
+                ? $"{N(full.Count(f => f.Cause == Cause.GlobalMemory))} socket(s) stall on a send buffer shrunk by TCP memory over its limit (e.g. tb {Bytes(e.SndBuf)}, far below tcp_wmem[1] {Bytes(wmemDefault ?? 0)}): the cause is global memory, not the peer"
+                : $"{N(full.Count(f => f.Cause == Cause.Peer))} socket(s) have a full send buffer because the peer does not read (zero window or receive-window limited), e.g. {e.Local} → {e.Peer}";
+        }
+        else if (full.Count > 0 && full.All(f => f.Cause is Cause.BufferSize or Cause.Network))
+        {
+            // A bulk sender filling its buffer faster than the path drains it is healthy: information, not a fault.
+            severity = Severity.Info;
+            title = size
+                ? $"{N(full.Count(f => f.Cause == Cause.BufferSize))} socket(s) are limited by their own send buffer size (sndbuf_limited): throughput is capped, nothing is stuck"
+                : $"{N(full.Count)} bulk sender(s) keep their send buffer full while the network sets the pace: normal";
+        }
+        else if (atLimit > 0)
+        {
+            // Full buffers, but no tcp_info to tell the cause (an older sample, or sockets beyond the listed ones).
+            severity = Severity.Warning;
+            confidence = Confidence.Possible;
+            title = $"{N(atLimit)} socket(s) have a full send buffer (w ≥ tb); the cause (slow peer, TCP memory, buffer size) is not in the sample";
         }
         else
         {
-            return Ok(d, "no socket with a full send buffer");
+            return Ok(d, draining > 0 ? $"no socket with a full send buffer ({N(draining)} draining above the 2/3 wake-up mark)" : "no socket with a full send buffer");
         }
 
-        var tcpMem = c.Now.Sysctls.Vector(SysctlNames.TcpMem, 3);
-        bool memoryBound = tcpMem is not null && c.Now.SockStat?.TcpMemPages > tcpMem[2];
+        var fix = new List<FixLine>();
+        if (memory)
+        {
+            fix.Add(Action("Free TCP memory first (see the tcp_mem check): these writers are blocked by the global limit, not by their peers",
+                "Over tcp_mem[2], sk_stream_moderate_sndbuf() halves an unlocked socket's send buffer toward what it has queued; raising its buffer or blaming the peer changes nothing."));
+            fix.Add(Action("Expect the shrunken send buffers to stay small after memory recovers, until autotuning grows them again (or the connection is renewed)",
+                "sk_sndbuf is rewritten, not restored, when pressure ends."));
+        }
+        if (peer)
+        {
+            fix.Add(Action("Find and fix the slow receiver named above (its Recv-Q is full; `ss -tm dst PEER`)", "More send buffer only delays the hang."));
+            fix.Add(Action("Use timeouts on writes (SO_SNDTIMEO, non-blocking sockets with a deadline) and drop peers that stop reading", "A server must not let one slow client block a thread."));
+        }
+        if (size)
+            fix.Add(Action($"Only if this flow needs more throughput: raise tcp_wmem[2] (today {(c.Now.Sysctls.Vector(SysctlNames.TcpWmem, 3)?[2] is { } w2 ? Bytes(w2) : "unknown")}) or the application's SO_SNDBUF to the bandwidth-delay product",
+                "sndbuf_limited means the buffer, not the peer or the network, capped the rate; it never blocks a healthy peer forever."));
+        if (lowat.Count > 0)
+            fix.Add(Action("Check the writers' TCP_NOTSENT_LOWAT (`ss -tmi` notsent, the application's socket options)", "A writer held by the unsent-bytes mark waits with little queued; that is flow control it asked for."));
+        if (fix.Count == 0)
+            fix.Add(Action("Take the census as root with tcp_info (`sockdoc sockets`, or `ss -tmi`): rwnd_limited, sndbuf_limited, the persist timer and tb against tcp_wmem[1] tell the cause",
+                "A full buffer alone fits a slow peer, global memory and a small buffer alike."));
+
+        var caveats = new List<string> { "wchan shows wait_woken for these threads, not sk_stream_wait_memory; only the stack (root) tells them apart." };
+        if (memOverHard && !memory) caveats.Add("TCP memory is over tcp_mem[2]: writers may also be blocked by the global limit (see tcp_mem).");
+        if (census.BlockedSenders is null)
+            caveats.Add("Writers held by TCP_NOTSENT_LOWAT have little queued (w far below tb) and are not in the census list; only their stacks (root) show them.");
+        caveats.Add("A cgroup v2 memory limit on socket memory (memory.stat sock against memory.max) blocks writers the same way; this sample does not read cgroups.");
+
         return Found(d, new Finding
         {
             Id = d.Id,
             Severity = severity,
-            When = when,
+            When = When.Now,
+            Confidence = confidence,
             Title = title,
             Evidence = evidence,
             Explanation =
-                "A blocking send() sleeps in sk_stream_wait_memory() while the socket's queued data reaches its send buffer, and wakes only " +
-                "when the peer has acknowledged enough to drain it to two thirds. A receiver that stops reading closes its window, the data " +
-                "stays queued and the sender hangs: the hang is the peer's, seen at the sender. With TCP memory over tcp_mem[2] senders block the same way with room in their own buffer.",
-            Fix =
-            [
-                Action("Find and fix the slow receiver named above (its Recv-Q is full; `ss -tm dst PEER`)", "More send buffer only delays the hang."),
-                Action("Use timeouts on writes (SO_SNDTIMEO, non-blocking sockets with a deadline) and drop peers that stop reading", "A server must not let one slow client block a thread."),
-            ],
-            Caveats = memoryBound
-                ? ["TCP memory is over tcp_mem[2]: senders may be blocked by the global limit, not by their peers (see tcp_mem)."]
-                : ["wchan shows wait_woken for these threads, not sk_stream_wait_memory; only the stack (root) tells them apart."],
+                "A blocking send() sleeps in sk_stream_wait_memory() while the socket's queued data (w) is at its send buffer (tb), and wakes " +
+                "when the queue has drained to two thirds of it; between 2/3·tb and tb a socket is draining, which bulk senders do all the time. " +
+                "A receiver that stops reading closes its window and the sender hangs: the hang is the peer's, seen at the sender. Over tcp_mem[2] " +
+                "the kernel halves an unlocked socket's send buffer and forces the charge, so the writer blocks the same way on a buffer that looks " +
+                "full, but far smaller than tcp_wmem[1]: then the cause is global memory.",
+            Fix = fix,
+            Caveats = caveats,
+            ToConfirm = confidence == Confidence.Confirmed ? [] : [Inputs.TaskStacks],
         }, title);
     }
+
+    private static double Share(long? part, long? whole) => part is { } p && whole is { } w && w > 0 ? (double)p / w : 0;
+
+    private static string Limited(SendBufferFullSocket s) =>
+        s.BusyUs is > 0 ? $", rwnd_limited {Pct(Share(s.RwndLimitedUs, s.BusyUs))}, sndbuf_limited {Pct(Share(s.SndbufLimitedUs, s.BusyUs))} of busy time" : "";
+
+    private static string Name(Cause c) => c switch
+    {
+        Cause.Peer => "the peer does not read",
+        Cause.GlobalMemory => "TCP memory shrank the send buffer",
+        Cause.BufferSize => "the send buffer is small for the path",
+        Cause.Network => "the network sets the pace (healthy)",
+        _ => "not known",
+    };
 }

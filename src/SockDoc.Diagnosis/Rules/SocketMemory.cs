@@ -12,8 +12,8 @@ internal static class SocketMemory
     public static long? Bytes(Snapshot s)
     {
         if (s.PageSize is not { } page || s.SockStat is null) return null;
-        long pages = (s.SockStat.TcpMemPages ?? 0) + (s.SockStat.UdpMemPages ?? 0);
+        long pages = RuleKit.Add(s.SockStat.TcpMemPages ?? 0, s.SockStat.UdpMemPages ?? 0);
         long slab = SocketSlab.Summarise(s)?.TotalBytes ?? 0;
-        return pages * page + slab;
+        return RuleKit.Add(RuleKit.Mul(pages, page), slab);
     }
 }

@@ -24,14 +24,13 @@ public sealed class TcpMem : IRule
         var d = Descriptor;
         var mem = c.Now.SockStat?.TcpMemPages;
         var tcpMem = c.Now.Sysctls.Vector(SysctlNames.TcpMem, 3);
-        if (mem is null) return Unknown(d, "sockstat TCP mem");
-        if (tcpMem is null)
-            return Unknown(d, c.InitialNetNs ? SysctlNames.TcpMem : $"{SysctlNames.TcpMem} (global; not visible inside this network namespace)");
+        var pressDelta = c.CounterDelta("TcpExt", "TCPMemoryPressures");
+        var pressTotal = c.Counter("TcpExt", "TCPMemoryPressures");
+        var log = Log(c, d.Id);
+        if (mem is null || tcpMem is null) return WithoutGauges(c, mem is null, log, pressDelta, pressTotal);
 
         long page = c.PageSize;
         long min = tcpMem[0], pressure = tcpMem[1], high = tcpMem[2];
-        var pressDelta = c.CounterDelta("TcpExt", "TCPMemoryPressures");
-        var pressTotal = c.Counter("TcpExt", "TCPMemoryPressures");
         var chrono = c.Counter("TcpExt", "TCPMemoryPressuresChrono");
         // Since 6.0 sockstat reads only the global atomic; each CPU may hold up to mem_pcpu_rsv pages
         // not yet flushed into it (sk_memory_allocated_add(), include/net/proto_memory.h).
@@ -40,42 +39,60 @@ public sealed class TcpMem : IRule
 
         var evidence = new List<Evidence>
         {
-            new("TCP buffer memory", Pages(mem.Value, page), SockStatSrc + " (machine-wide)"),
+            PagesEv("TCP buffer memory", Pages(mem.Value, page), SockStatSrc + " (machine-wide)", mem.Value),
             new("tcp_mem min / pressure / high", $"{Pages(min, page)} / {Pages(pressure, page)} / {Pages(high, page)}", Sys(SysctlNames.TcpMem)),
-            new("use of the pressure threshold", Pct((double)mem.Value / Math.Max(pressure, 1)), "computed"),
+            RatioEv("use of the pressure threshold", Pct((double)mem.Value / Math.Max(pressure, 1)), "computed", (double)mem.Value / Math.Max(pressure, 1)),
         };
-        if (pressTotal is { } pt) evidence.Add(new("TCPMemoryPressures", pressDelta is { } pd ? $"{N(pt)} since boot, {Rate(pd, c.IntervalSeconds)}" : $"{N(pt)} since boot", NetStatSrc));
-        if (chrono is > 0) evidence.Add(new("time spent under pressure", $"{N(chrono.Value / 1000.0)} s since boot", NetStatSrc));
+        if (pressTotal is { } pt) evidence.Add(CountEv("TCPMemoryPressures", pressDelta is { } pd ? $"{N(pt)} since boot, {Rate(pd, c.IntervalSeconds)}" : $"{N(pt)} since boot", NetStatSrc, pt));
+        if (chrono is > 0) evidence.Add(Ev("time spent under pressure", $"{N(chrono.Value / 1000.0)} s since boot", NetStatSrc, chrono.Value / 1000.0, "seconds"));
         if (c.Now.Census is { } census && census.Memory.SocketsWithMemInfo > 0)
             evidence.Add(new("queued in sockets (census)", $"receive {Bytes(census.Memory.RmemAllocBytes)}, send {Bytes(census.Memory.WmemQueuedBytes)}, reserve {Bytes(census.Memory.ForwardAllocBytes)}", CensusSrc));
         var slab = SocketSlab.Summarise(c.Now);
         if (slab is not null)
-            evidence.Add(new("socket structures (slab, not in tcp_mem)", $"{Bytes(slab.TotalBytes)}" + (slab.FloorBytesPerTcpSocket is { } per ? $", {N(per, 0)} B per idle TCP socket" : ""), SlabSrc));
+            evidence.Add(BytesEv("socket structures (slab, not in tcp_mem)", $"{Bytes(slab.TotalBytes)}" + (slab.FloorBytesPerTcpSocket is { } per ? $", {N(per, 0)} B per idle TCP socket" : ""), SlabSrc, slab.TotalBytes));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
         When when; string title;
+        var confidence = Confidence.Confirmed;
         if (mem.Value > high)
         {
             severity = Severity.Critical; when = When.Now;
             title = $"TCP memory {Pages(mem.Value, page)} is over tcp_mem high {N(high)}: allocations are refused, senders block, orphans are killed";
         }
-        else if (pressDelta > 0 || mem.Value > pressure)
+        else if (mem.Value > pressure)
         {
             severity = Severity.Critical; when = When.Now;
             title = $"TCP is under memory pressure now ({Pages(mem.Value, page)} > pressure {N(pressure)}): windows shrink and throughput drops";
         }
+        else if (pressDelta > 0)
+        {
+            // The counter rose, but the gauge is at or below the mark now: say what the numbers say, not "mem > pressure".
+            severity = Severity.Critical; when = When.Now;
+            title = $"TCP entered memory pressure during the interval (TCPMemoryPressures {Rate(pressDelta.Value, c.IntervalSeconds)}); use is {Pages(mem.Value, page)} now, " +
+                    (mem.Value > min ? $"still above tcp_mem[0] {N(min)}, so pressure may still be on" : $"back under tcp_mem[0] {N(min)}");
+        }
         else if (mem.Value > NearLimit * pressure)
         {
-            severity = Severity.Warning; when = When.Risk;
+            (severity, when) = WithLog(Severity.Warning, When.Risk, log);
             title = $"TCP memory {Pages(mem.Value, page)} is past 80 % of the pressure threshold {N(pressure)}";
+            if (log.Recent) title += $"; the kernel refused TCP memory recently ({RecentText(c, log)})";
         }
-        else if (pressTotal > 0 || HasLog(c, d.Id))
+        else if (log.Any)
+        {
+            (severity, when) = LogTiming(log);
+            if (log.Ambiguous) confidence = Confidence.Possible;
+            string what = log.Ambiguous
+                ? "The kernel logged \"Out of socket memory\" (tcp_mem[2] or the orphan limit: kernels before 3.3 print one text for both)"
+                : "The kernel refused TCP memory over tcp_mem[2] (\"TCP: out of memory -- consider tuning tcp_mem\")";
+            title = log.Recent
+                ? $"{what} recently: {RecentText(c, log)}; use is {Pages(mem.Value, page)} now (high {N(high)})"
+                : $"{what} {RecentText(c, log)}, before the --recent window";
+        }
+        else if (pressTotal > 0)
         {
             severity = Severity.Warning; when = When.SinceBoot;
-            title = pressTotal > 0
-                ? $"TCP entered memory pressure {N(pressTotal!.Value)} times since boot"
-                : "The kernel log reports TCP out of memory (tcp_mem high reached)";
+            title = $"TCP entered memory pressure {N(pressTotal!.Value)} times since boot";
         }
         else
         {
@@ -83,14 +100,18 @@ public sealed class TcpMem : IRule
         }
 
         // New thresholds keep the kernel's own proportions (tcp_init_mem(): min = 3/4·limit,
-        // pressure = limit, high = 2·min) and put today's use at half of the pressure threshold.
+        // pressure = limit, high = 2·min) and put today's use at half of the pressure threshold; a hand-set
+        // min or high above those proportions is kept (never propose a lower value than the running one).
         long memTotalPages = c.Now.MemInfo?.MemTotalBytes is { } mt && page > 0 ? mt / page : 0;
-        long newPressure = Math.Max(pressure, mem.Value * 2);
-        long newMin = newPressure / 4 * 3;
-        long newHigh = newMin * 2;
+        long newPressure = Math.Max(pressure, Mul(mem.Value, 2));
+        long newMin = Math.Max(min, newPressure / 4 * 3);
+        long newHigh = Math.Max(high, Mul(newMin, 2));
         var fix = new List<FixLine>();
-        bool pastOnly = when == When.SinceBoot && mem.Value < PastPeakOnly * pressure;
-        string arithmetic = $"pressure = 2 × current {N(mem.Value)} pages = {N(newPressure)}; min = pressure/4×3 = {N(newMin)}; high = 2 × min = {N(newHigh)} (the kernel's tcp_init_mem() ratios)";
+        bool pastOnly = when is When.SinceBoot or When.Recent && mem.Value < PastPeakOnly * pressure;
+        string arithmetic = $"pressure = 2 × current {N(mem.Value)} pages = {N(newPressure)}; min = pressure/4×3 = {N(newPressure / 4 * 3)}" +
+                            (newMin > newPressure / 4 * 3 ? $", kept at today's {N(min)}" : "") +
+                            $"; high = 2 × min = {N(Mul(newMin, 2))}" + (newHigh > Mul(newMin, 2) ? $", kept at today's {N(high)}" : "") +
+                            " (the kernel's tcp_init_mem() ratios; no value below today's)";
         if (pastOnly)
         {
             fix.Add(SizeOnThePeak(SysctlNames.TcpMem, $"{Pages(mem.Value, page)}, {Pct((double)mem.Value / Math.Max(pressure, 1))} of the pressure threshold",
@@ -102,9 +123,9 @@ public sealed class TcpMem : IRule
                 $"The high mark would be {Pages(newHigh, page)}, over a quarter of RAM ({Pages(memTotalPages, page)} total). " +
                 "Cap per-socket buffers instead (lower tcp_rmem[2]/tcp_wmem[2]) and look for slow readers holding data (sockdoc sockets --by process)."));
         }
-        else
+        else if (newMin != min || newPressure != pressure || newHigh != high)
         {
-            fix.Add(Sysctl(SysctlNames.TcpMem, $"{newMin} {newPressure} {newHigh}", arithmetic +
+            fix.Add(Sysctl(SysctlNames.TcpMem, string.Create(CultureInfo.InvariantCulture, $"{newMin} {newPressure} {newHigh}"), arithmetic +
                 (memTotalPages > 0 ? $"; high = {Pct((double)newHigh / memTotalPages)} of RAM" : "")));
         }
         fix.Add(Action("Find the sockets that hold the memory: `sockdoc sockets --by process` or `ss -tm`",
@@ -115,7 +136,7 @@ public sealed class TcpMem : IRule
             "tcp_mem and sockstat mem count pages of socket buffers only; socket structures (slab) come on top and are shown separately.",
         };
         if (rsv is { } r && cpus is { } n)
-            caveats.Add($"Since 6.0 sockstat lags the true value by up to {N(n)} CPUs × {N(r)} pages = {Pages(n * r, page)} (net.core.mem_pcpu_rsv per-CPU reserves).");
+            caveats.Add($"Since 6.0 sockstat lags the true value by up to {N(n)} CPUs × {N(r)} pages = {Pages(Mul(n, r), page)} (net.core.mem_pcpu_rsv per-CPU reserves).");
         if (mem.Value > min && mem.Value <= pressure && pressTotal > 0)
             caveats.Add($"Pressure, once entered, lasts until use falls to tcp_mem[0] = {N(min)} pages; use is above it now, so pressure may still be on.");
         if (!c.HasPageSize) caveats.Add("Page size unknown for this sample: values are in pages only.");
@@ -125,15 +146,63 @@ public sealed class TcpMem : IRule
             Id = d.Id,
             Severity = severity,
             When = when,
+            Confidence = confidence,
             Title = title,
             Evidence = evidence,
-            Explanation =
-                "tcp_mem (in pages, machine-wide) bounds the memory of all TCP socket buffers. Above tcp_mem[1] the kernel " +
-                "enters pressure: receive windows are clamped and buffers stop growing. Above tcp_mem[2] new buffer memory is refused: " +
-                "senders block in sk_stream_wait_memory(), received segments are dropped after pruning, and orphans with queued data " +
-                "are killed (\"TCP: out of memory -- consider tuning tcp_mem\").",
+            Explanation = Explanation,
             Fix = fix,
             Caveats = caveats,
         }, $"{Pages(mem.Value, page)} (pressure {N(pressure)}, high {N(high)})");
     }
+
+    /// <summary>The gauges are not in the sample (a paste, a container): the pressure counter or the kernel's line alone.</summary>
+    private CheckResult WithoutGauges(RuleContext c, bool noGauge, LogState log, long? pressDelta, long? pressTotal)
+    {
+        var d = Descriptor;
+        string missing = noGauge ? "sockstat TCP mem" : c.InitialNetNs ? SysctlNames.TcpMem : $"{SysctlNames.TcpMem} (global; not visible inside this network namespace)";
+        FixLine read = Action("Read TCP memory and its limits: `cat /proc/net/sockstat` (TCP mem, pages) and `sysctl net.ipv4.tcp_mem`",
+            "A new tcp_mem is sized on the pages in use at the peak; without them any value is a guess.");
+        FixLine find = Action("Find the sockets that hold the memory: `sockdoc sockets --by process` or `ss -tm`",
+            "Large receive queues mean the application reads slowly; large send queues mean slow peers.");
+        if (pressDelta > 0)
+        {
+            // The counter is the kernel's own proof that pressure was entered: confirmed, even without the gauge.
+            var f = new Finding
+            {
+                Id = d.Id, Severity = Severity.Critical, When = When.Now, Confidence = Confidence.Confirmed,
+                Title = $"TCP entered memory pressure during the interval (TCPMemoryPressures {Rate(pressDelta.Value, c.IntervalSeconds)})",
+                Evidence = [CountEv("TCPMemoryPressures", $"{N(pressTotal ?? 0)} since boot, {Rate(pressDelta.Value, c.IntervalSeconds)}", NetStatSrc, pressTotal), .. LogEvidence(c, d.Id)],
+                Explanation = Explanation, Fix = [read, find], ToConfirm = [Inputs.SockStatTcpMem, Inputs.TcpMem],
+            };
+            return Found(d, f, f.Title, [missing]);
+        }
+        if (log.Any)
+        {
+            string title = log.Ambiguous
+                ? $"The kernel logged \"Out of socket memory\": TCP memory over tcp_mem[2] or too many orphans (this wording, before 3.3, is shared), {RecentText(c, log)}"
+                : $"The kernel refused TCP memory over tcp_mem[2] (\"TCP: out of memory -- consider tuning tcp_mem\"): {RecentText(c, log)}";
+            var extra = pressTotal is { } pt ? new List<Evidence> { CountEv("TCPMemoryPressures", $"{N(pt)} since boot", NetStatSrc, pt) } : null;
+            return FromLog(d, c, title, Explanation, [read, find],
+                log.Ambiguous ? ["The same text is printed for too many orphans: sockstat mem against tcp_mem, and sockstat orphan against tcp_max_orphans, decide."] : null,
+                extra);
+        }
+        if (pressTotal > 0)
+        {
+            var f = new Finding
+            {
+                Id = d.Id, Severity = Severity.Warning, When = When.SinceBoot, Confidence = Confidence.Confirmed,
+                Title = $"TCP entered memory pressure {N(pressTotal!.Value)} times since boot",
+                Evidence = [CountEv("TCPMemoryPressures", $"{N(pressTotal.Value)} since boot", NetStatSrc, pressTotal)],
+                Explanation = Explanation, Fix = [read, find], ToConfirm = [Inputs.SockStatTcpMem, Inputs.TcpMem],
+            };
+            return Found(d, f, f.Title, [missing]);
+        }
+        return Unknown(d, missing);
+    }
+
+    private const string Explanation =
+                "tcp_mem (in pages, machine-wide) bounds the memory of all TCP socket buffers. Above tcp_mem[1] the kernel " +
+                "enters pressure: receive windows are clamped and buffers stop growing. Above tcp_mem[2] new buffer memory is refused: " +
+                "senders block in sk_stream_wait_memory(), received segments are dropped after pruning, and orphans with queued data " +
+                "are killed (\"TCP: out of memory -- consider tuning tcp_mem\").";
 }

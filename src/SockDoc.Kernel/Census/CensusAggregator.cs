@@ -67,6 +67,8 @@ public sealed class CensusAggregator
     public long Ipv6 { get; private set; }
     public long TimeWaitBuckets { get; private set; }
     public long SendBufferFullCount { get; private set; }
+    /// <summary>Of those, sockets at or over sk_sndbuf (w ≥ tb): where sk_stream_memory_free() is false and a writer blocks.</summary>
+    public long SendBufferAtLimitCount { get; private set; }
     public long RmemTotal { get; private set; }
     public long WmemQueuedTotal { get; private set; }
     public long FwdAllocTotal { get; private set; }
@@ -156,6 +158,7 @@ public sealed class CensusAggregator
             if (s.WQueue > 0 && s.SndBuf > 0 && s.WmemQueued * 3 >= s.SndBuf * 2)
             {
                 SendBufferFullCount++;
+                if (s.WmemQueued >= s.SndBuf) SendBufferAtLimitCount++;
                 Offer(_topSendFull, in s, s.WmemQueued, owned ? pid : 0);
                 if (_byInode.Count < MaxCapturedByInode && s.Inode != 0) _byInode.TryAdd(s.Inode, Brief.From(in s, owned ? pid : 0));
             }
@@ -219,6 +222,7 @@ public sealed class CensusAggregator
         Ipv6 += o.Ipv6;
         TimeWaitBuckets += o.TimeWaitBuckets;
         SendBufferFullCount += o.SendBufferFullCount;
+        SendBufferAtLimitCount += o.SendBufferAtLimitCount;
         RmemTotal += o.RmemTotal;
         WmemQueuedTotal += o.WmemQueuedTotal;
         FwdAllocTotal += o.FwdAllocTotal;
@@ -372,6 +376,7 @@ public sealed class CensusAggregator
             TopByMemory = mem,
             SendBufferFull = full,
             SendBufferFullCount = SendBufferFullCount,
+            SendBufferAtLimitCount = SendBufferAtLimitCount,
             TimeWaitBuckets = TimeWaitBuckets,
             Ipv4Sockets = Ipv4,
             Ipv6Sockets = Ipv6,

@@ -155,8 +155,9 @@ public static class LabRunner
             bool pass;
             if (doctor.Error is not null) pass = false;
             else if (fixMode)
-                // A finding that only says "it happened since boot" is history (an earlier run); the fix is judged on now.
-                pass = !found.Any(f => f.When != "since_boot" && f.Severity is "warning" or "critical") && !ctx.Reproduced;
+                // A finding that only says "it happened since boot" or "recently" (the kernel's lines of an earlier run within
+                // the --recent window) is history; the fix is judged on now: gauges and counters, and ctx.Reproduced.
+                pass = !found.Any(f => f.When is not ("since_boot" or "recent") && f.Severity is "warning" or "critical") && !ctx.Reproduced;
             else
                 pass = ctx.Reproduced && scenario.Expected.All(id => found.Any(f => f.Id == id && f.Severity is "warning" or "critical"));
             return new LabResult

@@ -29,6 +29,8 @@ public sealed record SocketCensus
     /// <summary>Sockets whose queued send data is at or near sk_sndbuf (kernel-facts §11.3).</summary>
     public IReadOnlyList<SendBufferFullSocket> SendBufferFull { get; init; } = [];
     public long SendBufferFullCount { get; init; }
+    /// <summary>Of SendBufferFullCount, sockets with w ≥ tb (full: a writer blocks); the rest are draining above the 2/3 wake-up mark. Null in samples taken before it was counted.</summary>
+    public long? SendBufferAtLimitCount { get; init; }
     /// <summary>Threads whose kernel stack is in sk_stream_wait_memory (root only); null when not sampled.</summary>
     public IReadOnlyList<BlockedSender>? BlockedSenders { get; init; }
 
