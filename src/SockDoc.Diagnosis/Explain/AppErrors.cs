@@ -59,8 +59,9 @@ public static partial class AppErrors
             "(?i:" + string.Join('|', s.Texts.Select(Regex.Escape)) + ")",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
-            // Erlang {error,emfile}, Elixir {:error, :emfile} / reason: :emfile / ** (exit) :emfile.
-            $@"(?:\{{error,\s*|:){atom}\b(?![.\w])",
+            // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
+            // reason: :emfile, "File operation error: emfile." (not a path or file name such as emfile.py).
+            $@"(?<![\w/.\-]){atom}\b(?!\.\w|[/\-])",
             string.Join('|', s.Kinds.Select(k => @"\b" + Regex.Escape(k) + @"\b")),
             $@"\[Errno {s.Number}\]|\(errno {s.Number}\)|errno[ =:]+{s.Number}\b|Os \{{ code: {s.Number},|\({s.Number}: |SocketException \({s.Number}\)|connect error: {s.Number}\b",
         };
@@ -97,7 +98,7 @@ public static partial class AppErrors
             t.Contains("connect error: ", StringComparison.Ordinal)) return "envoy";
         if (t.Contains("java.", StringComparison.Ordinal) || t.Contains("Exception:", StringComparison.Ordinal) && t.Contains("at java", StringComparison.Ordinal)) return "java";
         if (t.Contains("System.Net.", StringComparison.Ordinal) || t.Contains("SocketException (", StringComparison.Ordinal)) return ".net";
-        if (ErlangRegex().IsMatch(t)) return "erlang";
+        if (ErlangRegex().IsMatch(t) || AtomRegex().IsMatch(t)) return "erlang";
         if (t.Contains("Os { code:", StringComparison.Ordinal) || RustKindRegex().IsMatch(t)) return "rust";
         if (GoRegex().IsMatch(t)) return "go";
         if (t.Contains("PHP ", StringComparison.Ordinal) || t.Contains("stream_socket_", StringComparison.Ordinal) || t.Contains("fsockopen", StringComparison.Ordinal) ||
@@ -137,6 +138,9 @@ public static partial class AppErrors
     [GeneratedRegex(@"\{error,\s*e[a-z]+\}|\{:error, :e[a-z]+\}|\*\* \(\w+\)|:gen_tcp\b|gen_tcp:|\breason: :e[a-z]+", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangRegex();
 
+    [GeneratedRegex(@"(?<![\w/.\-])e(?:addrnotavail|addrinuse|mfile|nfile|connrefused|connreset|timedout)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex AtomRegex();
+
     [GeneratedRegex(@"\bkind: [A-Z][A-Za-z]+\b|\b(?:AddrNotAvailable|AddrInUse)\b", RegexOptions.CultureInvariant)]
     private static partial Regex RustKindRegex();
 
@@ -154,6 +158,6 @@ public static partial class AppErrors
     private static partial Regex CallRegex();
 
     // inotify_init / inotify_add_watch / fsnotify watchers and tail's fallback message.
-    [GeneratedRegex(@"inotify|fsnotify|file ?watcher|ENOSPC", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex InotifyRegex();
 }

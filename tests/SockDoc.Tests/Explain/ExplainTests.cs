@@ -18,7 +18,9 @@ public class ExplainTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 24, 13, 0, 0, TimeSpan.Zero);
 
-    private static string Paste(string name) => File.ReadAllText(Fixtures.Dir("explain", name));
+    /// <summary>VM captures in fixtures/explain; public pastes in the corpus (Explain/corpus).</summary>
+    private static string Paste(string name) =>
+        File.ReadAllText(File.Exists(Fixtures.Dir("explain", name)) ? Fixtures.Dir("explain", name) : Path.Combine(CorpusTests.Dir, name));
 
     /// <summary>The command's own pipeline (kernel classifier at the Cli edge, then the pure explainer).</summary>
     private static ExplainResult Explain(string text, long? pageSize = null)
@@ -545,7 +547,7 @@ public class ExplainTests
     [Fact]
     public void Text_output_and_exit_code_follow_the_severity()
     {
-        var (exit, output, err) = Run(null, "explain", Fixtures.Dir("explain", "public-orphans-sockstat.txt"));
+        var (exit, output, err) = Run(null, "explain", Path.Combine(CorpusTests.Dir, "public-orphans-sockstat.txt"));
         Assert.True(exit == 2, err + output);
         Assert.Contains("CRITICAL orphans", output, StringComparison.Ordinal);
         Assert.Contains("lines 4–9: /proc/net/sockstat", output, StringComparison.Ordinal);
@@ -587,7 +589,7 @@ public class ExplainTests
     [Fact]
     public void Every_recogniser_is_covered_by_a_fixture()
     {
-        var kinds = Directory.GetFiles(Fixtures.Dir("explain"), "*.txt")
+        var kinds = Directory.GetFiles(Fixtures.Dir("explain"), "*.txt").Concat(Directory.GetFiles(CorpusTests.Dir, "*.txt"))
             .SelectMany(f => Explain(File.ReadAllText(f)).Blocks.Select(b => b.Kind))
             .ToHashSet(StringComparer.Ordinal);
         string[] expected =
