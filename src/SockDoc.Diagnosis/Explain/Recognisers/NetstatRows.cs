@@ -14,10 +14,10 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// </summary>
 public sealed partial class NetstatRows : IPasteRecogniser
 {
-    private static readonly Dictionary<string, string> States = new(StringComparer.Ordinal)
+    /// <summary>net-tools prints the kernel's own state names (tcp_states.h), as the census keeps them.</summary>
+    private static readonly HashSet<string> States = new(StringComparer.Ordinal)
     {
-        ["ESTABLISHED"] = "ESTABLISHED", ["SYN_SENT"] = "SYN_SENT", ["SYN_RECV"] = "SYN_RECV", ["FIN_WAIT1"] = "FIN_WAIT1", ["FIN_WAIT2"] = "FIN_WAIT2",
-        ["TIME_WAIT"] = "TIME_WAIT", ["CLOSE"] = "CLOSE", ["CLOSE_WAIT"] = "CLOSE_WAIT", ["LAST_ACK"] = "LAST_ACK", ["LISTEN"] = "LISTEN", ["CLOSING"] = "CLOSING",
+        "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
     };
 
     /// <summary>Backlogs a full queue's Recv-Q (backlog + 1) betrays when netstat does not print the backlog.</summary>
@@ -39,8 +39,9 @@ public sealed partial class NetstatRows : IPasteRecogniser
         }
         var m = RowRegex().Match(t);
         if (!m.Success) return 0;
-        if (m.Groups["st"].Success && States.TryGetValue(m.Groups["st"].Value, out var state))
+        if (m.Groups["st"].Success && States.Contains(m.Groups["st"].Value))
         {
+            var state = m.Groups["st"].Value;
             long rq = PasteParse.Long(m.Groups["rq"].Value) ?? 0;
             long sq = PasteParse.Long(m.Groups["sq"].Value) ?? 0;
             long? backlog = null;
