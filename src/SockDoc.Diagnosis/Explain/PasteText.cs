@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace SockDoc.Diagnosis.Explain;
@@ -11,12 +12,14 @@ namespace SockDoc.Diagnosis.Explain;
 public sealed record PasteLine(int Number, string Text, string? Command)
 {
     /// <summary>The line with its log timestamp still on (what the kernel-log classifier reads); Text when it had none.</summary>
+    [JsonIgnore]
     public string? Stamped { get; init; }
     /// <summary>Wall time of the line's log timestamp, when it had one the kernel-log engine knows.</summary>
     public DateTimeOffset? Wall { get; init; }
     /// <summary>Seconds since boot of a dmesg-style "[  123.456]" stamp.</summary>
     public double? Uptime { get; init; }
 
+    [JsonIgnore]
     public string WithStamp => Stamped ?? Text;
 }
 
