@@ -61,7 +61,7 @@ public static class ExplainCommand
         }
         if (text is null) return io.Fail($"explain: {error}");
 
-        var lines = PasteText.Clean(text);
+        var lines = PasteText.Clean(text, PasteInput.Stamp(io.Time));
         var (kernelLines, summary) = PasteInput.KernelLog(lines, io.Time);
         var evidence = PasteReader.Read(lines, kernelLines.Keys.ToHashSet());
         var result = Explainer.Explain(lines, evidence, summary, kernelLines, io.Time.GetUtcNow(), page);

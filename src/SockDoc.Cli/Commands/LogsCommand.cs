@@ -2,6 +2,7 @@ using SockDoc.Diagnosis.Engine;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SockDoc.Cli.Explain;
 using SockDoc.Cli.Views;
 using SockDoc.Kernel;
 using SockDoc.Kernel.KernelLog;
@@ -62,6 +63,11 @@ public static class LogsCommand
         {
             if (args.Files.Length > 0) return io.Fail("logs: --follow reads the running kernel (/dev/kmsg); it does not take files");
             return Follow(args, io, filter, cancel);
+        }
+        foreach (var file in args.Files)
+        {
+            // Binary input is refused as `explain` refuses it (one line naming the file, exit 3), not read as text.
+            if (file != "-" && HeadOf(file) is { } head && PasteInput.BinaryReason(head, file) is { } binary) return io.Fail($"logs: {binary}");
         }
         var result = args.Files.Length > 0
             ? KernelLogReader.ReadFiles(args.Files, io.Time, filter, cancel)
@@ -141,4 +147,20 @@ public static class LogsCommand
     }
 
     public static bool TryDuration(string text, out TimeSpan span) => Diagnosis.Text.Parse.TryDuration(text, out span);
+
+    /// <summary>The first 64 KiB of a file; null when it cannot be opened (the reader reports that with its reason).</summary>
+    private static byte[]? HeadOf(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            var buffer = new byte[64 * 1024];
+            int n = f.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            return buffer[..n];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

@@ -58,6 +58,35 @@ public static class PasteInput
         return (text, null);
     }
 
+    /// <summary>
+    /// Whether the first bytes of a file are binary, in the words `explain` uses: a NUL byte, or more than a tenth
+    /// control bytes. Gzip (1f 8b) is not binary to `logs`, which reads it. Null when the bytes look like text.
+    /// </summary>
+    public static string? BinaryReason(ReadOnlySpan<byte> head, string name)
+    {
+        if (head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b) return null;
+        int nul = head.IndexOf((byte)0);
+        if (nul >= 0) return $"{name} is binary (a NUL byte at offset {nul}), expected text";
+        long control = 0;
+        foreach (var b in head)
+        {
+            if (b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r' or 0x1b or (byte)'\f')) control++;
+        }
+        return head.Length > 0 && control * 10 > head.Length ? $"{name} is mostly not text ({control} of the first {head.Length} bytes are control bytes), expected text" : null;
+    }
+
+    /// <summary>The log timestamp at the head of a pasted line, in any form the kernel-log engine knows (LogLineHead).</summary>
+    public static Func<string, PasteStamp?> Stamp(TimeProvider time)
+    {
+        var ctx = LogTimeContext.For(time);
+        return line =>
+        {
+            var head = LogLineHead.Parse(line, ctx);
+            if (head.Time.Form == LogTimeForm.None) return null;
+            return new PasteStamp(head.Time.Wall, head.Time.Uptime, head.Message);
+        };
+    }
+
     /// <summary>The kernel lines of the paste: line number → kind, and their summary for the rules.</summary>
     public static (IReadOnlyDictionary<int, string> Lines, KernelLogSummary? Summary) KernelLog(IReadOnlyList<PasteLine> lines, TimeProvider time)
     {
@@ -68,16 +97,17 @@ public static class PasteInput
         foreach (var line in lines)
         {
             if (line.Command is not null) continue;
-            var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(line.Text), ctx);
+            var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(line.WithStamp), ctx);
             if (classified is null) continue;
             kinds[line.Number] = classified.Kind switch
             {
                 LogLineKind.LookAlike when line.Text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",
+                LogLineKind.LookAlike when line.Text.Contains("conntrack", StringComparison.Ordinal) => "conntrack_lookalike",
                 LogLineKind.LookAlike => "neighbour",
                 LogLineKind.RateLimitNotice => "rate_limit_notice",
                 _ => classified.Info.Kind,
             };
-            kept.Append(line.Text).Append('\n');
+            kept.Append(line.WithStamp).Append('\n');
         }
         if (kinds.Count == 0) return (kinds, null);
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kept.ToString()));

@@ -3,12 +3,28 @@ using System.Text.RegularExpressions;
 namespace SockDoc.Diagnosis.Explain;
 
 /// <summary>An application's socket error recognised in a paste: which errno, from which runtime and call.</summary>
-public sealed record AppError(int Line, string Errno, string Runtime, string Call, string Text);
+/// <param name="LookAlike">Set when the errno is real but not about sockets (inotify's EMFILE is its instance limit): why.</param>
+public sealed record AppError(int Line, string Errno, string Runtime, string Call, string Text)
+{
+    public DateTimeOffset? Wall { get; init; }
+    public string? LookAlike { get; init; }
+}
+
+/// <summary>One errno and every way runtimes print it.</summary>
+/// <param name="Errno">Symbolic name (asm-generic/errno.h).</param>
+/// <param name="Number">Linux errno number (nginx "(99: ...)", Python "[Errno 99]", .NET "SocketException (99)").</param>
+/// <param name="Winsock">The WSA code .NET and Java print on Windows, also seen in cross-platform logs.</param>
+/// <param name="Texts">strerror() texts: glibc, musl, BSD/macOS, Windows, old glibc; matched in any case (Go lower-cases them).</param>
+/// <param name="Kinds">Names that are not the C macro: Rust io::ErrorKind, .NET SocketError, HAProxy and Envoy wordings (case-sensitive).</param>
+public sealed record ErrnoSpelling(string Errno, int Number, int? Winsock, IReadOnlyList<string> Texts, IReadOnlyList<string> Kinds);
 
 /// <summary>
-/// Recognises the errno texts of socket failures as C (glibc strerror), Go (`dial tcp ...: connect: ...`),
-/// Java (`java.net.*Exception`), .NET (`SocketException (99)`), Python (`[Errno 99]`) and Node
-/// (`Error: connect EADDRNOTAVAIL`) print them. Errno numbers are Linux's (asm-generic/errno.h).
+/// Recognises the socket errnos of applications, as a table of the runtimes' spellings of each errno rather than one
+/// pattern per program: the C macro (EADDRNOTAVAIL, libuv / Node codes), strerror texts (glibc, musl, BSD, Windows;
+/// Go, Java, PHP, nginx and most C programs print these), Erlang / Elixir atoms (eaddrnotavail, {error,emfile},
+/// :emfile), Rust io::ErrorKind (AddrNotAvailable) and "Os { code: 99", Python "[Errno 99]", .NET
+/// "SocketException (99)" / "(10049)", nginx "(99: ...)", Envoy "connect error: 99", HAProxy's own texts.
+/// The failing call (connect, bind, accept, socket, open) is taken from the words around it when they say it.
 /// </summary>
 public static partial class AppErrors
 {
@@ -20,69 +36,128 @@ public static partial class AppErrors
     public const string ECONNRESET = "ECONNRESET";
     public const string ETIMEDOUT = "ETIMEDOUT";
 
-    // Order matters: ENFILE's "Too many open files in system" before EMFILE's "Too many open files".
-    // The strerror texts match in any case (Go prints them in lower case); errno names only in upper case, so a
-    // file called emfile.py is not an EMFILE.
-    private static readonly (string Errno, Regex Pattern)[] Patterns =
+    /// <summary>The spellings. Order matters: ENFILE's "Too many open files in system" before EMFILE's "Too many open files".</summary>
+    public static IReadOnlyList<ErrnoSpelling> Table { get; } =
     [
-        (EADDRNOTAVAIL, Make(@"(?i:Cannot assign requested address|Can't assign requested address|Address not available)|\bEADDRNOTAVAIL\b|\[Errno 99\]|SocketException \(99\)|\(99: ")),
-        (EADDRINUSE, Make(@"(?i:Address already in use)|\bEADDRINUSE\b|\[Errno 98\]|SocketException \(98\)|\(98: ")),
-        (ENFILE, Make(@"(?i:Too many open files in system|File table overflow)|\bENFILE\b|\[Errno 23\]|\(23: ")),
-        (EMFILE, Make(@"(?i:Too many open files)|\bEMFILE\b|\[Errno 24\]|SocketException \(24\)|\(24: ")),
-        (ECONNREFUSED, Make(@"(?i:Connection refused)|\bECONNREFUSED\b|\[Errno 111\]|SocketException \(111\)|\(111: ")),
-        (ECONNRESET, Make(@"(?i:Connection reset by peer)|\bECONNRESET\b|\[Errno 104\]|SocketException \(104\)|java\.net\.SocketException: Connection reset|\(104: ")),
-        (ETIMEDOUT, Make(@"(?i:Connection timed out)|\bETIMEDOUT\b|\[Errno 110\]|SocketException \(110\)|\(110: ")),
+        new(EADDRNOTAVAIL, 99, 10049, ["Cannot assign requested address", "Can't assign requested address", "Address not available", "The requested address is not valid in its context"],
+            ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
+        new(EADDRINUSE, 98, 10048, ["Address already in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
+        new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
+        new(EMFILE, 24, 10024, ["Too many open files"], ["reached process FD limit", "TooManyOpenSockets"]),
+        new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
+        new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
+        new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
     ];
 
-    private static Regex Make(string pattern) => new(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    private static readonly (ErrnoSpelling Spelling, Regex Pattern)[] Patterns = Table.Select(s => (s, Build(s))).ToArray();
+
+    private static Regex Build(ErrnoSpelling s)
+    {
+        var atom = s.Errno.ToLowerInvariant();
+        var parts = new List<string>
+        {
+            "(?i:" + string.Join('|', s.Texts.Select(Regex.Escape)) + ")",
+            // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
+            $@"\b{s.Errno}\b",
+            // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
+            // reason: :emfile, "File operation error: emfile." (not a path or file name such as emfile.py).
+            $@"(?<![\w/.\-]){atom}\b(?!\.\w|[/\-])",
+            string.Join('|', s.Kinds.Select(k => @"\b" + Regex.Escape(k) + @"\b")),
+            $@"\[Errno {s.Number}\]|\(errno {s.Number}\)|errno[ =:]+{s.Number}\b|Os \{{ code: {s.Number},|\({s.Number}: |SocketException \({s.Number}\)|connect error: {s.Number}\b",
+        };
+        if (s.Winsock is { } w) parts.Add($@"\({w}\)|\bWSA{s.Errno}\b|error {w}\b");
+        return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    }
 
     public static AppError? TryRecognise(PasteLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
         var text = line.Text;
         if (text.Length > 4096) text = text[..4096];
-        foreach (var (errno, pattern) in Patterns)
+        foreach (var (spelling, pattern) in Patterns)
         {
             if (!pattern.IsMatch(text)) continue;
-            return new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim());
+            var errno = spelling.Errno;
+            // "Connection reset" also starts "Connection reset by peer"; Java prints both.
+            var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall };
+            if (errno is EMFILE or ENFILE && InotifyRegex().IsMatch(text))
+                err = err with { Call = "inotify", LookAlike = "inotify_init1() returns EMFILE when the user's inotify instances reach fs.inotify.max_user_instances (and inotify_add_watch() ENOSPC at max_user_watches): not the open-file limit, no socket is involved" };
+            return err;
         }
         return null;
     }
 
-    private static string Runtime(string t)
+    /// <summary>Who printed the line, from the words only that runtime uses.</summary>
+    public static string Runtime(string t)
     {
+        ArgumentNullException.ThrowIfNull(t);
+        if (NginxRegex().IsMatch(t)) return "nginx";
+        if (t.Contains("haproxy", StringComparison.OrdinalIgnoreCase) || t.Contains("reached process FD limit", StringComparison.Ordinal) ||
+            t.Contains("no free ports", StringComparison.Ordinal)) return "haproxy";
+        if (t.Contains("envoy", StringComparison.OrdinalIgnoreCase) || t.Contains("upstream connect error", StringComparison.Ordinal) ||
+            t.Contains("connect error: ", StringComparison.Ordinal)) return "envoy";
         if (t.Contains("java.", StringComparison.Ordinal) || t.Contains("Exception:", StringComparison.Ordinal) && t.Contains("at java", StringComparison.Ordinal)) return "java";
         if (t.Contains("System.Net.", StringComparison.Ordinal) || t.Contains("SocketException (", StringComparison.Ordinal)) return ".net";
+        if (ErlangRegex().IsMatch(t) || AtomRegex().IsMatch(t)) return "erlang";
+        if (t.Contains("Os { code:", StringComparison.Ordinal) || RustKindRegex().IsMatch(t)) return "rust";
         if (GoRegex().IsMatch(t)) return "go";
+        if (t.Contains("PHP ", StringComparison.Ordinal) || t.Contains("stream_socket_", StringComparison.Ordinal) || t.Contains("fsockopen", StringComparison.Ordinal) ||
+            t.Contains("SQLSTATE", StringComparison.Ordinal)) return "php";
         if (t.Contains("Errno ", StringComparison.Ordinal) || t.Contains("OSError", StringComparison.Ordinal) || t.Contains("ConnectionRefusedError", StringComparison.Ordinal) ||
             t.Contains("ConnectionResetError", StringComparison.Ordinal) || t.Contains("socket.error", StringComparison.Ordinal)) return "python";
         if (NodeRegex().IsMatch(t)) return "node";
         return "c";
     }
 
-    private static string Call(string t, string errno)
+    /// <summary>The failing call when the text says it: connect, bind, accept, socket, open; "unknown" otherwise.</summary>
+    public static string Call(string t, string errno)
     {
-        if (t.Contains("BindException", StringComparison.Ordinal)) return "bind";
-        if (t.Contains("ConnectException", StringComparison.Ordinal) || t.Contains("NoRouteToHostException", StringComparison.Ordinal)) return "connect";
+        ArgumentNullException.ThrowIfNull(t);
+        if (t.Contains("BindException", StringComparison.Ordinal) || t.Contains("Bind failed", StringComparison.Ordinal)) return "bind";
+        if (t.Contains("ConnectException", StringComparison.Ordinal) || t.Contains("NoRouteToHostException", StringComparison.Ordinal) ||
+            t.Contains("while connecting to upstream", StringComparison.Ordinal) || t.Contains("no free ports", StringComparison.Ordinal) ||
+            t.Contains("connect error: ", StringComparison.Ordinal) || t.Contains("stream_socket_client", StringComparison.Ordinal) ||
+            t.Contains("fsockopen", StringComparison.Ordinal) || t.Contains("gen_tcp:connect", StringComparison.Ordinal)) return "connect";
+        if (t.Contains("gen_tcp:listen", StringComparison.Ordinal) || t.Contains("stream_socket_server", StringComparison.Ordinal)) return "bind";
         var m = CallRegex().Match(t);
         if (m.Success) return m.Groups["call"].Value.ToLowerInvariant() switch
         {
-            "dial" or "connect" => "connect",
+            "dial" or "connect" or "connecting" => "connect",
             "listen" when errno is EADDRINUSE or EADDRNOTAVAIL => "bind",
-            var c => c.StartsWith("accept", StringComparison.Ordinal) ? "accept" : c,
+            "binding" => "bind",
+            var c when c.StartsWith("accept", StringComparison.Ordinal) => "accept",
+            var c => c,
         };
         return "unknown";
     }
 
+    // nginx error log: "2019/03/01 10:00:00 [crit] 123#0: *4 connect() to ...", or its "while connecting to upstream".
+    [GeneratedRegex(@"\[(?:error|crit|alert|emerg|warn)\] \d+#\d+:|while connecting to upstream|\bnginx\b", RegexOptions.CultureInvariant)]
+    private static partial Regex NginxRegex();
+
+    [GeneratedRegex(@"\{error,\s*e[a-z]+\}|\{:error, :e[a-z]+\}|\*\* \(\w+\)|:gen_tcp\b|gen_tcp:|\breason: :e[a-z]+", RegexOptions.CultureInvariant)]
+    private static partial Regex ErlangRegex();
+
+    [GeneratedRegex(@"(?<![\w/.\-])e(?:addrnotavail|addrinuse|mfile|nfile|connrefused|connreset|timedout)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex AtomRegex();
+
+    [GeneratedRegex(@"\bkind: [A-Z][A-Za-z]+\b|\b(?:AddrNotAvailable|AddrInUse)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex RustKindRegex();
+
     // "dial tcp 10.0.0.1:80: connect: ...", "listen tcp :80: bind: ...", "accept4: too many open files".
-    [GeneratedRegex(@"\b(?:dial|listen|read|write) (?:tcp|udp)[46]?\b|\baccept4?: ", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?:dial|listen|read|write|accept) (?:tcp|udp)[46]?\b|\baccept4?: |\bopen /\S*: too many", RegexOptions.CultureInvariant)]
     private static partial Regex GoRegex();
 
     // "Error: connect EADDRNOTAVAIL 10.0.0.1:80 - Local (0.0.0.0:0)", "Error: listen EADDRINUSE: address already in use :::3000".
     [GeneratedRegex(@"\b(?:connect|listen|bind|read|write|accept) E[A-Z]+\b|code: '?E[A-Z]+'?|syscall: '", RegexOptions.CultureInvariant)]
     private static partial Regex NodeRegex();
 
-    // The failing call as the runtimes name it: "bind:", "connect()", "bind() failed", "connect EADDRNOTAVAIL", "dial tcp".
-    [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // The failing call as the runtimes name it: "bind:", "connect()", "bind() failed", "connect EADDRNOTAVAIL", "dial tcp",
+    // "accept4()", "socket()", "open /path:", "Error connecting", "error binding".
+    [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
+
+    // inotify_init / inotify_add_watch / fsnotify watchers and tail's fallback message.
+    [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex InotifyRegex();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Diagnosis.Rules;
 using SockDoc.Model;
+using SockDoc.Model.Census;
 using SockDoc.Model.KernelLog;
 
 namespace SockDoc.Diagnosis.Explain;
@@ -66,11 +67,12 @@ public static class Explainer
         "application errors: EADDRNOTAVAIL, EADDRINUSE, EMFILE, ENFILE, ECONNREFUSED, ECONNRESET, ETIMEDOUT from C, Go, Java, .NET, Python, Node",
     ];
 
-    public static ExplainResult Explain(IReadOnlyList<PasteLine> lines, PasteEvidence evidence, KernelLogSummary? kernelLog, IReadOnlyDictionary<int, string>? kernelLines, DateTimeOffset takenAt, long? pageSize = null)
+    public static ExplainResult Explain(IReadOnlyList<PasteLine> lines, PasteEvidence evidence, KernelLogSummary? kernelLog, IReadOnlyDictionary<int, string>? kernelLines, DateTimeOffset now, long? pageSize = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(evidence);
-        var snapshot = ToSnapshot(evidence, kernelLog, takenAt, pageSize);
+        var snapshot = ToSnapshot(evidence, kernelLog, now, pageSize);
+        // The doctor's own rules, unchanged: every verdict below is theirs.
         var report = All.Engine().Run(new SnapshotPair(snapshot, null));
         // A paste is not a host: a check none of whose inputs is in the paste cannot be "ok" (the conntrack rule
         // reads an absent nf_conntrack_max as "not loaded", true of a host, not of a paste).
@@ -80,7 +82,7 @@ public static class Explainer
         report = report with
         {
             Checks = report.Checks.Select(c => c.Status == CheckStatus.Ok && c.Finding is null && !touched.Contains(c.Id)
-                ? c with { Status = CheckStatus.Unknown, Summary = "not in the paste", MissingInputs = All.Rules.First(r => r.Descriptor.Id == c.Id).Descriptor.Inputs.Take(2).Select(i => i.Name).ToList() }
+                ? c with { Status = CheckStatus.Unknown, Summary = "not in the paste", MissingInputs = Descriptor(c.Id).Inputs.Take(2).Select(i => i.Name).ToList() }
                 : c).ToList(),
         };
 
@@ -89,7 +91,9 @@ public static class Explainer
         {
             for (int n = b.FirstLine; n <= b.LastLine; n++) recognised.Add(n);
         }
-        var unrecognised = lines.Where(l => l.Command is null && l.Text.Trim().Length > 0 && !recognised.Contains(l.Number)).ToList();
+        // Lines a recogniser read but that say nothing about socket resources count as unrecognised: shown, not guessed at.
+        var unrelated = evidence.Unrelated.Select(l => l.Number).ToHashSet();
+        var unrecognised = lines.Where(l => l.Command is null && l.Text.Trim().Length > 0 && (!recognised.Contains(l.Number) || unrelated.Contains(l.Number))).ToList();
 
         var extra = Extra(evidence.AppErrors);
         var traps = new List<TrapNote>();
@@ -99,20 +103,7 @@ public static class Explainer
         foreach (var i in kernelLog?.Incidents ?? []) relevant.UnionWith(LogKinds.FindingsFor(i.Kind));
         Traps(report, snapshot, evidence, kernelLog, kernelLines, traps, ambiguities, relevant);
 
-        var missing = new List<MissingItem>();
-        foreach (var check in report.Checks)
-        {
-            bool primary = relevant.Contains(check.Id);
-            if (!primary && !touched.Contains(check.Id)) continue;
-            var inputs = check.MissingInputs.ToList();
-            // For a check the paste points at, every declared input it lacks is worth asking for, not just the first.
-            if (primary && check.Status == CheckStatus.Unknown)
-                inputs.AddRange(All.Rules.First(r => r.Descriptor.Id == check.Id).Descriptor.Inputs.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize).Select(i => i.Name));
-            foreach (var input in inputs.Distinct(StringComparer.Ordinal))
-                missing.Add(new MissingItem(check.Id, input, PasteFor(input), WhyFor(check.Id, ambiguities), primary));
-        }
-        if (snapshot.PageSize is null && snapshot.SockStat?.TcpMemPages is not null && snapshot.Sysctls.Has(SysctlNames.TcpMem))
-            missing.Add(new MissingItem("tcp_mem", "page size", "`getconf PAGESIZE` (or give --page-size)", "tcp_mem and sockstat mem count pages: 4 KiB on x86-64, 16 or 64 KiB on some arm64 kernels", relevant.Contains("tcp_mem")));
+        var missing = Missing(report, snapshot, evidence, relevant, touched, ambiguities);
         relevant.UnionWith(touched);
 
         return new ExplainResult
@@ -127,17 +118,63 @@ public static class Explainer
             Observations = Observations(evidence, snapshot),
             Damage = evidence.Damage,
             LinesRead = lines.Count,
-            LinesRecognised = recognised.Count,
+            LinesRecognised = recognised.Count - recognised.Count(unrelated.Contains),
             Unrecognised = unrecognised.Take(5).ToList(),
             UnrecognisedCount = unrecognised.Count,
             Relevant = All.Ids.Where(relevant.Contains).ToList(),
         };
     }
 
-    /// <summary>The paste as a Snapshot: only what it shows is set; the rest stays null or absent.</summary>
-    public static Snapshot ToSnapshot(PasteEvidence e, KernelLogSummary? kernelLog, DateTimeOffset takenAt, long? pageSize = null)
+    private static RuleDescriptor Descriptor(string id) => All.Rules.First(r => r.Descriptor.Id == id).Descriptor;
+
+    /// <summary>
+    /// What the paste lacks to be sure, from the rules themselves: a finding's ToConfirm, and for a check the paste
+    /// points at, its declared inputs the partial snapshot does not hold (RuleInput.IsIn). No input is matched by text.
+    /// </summary>
+    private static List<MissingItem> Missing(Report report, Snapshot snapshot, PasteEvidence evidence, HashSet<string> relevant, HashSet<string> touched, List<Ambiguity> ambiguities)
+    {
+        var missing = new List<MissingItem>();
+        foreach (var check in report.Checks)
+        {
+            bool primary = relevant.Contains(check.Id);
+            if (!primary && !touched.Contains(check.Id)) continue;
+            var declared = Descriptor(check.Id).Inputs;
+            var inputs = new List<RuleInput>();
+            if (check.Finding is { } f) inputs.AddRange(f.ToConfirm);
+            // A rule names a missing input by its RuleInput name, or in a sentence that starts with it.
+            inputs.AddRange(check.MissingInputs.Select(name => declared.FirstOrDefault(i => name.StartsWith(i.Name, StringComparison.Ordinal))).OfType<RuleInput>());
+            // For a check the paste points at, every declared input it lacks is worth asking for, not just the first.
+            if (primary && (check.Status == CheckStatus.Unknown || check.Finding is { Confidence: not Confidence.Confirmed }))
+                inputs.AddRange(declared.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize && i != Inputs.KernelLog && i != Inputs.AppErrors));
+            var why = ambiguities.FirstOrDefault(a => a.Candidates.Contains(check.Id))?.ToDecide;
+            foreach (var input in inputs.Distinct())
+                missing.Add(new MissingItem(check.Id, input.Name, "`" + input.Command + "`", why is null ? input.Why : $"{input.Why} (to decide: {why})", primary));
+        }
+        if (snapshot.PageSize is null && snapshot.SockStat?.TcpMemPages is not null && snapshot.Sysctls.Has(SysctlNames.TcpMem))
+            missing.Add(new MissingItem("tcp_mem", Inputs.PageSize.Name, "`" + Inputs.PageSize.Command + "`", Inputs.PageSize.Why, relevant.Contains("tcp_mem")));
+        return missing;
+    }
+
+    /// <summary>
+    /// The paste as a Snapshot: only what it shows is set; the rest stays null or absent. Its "now" is the latest
+    /// timestamp in the paste (wall time, and uptime for dmesg-style stamps), so a line a minute older than the last
+    /// one pasted is recent; a paste without stamps is taken as of <paramref name="now"/>.
+    /// </summary>
+    public static Snapshot ToSnapshot(PasteEvidence e, KernelLogSummary? kernelLog, DateTimeOffset now, long? pageSize = null)
     {
         ArgumentNullException.ThrowIfNull(e);
+        var wall = e.LatestWall;
+        double? uptime = e.LatestUptime;
+        foreach (var i in kernelLog?.Incidents ?? [])
+        {
+            if (i.LastWall is { } w && (wall is null || w > wall)) wall = w;
+            if (i.LastUptime is { } u && (uptime is null || u > uptime)) uptime = u;
+        }
+        foreach (var a in e.AppErrors)
+        {
+            if (a.Wall is { } w && (wall is null || w > wall)) wall = w;
+        }
+        var takenAt = wall ?? now;
         SockStat? sockStat = null;
         var ss = e.SockStat;
         bool hasV4 = ss.Keys.Any(k => !k.Split('.')[0].EndsWith('6'));
@@ -176,82 +213,82 @@ public static class Explainer
             };
         }
         bool? initialNetNs = e.AbsentSysctls.Contains(SysctlNames.TcpMem) || e.AbsentSysctls.Contains(SysctlNames.TcpMaxOrphans) ? false : null;
+        var sysctls = new Sysctls { Values = e.Sysctls };
         return new Snapshot
         {
             TakenAt = takenAt,
             Origin = "paste",
-            Host = new HostIdentity { InitialNetNs = initialNetNs, PageSize = pageSize ?? e.PageSize },
+            Host = new HostIdentity { InitialNetNs = initialNetNs, PageSize = pageSize ?? e.PageSize, UptimeSeconds = uptime },
             SockStat = sockStat,
             SockStat6 = sockStat6,
             NetStat = e.Counters.Count > 0 ? new NetStatCounters { Groups = e.Counters } : null,
-            Sysctls = new Sysctls { Values = e.Sysctls },
+            Sysctls = sysctls,
             MemInfo = e.MemInfoKb.Count > 0 ? new MemInfo { Fields = e.MemInfoKb } : null,
             VmStat = e.VmStat.Count > 0 ? new VmStat { Counters = e.VmStat } : null,
             KernelLog = kernelLog is { Incidents.Count: > 0 } ? kernelLog : null,
+            Census = e.Sockets is { } k ? Census(k, takenAt, sysctls) : null,
+            AppErrors = AppErrorReports(e.AppErrors),
         };
+    }
+
+    /// <summary>Pasted socket rows as a partial census: what the rows show, marked as rows, not a full dump.</summary>
+    private static SocketCensus Census(PastedSockets k, DateTimeOffset takenAt, Sysctls sysctls)
+    {
+        var range = sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
+        var notes = new List<string> { "from pasted ss / netstat rows: only the sockets the paste lists" };
+        if (k.ListenersWithoutBacklog.Count > 0)
+            notes.Add($"{k.ListenersWithoutBacklog.Count} listener(s) from netstat without a known backlog (netstat prints 0 as a listener's Send-Q)");
+        return new SocketCensus
+        {
+            TakenAt = takenAt,
+            Partial = true,
+            PartialReason = "from pasted ss rows",
+            TotalSockets = k.Rows,
+            ByState = k.States,
+            Listeners = k.Listeners,
+            Destinations = k.Destinations,
+            Peers = k.Peers,
+            Memory = k.Memory,
+            SendBufferFull = k.SendBufferFull,
+            SendBufferFullCount = k.SendBufferFull.Count,
+            TimeWaitBuckets = k.States.GetValueOrDefault("TIME_WAIT"),
+            LocalPortRangeLow = range is null ? null : (int)range[0],
+            LocalPortRangeHigh = range is null ? null : (int)range[1],
+            Notes = notes,
+        };
+    }
+
+    /// <summary>Application errors grouped by errno, call and runtime; look-alikes (inotify's EMFILE) are not socket evidence and stay out.</summary>
+    private static IReadOnlyList<AppErrorReport>? AppErrorReports(IReadOnlyList<AppError> errors)
+    {
+        var reports = errors.Where(e => e.LookAlike is null)
+            .GroupBy(e => (e.Errno, e.Call, e.Runtime))
+            .Select(g => new AppErrorReport
+            {
+                Errno = g.Key.Errno,
+                Call = g.Key.Call,
+                Runtime = g.Key.Runtime,
+                Count = g.LongCount(),
+                Sample = g.First().Text.Length > 200 ? g.First().Text[..200] : g.First().Text,
+                Lines = g.Select(e => e.Line).Take(20).ToList(),
+                LastWall = g.Max(e => e.Wall),
+            })
+            .ToList();
+        return reports.Count > 0 ? reports : null;
     }
 
     private static long? Get(IReadOnlyDictionary<string, long> d, string key) => d.TryGetValue(key, out var v) ? v : null;
 
     /// <summary>Whether the paste holds one of a rule's declared inputs (so the rule is about this paste).</summary>
     private static bool Present(RuleInput input, Snapshot s, PasteEvidence e) =>
-        input.IsIn(s) ||
-        (input == Inputs.ProcessLimits && e.NoFileSoft is not null) ||
-        (input == Inputs.CensusSkmem && e.Sockets?.WithSkmem > 0);
-
-    /// <summary>The command that prints a missing input, phrased as what to paste.</summary>
-    public static string PasteFor(string input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var name = input.Split(' ')[0];
-        if (name.StartsWith("net.", StringComparison.Ordinal) || name.StartsWith("fs.", StringComparison.Ordinal) || name.StartsWith("vm.", StringComparison.Ordinal))
-            return input.Contains("not visible", StringComparison.Ordinal) ? $"`sysctl {name}` run on the host, not in the container" : $"`sysctl {name}`";
-        if (input.StartsWith("sockstat", StringComparison.Ordinal)) return "`cat /proc/net/sockstat`";
-        if (input.StartsWith("TcpExt ", StringComparison.Ordinal) || input.StartsWith("Tcp ", StringComparison.Ordinal) || input.StartsWith("Udp ", StringComparison.Ordinal))
-        {
-            var parts = input.Split(' ');
-            return $"`nstat -az {parts[0]}{parts[1]}` (or the whole `netstat -s`)";
-        }
-        if (input.Contains("/proc/PID", StringComparison.Ordinal) || input.StartsWith("limits of", StringComparison.Ordinal))
-            return "`ls /proc/PID/fd | wc -l` and `cat /proc/PID/limits` for the failing process";
-        if (input.Contains("oom_kill", StringComparison.Ordinal)) return "`grep oom_kill /proc/vmstat`";
-        if (input == "/proc/slabinfo") return "`cat /proc/slabinfo`";
-        if (input.Contains("/stack", StringComparison.Ordinal)) return "the output of `sockdoc doctor` run on the host";
-        if (input.Contains("/proc/net/stat/nf_conntrack", StringComparison.Ordinal)) return "`cat /proc/net/stat/nf_conntrack`";
-        if (input.Contains("/proc/meminfo", StringComparison.Ordinal)) return "`cat /proc/meminfo`";
-        if (input.Contains("census", StringComparison.Ordinal)) return "`ss -tan` (all of it, or `ss -s` for the counts), or run `sockdoc doctor` on the host for the full census";
-        return $"`{input}`";
-    }
-
-    private static string WhyFor(string id, IReadOnlyList<Ambiguity> ambiguities)
-    {
-        if (id is "orphans" or "tcp_mem" && ambiguities.Any(a => a.Candidates.Contains("orphans") && a.Candidates.Contains("tcp_mem")))
-            return "to tell the orphan limit from tcp_mem";
-        return id switch
-        {
-            "orphans" => "to compare the orphans with tcp_max_orphans (limits at max, max/2, max/4)",
-            "tcp_mem" => "to compare TCP buffer memory with tcp_mem",
-            "tw_buckets" => "to compare TIME_WAIT sockets with tcp_max_tw_buckets",
-            "port_exhaustion" => "to count the ephemeral ports one destination can use",
-            "conntrack" => "to compare conntrack entries with nf_conntrack_max",
-            "listen_overflow" => "to see whether accept queues overflow",
-            "syn_flood" => "to see whether SYN queues drop",
-            "fd_process" => "to compare the process's open files with its RLIMIT_NOFILE",
-            "fd_system" => "to compare open files with fs.file-max",
-            "oom_kill" => "to count OOM kills",
-            "memory_overcommit" => "to compare committed memory with the commit limit",
-            "send_buffer_full" => "to see which senders are blocked on a full send buffer",
-            "udp_mem" => "to compare UDP buffer memory with udp_mem",
-            _ => "to decide this check",
-        };
-    }
+        input.IsIn(s) || (input == Inputs.ProcessLimits && e.NoFileSoft is not null);
 
     private static List<ExtraEvidence> Extra(IReadOnlyList<AppError> errors)
     {
         return errors
             .GroupBy(e => (e.Errno, e.Runtime, e.Call))
             .Select(g => new ExtraEvidence("application error", g.Key.Errno, g.Key.Runtime, g.Key.Call, g.LongCount(),
-                g.Select(e => e.Line).Take(10).ToList(), g.First().Text.Length > 200 ? g.First().Text[..200] : g.First().Text, Explain(g.Key.Errno, g.Key.Call)))
+                g.Select(e => e.Line).Take(10).ToList(), g.First().Text.Length > 200 ? g.First().Text[..200] : g.First().Text, g.First().LookAlike ?? Explain(g.Key.Errno, g.Key.Call)))
             .ToList();
     }
 
@@ -297,7 +334,7 @@ public static class Explainer
                 "paste the stack trace or the code line that failed (connect or bind), `sysctl net.ipv4.ip_local_port_range` and `ss -s` (TIME_WAIT count)"));
 
         // EMFILE: the process limit; file-nr far below file-max proves it is not the system's.
-        var emfile = errs.Where(x => x.Errno == AppErrors.EMFILE).ToList();
+        var emfile = errs.Where(x => x.Errno == AppErrors.EMFILE && x.LookAlike is null).ToList();
         if (emfile.Count > 0)
         {
             relevant.Add("fd_process");
@@ -320,7 +357,12 @@ public static class Explainer
                 text += soft < 0 ? " The pasted limit is unlimited, so it belongs to another process than the failing one." : $" The pasted soft limit is {soft.ToString("N0", CultureInfo.InvariantCulture)}" + (e.NoFileSoft < 4096 ? ", low for a server." : ".");
             traps.Add(new TrapNote("emfile_is_process_limit", text, emfile.Select(x => x.Line).ToList()));
         }
-        if (errs.Any(x => x.Errno == AppErrors.ENFILE)) relevant.Add("fd_system");
+        if (errs.Any(x => x.Errno == AppErrors.ENFILE && x.LookAlike is null)) relevant.Add("fd_system");
+        var inotify = errs.Where(x => x.LookAlike is not null).ToList();
+        if (inotify.Count > 0)
+            traps.Add(new TrapNote("inotify_emfile",
+                "\"Too many open files\" from inotify (inotify_init, inotify_add_watch, a file watcher) is the per-user inotify limit fs.inotify.max_user_instances (and max_user_watches), not RLIMIT_NOFILE or fs.file-max: raising nofile does not help, raising the inotify limits does.",
+                inotify.Select(x => x.Line).ToList()));
         if (errs.Any(x => x.Errno == AppErrors.ETIMEDOUT))
         {
             ambiguities.Add(new Ambiguity(["listen_overflow or syn_flood on the server", "network or peer down"],
@@ -374,23 +416,25 @@ public static class Explainer
         if (e.Sockets is not { } k) return list;
         static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
         if (k.States.Count > 0)
-            list.Add(new("sockets by state (pasted lines)", string.Join(", ", k.States.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {N(kv.Value)}")), "ss -tan"));
-        var busiest = k.Destinations.OrderByDescending(kv => kv.Value.Sockets).FirstOrDefault();
-        if (busiest.Key is not null)
+            list.Add(new("sockets by state (pasted rows)", string.Join(", ", k.States.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {N(kv.Value)}")), "ss / netstat"));
+        if (k.Destinations.FirstOrDefault() is { } busiest)
         {
             var range = s.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
             var ofRange = range is null ? " (paste `sysctl net.ipv4.ip_local_port_range` to compare)" : $" of {N(range[1] - range[0] + 1)} ports in ip_local_port_range";
-            list.Add(new("busiest peer (pasted lines)", $"{busiest.Key}: {N(busiest.Value.Sockets)} sockets, {N(busiest.Value.TimeWait)} in TIME-WAIT{ofRange}", "ss -tan"));
+            list.Add(new("busiest destination (pasted rows)", $"{busiest.DestinationAddress}:{busiest.DestinationPort} from {busiest.SourceAddress}: {N(busiest.Connections)} sockets, {N(busiest.TimeWait)} in TIME-WAIT{ofRange}", "ss / netstat"));
         }
-        long orphanStates = k.States.Where(kv => kv.Key is "FIN-WAIT-1" or "LAST-ACK" or "CLOSING").Sum(kv => kv.Value);
+        long orphanStates = k.States.Where(kv => kv.Key is "FIN_WAIT1" or "LAST_ACK" or "CLOSING").Sum(kv => kv.Value);
         if (orphanStates > 0)
-            list.Add(new("FIN-WAIT-1 / LAST-ACK / CLOSING (where orphans usually are)", N(orphanStates), "ss -tan"));
-        if (k.FullListeners.Count > 0)
-            list.Add(new("listeners with a full accept queue", string.Join("; ", k.FullListeners.Take(5)), "ss -ltn"));
+            list.Add(new("FIN-WAIT-1 / LAST-ACK / CLOSING (where orphans usually are)", N(orphanStates), "ss / netstat"));
+        var full = k.Listeners.Where(l => l.Full).ToList();
+        if (full.Count > 0)
+            list.Add(new("listeners with a full accept queue (Recv-Q > backlog)", string.Join("; ", full.Take(5).Select(l => $"{l.LocalAddress}:{l.LocalPort} Recv-Q {N(l.AcceptQueue)} on backlog {N(l.Backlog)}")), "ss -ltn / netstat -lnt"));
+        if (k.ListenersWithoutBacklog.Count > 0)
+            list.Add(new("listeners whose backlog the paste does not show", string.Join("; ", k.ListenersWithoutBacklog.Take(5)) + " (netstat prints 0 as a listener's Send-Q: paste `ss -ltn`)", "netstat"));
         if (k.WithSkmem > 0)
         {
-            list.Add(new("sockets with skmem", $"{N(k.WithSkmem)}: {N(k.SendBufferFull)} with a full send buffer (w ≥ tb), {N(k.ReceiveBufferFull)} with a full receive buffer (r ≥ rb)", "ss -tm"));
-            list.Add(new("queued bytes (skmem)", $"receive {N(k.QueuedReceiveBytes)} B, send {N(k.QueuedSendBytes)} B", "ss -tm"));
+            list.Add(new("sockets with skmem", $"{N(k.WithSkmem)}: {N(k.SendBufferFull.Count)} with a full send buffer (w ≥ tb), {N(k.ReceiveBufferFull)} with a full receive buffer (r ≥ rb)", "ss -tm"));
+            list.Add(new("queued bytes (skmem)", $"receive {N(k.Memory.RmemAllocBytes)} B, send {N(k.Memory.WmemQueuedBytes)} B", "ss -tm"));
         }
         return list;
     }

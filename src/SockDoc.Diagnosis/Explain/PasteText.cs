@@ -1,30 +1,50 @@
 using System.Globalization;
+using System.Net;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace SockDoc.Diagnosis.Explain;
 
-/// <summary>One line of a paste after the shell prompt and line number are taken off.</summary>
+/// <summary>One line of a paste after the damage of copying is undone and the shell prompt, line number and timestamp are taken off.</summary>
 /// <param name="Number">1-based line number in the paste as given.</param>
-/// <param name="Text">The content: indentation kept (netstat -s nests by it), prompt and line number removed.</param>
+/// <param name="Text">The content: indentation kept (netstat -s nests by it); prompt, line number, quote marker and log timestamp removed.</param>
 /// <param name="Command">The command typed after a shell prompt on this line, when the line was a prompt line.</param>
-public sealed record PasteLine(int Number, string Text, string? Command);
+public sealed record PasteLine(int Number, string Text, string? Command)
+{
+    /// <summary>The line with its log timestamp still on (what the kernel-log classifier reads); Text when it had none.</summary>
+    [JsonIgnore]
+    public string? Stamped { get; init; }
+    /// <summary>Wall time of the line's log timestamp, when it had one the kernel-log engine knows.</summary>
+    public DateTimeOffset? Wall { get; init; }
+    /// <summary>Seconds since boot of a dmesg-style "[  123.456]" stamp.</summary>
+    public double? Uptime { get; init; }
+
+    [JsonIgnore]
+    public string WithStamp => Stamped ?? Text;
+}
+
+/// <summary>A log timestamp found at the head of a line: its times and the message after it.</summary>
+public sealed record PasteStamp(DateTimeOffset? Wall, double? Uptime, string Message);
 
 /// <summary>
-/// Turns pasted text into lines: tolerant of shell prompts (`$ `, `# `, `user@host:~$ `, `[root@h ~]# `),
-/// of line numbers added by `cat -n`, `grep -n`, `nl` or an editor, and of CR LF endings.
+/// Turns pasted text into lines, tolerant of what copying does to it: CR LF endings, HTML entities (&amp;lt; &amp;gt;
+/// &amp;amp; from a web page), markdown quote markers ("&gt; "), code fences, line numbers added by `cat -n`, `grep -n`,
+/// `nl` or an editor, shell prompts (`$ `, `# `, `user@host:~$ `, `[root@h ~]# `), and log timestamps in any form
+/// the kernel-log engine knows (given as <c>stamp</c> by the caller, since Diagnosis does not reference Kernel).
 /// </summary>
 public static partial class PasteText
 {
     /// <summary>Splits and cleans. Line numbers are stripped only when most lines carry consecutive numbers,
     /// so a bare value such as "65536" after `cat /proc/sys/...` is never mistaken for one.</summary>
-    public static IReadOnlyList<PasteLine> Clean(IReadOnlyList<string> raw)
+    public static IReadOnlyList<PasteLine> Clean(IReadOnlyList<string> raw, Func<string, PasteStamp?>? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(raw);
-        bool numbered = LooksNumbered(raw);
-        var result = new List<PasteLine>(raw.Count);
-        for (int i = 0; i < raw.Count; i++)
+        var undamaged = raw.Select(Undamage).ToList();
+        bool numbered = LooksNumbered(undamaged);
+        var result = new List<PasteLine>(undamaged.Count);
+        for (int i = 0; i < undamaged.Count; i++)
         {
-            var text = raw[i].TrimEnd('\r', '\n');
+            var text = undamaged[i];
             if (numbered)
             {
                 var m = LineNumberRegex().Match(text);
@@ -37,17 +57,33 @@ public static partial class PasteText
                 command = text[p.Length..].Trim();
                 text = command;
             }
-            result.Add(new PasteLine(i + 1, text.Replace('\t', ' '), command));
+            // Trailing blanks after the number is gone ("    50\t" of an empty numbered line is empty, not "    50").
+            text = text.Replace('\t', ' ').TrimEnd(' ', '\u00a0');
+            var line = new PasteLine(i + 1, text, command);
+            if (command is null && stamp is not null && text.Length is > 8 and < 4096 && stamp(text) is { } s && (s.Wall is not null || s.Uptime is not null))
+                line = new PasteLine(i + 1, s.Message, null) { Stamped = text, Wall = s.Wall, Uptime = s.Uptime };
+            result.Add(line);
         }
         return result;
     }
 
-    public static IReadOnlyList<PasteLine> Clean(string text)
+    public static IReadOnlyList<PasteLine> Clean(string text, Func<string, PasteStamp?>? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Split('\n');
         if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
-        return Clean(lines);
+        return Clean(lines, stamp);
+    }
+
+    /// <summary>What a web page, a chat or a markdown renderer did to the line: CR, entities, "&gt; " quotes, fences, trailing blanks.</summary>
+    private static string Undamage(string line)
+    {
+        var t = line.TrimEnd('\r', '\n');
+        if (t.Contains('&', StringComparison.Ordinal) && t.Contains(';', StringComparison.Ordinal)) t = WebUtility.HtmlDecode(t).Replace('\u00a0', ' ');
+        var q = QuoteRegex().Match(t);
+        if (q.Success) t = t[q.Length..];
+        if (t.TrimStart().StartsWith("```", StringComparison.Ordinal) || t.TrimStart().StartsWith("~~~", StringComparison.Ordinal)) return "";
+        return t;
     }
 
     private static bool LooksNumbered(IReadOnlyList<string> raw)
@@ -72,11 +108,15 @@ public static partial class PasteText
     }
 
     // "  12\t", "12:", "12|", "  12  " (cat -n, grep -n, nl, editors). Needs a separator after the digits.
-    [GeneratedRegex(@"^\s*(?<n>\d{1,7})(?:[:|]\s?|\t| +)")]
+    [GeneratedRegex(@"^\s*(?<n>\d{1,7})(?:[:|]\s?|\t| +|$)")]
     private static partial Regex LineNumberRegex();
+
+    // Markdown block quotes, nested or not: "> ", ">> ", "> > ". A lone ">" line is an empty quoted line.
+    [GeneratedRegex(@"^ {0,3}(?:> ?)+(?=\S|$)")]
+    private static partial Regex QuoteRegex();
 
     // "$ ", "# ", "~# ", "user@host:~/dir$ ", "[root@host ~]# ", "(venv) user@host$ ", and "#cat ..." typed with no
     // space after the prompt (common in tickets) when a known command follows.
-    [GeneratedRegex(@"^\s*(?:(?:(?:\[[^\]\s]+@[^\]]+\]|[\w.\-]+@[\w.\-]+(?::[^\s$#]*)?|\(\w[\w\-]*\)\s*[\w.\-]+@[\w.\-]+(?::[^\s$#]*)?)\s?[$#%]|~?[$#])\s+(?=\S)|[$#](?=(?:sudo |cat |sysctl |ss |netstat |nstat |ulimit |free|grep |dmesg|journalctl |getconf |prlimit )))")]
+    [GeneratedRegex(@"^\s*(?:(?:(?:\[[^\]\s]+@[^\]]+\]|[\w.\-]+@[\w.\-]+(?::[^\s$#]*)?|\(\w[\w\-]*\)\s*[\w.\-]+@[\w.\-]+(?::[^\s$#]*)?)\s?[$#%]|~?[$#])\s+(?=\S)|[$#](?=(?:sudo |cat |sysctl |ss |netstat |nstat |ulimit |free|grep |egrep |dmesg|journalctl |getconf |prlimit )))")]
     private static partial Regex PromptRegex();
 }

@@ -55,7 +55,8 @@ public static partial class KernelLogClassifier
             if (line.IndexOf("expectation table full"u8) >= 0) return LogLineKind.LookAlike;
             if (line.IndexOf("conntrack: table full"u8) >= 0) return LogLineKind.ConntrackFull;
         }
-        if (line.IndexOf("Possible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
+        // 2.6 kernels: "possible SYN flooding on port %d. Sending cookies." (lower case, no "TCP:" prefix, syn_flood_warning()).
+        if (line.IndexOf("ossible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
         if (line.IndexOf("VFS: file-max limit "u8) >= 0) return LogLineKind.FileMax;
         if (line.IndexOf(" invoked oom-killer"u8) >= 0) return LogLineKind.OomInvoked;
         if (line.IndexOf("oom-kill:constraint="u8) >= 0) return LogLineKind.OomConstraint;
@@ -236,7 +237,8 @@ public static partial class KernelLogClassifier
 
     // net/ipv4/tcp_input.c tcp_syn_flood_action(): "%s: Possible SYN flooding on port %s:%u. %s." (6.2+)
     // and "%s: Possible SYN flooding on port %d. %s.  Check SNMP counters." (before).
-    [GeneratedRegex(@"(?:request_sock_(?<proto>\w+): )?Possible SYN flooding on port (?:(?<addr>\[[^\]]*\]|[0-9.]+|[^\s:]*):)?(?<port>\d+)\.?\s*(?<action>Sending cookies|Dropping request)?")]
+    // 2.6: "possible SYN flooding on port %d. Sending cookies." (net/ipv4/tcp_ipv4.c syn_flood_warning()).
+    [GeneratedRegex(@"(?:request_sock_(?<proto>\w+): )?[Pp]ossible SYN flooding on port (?:(?<addr>\[[^\]]*\]|[0-9.]+|[^\s:]*):)?(?<port>\d+)\.?\s*(?<action>Sending cookies|Dropping request)?")]
     private static partial Regex SynFloodRegex();
 
     // fs/file_table.c alloc_empty_file(): "VFS: file-max limit %lu reached".

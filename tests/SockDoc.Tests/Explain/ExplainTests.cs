@@ -18,12 +18,14 @@ public class ExplainTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 24, 13, 0, 0, TimeSpan.Zero);
 
-    private static string Paste(string name) => File.ReadAllText(Fixtures.Dir("explain", name));
+    /// <summary>VM captures in fixtures/explain; public pastes in the corpus (Explain/corpus).</summary>
+    private static string Paste(string name) =>
+        File.ReadAllText(File.Exists(Fixtures.Dir("explain", name)) ? Fixtures.Dir("explain", name) : Path.Combine(CorpusTests.Dir, name));
 
     /// <summary>The command's own pipeline (kernel classifier at the Cli edge, then the pure explainer).</summary>
     private static ExplainResult Explain(string text, long? pageSize = null)
     {
-        var lines = PasteText.Clean(text);
+        var lines = PasteText.Clean(text, PasteInput.Stamp(TimeProvider.System));
         var (kernelLines, summary) = PasteInput.KernelLog(lines, TimeProvider.System);
         var evidence = PasteReader.Read(lines, kernelLines.Keys.ToHashSet());
         return Explainer.Explain(lines, evidence, summary, kernelLines, At, pageSize);
@@ -89,7 +91,7 @@ public class ExplainTests
         Assert.Equal(CheckStatus.Warning, Check(r, "orphans").Status);
         Assert.Equal(Confidence.Likely, Check(r, "orphans").Finding!.Confidence);
         Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Primary && m.Paste == "`cat /proc/net/sockstat`");
-        Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Paste == "`sysctl net.ipv4.tcp_max_orphans`");
+        Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Paste.StartsWith("`sysctl net.ipv4.tcp_max_orphans", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -260,9 +262,9 @@ public class ExplainTests
         var err = Assert.Single(r.Extra);
         Assert.Equal(("EADDRNOTAVAIL", "python", "connect"), (err.Errno, err.Runtime, err.Call));
         var f = Finding(r, "port_exhaustion");
-        Assert.Equal(Severity.Warning, f.Severity);
-        Assert.Contains("8 TIME_WAIT sockets ≥ 8 ports", f.Title, StringComparison.Ordinal);
-        Assert.Contains(r.Observations, o => o.Value.StartsWith("127.0.0.1:8080: 8 sockets, 8 in TIME-WAIT of 8 ports", StringComparison.Ordinal));
+        // Warning from sockstat tw alone; critical once the rule reads the pasted rows as a census (8 of 8 ports to one destination).
+        Assert.True(f.Severity >= Severity.Warning);
+        Assert.Contains(r.Observations, o => o.Value.StartsWith("127.0.0.1:8080 from 127.0.0.1: 8 sockets, 8 in TIME-WAIT of 8 ports", StringComparison.Ordinal));
         Assert.DoesNotContain(r.Traps, t => t.Id == "bind_eaddrnotavail");
         // The paste has no conntrack sysctl: that says nothing about the host, so conntrack is not "ok".
         Assert.Equal(CheckStatus.Unknown, Check(r, "conntrack").Status);
@@ -309,11 +311,11 @@ public class ExplainTests
     public void C_programs_nginx_messages_name_the_call()
     {
         var upstream = Explain(Paste("public-nginx-upstream.txt"));
-        Assert.Equal(("EADDRNOTAVAIL", "c", "connect"), (upstream.Extra[0].Errno, upstream.Extra[0].Runtime, upstream.Extra[0].Call));
+        Assert.Equal(("EADDRNOTAVAIL", "nginx", "connect"), (upstream.Extra[0].Errno, upstream.Extra[0].Runtime, upstream.Extra[0].Call));
         Assert.Contains(upstream.Missing, m => m.CheckId == "port_exhaustion" && m.Primary);
 
         var mixed = Explain(Paste("public-nginx-ipv6-refused.txt"));
-        Assert.Equal([("ECONNREFUSED", "go", "connect"), ("EADDRNOTAVAIL", "c", "connect")], mixed.Extra.Select(x => (x.Errno, x.Runtime, x.Call)).ToList());
+        Assert.Equal([("ECONNREFUSED", "go", "connect"), ("EADDRNOTAVAIL", "nginx", "connect")], mixed.Extra.Select(x => (x.Errno, x.Runtime, x.Call)).ToList());
         Assert.Contains("nothing listens", mixed.Extra[0].Explanation, StringComparison.Ordinal);
         Assert.Contains("IPv6", mixed.Extra[1].Explanation, StringComparison.Ordinal);
 
@@ -371,7 +373,7 @@ public class ExplainTests
         var err = Assert.Single(r.Extra);
         Assert.Equal(("EMFILE", "go", "accept", 3L), (err.Errno, err.Runtime, err.Call, err.Count));
         Assert.Contains(r.Traps, t => t.Id == "emfile_is_process_limit");
-        Assert.Contains(r.Missing, m => m.CheckId == "fd_system" && m.Paste == "`sysctl fs.file-nr`");
+        Assert.Contains(r.Missing, m => m.CheckId == "fd_system" && m.Paste.StartsWith("`sysctl fs.file-nr", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -404,8 +406,8 @@ public class ExplainTests
         Assert.Contains(r.Traps, t => t.Id == "out_of_socket_memory" && t.Lines.SequenceEqual([1, 2]));
         var a = Assert.Single(r.Ambiguities);
         Assert.Equal(["orphans", "tcp_mem"], a.Candidates);
-        Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Why == "to tell the orphan limit from tcp_mem");
-        Assert.Contains(r.Missing, m => m.CheckId == "tcp_mem" && m.Why == "to tell the orphan limit from tcp_mem");
+        Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Why.Contains("to decide", StringComparison.Ordinal));
+        Assert.Contains(r.Missing, m => m.CheckId == "tcp_mem" && m.Why.Contains("to decide", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -547,7 +549,7 @@ public class ExplainTests
     [Fact]
     public void Text_output_and_exit_code_follow_the_severity()
     {
-        var (exit, output, err) = Run(null, "explain", Fixtures.Dir("explain", "public-orphans-sockstat.txt"));
+        var (exit, output, err) = Run(null, "explain", Path.Combine(CorpusTests.Dir, "public-orphans-sockstat.txt"));
         Assert.True(exit == 2, err + output);
         Assert.Contains("CRITICAL orphans", output, StringComparison.Ordinal);
         Assert.Contains("lines 4–9: /proc/net/sockstat", output, StringComparison.Ordinal);
@@ -589,12 +591,12 @@ public class ExplainTests
     [Fact]
     public void Every_recogniser_is_covered_by_a_fixture()
     {
-        var kinds = Directory.GetFiles(Fixtures.Dir("explain"), "*.txt")
+        var kinds = Directory.GetFiles(Fixtures.Dir("explain"), "*.txt").Concat(Directory.GetFiles(CorpusTests.Dir, "*.txt"))
             .SelectMany(f => Explain(File.ReadAllText(f)).Blocks.Select(b => b.Kind))
             .ToHashSet(StringComparer.Ordinal);
         string[] expected =
         [
-            "kernel-log", "netstat -s", "nstat", "/proc/net/netstat", "/proc/net/sockstat", "/proc/net/sockstat6", "ss -s", "ss -tan",
+            "kernel-log", "netstat -s", "nstat", "/proc/net/netstat", "/proc/net/sockstat", "/proc/net/sockstat6", "ss -s", "ss",
             "sysctl", "sysctl-value", "ulimit", "/proc/PID/limits", "free", "/proc/meminfo", "/proc/vmstat", "app-error", "getconf",
         ];
         Assert.Empty(expected.Except(kinds));

@@ -22,6 +22,11 @@ public class KernelLogClassifierTests
     [InlineData("ip_conntrack: table full, dropping packet.", LogLineKind.ConntrackFull, "conntrack")]
     [InlineData("[  566.650224] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:8080. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
     [InlineData("[ 4711.000001] VFS: file-max limit 2466170 reached", LogLineKind.FileMax, "fd_system")]
+    // 2.6 tcp_ipv4.c syn_flood_warning(): lower case, no "TCP:" prefix (serverfault.com/questions/299871, /236927).
+    [InlineData("[1697692.076962] possible SYN flooding on port 80. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
+    [InlineData("Feb 17 18:58:04 localhost kernel: possible SYN flooding on port 80. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
+    [InlineData("Apr 20 22:02:55 kernel: TCP: time wait bucket table overflow", LogLineKind.TimeWaitOverflow, "tw_buckets")]
+    [InlineData("Wed Mar 27 02:55:10 2019 kern.info kernel: [240560.532035] VFS: file-max limit 51200 reached", LogLineKind.FileMax, "fd_system")]
     [InlineData("[  553.712274] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", LogLineKind.OomInvoked, "oom_kill")]
     [InlineData("[  553.715204] Memory cgroup out of memory: Killed process 7408 (python3) total-vm:42268kB, anon-rss:32384kB, file-rss:6216kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0", LogLineKind.OomKilled, "oom_kill")]
     [InlineData("May 07 21:43:54 doom kernel: Out of memory: Kill process 27438 (R) score 31 or sacrifice child", LogLineKind.OomKillSelected, "oom_kill")]
@@ -147,5 +152,13 @@ public class KernelLogClassifierTests
                     Assert.Contains(KernelLogClassifier.AnchorBytes, a => bytes.AsSpan().IndexOf(a) >= 0);
             }
         }
+    }
+
+    [Fact]
+    public void The_2_6_syn_flood_line_gives_its_port_and_action()
+    {
+        var c = C("[1697692.076962] possible SYN flooding on port 80. Sending cookies.");
+        Assert.Equal(80, c.Port);
+        Assert.Equal("Sending cookies", c.Action);
     }
 }

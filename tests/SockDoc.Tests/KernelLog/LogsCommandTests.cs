@@ -96,4 +96,28 @@ public class LogsCommandTests
         Assert.True(LogsCommand.TryDuration(text, out var span));
         Assert.Equal(TimeSpan.FromSeconds(seconds), span);
     }
+
+    [Fact]
+    public void Binary_input_is_refused_with_one_line_naming_the_file()
+    {
+        // Before: a binary file was read as text and reported "no incident" with exit 0.
+        var path = Path.Combine(Path.GetTempPath(), $"sockdoc-logs-binary-{Environment.ProcessId}.bin");
+        var noise = new byte[8192];
+        new Random(7).NextBytes(noise);
+        noise[100] = 0;
+        File.WriteAllBytes(path, noise);
+        try
+        {
+            var (code, output, err) = Run(path);
+            Assert.Equal(3, code);
+            Assert.Equal("", output);
+            Assert.Contains(path, err, StringComparison.Ordinal);
+            Assert.Contains("binary", err, StringComparison.Ordinal);
+            Assert.Single(err.Trim().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

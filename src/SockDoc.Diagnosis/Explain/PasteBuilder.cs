@@ -1,0 +1,164 @@
+using System.Globalization;
+using SockDoc.Model.Census;
+
+namespace SockDoc.Diagnosis.Explain;
+
+/// <summary>What the recognisers have read so far: each adds to it and claims the lines it read.</summary>
+public sealed class PasteBuilder
+{
+    private readonly List<RecognisedBlock> _blocks = [];
+    private readonly Dictionary<string, Dictionary<string, long>> _counters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Src, string Dst, int Port), (long N, long Tw)> _dest = [];
+    private readonly Dictionary<string, (long N, long Tw)> _peers = new(StringComparer.Ordinal);
+    private readonly List<ListenerQueue> _listeners = [];
+    private readonly List<string> _listenersWithoutBacklog = [];
+    private readonly List<SendBufferFullSocket> _sendFull = [];
+    private long _rows, _skmem, _rcvFull, _rmem, _wmem, _fwd;
+    private bool _sawSockets;
+
+    public PasteBuilder(IReadOnlySet<int>? kernelLines = null) => KernelLines = kernelLines ?? new HashSet<int>();
+
+    /// <summary>Lines the kernel-log classifier (at the Cli edge) already recognised.</summary>
+    public IReadOnlySet<int> KernelLines { get; }
+    public Dictionary<string, long> SockStat { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Sysctls { get; } = new(StringComparer.Ordinal);
+    public List<string> Absent { get; } = [];
+    public Dictionary<string, long> Mem { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long> Vm { get; } = new(StringComparer.Ordinal);
+    public List<AppError> Errors { get; } = [];
+    public List<string> Damage { get; } = [];
+    public List<PasteLine> Unrelated { get; } = [];
+    public long? SsOrphaned { get; set; }
+    public long? SsTimeWait { get; set; }
+    public long? NoFileSoft { get; set; }
+    public long? NoFileHard { get; set; }
+    public int? LimitsPid { get; set; }
+    public long? PageSize { get; set; }
+
+    public void Claim(string kind, int line, string what)
+    {
+        if (_blocks.Count > 0 && _blocks[^1].Kind == kind && _blocks[^1].LastLine >= line - 2)
+        {
+            _blocks[^1] = _blocks[^1] with { LastLine = Math.Max(line, _blocks[^1].LastLine) };
+            return;
+        }
+        _blocks.Add(new RecognisedBlock(kind, line, line, what));
+    }
+
+    public void Counter(string group, string name, long value)
+    {
+        if (!_counters.TryGetValue(group, out var g)) _counters[group] = g = new Dictionary<string, long>(StringComparer.Ordinal);
+        g[name] = value;
+    }
+
+    /// <summary>A socket table header was seen: the census exists even if no row follows.</summary>
+    public void SawSocketTable() => _sawSockets = true;
+
+    /// <summary>
+    /// One socket row. For a listener, Recv-Q is the accept queue (sk_ack_backlog) and, in `ss`, Send-Q the backlog
+    /// (sk_max_ack_backlog, inet_diag idiag_wqueue); <paramref name="backlog"/> is null when the tool does not print it
+    /// (/proc/net/tcp, read by netstat, gives 0 as a listener's tx_queue).
+    /// </summary>
+    public void Socket(string state, long recvQ, long? backlog, string local, string peer)
+    {
+        _sawSockets = true;
+        _rows++;
+        _states[state] = _states.GetValueOrDefault(state) + 1;
+        if (state == "LISTEN")
+        {
+            var (addr, port) = SplitEndpoint(local);
+            if (backlog is { } b) _listeners.Add(new ListenerQueue(addr, port ?? 0, recvQ, b));
+            else _listenersWithoutBacklog.Add($"{local} (Recv-Q {recvQ.ToString(CultureInfo.InvariantCulture)})");
+            return;
+        }
+        if (state is "UNCONN" or "CLOSE") return;
+        var (src, _) = SplitEndpoint(local);
+        var (dst, dport) = SplitEndpoint(peer);
+        if (dport is not { } dp || dst is "*" or "0.0.0.0" or "::" or "[::]") return;
+        long tw = state == "TIME_WAIT" ? 1 : 0;
+        var key = (src, dst, dp);
+        var (n, t) = _dest.GetValueOrDefault(key);
+        _dest[key] = (n + 1, t + tw);
+        var (pn, pt) = _peers.GetValueOrDefault(dst);
+        _peers[dst] = (pn + 1, pt + tw);
+    }
+
+    /// <summary>skmem of one socket (inet_diag_skmeminfo: r rmem_alloc, rb rcvbuf, t wmem_alloc, tb sndbuf, f fwd_alloc, w wmem_queued).</summary>
+    public void Skmem(IReadOnlyDictionary<string, long> f, string local, string peer, string state)
+    {
+        _skmem++;
+        _rmem += f.GetValueOrDefault("r");
+        _wmem += f.GetValueOrDefault("w");
+        _fwd += f.GetValueOrDefault("f");
+        if (f.TryGetValue("tb", out var tb) && tb > 0 && f.GetValueOrDefault("w") >= tb)
+            _sendFull.Add(new SendBufferFullSocket(local, peer, state, f.GetValueOrDefault("w"), tb, null, false));
+        if (f.TryGetValue("rb", out var rb) && rb > 0 && f.GetValueOrDefault("r") >= rb) _rcvFull++;
+    }
+
+    public void AddUnrelated(PasteLine line)
+    {
+        if (Unrelated.Count < 20) Unrelated.Add(line);
+    }
+
+    /// <summary>"10.0.0.1:80", "[::1]:80", "::ffff:10.0.0.1:80", "*:80", "0.0.0.0:*" → address and port.</summary>
+    public static (string Address, int? Port) SplitEndpoint(string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        int colon = endpoint.LastIndexOf(':');
+        if (colon < 0) return (endpoint, null);
+        var addr = endpoint[..colon].Trim('[', ']');
+        int pct = addr.IndexOf('%', StringComparison.Ordinal);
+        if (pct > 0) addr = addr[..pct];
+        int? port = int.TryParse(endpoint.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p <= 65535 ? p : null;
+        return (addr, port);
+    }
+
+    public PasteEvidence Build(IReadOnlyList<PasteLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        DateTimeOffset? wall = null;
+        double? up = null;
+        foreach (var l in lines)
+        {
+            if (l.Wall is { } w && (wall is null || w > wall)) wall = w;
+            if (l.Uptime is { } u && (up is null || u > up)) up = u;
+        }
+        return new PasteEvidence
+        {
+            Blocks = _blocks.Where(b => b.Kind != "command").ToList(),
+            Counters = _counters.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, long>)kv.Value, StringComparer.Ordinal),
+            SockStat = SockStat,
+            SsOrphaned = SsOrphaned,
+            SsTimeWait = SsTimeWait,
+            Sysctls = Sysctls,
+            AbsentSysctls = Absent,
+            MemInfoKb = Mem,
+            VmStat = Vm,
+            NoFileSoft = NoFileSoft,
+            NoFileHard = NoFileHard,
+            LimitsPid = LimitsPid,
+            PageSize = PageSize,
+            Sockets = _sawSockets || _skmem > 0
+                ? new PastedSockets
+                {
+                    States = _states,
+                    Listeners = _listeners,
+                    ListenersWithoutBacklog = _listenersWithoutBacklog,
+                    Destinations = _dest.OrderByDescending(kv => kv.Value.N).Select(kv => new DestinationPortUse(kv.Key.Src, kv.Key.Dst, kv.Key.Port, kv.Value.N, kv.Value.Tw)).ToList(),
+                    Peers = _peers.OrderByDescending(kv => kv.Value.N).Select(kv => new PeerUse(kv.Key, kv.Value.N, kv.Value.Tw)).ToList(),
+                    Rows = _rows,
+                    WithSkmem = _skmem,
+                    SendBufferFull = _sendFull,
+                    ReceiveBufferFull = _rcvFull,
+                    Memory = new SocketMemoryTotals { RmemAllocBytes = _rmem, WmemQueuedBytes = _wmem, ForwardAllocBytes = _fwd, SocketsWithMemInfo = _skmem },
+                }
+                : null,
+            AppErrors = Errors,
+            Damage = Damage,
+            Unrelated = Unrelated,
+            LatestWall = wall,
+            LatestUptime = up,
+        };
+    }
+}

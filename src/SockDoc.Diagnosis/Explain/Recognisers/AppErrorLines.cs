@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+
+namespace SockDoc.Diagnosis.Explain.Recognisers;
+
+/// <summary>
+/// Application errors (<see cref="AppErrors"/>), with the failing call looked for around the line when the line
+/// itself does not name it: a Python traceback names it above (`s.connect((host, port))`), a wrapped C message
+/// starts above ("bind() to 0.0.0.0:80 failed (98:"), Java and .NET print the stack below
+/// ("at System.Net.Sockets.Socket.Bind(...)"), a Node error object its syscall ("syscall: 'listen'").
+/// </summary>
+public sealed partial class AppErrorLines : IPasteRecogniser
+{
+    public void Command(string command) { }
+
+    public int Read(IReadOnlyList<PasteLine> lines, int i, PasteBuilder into)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(into);
+        var line = lines[i];
+        if (AppErrors.TryRecognise(line) is not { } err) return 0;
+        for (int back = 1; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
+        {
+            var above = lines[i - back].Text;
+            if (above.Contains(".connect(", StringComparison.Ordinal) || above.Contains("connect_ex(", StringComparison.Ordinal) ||
+                above.Contains("create_connection(", StringComparison.Ordinal) || (back == 1 && above.Contains("connect()", StringComparison.Ordinal)))
+                err = err with { Call = "connect" };
+            else if (above.Contains(".bind(", StringComparison.Ordinal) || above.Contains("create_server(", StringComparison.Ordinal) ||
+                     (back == 1 && above.Contains("bind()", StringComparison.Ordinal)))
+                err = err with { Call = "bind" };
+        }
+        for (int ahead = 1; err.Call == "unknown" && ahead <= 4 && i + ahead < lines.Count; ahead++)
+        {
+            var m = StackCallRegex().Match(lines[i + ahead].Text);
+            if (m.Success) err = err with { Call = m.Groups["c"].Value.ToLowerInvariant() switch { var c when c.StartsWith('b') || c == "listen" => "bind", var c when c.StartsWith('a') => "accept", _ => "connect" } };
+        }
+        into.Claim("app-error", line.Number, "application errors");
+        // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
+        if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
+            return 1;
+        into.Errors.Add(err);
+        return 1;
+    }
+
+    [GeneratedRegex(@"^\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'")]
+    private static partial Regex StackCallRegex();
+    [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
+    private static partial Regex NodeFieldRegex();
+}

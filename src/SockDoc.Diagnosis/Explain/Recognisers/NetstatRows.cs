@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace SockDoc.Diagnosis.Explain.Recognisers;
+
+/// <summary>
+/// `netstat -tan`, `netstat -lnt`, `netstat -plunt` rows (net-tools, from /proc/net/tcp): Proto Recv-Q Send-Q Local
+/// Foreign State [PID/Program]. For a listener /proc/net/tcp gives rx_queue = sk_ack_backlog but tx_queue =
+/// write_seq − snd_una = 0 (get_tcp4_sock()), so netstat never shows the backlog: a listener's Recv-Q is compared
+/// with net.core.somaxconn when the paste has it (the backlog is at most somaxconn), and otherwise with the common
+/// backlogs the kernel caps listen() to (128, SOMAXCONN before 5.4; 4096 since; 511, the default of nginx, Redis
+/// and Apache; 1024; 65535): sk_acceptq_is_full() lets the queue reach backlog + 1 and never beyond, so a Recv-Q of
+/// exactly one of those + 1 is a full queue.
+/// </summary>
+public sealed partial class NetstatRows : IPasteRecogniser
+{
+    /// <summary>net-tools prints the kernel's own state names (tcp_states.h), as the census keeps them.</summary>
+    private static readonly HashSet<string> States = new(StringComparer.Ordinal)
+    {
+        "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+    };
+
+    /// <summary>Backlogs a full queue's Recv-Q (backlog + 1) betrays when netstat does not print the backlog.</summary>
+    public static IReadOnlyList<long> CommonBacklogs { get; } = [128, 511, 1024, 4096, 65535];
+
+    public void Command(string command) { }
+
+    public int Read(IReadOnlyList<PasteLine> lines, int i, PasteBuilder into)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(into);
+        var line = lines[i];
+        var t = line.Text.Trim();
+        if (HeadRegex().IsMatch(t))
+        {
+            into.SawSocketTable();
+            into.Claim("netstat", line.Number, "socket list");
+            return 1;
+        }
+        var m = RowRegex().Match(t);
+        if (!m.Success) return 0;
+        if (m.Groups["st"].Success && States.Contains(m.Groups["st"].Value))
+        {
+            var state = m.Groups["st"].Value;
+            long rq = PasteParse.Long(m.Groups["rq"].Value) ?? 0;
+            long sq = PasteParse.Long(m.Groups["sq"].Value) ?? 0;
+            long? backlog = null;
+            if (state == "LISTEN")
+            {
+                var somaxconn = into.Sysctls.TryGetValue("net.core.somaxconn", out var s) ? PasteParse.Long(s) : null;
+                backlog = sq > 0 ? sq : somaxconn is { } max && rq > max ? max : CommonBacklogs.Contains(rq - 1) ? rq - 1 : null;
+            }
+            into.Socket(state, rq, backlog, m.Groups["l"].Value, m.Groups["p"].Value);
+        }
+        into.Claim("netstat", line.Number, "socket list");
+        return 1;
+    }
+
+    [GeneratedRegex(@"^(?:Active Internet connections|Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address)")]
+    private static partial Regex HeadRegex();
+    [GeneratedRegex(@"^(?:tcp|udp|raw)6?\s+(?<rq>\d+)\s+(?<sq>\d+)\s+(?<l>\S+:\S+)\s+(?<p>\S+:\S+)(?:\s+(?<st>[A-Z_12]+))?(?:\s+(?:\d+/\S.*|-))?\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex RowRegex();
+}

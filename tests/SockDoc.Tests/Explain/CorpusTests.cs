@@ -1,0 +1,67 @@
+using System.Globalization;
+using SockDoc.Cli.Explain;
+using SockDoc.Diagnosis.Explain;
+using Xunit.Abstractions;
+
+namespace SockDoc.Tests.Explain;
+
+/// <summary>
+/// `explain` over every paste of Explain/corpus (public tickets and VM captures, see corpus/SOURCE.md), each with
+/// its expected finding ids ("none" for look-alikes): a paste is right when every expected id is a finding, or, for
+/// "none", when there is no finding at all. Prints the accuracy and fails below the floor reached so far.
+/// </summary>
+public class CorpusTests(ITestOutputHelper output)
+{
+    /// <summary>Accuracy reached on this branch (before the rules that conclude from a kernel line or an errno alone are merged).</summary>
+    private const double Floor = 0.52;
+
+    public static string Dir { get; } = Path.GetFullPath(Path.Combine(Fixtures.Root, "..", "Explain", "corpus"));
+
+    /// <summary>The command's pipeline: cleaning with the kernel-log engine's timestamps, kernel lines, recognisers, the doctor's rules.</summary>
+    public static ExplainResult Explain(string text)
+    {
+        var lines = PasteText.Clean(text, PasteInput.Stamp(TimeProvider.System));
+        var (kernelLines, summary) = PasteInput.KernelLog(lines, TimeProvider.System);
+        var evidence = PasteReader.Read(lines, kernelLines.Keys.ToHashSet());
+        return Explainer.Explain(lines, evidence, summary, kernelLines, TimeProvider.System.GetUtcNow());
+    }
+
+    public static IReadOnlyList<string> Expected(string paste) =>
+        File.ReadAllText(Path.ChangeExtension(paste, ".expected")).Split([' ', ',', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public void Explain_names_the_cause_in_the_corpus_and_nothing_on_look_alikes()
+    {
+        var pastes = Directory.GetFiles(Dir, "*.txt").Order(StringComparer.Ordinal).ToList();
+        Assert.True(pastes.Count >= 40, $"corpus has {pastes.Count} pastes");
+        int right = 0, lookAlikes = 0, lookAlikesRight = 0;
+        foreach (var paste in pastes)
+        {
+            var expected = Expected(paste);
+            var found = Explain(File.ReadAllText(paste)).Report.Findings.Select(f => f.Id).Distinct().ToList();
+            bool none = expected.SequenceEqual(["none"]);
+            bool ok = none ? found.Count == 0 : expected.All(found.Contains);
+            if (none) lookAlikes++;
+            if (ok) right++;
+            if (ok && none) lookAlikesRight++;
+            output.WriteLine($"{(ok ? "ok  " : "MISS")} {Path.GetFileName(paste)}: expected {string.Join(",", expected)}, found {(found.Count == 0 ? "none" : string.Join(",", found))}");
+        }
+        double accuracy = (double)right / pastes.Count;
+        output.WriteLine($"accuracy {right}/{pastes.Count} = {accuracy.ToString("P1", CultureInfo.InvariantCulture)}; look-alikes without a finding {lookAlikesRight}/{lookAlikes}");
+        Assert.True(accuracy >= Floor, $"accuracy {accuracy:P1} fell below the floor {Floor:P1}");
+        Assert.Equal(lookAlikes, lookAlikesRight);
+    }
+
+    [Fact]
+    public void Every_paste_has_expected_ids_and_a_source()
+    {
+        var sources = File.ReadAllText(Path.Combine(Dir, "SOURCE.md"));
+        string[] ids = ["none", "orphans", "tcp_mem", "tw_buckets", "port_exhaustion", "conntrack", "listen_overflow", "syn_flood", "fd_process", "fd_system", "oom_kill", "memory_overcommit", "send_buffer_full", "udp_mem"];
+        foreach (var paste in Directory.GetFiles(Dir, "*.txt"))
+        {
+            Assert.True(File.Exists(Path.ChangeExtension(paste, ".expected")), $"{paste} has no .expected");
+            Assert.All(Expected(paste), id => Assert.Contains(id, ids));
+            Assert.Contains(Path.GetFileName(paste), sources, StringComparison.Ordinal);
+        }
+    }
+}

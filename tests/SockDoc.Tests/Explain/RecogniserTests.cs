@@ -1,0 +1,246 @@
+using SockDoc.Cli.Explain;
+using SockDoc.Diagnosis.Explain;
+using SockDoc.Diagnosis.Explain.Recognisers;
+using SockDoc.Model;
+
+namespace SockDoc.Tests.Explain;
+
+/// <summary>
+/// One test group per recogniser (Diagnosis/Explain/Recognisers), on pastes from the corpus or fixtures/explain
+/// (real, see their SOURCE.md) and on the damage copying does to them.
+/// </summary>
+public class RecogniserTests
+{
+    private static string Corpus(string name) => File.ReadAllText(Path.Combine(CorpusTests.Dir, name));
+
+    private static IReadOnlyList<PasteLine> Lines(string text) => PasteText.Clean(text, PasteInput.Stamp(TimeProvider.System));
+
+    private static PasteEvidence Read(string text) => PasteReader.Read(Lines(text));
+
+    [Fact]
+    public void PasteText_undoes_html_entities_quote_markers_crlf_and_takes_timestamps_off()
+    {
+        var lines = Lines("&gt; Apr 20 22:02:55 kernel: TCP: time wait bucket table overflow\r\n[root@server ~]#  netstat -s | egrep &quot;listen|LISTEN&quot; \r\n    12 times the listen queue of a socket overflowed   \r\n[ 1234.500000] TCP: too many orphaned sockets\r\n");
+        Assert.Equal("TCP: time wait bucket table overflow", lines[0].Text);
+        Assert.Equal("Apr 20 22:02:55 kernel: TCP: time wait bucket table overflow", lines[0].WithStamp);
+        Assert.NotNull(lines[0].Wall);
+        Assert.Equal("netstat -s | egrep \"listen|LISTEN\"", lines[1].Command);
+        Assert.Equal("    12 times the listen queue of a socket overflowed", lines[2].Text);
+        Assert.Equal(1234.5, lines[3].Uptime);
+        Assert.Equal("TCP: too many orphaned sockets", lines[3].Text);
+    }
+
+    [Fact]
+    public void KernelLogLines_claims_what_the_classifier_recognised()
+    {
+        var r = PasteReader.Read(Lines("[1] one\n[2] two\n"), new HashSet<int> { 2 });
+        Assert.Equal(("kernel-log", 2, 2), (r.Blocks.Single().Kind, r.Blocks.Single().FirstLine, r.Blocks.Single().LastLine));
+    }
+
+    [Fact]
+    public void FileNr_reads_the_three_numbers_after_cat()
+    {
+        var e = Read("$ cat /proc/sys/fs/file-nr\n2208\t0\t9223372036854775807\n");
+        Assert.Equal("2208 0 9223372036854775807", e.Sysctls["fs.file-nr"]);
+        Assert.Empty(Read("2208\t0\t9223372036854775807\n").Sysctls);
+    }
+
+    [Fact]
+    public void SysctlLines_reads_every_form()
+    {
+        var e = Read("$ sysctl -n net.core.somaxconn net.ipv4.tcp_max_syn_backlog\n4096\n512\nnet.ipv4.tcp_mem = 21180\t28243\t42360\n/proc/sys/net/ipv4/tcp_max_orphans:65536\nsysctl: cannot stat /proc/sys/net/ipv4/tcp_mem: No such file or directory\n");
+        Assert.Equal("4096", e.Sysctls["net.core.somaxconn"]);
+        Assert.Equal("512", e.Sysctls["net.ipv4.tcp_max_syn_backlog"]);
+        Assert.Equal("21180 28243 42360", e.Sysctls["net.ipv4.tcp_mem"]);
+        Assert.Equal("65536", e.Sysctls["net.ipv4.tcp_max_orphans"]);
+        Assert.Equal(["net.ipv4.tcp_mem"], e.AbsentSysctls);
+    }
+
+    [Fact]
+    public void PageSize_reads_getconf()
+    {
+        Assert.Equal(65536, Read("$ getconf PAGESIZE\n65536\n").PageSize);
+        Assert.Null(Read("$ getconf PAGESIZE\n1000\n").PageSize);
+    }
+
+    [Theory]
+    [InlineData("$ ulimit -n\n1024\n", 1024L, null)]
+    [InlineData("$ ulimit -a\nopen files                      (-n) 65536\n", 65536L, null)]
+    [InlineData("$ cat /proc/1234/limits\nLimit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n", 1024L, 4096L)]
+    [InlineData("$ prlimit -n -p 1234\nRESOURCE DESCRIPTION              SOFT HARD UNITS\nNOFILE   max number of open files 1024 4096 files\n", 1024L, 4096L)]
+    public void Limits_reads_rlimit_nofile_as_shells_and_procfs_print_it(string paste, long soft, long? hard)
+    {
+        var e = Read(paste);
+        Assert.Equal(soft, e.NoFileSoft);
+        Assert.Equal(hard, e.NoFileHard);
+    }
+
+    [Fact]
+    public void NetstatStatistics_reads_grepped_unindented_crlf_and_old_wordings()
+    {
+        var grepped = Read(Corpus("netstat-s-egrep-html.txt"));
+        Assert.Equal(667399, grepped.Counters["TcpExt"]["ListenOverflows"]);
+        Assert.Equal(667399, grepped.Counters["TcpExt"]["ListenDrops"]);
+        var crlf = Read(Corpus("vm-netstat-s-crlf.txt"));
+        Assert.Equal(1234, crlf.Counters["TcpExt"]["ListenOverflows"]);
+        var named = Read(Corpus("twoverflow-porter-netstat-s.txt"));
+        Assert.Equal(27360, named.Counters["TcpExt"]["TCPTimeWaitOverflow"]);
+        Assert.Equal(23450, named.Counters["TcpExt"]["TW"]);
+    }
+
+    [Fact]
+    public void ProcNetNetstat_pairs_names_and_values_by_name()
+    {
+        var e = Read(File.ReadAllText(Fixtures.Dir("explain", "vm-proc-netstat-snmp.txt")));
+        Assert.True(e.Counters["TcpExt"].ContainsKey("ListenOverflows"));
+        Assert.True(e.Counters["Tcp"].ContainsKey("ActiveOpens"));
+        Assert.Empty(e.Damage);
+    }
+
+    [Fact]
+    public void Nstat_splits_group_and_counter()
+    {
+        var e = Read(Corpus("vm-nstat-listen.txt"));
+        Assert.Equal(22, e.Counters["TcpExt"]["ListenOverflows"]);
+        Assert.Equal(("UdpLite6", "InErrors"), Nstat.Split("UdpLite6InErrors"));
+    }
+
+    [Fact]
+    public void SsSummary_gives_sockstat_orphans_and_timewait()
+    {
+        var e = Read(Corpus("public-ss-s-orphans.txt"));
+        Assert.Equal((40L, 39L), (e.SsOrphaned!.Value, e.SsTimeWait!.Value));
+    }
+
+    [Fact]
+    public void SockStatLines_reads_every_protocol()
+    {
+        var e = Read(Corpus("public-sockstat-netdata.txt"));
+        Assert.Equal(66, e.SockStat["TCP.inuse"]);
+        Assert.Equal(6, e.SockStat["TCP.mem"]);
+        Assert.Equal(2152, e.SockStat["sockets.used"]);
+    }
+
+    [Fact]
+    public void Memory_reads_free_in_its_unit()
+    {
+        var e = Read("$ free -m\n               total        used        free      shared  buff/cache   available\nMem:           23985        1533       20950           1        1823       22452\nSwap:              0           0           0\n");
+        Assert.Equal(23985L * 1024, e.MemInfoKb["MemTotal"]);
+        Assert.Equal(22452L * 1024, e.MemInfoKb["MemAvailable"]);
+    }
+
+    [Fact]
+    public void SsRows_reads_a_full_listener_as_recv_q_over_the_backlog()
+    {
+        var l = Read(Corpus("vm-ss-ltn-full.txt")).Sockets!.Listeners.Single();
+        Assert.Equal(("127.0.0.1", 18777, 129L, 128L, true), (l.LocalAddress, l.LocalPort, l.AcceptQueue, l.Backlog, l.Full));
+    }
+
+    [Fact]
+    public void SsRows_without_the_state_column_take_the_state_of_the_filter_and_count_ports_per_destination()
+    {
+        var e = Read("$ ss -tn state time-wait\nRecv-Q Send-Q Local Address:Port  Peer Address:Port Process\n0      0         10.0.0.5:40001   10.0.0.9:5432\n0      0         10.0.0.5:40002   10.0.0.9:5432\n0      0         10.0.0.5:40003   10.0.0.7:80\n");
+        var k = e.Sockets!;
+        Assert.Equal(3, k.States["TIME_WAIT"]);
+        var d = k.Destinations.First();
+        Assert.Equal(("10.0.0.5", "10.0.0.9", 5432, 2L, 2L), (d.SourceAddress, d.DestinationAddress, d.DestinationPort, d.Connections, d.TimeWait));
+    }
+
+    [Fact]
+    public void SsRows_reads_skmem_on_the_line_below_its_row()
+    {
+        var e = Read("$ ss -tm\nState Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 2626560 10.0.0.5:8080 10.0.0.9:51234\n\t skmem:(r0,rb131072,t0,tb2626560,f0,w2634752,o0,bl0,d0)\n");
+        var full = e.Sockets!.SendBufferFull.Single();
+        Assert.Equal(("10.0.0.5:8080", 2634752L, 2626560L), (full.Local, full.WmemQueued, full.SndBuf));
+    }
+
+    [Fact]
+    public void NetstatRows_infers_the_backlog_netstat_does_not_print()
+    {
+        // /proc/net/tcp gives a listener's tx_queue as 0 (get_tcp4_sock()): 129 = the common backlog 128 + 1.
+        var l = Read(Corpus("vm-netstat-lnt-full.txt")).Sockets!.Listeners.Single();
+        Assert.Equal((129L, 128L, true), (l.AcceptQueue, l.Backlog, l.Full));
+        // With somaxconn pasted, the backlog is at most somaxconn.
+        var capped = Read("net.core.somaxconn = 100\n" + Corpus("vm-netstat-lnt-full.txt")).Sockets!.Listeners.Single();
+        Assert.Equal(100, capped.Backlog);
+        // A Recv-Q that betrays no backlog stays unknown rather than guessed.
+        var unknown = Read("tcp       37      0 0.0.0.0:80              0.0.0.0:*               LISTEN      1234/nginx: master\n").Sockets!;
+        Assert.Empty(unknown.Listeners);
+        Assert.Single(unknown.ListenersWithoutBacklog);
+    }
+
+    [Theory]
+    [InlineData("2012/12/11 11:35:26 [crit] 2657#0: accept4() failed (24: Too many open files)", "EMFILE", "nginx", "accept")]
+    [InlineData("nginx.1 | 2018/10/19 16:05:32 [alert] 42#42: *2602 socket() failed (24: Too many open files) while connecting to upstream", "EMFILE", "nginx", "connect")]
+    [InlineData("http: Accept error: accept tcp [::]:8000: accept4: too many open files; retrying in 640ms", "EMFILE", "go", "accept")]
+    [InlineData("dial tcp 10.0.0.1:80: connect: cannot assign requested address", "EADDRNOTAVAIL", "go", "connect")]
+    [InlineData("** (MatchError) no match of right hand side value: {:error, :emfile}", "EMFILE", "erlang", "unknown")]
+    [InlineData("client(5287): EXIT for {shutdown,eaddrnotavail}", "EADDRNOTAVAIL", "erlang", "unknown")]
+    [InlineData("client(5296): connect error - eaddrnotavail", "EADDRNOTAVAIL", "erlang", "connect")]
+    [InlineData("Error: Os { code: 99, kind: AddrNotAvailable, message: \"Cannot assign requested address\" }", "EADDRNOTAVAIL", "rust", "unknown")]
+    [InlineData("thread 'main' panicked: kind: AddrInUse", "EADDRINUSE", "rust", "unknown")]
+    [InlineData("Error: connect EADDRNOTAVAIL 35.224.36.62:8888 - Local (10.128.0.3:0)", "EADDRNOTAVAIL", "node", "connect")]
+    [InlineData("java.net.NoRouteToHostException: Cannot assign requested address (Address not available)", "EADDRNOTAVAIL", "java", "connect")]
+    [InlineData("java.net.SocketException: Too many open files", "EMFILE", "java", "unknown")]
+    [InlineData("System.Net.Sockets.SocketException (99): Cannot assign requested address", "EADDRNOTAVAIL", ".net", "unknown")]
+    [InlineData("System.Net.Sockets.SocketException (10049): The requested address is not valid in its context.", "EADDRNOTAVAIL", ".net", "unknown")]
+    [InlineData("OSError: [Errno 24] Too many open files", "EMFILE", "python", "unknown")]
+    [InlineData("Warning: stream_socket_client(): unable to connect to tcp://127.0.0.1:2300 (Cannot assign requested address)", "EADDRNOTAVAIL", "php", "connect")]
+    [InlineData("upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: delayed connect error: 99", "EADDRNOTAVAIL", "envoy", "connect")]
+    [InlineData("[ALERT] 123/456 (789) : Connect() failed for backend be_app: no free ports.", "EADDRNOTAVAIL", "haproxy", "connect")]
+    [InlineData("Proxy fe_http reached process FD limit (maxsock=4096). Please check 'ulimit-n' and restart.", "EMFILE", "haproxy", "unknown")]
+    [InlineData("sudo: unable to open /etc/sudoers: Too many open files in system", "ENFILE", "c", "open")]
+    public void AppErrors_table_reads_each_runtime_spelling(string line, string errno, string runtime, string call)
+    {
+        var e = AppErrors.TryRecognise(new PasteLine(1, line, null));
+        Assert.NotNull(e);
+        Assert.Equal((errno, runtime, call), (e.Errno, e.Runtime, e.Call));
+        Assert.Null(e.LookAlike);
+    }
+
+    [Theory]
+    [InlineData("failed to create fsnotify watcher: too many open files")]
+    [InlineData("OSError: Cannot initialize new instance of inotify, Errno=Too many open files (EMFILE)")]
+    [InlineData("[[Native watcher failed to instantiate: Too many open files (os error 24)]]")]
+    public void Inotify_emfile_is_a_look_alike(string line) => Assert.NotNull(AppErrors.TryRecognise(new PasteLine(1, line, null))!.LookAlike);
+
+    [Theory]
+    [InlineData("Traceback in emfile.py, line 3")]
+    [InlineData("cp /srv/eaddrinuse-notes.txt /tmp")]
+    public void Errno_words_inside_names_are_not_errors(string line) => Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
+
+    [Fact]
+    public void AppErrorLines_takes_the_call_from_the_traceback_above()
+    {
+        var e = Read(Corpus("python-happybase-connect-errno99.txt"));
+        Assert.Equal("connect", e.AppErrors.Single().Call);
+        Assert.Equal("bind", Read(Corpus("python-shadowsocks-bind-errno99.txt")).AppErrors.Single().Call);
+    }
+
+    [Fact]
+    public void The_partial_snapshot_carries_app_errors_the_census_and_the_pastes_own_now()
+    {
+        var text = "Nov 30 10:00:00 web1 app[1]: dial tcp 10.0.0.9:5432: connect: cannot assign requested address\nNov 30 10:02:30 web1 app[1]: dial tcp 10.0.0.9:5432: connect: cannot assign requested address\nfailed to create fsnotify watcher: too many open files\n" + Corpus("vm-ss-ltn-full.txt");
+        var r = CorpusTests.Explain(text);
+        var s = r.Snapshot;
+        var app = Assert.Single(s.AppErrors!);
+        Assert.Equal(("EADDRNOTAVAIL", "connect", "go", 2L), (app.Errno, app.Call, app.Runtime, app.Count));
+        Assert.Equal(app.LastWall, s.TakenAt);
+        Assert.Equal(new TimeSpan(10, 2, 30), s.TakenAt.TimeOfDay);
+        Assert.True(s.Census!.Partial);
+        Assert.Equal("from pasted ss rows", s.Census.PartialReason);
+        Assert.True(s.Census.Listeners.Single().Full);
+        Assert.Contains(r.Traps, t => t.Id == "inotify_emfile");
+
+        var dmesg = CorpusTests.Explain(Corpus("tcpmem-tempesta-dmesg.txt")).Snapshot;
+        Assert.Equal(179.695276, dmesg.Host.UptimeSeconds!.Value, 6);
+    }
+
+    [Fact]
+    public void Missing_to_be_sure_comes_from_the_rules_inputs()
+    {
+        var r = CorpusTests.Explain(Corpus("public-orphans-dmesg.txt"));
+        Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Input == "sockstat TCP orphan" && m.Paste == "`cat /proc/net/sockstat`");
+        Assert.All(r.Missing, m => Assert.StartsWith("`", m.Paste, StringComparison.Ordinal));
+    }
+}
