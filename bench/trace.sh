@@ -5,7 +5,7 @@
 #
 # In a private network namespace (sdk-trace-bench-PID, removed at exit) a `load server` answers and
 # `load client --mode short` opens connections as fast as CONCURRENCY allows (--rate 0), for SECONDS each run.
-# Runs alternate: without a trace, then with `sockdoc trace --what churn,ports --json` attached (the trace starts
+# Runs alternate (ABBA): without a trace and with `sockdoc trace --what churn,ports --json` attached (the trace starts
 # before and ends after the client). Printed: connections/s of each run, the median of each side, the ratio
 # with/without (target ≥ 0.9, i.e. overhead ≤ 10 %) and the trace's event rate (events the kernel put in the rings
 # per second, from the trace's own totals). The machine is shared: the load average is printed before and after.
@@ -41,8 +41,7 @@ ip -n "$ns" link set lo up
 # Wide port range and TIME_WAIT reuse inside the namespace only, so ports never run out during the runs.
 ip netns exec "$ns" sysctl -q net.ipv4.ip_local_port_range="10000 65000" net.ipv4.tcp_tw_reuse=1
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   CPUs: $(nproc)   kernel: $(uname -r)"
-total=$(( (secs + 8) * runs * 2 + 30 ))
-ip netns exec "$ns" "$sockdoc" load server --listen 127.0.0.1:9500 --duration "$total" >"$work/server.log" 2>&1 &
+ip netns exec "$ns" "$sockdoc" load server --listen 127.0.0.1:9500 --duration 3600 >"$work/server.log" 2>&1 &
 server_pid=$!
 sleep 2
 
@@ -54,8 +53,8 @@ client() { # one client run; prints connections per second
 
 without=(); with=(); evrates=()
 for i in $(seq 1 "$runs"); do
-  sleep 1
-  r0=$(client); without+=("$r0")
+  # ABBA order: odd runs measure without the trace first, even runs with it first (warm-up and drift cancel).
+  if [ $((i % 2)) = 1 ]; then sleep 1; r0=$(client); without+=("$r0"); fi
   sleep 1
   "$sockdoc" trace --what churn,ports --duration $((secs + 30))s --json >"$work/trace.json" 2>"$work/trace.err" &
   trace_pid=$!
@@ -65,6 +64,7 @@ for i in $(seq 1 "$runs"); do
   kill -INT "$trace_pid"; wait "$trace_pid" || true; trace_pid=""
   ev=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["totals"]; print("%.0f %d" % (t["events"]/float(sys.argv[2]), t["lost"]))' "$work/trace.json" "$secs")
   evrates+=("${ev% *}")
+  if [ $((i % 2)) = 0 ]; then sleep 1; r0=$(client); without+=("$r0"); fi
   echo "run $i: without trace $r0 conn/s, with trace $r1 conn/s, trace events ${ev% *}/s (lost ${ev#* })"
 done
 

@@ -137,7 +137,8 @@ public static class TraceCommand
         var agg = new TraceAggregator(a.By, pid => TraceProcesses.Resolve(procRoot, pid));
         var decoder = new TraceDecoder(agg);
         var wanted = TraceDecoder.Known.Where(k => (k.UsedBy & a.What) != 0).ToList();
-        var lookups = Tracefs.Lookup(wanted.Select(k => (k.System, k.Name)), out var how);
+        string how = "no tracepoint needed";
+        var lookups = wanted.Count == 0 ? [] : Tracefs.Lookup(wanted.Select(k => (k.System, k.Name)), out how);
         var attaches = new List<TraceAttach>();
         var prepareProblems = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var l in lookups)

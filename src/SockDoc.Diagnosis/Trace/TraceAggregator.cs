@@ -21,10 +21,8 @@ public sealed class TraceAggregator : ITraceEvents
     private readonly TraceBy _by;
     private readonly Func<int, TraceProcess> _resolve;
     private readonly Dictionary<int, TraceProcess> _processes = [];
-    private readonly Dictionary<string, int> _cgroups = new(StringComparer.Ordinal);
-    private readonly List<string> _cgroupNames = [""];
-    private readonly Dictionary<string, int> _symbols = new(StringComparer.Ordinal);
-    private readonly List<string> _symbolNames = [""];
+    private readonly Interner _cgroups = new();
+    private readonly Interner _symbols = new();
 
     private readonly Dictionary<ulong, OpenSocket> _open = [];
     private readonly Dictionary<int, FailedConnect> _failedByTid = [];
@@ -70,30 +68,31 @@ public sealed class TraceAggregator : ITraceEvents
         return p;
     }
 
-    public string Symbol(int id) => id >= 0 && id < _symbolNames.Count ? _symbolNames[id] : "?";
+    public string Symbol(int id) => _symbols.Name(id);
 
-    public string Cgroup(int id) => id >= 0 && id < _cgroupNames.Count ? _cgroupNames[id] : "?";
+    public string Cgroup(int id) => _cgroups.Name(id);
 
-    private int Intern(string s)
+    private int Intern(string s) => _symbols.Id(s);
+
+    private int CgroupOf(int pid) => pid <= 0 ? 0 : _cgroups.Id(Process(pid).Cgroup);
+
+    /// <summary>Strings to small ids for row keys; bounded (past 4096 names everything is id 0, shown as "").</summary>
+    private sealed class Interner
     {
-        if (_symbols.TryGetValue(s, out int id)) return id;
-        if (_symbolNames.Count >= 4096) return 0;
-        id = _symbolNames.Count;
-        _symbolNames.Add(s);
-        _symbols[s] = id;
-        return id;
-    }
+        private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+        private readonly List<string> _names = [""];
 
-    private int CgroupOf(int pid)
-    {
-        if (pid <= 0) return 0;
-        var name = Process(pid).Cgroup;
-        if (_cgroups.TryGetValue(name, out int id)) return id;
-        if (_cgroupNames.Count >= 4096) return 0;
-        id = _cgroupNames.Count;
-        _cgroupNames.Add(name);
-        _cgroups[name] = id;
-        return id;
+        public int Id(string s)
+        {
+            if (_ids.TryGetValue(s, out int id)) return id;
+            if (_names.Count >= 4096) return 0;
+            id = _names.Count;
+            _names.Add(s);
+            _ids[s] = id;
+            return id;
+        }
+
+        public string Name(int id) => id >= 0 && id < _names.Count ? _names[id] : "?";
     }
 
     /// <summary>The key with only the --by dimensions kept. servicePort: destination port outbound, local port inbound.</summary>
