@@ -165,7 +165,7 @@ public static class TraceCommand
 
         var notes = new List<string>();
         var blockedMethod = $"stack sampling every {a.SampleIntervalMs:0.#} ms of /proc/*/task/*/syscall and stack for sk_stream_wait_memory: " +
-                            "no tracepoint fires inside sk_stream_wait_memory(), and this tool loads no kprobe; an episode shorter than one interval can be missed, durations are counted in whole intervals";
+                            "no tracepoint fires inside sk_stream_wait_memory(), and this tool loads no kprobe; an episode shorter than one interval can be missed; each sample is credited with the time since the previous pass";
         if ((a.What & TraceWhat.Resets) != 0)
             notes.Add("TCP_ABORT_ON_MEMORY resets come from tcp_out_of_resources() → tcp_check_oom(): the reason does not say whether the orphan limit or tcp_mem fired; the kernel log line does ('too many orphaned sockets' vs 'out of memory -- consider tuning tcp_mem', see `sockdoc logs`)");
         if ((a.What & TraceWhat.Ports) != 0)
@@ -191,14 +191,18 @@ public static class TraceCommand
 
         void Loop(Action? everySecond)
         {
-            long nextSample = 0, nextSecond = 1000;
+            long nextSample = 0, nextSecond = 1000, lastSample = -1;
             while (!cts.IsCancellationRequested && clock.Elapsed.TotalSeconds < end)
             {
                 session.Poll(decoder);
                 long ms = clock.ElapsedMilliseconds;
                 if (blocked is not null && ms >= nextSample)
                 {
-                    agg.OnBlockedSample(blocked.Sample(), a.SampleIntervalMs);
+                    // Credit the time that really passed since the previous pass: a pass over every thread can take
+                    // longer than the interval on a busy machine, and the nominal interval would then undercount.
+                    double since = lastSample < 0 ? a.SampleIntervalMs : ms - lastSample;
+                    lastSample = ms;
+                    agg.OnBlockedSample(blocked.Sample(), since);
                     nextSample = ms + (long)a.SampleIntervalMs;
                 }
                 if (ms >= nextSecond)

@@ -231,7 +231,7 @@ public sealed class TraceAggregator : ITraceEvents
 
     /// <summary>
     /// One stack sample of every thread: a (thread, fd) seen blocked now and not in the previous sample starts an
-    /// episode; one seen before continues it. Duration = samples × interval (resolution: one interval).
+    /// episode; one seen before continues it. intervalMs is the time since the previous sample, credited to each blocked thread.
     /// </summary>
     public void OnBlockedSample(IReadOnlyList<BlockedThreadSample> threads, double intervalMs)
     {

@@ -56,7 +56,7 @@ public sealed class TraceRealKernelTests
         using var trace = new TraceRun("--what", "churn", "--by", "process,peer", "--duration", "60s", "--json");
         trace.WaitAttached();
         Thread.Sleep(1000);
-        using var client = new NetnsChild(ns.Name, "load", "client", "--target", "127.0.0.1:9100", "--mode", "short", "--rate", "1500", "--duration", "4", "--json");
+        using var client = new NetnsChild(ns.Name, "load", "client", "--target", "127.0.0.1:9100", "--mode", "short", "--rate", "400", "--duration", "5", "--json");
         var generated = client.WaitJson();
         Thread.Sleep(500); // last closes
         var (_, stdout) = trace.Interrupt();
