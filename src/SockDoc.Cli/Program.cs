@@ -87,6 +87,7 @@ public static class Program
         root.Subcommands.Add(LintCommand.Create(io));
         root.Subcommands.Add(LabCommand.Create(io));
         root.Subcommands.Add(ExplainCommand.Create(io));
+        root.Subcommands.Add(TraceCommand.Create(io));
         root.Subcommands.Add(ShellCommands.Completion(io, root));
         root.Subcommands.Add(ShellCommands.Man(io, root));
         Surface.ApplyParsers(root);
