@@ -4,7 +4,7 @@ namespace SockDoc.Kernel.Interop;
 
 // Netlink sockets and the raw directory/link calls the socket census needs (issue 4).
 // Constants from include/uapi/linux/netlink.h, include/linux/socket.h, asm-generic/errno-base.h,
-// asm-generic/fcntl.h (x86_64 and arm64 agree on every value used here).
+// asm-generic/fcntl.h (x86_64 and arm64 agree on every value here except O_DIRECTORY: see KernelAbi).
 public static partial class Libc
 {
     public const int AF_NETLINK = 16;
@@ -30,7 +30,8 @@ public static partial class Libc
     public const int EOPNOTSUPP = 95;
 
     public const int O_RDONLY = 0;
-    public const int O_DIRECTORY = 0x10000;
+    /// <summary>Differs by architecture (arm64: 040000); from <see cref="KernelAbi"/>.</summary>
+    public static int O_DIRECTORY => KernelAbi.Current.ODirectory;
     public const int O_CLOEXEC = 0x80000;
     public const int AT_FDCWD = -100;
 
