@@ -33,16 +33,22 @@ public static class DoctorCommand
             Description = "A `sockdoc record` database: counters that rose and checks that were critical within --recent count as recent.",
             HelpName = "DB",
         };
+        var npd = new Option<bool>("--npd") { Description = "node-problem-detector custom plugin: one short line; exit 0 ok, 1 socket resource pressure now, 2 unknown." };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, npd,
         };
-        cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
-            p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history)), io));
+        cmd.SetAction(p =>
+        {
+            var args = new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
+                p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history));
+            return p.GetValue(npd) ? NpdOutput.Run(args, io) : Run(args, io);
+        });
         return cmd;
     }
 
-    public static int Run(Args a, CliIo io)
+    /// <param name="render">Renders the report instead of text or JSON and returns the exit code (doctor --npd).</param>
+    public static int Run(Args a, CliIo io, Func<Report, int>? render = null)
     {
         if (a.From is not null && a.ProcRoot is not null) return io.Fail("doctor: --from and --proc-root exclude each other");
         var seconds = CommonOptions.ParseDuration(a.Interval);
@@ -87,6 +93,7 @@ public static class DoctorCommand
         }
         var report = All.Engine().Run(pair, only, skip, new RuleOptions { RecentWindow = window, History = recorded });
         var exit = ExitFor(report);
+        if (render is not null) return render(report);
         if (a.Json)
             io.Out.WriteLine(ReportJson.Serialize(report, (int)exit));
         else
