@@ -36,7 +36,7 @@ public class ContainerImageTests
             Assert.Equal("/host/proc", report.GetProperty("origin").GetString());
             Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), report.GetProperty("kernel_release").GetString());
             // The host's tree was read: its sysctls reached the rules (no check lacks every input).
-            Assert.Equal(13, report.GetProperty("checks").GetArrayLength());
+            Assert.True(report.GetProperty("checks").GetArrayLength() >= 13);
             Assert.Contains(report.GetProperty("checks").EnumerateArray(), c => c.GetProperty("status").GetString() == "ok");
         }
         finally
