@@ -7,12 +7,8 @@
 set -euo pipefail
 n="${1:-100}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${SOCKDOC_NATIVE:-}"
-if [ -z "$bin" ]; then
-  out="$(mktemp -d /tmp/sockdoc-footprint.XXXXXX)"
-  "$here/scripts/dist" --arch x64 --out "$out" >/dev/null
-  bin="$out/sockdoc-linux-x64"
-fi
+. "$here/bench/lib/native.sh"
+bin="$(native_binary)"
 gc_env="${SOCKDOC_GC_ENV:-$(sed -n 's/^Environment=//p' "$here/deploy/systemd/sockdoc-exporter.service")}"
 sp=19577; np=19578
 env $gc_env "$bin" exporter --listen "127.0.0.1:$sp" --census-interval 15s >/dev/null 2>&1 & s=$!

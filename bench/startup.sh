@@ -7,12 +7,8 @@
 set -euo pipefail
 n="${1:-20}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
-native="${SOCKDOC_NATIVE:-}"
-if [ -z "$native" ]; then
-  out="$(mktemp -d /tmp/sockdoc-startup.XXXXXX)"
-  "$here/scripts/dist" --arch x64 --out "$out" >/dev/null
-  native="$out/sockdoc-linux-x64"
-fi
+. "$here/bench/lib/native.sh"
+native="$(native_binary)"
 r2r="${SOCKDOC_R2R:-}"                       # SOCKDOC_R2R=path to use an existing ReadyToRun build
 if [ -z "$r2r" ]; then "$here/sockdoc" --help >/dev/null; r2r="$here/.build/release/sockdoc"; fi   # built when stale
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
