@@ -57,11 +57,14 @@ public static class DoctorCommand
             Description = "Write the settings to change as a sysctl.d drop-in to FILE (plan's format), and a limits.d snippet to FILE.limits.conf when an open-files limit is asked for.",
             HelpName = "FILE",
         };
+        var npd = new Option<bool>("--npd") { Description = "node-problem-detector custom plugin: one short line; exit 0 ok, 1 socket resource pressure now, 2 unknown." };
         var cmd = new Command("doctor", "Diagnose this host's socket resources from the kernel's own signals: what is wrong now, what went wrong since boot, and what to set.")
         {
-            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, allNs, netns, brief, write,
+            json, from, procRoot, pageSize, interval, only, skip, noCensus, noLog, recent, history, allNs, netns, brief, write, npd,
         };
-        cmd.SetAction(p => Run(new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
+        cmd.SetAction(p =>
+        {
+            var args = new Args(p.GetValue(json), p.GetValue(from), p.GetValue(procRoot), p.GetValue(pageSize), p.GetValue(interval)!,
             p.GetValue(only) ?? [], p.GetValue(skip) ?? [], p.GetValue(noCensus), p.GetValue(noLog), p.GetValue(recent)!, p.GetValue(history))
         {
             AllNamespaces = p.GetValue(allNs),
@@ -69,11 +72,14 @@ public static class DoctorCommand
             Brief = p.GetValue(brief),
             Write = p.GetValue(write),
             IntervalGiven = p.GetResult(interval) is { Implicit: false },
-        }, io));
+        };
+            return p.GetValue(npd) ? NpdOutput.Run(args, io) : Run(args, io);
+        });
         return cmd;
     }
 
-    public static int Run(Args a, CliIo io)
+    /// <param name="render">Renders the report instead of text or JSON and returns the exit code (doctor --npd).</param>
+    public static int Run(Args a, CliIo io, Func<Report, int>? render = null)
     {
         if (a.From is not null && a.ProcRoot is not null) return io.Fail("doctor: --from and --proc-root exclude each other");
         if (a.IntervalGiven && (a.From is not null || a.ProcRoot is not null))
@@ -128,6 +134,7 @@ public static class DoctorCommand
         report = Blindspots.Apply(report, host.Machine.Now);
         if (a.From is not null) report = report with { Origin = a.From };
         var exit = ExitFor(report);
+        if (render is not null) return render(report);
         var settings = SettingsToChange.From(report, host.Machine.Now.Sysctls.Values);
         if (a.Write is { } file)
         {

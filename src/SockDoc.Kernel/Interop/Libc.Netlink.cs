@@ -4,7 +4,7 @@ namespace SockDoc.Kernel.Interop;
 
 // Netlink sockets and the raw directory/link calls the socket census needs (issue 4).
 // Constants from include/uapi/linux/netlink.h, include/linux/socket.h and asm-generic/fcntl.h; errno values are in Errno.
-// x86_64 and arm64 do NOT agree on every one: arm64's O_DIRECTORY is 0x4000 (arch/arm64/include/uapi/asm/fcntl.h).
+// x86_64 and arm64 agree on every value here except O_DIRECTORY: see KernelAbi.
 public static partial class Libc
 {
     public const int AF_NETLINK = 16;
@@ -21,7 +21,8 @@ public static partial class Libc
 
 
     public const int O_RDONLY = 0;
-    public const int O_DIRECTORY = 0x10000;
+    /// <summary>Differs by architecture (arm64: 040000); from <see cref="KernelAbi"/>.</summary>
+    public static int O_DIRECTORY => KernelAbi.Current.ODirectory;
     public const int O_CLOEXEC = 0x80000;
     public const int AT_FDCWD = -100;
 

@@ -35,8 +35,7 @@ public sealed unsafe class EpollLoop : IDisposable
 
     private int Ctl(int op, int fd, uint events, ulong data)
     {
-        var ev = new EpollEvent { Events = events, Data = data };
-        return Libc.epoll_ctl(_epfd.Fd, op, fd, in ev) == 0 ? 0 : Errno.Last;
+        return Libc.EpollCtl(_epfd.Fd, op, fd, events, data) == 0 ? 0 : Errno.Last;
     }
 
     /// <summary>Waits up to timeoutMs; EINTR is retried (a signal is not an event). Returns the ready events.</summary>
@@ -44,7 +43,7 @@ public sealed unsafe class EpollLoop : IDisposable
     {
         while (true)
         {
-            int n = Libc.epoll_wait(_epfd.Fd, _eventsPtr, _events.Length, timeoutMs);
+            int n = Libc.EpollWait(_epfd.Fd, _eventsPtr, _events.Length, timeoutMs);
             if (n >= 0) return new ReadOnlySpan<EpollEvent>(_events, 0, n);
             int errno = Errno.Last;
             if (errno == Errno.EINTR) continue;
