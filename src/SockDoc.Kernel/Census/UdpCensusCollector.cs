@@ -18,7 +18,7 @@ public static class UdpCensusCollector
     {
         var sink = new Sink(Math.Max(1, top));
         using var nl = NetlinkSocket.Open(Libc.NETLINK_SOCK_DIAG, SockDiagDump.ReceiveBufferBytes, out int errno);
-        if (nl is null) return new UdpCensus { Partial = true, Problem = $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Libc.ErrnoText(errno)}" };
+        if (nl is null) return new UdpCensus { Partial = true, Problem = $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Errno.Describe(errno)}" };
         var buffer = ArrayPool<byte>.Shared.Rent(SockDiagDump.ReceiveBufferBytes);
         string? problem = null;
         try
@@ -32,7 +32,7 @@ public static class UdpCensusCollector
                 int err = nl.Send(req.AsSpan(0, len));
                 if (err != 0)
                 {
-                    problem = $"sock_diag UDP request: {Libc.ErrnoText(err)}";
+                    problem = $"sock_diag UDP request: {Errno.Describe(err)}";
                     break;
                 }
                 // Bounded like the TCP dump: a finite table ends with NLMSG_DONE.
@@ -42,7 +42,7 @@ public static class UdpCensusCollector
                     long n = nl.Receive(buffer);
                     if (n <= 0)
                     {
-                        problem = n < 0 ? $"sock_diag UDP receive: {Libc.ErrnoText((int)-n)}" : "sock_diag UDP: empty datagram before NLMSG_DONE";
+                        problem = n < 0 ? $"sock_diag UDP receive: {Errno.Describe((int)-n)}" : "sock_diag UDP: empty datagram before NLMSG_DONE";
                         break;
                     }
                     var step = SockDiagDump.ParseDatagram(buffer.AsSpan(0, (int)Math.Min(n, buffer.Length)), ref sink, "sock_diag UDP");

@@ -36,7 +36,7 @@ public static class NetnsThread
             {
                 if (Libc.setns((int)handle.DangerousGetHandle(), Libc.CLONE_NEWNET) != 0)
                 {
-                    failure = $"setns({path}, CLONE_NEWNET): {Libc.ErrnoText(Libc.Errno)}";
+                    failure = $"setns({path}, CLONE_NEWNET): {Errno.Describe(Errno.Last)}";
                     return;
                 }
                 try

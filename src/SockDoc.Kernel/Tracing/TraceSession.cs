@@ -65,8 +65,8 @@ public sealed class TraceSession : IDisposable
                     int fd = PerfEventInterop.Open(attr, cpu);
                     if (fd < 0)
                     {
-                        why = $"perf_event_open({req.Format.FullName}, cpu {cpu}): {Libc.ErrnoText(-fd)}" +
-                              (-fd is Libc.EACCES or Libc.EPERM ? " (needs root or CAP_PERFMON; kernel.perf_event_paranoid)" : "");
+                        why = $"perf_event_open({req.Format.FullName}, cpu {cpu}): {Errno.Describe(-fd)}" +
+                              (-fd is Errno.EACCES or Errno.EPERM ? " (needs root or CAP_PERFMON; kernel.perf_event_paranoid)" : "");
                         break;
                     }
                     opened.Add(fd);
@@ -82,8 +82,8 @@ public sealed class TraceSession : IDisposable
                         var ring = PerfRing.Map(fd, dataPagesPerCpu, out int errno);
                         if (ring is null)
                         {
-                            why = $"mmap of the perf ring (cpu {cpu}, {dataPagesPerCpu} pages): {Libc.ErrnoText(errno)}" +
-                                  (errno == Libc.EPERM ? " (kernel.perf_event_mlock_kb too small?)" : "");
+                            why = $"mmap of the perf ring (cpu {cpu}, {dataPagesPerCpu} pages): {Errno.Describe(errno)}" +
+                                  (errno == Errno.EPERM ? " (kernel.perf_event_mlock_kb too small?)" : "");
                             break;
                         }
                         s._rings.Add(ring);
@@ -95,7 +95,7 @@ public sealed class TraceSession : IDisposable
                         int r = PerfEventInterop.Ioctl(fd, PerfEventInterop.PERF_EVENT_IOC_SET_OUTPUT, leader);
                         if (r != 0)
                         {
-                            why = $"PERF_EVENT_IOC_SET_OUTPUT ({req.Format.FullName}, cpu {cpu}): {Libc.ErrnoText(-r)}";
+                            why = $"PERF_EVENT_IOC_SET_OUTPUT ({req.Format.FullName}, cpu {cpu}): {Errno.Describe(-r)}";
                             break;
                         }
                     }

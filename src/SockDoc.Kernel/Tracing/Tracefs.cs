@@ -45,7 +45,7 @@ public static class Tracefs
         if (r != 0)
         {
             TryRemove(dir);
-            var why = $"tracefs is not mounted and mounting it at {dir} failed: {Interop.Libc.ErrnoText(-r)}";
+            var why = $"tracefs is not mounted and mounting it at {dir} failed: {Interop.Errno.Describe(-r)}";
             how = why;
             return wanted.Select(w => new TracepointLookup(w.System, w.Name, null, why)).ToList();
         }
@@ -137,7 +137,7 @@ public static class Tracefs
                 int r = PerfEventInterop.Unmount(dir);
                 if (r != 0)
                 {
-                    problems.Add($"umount {dir}: {Interop.Libc.ErrnoText(-r)}");
+                    problems.Add($"umount {dir}: {Interop.Errno.Describe(-r)}");
                     continue;
                 }
             }

@@ -4,9 +4,6 @@ using SockDoc.Model;
 
 namespace SockDoc.Tests.Rules;
 
-    }
-}
-
 public class EngineTests
 {
     private sealed class Throws : IRule
@@ -41,18 +38,3 @@ public class EngineTests
         Assert.NotNull(report.SocketSlab);
     }
 }
-
-/// <summary>A limit hit only in the past while today's use is low: no value sized on today's use, the peak formula instead.</summary>
-public class PastPeakFixTests
-{
-    private static void AssertKeeps(CheckResult r, string setting)
-    {
-        Assert.Equal(When.SinceBoot, r.Finding!.When);
-        Assert.DoesNotContain(r.Finding.Fix, f => f.Setting == setting && f.Value.Length > 0);
-        Assert.Contains(r.Finding.Fix, f => f.Setting.StartsWith($"Keep {setting} for now", StringComparison.Ordinal) && f.Why.Contains("peak", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    }
-}
-
