@@ -105,7 +105,7 @@ public static class LoadView
         t.AddRow("  user space, all workers (RSS)", Bytes(r.UserTotalPerConnection), $"client {N(r.UserRssClientBytes / 1048576)} MiB + server {N(r.UserRssServerBytes / 1048576)} MiB, mostly the runtimes");
         t.AddRow("  user space per idle connection, client side", Bytes(r.UserClientDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)");
         t.AddRow("  user space per idle connection, server side", Bytes(r.UserServerDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)");
-        t.AddRow("  total", Bytes(r.TotalPerConnection), $"kernel floor {N(r.KernelFloorPerConnection)} B (2 × slab objects of an idle socket with epoll)");
+        t.AddRow("  total", Bytes(r.TotalPerConnection), $"kernel floor {Bytes(r.KernelFloorPerConnection)} (2 × slab objects of an idle socket with epoll)");
         rows.Add(t);
         if (r.StoppedBy is not null) rows.Add(new Markup($"[yellow]stopped:[/] {Markup.Escape(r.StoppedBy)}"));
         return new Rows(rows);

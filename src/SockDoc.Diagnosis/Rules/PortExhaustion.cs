@@ -39,7 +39,10 @@ public sealed class PortExhaustion : IRule
         // EADDRNOTAVAIL from connect() is this failure and no other (__inet_hash_connect()); EADDRINUSE on an outgoing
         // connection is the same exhaustion for sockets bound with bind(addr, 0) first (kernel-facts §5.3). bind()'s own
         // EADDRNOTAVAIL is an address the host does not have: not this.
+        // One exception: connect() to an IPv6 loopback or link-local destination on a host whose IPv6 is off has no source
+        // address at all (ip6_route_output() finds none) and fails with EADDRNOTAVAIL on the first try: not ports.
         var errors = RuleFacts.AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
+            .Where(e => e.Sample is not { } text || !text.Contains("[::1]", StringComparison.Ordinal))
             .Concat(RuleFacts.AppErrors(c, "EADDRINUSE", call => call == "connect")).ToList();
         var unsure = RuleFacts.AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         var app = RuleFacts.AppTiming(c, errors);

@@ -168,8 +168,10 @@ internal static class RuleKit
         if (incidents.Count == 0) return new LogState(false, false, null, 0, 0, 0, false);
         var recencies = incidents.Select(c.Recency).ToList();
         double? age = recencies.Where(r => r.AgeSeconds is not null).Select(r => r.AgeSeconds).Min();
-        return new LogState(true, recencies.Any(r => r.Recent), age, recencies.Sum(r => r.InWindow),
-            incidents.Sum(i => i.Count), incidents.Sum(i => i.SuppressedUpTo),
+        // Saturating sums: a copied log can carry counts near LONG_MAX, and the arithmetic is checked.
+        static long SatSum(IEnumerable<long> values) => values.Aggregate(0L, (a, v) => v > 0 && a > long.MaxValue - v ? long.MaxValue : a + Math.Max(v, 0));
+        return new LogState(true, recencies.Any(r => r.Recent), age, SatSum(recencies.Select(r => r.InWindow)),
+            SatSum(incidents.Select(i => i.Count)), SatSum(incidents.Select(i => i.SuppressedUpTo)),
             incidents.All(i => LogKinds.Ambiguous(i.Kind)))
         {
             LastWall = incidents.Max(i => i.LastWall),

@@ -87,8 +87,9 @@ public class ExplainTests
         Assert.Equal("orphans", LogKinds.FindingId(incident.Kind));
         Assert.Equal(9, incident.Count);
         Assert.Equal(280, incident.SuppressedUpTo);
-        // The kernel's own line is a finding (issue 18): likely, from history (the lines carry no time), with what would confirm it.
-        Assert.Equal(CheckStatus.Warning, Check(r, "orphans").Status);
+        // The kernel's own line is a finding (issue 18): likely, and recent against the paste's own latest timestamp (its "now").
+        Assert.Equal(CheckStatus.Critical, Check(r, "orphans").Status);
+        Assert.Equal(When.Recent, Check(r, "orphans").Finding!.When);
         Assert.Equal(Confidence.Likely, Check(r, "orphans").Finding!.Confidence);
         Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Primary && m.Paste == "`cat /proc/net/sockstat`");
         Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Paste.StartsWith("`sysctl net.ipv4.tcp_max_orphans", StringComparison.Ordinal));
@@ -404,10 +405,14 @@ public class ExplainTests
         // The pre-3.3 wording (tcp_out_of_resources()); same shape as the other pasted kernel lines.
         var r = Explain("[1234567.123456] Out of socket memory\n[1234567.223456] Out of socket memory\n");
         Assert.Contains(r.Traps, t => t.Id == "out_of_socket_memory" && t.Lines.SequenceEqual([1, 2]));
-        var a = Assert.Single(r.Ambiguities);
-        Assert.Equal(["orphans", "tcp_mem"], a.Candidates);
-        Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Why.Contains("to decide", StringComparison.Ordinal));
-        Assert.Contains(r.Missing, m => m.CheckId == "tcp_mem" && m.Why.Contains("to decide", StringComparison.Ordinal));
+        // The rules name both causes as possible (issue 18), each with what would decide it.
+        foreach (var id in new[] { "orphans", "tcp_mem" })
+        {
+            var f = Check(r, id).Finding!;
+            Assert.Equal(Confidence.Possible, f.Confidence);
+            Assert.NotEmpty(f.ToConfirm);
+            Assert.Contains(r.Missing, m => m.CheckId == id && m.Primary);
+        }
     }
 
     [Fact]
@@ -431,7 +436,8 @@ public class ExplainTests
         var plain = Explain(mixed);
         var numbered = Explain(string.Join('\n', mixed.Split('\n').Select((l, i) => $"{i + 1,6}\t{l}")));
         var grepN = Explain(string.Join('\n', mixed.Split('\n').Select((l, i) => $"{i + 1}:{l}")));
-        Assert.Equal(["orphans", "listen_overflow"], plain.Report.Findings.Select(f => f.Id).ToList());
+        // Go's "accept4: too many open files" is EMFILE: fd_process, likely (issue 18).
+        Assert.Equal(["orphans", "fd_process", "listen_overflow"], plain.Report.Findings.Select(f => f.Id).ToList());
         foreach (var other in new[] { numbered, grepN })
         {
             Assert.Equal(JsonSerializer.Serialize(plain.Report.Findings), JsonSerializer.Serialize(other.Report.Findings));
@@ -568,11 +574,11 @@ public class ExplainTests
     public void Json_has_the_doctor_report_shape_plus_the_explain_parts()
     {
         var (exit, output, _) = Run(Paste("public-orphans-dmesg.txt") + Paste("public-go-emfile.txt"), "explain", "-", "--json");
-        Assert.Equal(1, exit); // the orphan lines are a (likely) warning finding
+        Assert.Equal(2, exit); // the orphan lines are a likely finding, recent against the paste's latest timestamp: critical
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
         Assert.Equal(2, root.GetProperty("schema_version").GetInt32());
-        Assert.Equal("warning", root.GetProperty("severity").GetString());
+        Assert.Equal("critical", root.GetProperty("severity").GetString());
         var report = root.GetProperty("report");
         Assert.Equal(All.Ids.Count, report.GetProperty("checks").GetArrayLength());
         Assert.Equal("paste", report.GetProperty("origin").GetString());

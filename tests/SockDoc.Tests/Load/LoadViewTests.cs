@@ -50,12 +50,12 @@ public class LoadViewTests
             Slab = [new SlabDelta("TCP", 2368, 2000, 4_736_000)],
         };
         var text = Render(LoadView.C1m(r));
-        Assert.Contains("7,700 B", text, StringComparison.Ordinal);      // slab per connection
+        Assert.Contains("7.5 KiB", text, StringComparison.Ordinal);      // slab per connection (7,700 B, one byte format everywhere)
         Assert.Contains("100 B", text, StringComparison.Ordinal);        // client user space per connection
         Assert.Contains("64 B", text, StringComparison.Ordinal);         // server user space per connection
         Assert.Contains("150 µs / 2.5 ms / 1.5 s", text, StringComparison.Ordinal);
         Assert.Contains("TCP 2,000×2368", text, StringComparison.Ordinal);
-        Assert.Contains("kernel floor 7,616 B", text, StringComparison.Ordinal);
+        Assert.Contains("kernel floor 7.4 KiB", text, StringComparison.Ordinal);
     }
 
     [Fact]
