@@ -70,7 +70,9 @@ public sealed class SendBufferFull : IRule
             ? (w < tb && !memTrouble ? Cause.Unknown : CauseOf(w, tb, b.PeerWindowZero == true, null, null, null))
             : Cause.Unknown)).ToList();
         // A thread blocked with w < tb and no memory trouble is held by TCP_NOTSENT_LOWAT (or refused with SO_SNDBUF locked).
-        var lowat = blocked.Where(b => b.WmemQueued is { } w && b.SndBuf is { } tb && w < tb && !memTrouble).ToList();
+        // Held by TCP_NOTSENT_LOWAT only when the queue is below the wake-up mark: sk_stream_write_space() wakes a writer
+        // once queued ≤ 2/3 of sk_sndbuf, so a sleeper above it is still waiting for buffer space (just drained a little).
+        var lowat = blocked.Where(b => b.WmemQueued is { } w && b.SndBuf is { } tb && w < tb / 3 * 2 && !memTrouble).ToList();
 
         var evidence = new List<Evidence>
         {
@@ -98,7 +100,9 @@ public sealed class SendBufferFull : IRule
         if (blocked.Count > 0)
         {
             var b = blocked[0];
-            severity = peer || memory ? Severity.Critical : Severity.Warning;
+            // Blocked now is critical unless the block is the application's own choice (TCP_NOTSENT_LOWAT) or plain
+            // flow control of a buffer that is small for the path; a block whose cause the sample cannot name stays critical.
+            severity = peer || memory || !(size || lowat.Count > 0) ? Severity.Critical : Severity.Warning;
             title = $"{blocked.Count} thread(s) blocked in sk_stream_wait_memory now, e.g. {b.Command} (pid {b.Pid}) writing to {b.Peer ?? "?"}: " +
                     (memory ? "global TCP memory shrank their send buffers (not the peers)"
                     : peer ? "the peer does not read (zero window)"

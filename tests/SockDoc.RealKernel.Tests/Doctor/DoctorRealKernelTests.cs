@@ -161,7 +161,7 @@ public sealed class DoctorRealKernelTests : IDisposable
             var run = Support.Sockdoc(null, "doctor", "--json", "--interval", "0", "--no-log", "--only", "send_buffer_full");
             var findings = Support.Findings(run);
             Assert.True(findings.TryGetValue("send_buffer_full", out var severity), run.Stdout + run.Stderr);
-            Assert.Equal("critical", severity); // the thread is blocked now (root reads its kernel stack)
+            Assert.True(severity == "critical", run.Stdout); // the thread is blocked now (root reads its kernel stack)
             Assert.Contains($"pid {Environment.ProcessId}", run.Stdout, StringComparison.Ordinal);
         }
         finally

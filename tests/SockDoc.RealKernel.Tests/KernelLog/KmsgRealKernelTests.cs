@@ -84,8 +84,12 @@ public partial class KmsgRealKernelTests
         var started = DateTimeOffset.UtcNow;
         int code = SockDoc.Cli.Program.Run(["logs", "--follow", "--for", "1s"], io);
         var took = DateTimeOffset.UtcNow - started;
-        Assert.Equal(0, code);
-        Assert.Equal("", e.ToString());
+        // The README's exit codes: 0 nothing, 1 incidents, 2 an incident within the last 15 minutes. Other tests on this
+        // machine make incidents, so any of the three is an answer; 3 (could not run) is not.
+        Assert.InRange(code, 0, 2);
+        // stderr carries at most the one line that explains a non-zero exit: never an error or a stack trace.
+        Assert.DoesNotContain("internal error", e.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(" at SockDoc", e.ToString(), StringComparison.Ordinal);
         Assert.InRange(took, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(15));
         Assert.Contains("Kernel log: /dev/kmsg:", o.ToString(), StringComparison.Ordinal);
     }

@@ -34,7 +34,8 @@ public class NativeCliTests
         var n = Native(command, "--help");
         var j = Jit(command, "--help");
         Assert.Equal(0, n.Code);
-        Assert.Equal(j.Out, n.Out);
+        // The usage line names the file the command was started as (sockdoc-linux-x64 for the shipped file).
+        Assert.Equal(j.Out, n.Out.Replace("sockdoc-linux-x64 ", "sockdoc ", StringComparison.Ordinal));
         Assert.Contains("Usage:", n.Out, StringComparison.Ordinal);
     }
 
