@@ -8,7 +8,7 @@ namespace SockDoc.Tests.Rules;
 public static class LogSnap
 {
     /// <summary>Adds an incident of <paramref name="kind"/>: <paramref name="count"/> lines, the last <paramref name="agoSeconds"/> before TakenAt, all in that minute.</summary>
-    public static Snapshot Logged(this Snapshot s, string kind, long count, double agoSeconds, long suppressed = 0, IReadOnlyList<OomVictim>? victims = null)
+    public static Snapshot Logged(this Snapshot s, string kind, long count, double agoSeconds, long suppressed = 0, IReadOnlyList<OomVictim>? victims = null, string? source = null)
     {
         var last = s.TakenAt.AddSeconds(-agoSeconds);
         var incident = new KernelLogIncident
@@ -19,10 +19,11 @@ public static class LogSnap
             SuppressedUpTo = suppressed,
             FirstWall = last,
             LastWall = last,
-            Minutes = [new LogMinute(last.ToUnixTimeSeconds() / 60, count)],
+            Minutes = [new LogMinute(last.ToUnixTimeSeconds() / 60, Math.Min(count, 1_000_000))],
             Victims = victims ?? [],
         };
-        var log = s.KernelLog ?? new KernelLogSummary { Source = "/dev/kmsg" };
+        var log = s.KernelLog ?? new KernelLogSummary { Source = source ?? "/dev/kmsg" };
+        if (source is not null) log = log with { Source = source };
         return s with { KernelLog = log with { Incidents = [.. log.Incidents, incident] } };
     }
 

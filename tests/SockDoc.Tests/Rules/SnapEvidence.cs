@@ -15,22 +15,8 @@ public static class SnapEvidence
     public static Snapshot Empty() => new() { TakenAt = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero), Origin = "paste" };
 
     /// <summary>Adds one incident of a kernel-log kind, its last line ageSeconds before the sample.</summary>
-    public static Snapshot Log(this Snapshot s, string kind, long count, double ageSeconds, long suppressed = 0)
-    {
-        var last = s.TakenAt.AddSeconds(-ageSeconds);
-        var incident = new KernelLogIncident
-        {
-            Kind = kind,
-            Description = kind.Replace('_', ' '),
-            Count = count,
-            SuppressedUpTo = suppressed,
-            FirstWall = last,
-            LastWall = last,
-            Minutes = [new LogMinute(last.ToUnixTimeSeconds() / 60, Math.Min(count, 1_000_000))],
-        };
-        var before = s.KernelLog?.Incidents ?? [];
-        return s with { KernelLog = new KernelLogSummary { Source = "test", Incidents = [.. before, incident] } };
-    }
+    public static Snapshot Log(this Snapshot s, string kind, long count, double ageSeconds, long suppressed = 0) =>
+        s.Logged(kind, count, ageSeconds, suppressed, source: "test");
 
     /// <summary>Adds an application error; lastAgeSeconds null for lines without a time.</summary>
     public static Snapshot AppError(this Snapshot s, string errno, string call, long count, double? lastAgeSeconds = null)
