@@ -26,8 +26,13 @@ cleanup() {
   for p in $trace_pid $server_pid; do
     if kill -0 "$p" 2>/dev/null; then kill -INT "$p" 2>/dev/null || true; fi
   done
-  sleep 0.5
-  for p in $trace_pid $server_pid; do kill -KILL "$p" 2>/dev/null || true; done
+  # Give each a few seconds to end on SIGINT (the trace detaches, the server closes its sockets), then SIGKILL;
+  # `wait` collects it so the shell does not report a killed job.
+  for _ in $(seq 1 50); do
+    alive=0; for p in $trace_pid $server_pid; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break; sleep 0.1
+  done
+  for p in $trace_pid $server_pid; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   ip netns delete "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
