@@ -38,6 +38,7 @@ public sealed class CliIo(TextWriter output, TextWriter error, bool outputIsTerm
         var console = AnsiConsole.Create(settings);
         Views.Look.Plain = !OutputIsTerminal;
         console.Profile.Width = Width ?? (OutputIsTerminal ? console.Profile.Width : PipeWidth);
+        Views.Look.Width = Width ?? (OutputIsTerminal ? console.Profile.Width : null);
         return console;
     }
 

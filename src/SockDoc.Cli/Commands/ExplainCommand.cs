@@ -69,7 +69,7 @@ public static class ExplainCommand
         if (a.Json)
             io.Out.WriteLine(ExplainJson.Serialize(result, (int)exit));
         else
-            io.Console().Write(ExplainView.Render(result, name));
+            io.Write(ExplainView.Render(result, name));
         return (int)exit;
     }
 }

@@ -49,7 +49,7 @@ public static class LabCommand
             io.Out.WriteLine(LabView.ListJson(LabScenarios.All));
             return 0;
         }
-        io.Console().Write(LabView.List(LabScenarios.All));
+        io.Write(LabView.List(LabScenarios.All));
         return 0;
     }
 
@@ -74,7 +74,6 @@ public static class LabCommand
 
         var options = new LabOptions { SelfCommand = SelfCommand(), With = with, Timeout = TimeSpan.FromSeconds(a.Timeout), Time = io.Time };
         var results = new List<LabResult>();
-        var console = io.Console();
         foreach (var s in scenarios)
         {
             if (!a.Json) io.Out.WriteLine(LabView.Header(s, options.With.Select(kv => $"{kv.Key}={kv.Value}").ToList()));
@@ -83,7 +82,7 @@ public static class LabCommand
                 if (!a.Json) lock (io) io.Out.WriteLine(LabView.EvidenceLine(e));
             });
             results.Add(r);
-            if (!a.Json) console.Write(LabView.Result(r));
+            if (!a.Json) io.Write(LabView.Result(r));
         }
         if (a.Json) io.Out.WriteLine(LabView.Json(results));
         else if (scenarios.Count > 1) io.Out.WriteLine(LabView.Totals(results));

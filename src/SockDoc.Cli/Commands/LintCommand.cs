@@ -73,7 +73,7 @@ public static class LintCommand
             _ => (int)ExitCode.Ok,
         };
         if (json) io.Out.WriteLine(LintView.Json(report, code));
-        else io.Console().Write(LintView.Render(report));
+        else io.Write(LintView.Render(report));
         return code;
     }
 }

@@ -84,7 +84,7 @@ public static class LoadCommand
                 KernelFloorPerConnection = 2 * C1mChecks.KernelBytesPerSocket(limits),
             };
             if (a.Json) io.Out.WriteLine(JsonSerializer.Serialize(result, LoadJsonContext.Default.C1mResult));
-            else io.Console().Write(LoadView.C1m(result with { Refused = true }));
+            else io.Write(LoadView.C1m(result with { Refused = true }));
             return result.Refused ? (int)ExitCode.CouldNotRun : (int)ExitCode.Ok;
         }
 
@@ -105,7 +105,7 @@ public static class LoadCommand
         }
         progress.End();
         if (a.Json) io.Out.WriteLine(JsonSerializer.Serialize(r, LoadJsonContext.Default.C1mResult));
-        else io.Console().Write(LoadView.C1m(r));
+        else io.Write(LoadView.C1m(r));
         if (r.Refused) return (int)ExitCode.CouldNotRun;
         return r.Held >= r.Planned && r.Failed == 0 ? (int)ExitCode.Ok : (int)ExitCode.Warning;
     }
@@ -279,7 +279,7 @@ public static class LoadCommand
     private static void Print(CliIo io, bool json, LoadRunSummary s)
     {
         if (json) io.Out.WriteLine(JsonSerializer.Serialize(s, LoadJsonContext.Default.LoadRunSummary));
-        else io.Console().Write(LoadView.Run(s));
+        else io.Write(LoadView.Run(s));
     }
 
     // ---- storm ----
@@ -317,7 +317,7 @@ public static class LoadCommand
             {
                 var result = Storm.Run(new StormOptions { Rate = r, Seconds = d, Concurrency = c, Pool = k, PortLow = lo, PortHigh = hi }, cts.Token);
                 if (p.GetValue(json)) io.Out.WriteLine(JsonSerializer.Serialize(result, LoadJsonContext.Default.StormResult));
-                else io.Console().Write(LoadView.Storm(result));
+                else io.Write(LoadView.Storm(result));
                 return result.Short.Failed + result.Pool.Failed == 0 ? (int)ExitCode.Ok : (int)ExitCode.Warning;
             }
             catch (LoadException e)

@@ -125,7 +125,7 @@ public static class LogsCommand
             io.Out.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
-        io.Console().Write(LogsView.Render(summary));
+        io.Write(LogsView.Render(summary));
         var exit = ExitFor(summary, io.Time.GetUtcNow());
         if (exit != ExitCode.Ok)
             io.Err.WriteLine(exit == ExitCode.Critical ? "sockdoc: exit 2: an incident was logged in the last 15 minutes" : "sockdoc: exit 1: incidents in the log (none in the last 15 minutes)");

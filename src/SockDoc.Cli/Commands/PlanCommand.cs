@@ -193,7 +193,7 @@ public static class PlanCommand
         if (a.Json) io.Out.WriteLine(PlanView.Json(plan, sysctlFile, limitsFile, systemdFile, hostNote));
         else
         {
-            io.Console().Write(PlanView.Render(plan, hostNote));
+            io.Write(PlanView.Render(plan, hostNote));
             io.Write(PlanView.Files(sysctlFile, limitsFile, systemdFile));
         }
         // A plan with warnings (does not fit, exceeds RAM, one port range is not enough) is not a clean answer.

@@ -9,7 +9,7 @@ using SockDoc.Model;
 namespace SockDoc.Cli.Commands;
 
 /// <summary>Arguments of `sockdoc sockets`, parsed and checked.</summary>
-public sealed record SocketsArgs(SocketsSections Sections, bool ExplicitBy, int Top, IReadOnlyList<int>? States, int? Port, bool Json,
+public sealed record SocketsArgs(SocketsSections Sections, bool ExplicitBy, int Top, IReadOnlyList<int>? States, IReadOnlyList<int>? Ports, bool Json,
     string? ProcRoot, string? CaptureFile)
 {
     /// <summary>--by container: one census per network namespace, keyed by namespace and container (issue 13).</summary>
@@ -33,7 +33,11 @@ public static class SocketsCommand
         };
         var top = new Option<int>("--top") { Description = "Rows per table (default 20).", DefaultValueFactory = _ => 20 };
         var state = new Option<string?>("--state") { Description = "Only these states, comma list of kernel names (ESTABLISHED, TIME_WAIT, LISTEN, ...)." };
-        var port = new Option<string?>("--port") { Description = "Only sockets whose local or peer port is P (one port: the kernel filters on it).", HelpName = "P" };
+        var port = new Option<string[]>("--port")
+        {
+            Description = "Only sockets whose local or peer port is one of these: a port, a list (80,443), a range (8000-8099), or the option repeated.",
+            HelpName = "PORTS",
+        };
         var json = new Option<bool>("--json") { Description = "Write the census as JSON (every aggregate, whatever --by says)." };
         var procRoot = new Option<string?>("--proc-root") { Description = "Read /proc/*/fd, task stacks and sysctls from this directory instead of /proc." };
         var allNs = new Option<bool>("--all-namespaces") { Description = "Census every network namespace (containers, pods, ip netns); implied by --by container." };
@@ -64,7 +68,7 @@ public static class SocketsCommand
         return cmd;
     }
 
-    public static SocketsArgs? Check(CliIo io, string? by, int top, string? state, string? portText, bool json, string? procRoot, string? capture, out int fail)
+    public static SocketsArgs? Check(CliIo io, string? by, int top, string? state, IReadOnlyList<string>? portTexts, bool json, string? procRoot, string? capture, out int fail)
     {
         ArgumentNullException.ThrowIfNull(io);
         fail = 0;
@@ -126,33 +130,22 @@ public static class SocketsCommand
                 states.Add(n);
             }
         }
-        int? port = null;
-        if (portText is not null)
+        IReadOnlyList<int>? ports = null;
+        if (portTexts is { Count: > 0 })
         {
-            var ports = Diagnosis.Text.Parse.List([portText]);
-            if (ports.Count > 1)
+            if (!Diagnosis.Text.Parse.TryPorts(portTexts, out var parsed, out var why))
             {
-                fail = io.Fail($"sockets: --port {portText}: one port at a time (the kernel's sock_diag filter takes one); run once per port, e.g. sockets --port {ports[0]}");
+                fail = io.Fail($"sockets: --port {string.Join(",", portTexts)}: {why} (examples: {Diagnosis.Text.Parse.PortExamples})");
                 return null;
             }
-            if (ports.Count == 0 || !int.TryParse(ports[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsedPort))
-            {
-                fail = io.Fail($"sockets: --port \"{portText}\" is not a port number (example: --port 443)");
-                return null;
-            }
-            port = parsedPort;
-        }
-        if (port is { } p && p is < 0 or > 65535)
-        {
-            fail = io.Fail($"sockets: --port {p}: expected 0 to 65535");
-            return null;
+            ports = parsed;
         }
         if (procRoot is not null && !Directory.Exists(procRoot))
         {
             fail = io.Fail($"sockets: --proc-root {procRoot}: no such directory");
             return null;
         }
-        return new SocketsArgs(sections, !string.IsNullOrWhiteSpace(by), top, states, port, json, procRoot, capture) { ByContainer = byContainer };
+        return new SocketsArgs(sections, !string.IsNullOrWhiteSpace(by), top, states, ports, json, procRoot, capture) { ByContainer = byContainer };
     }
 
     /// <summary>1: the census object (SocketCensus) with schema_version added.</summary>
@@ -177,7 +170,7 @@ public static class SocketsCommand
                 MemInfo = (a.Sections & (SocketsSections.Memory | SocketsSections.SendQueue | SocketsSections.Blocked)) != 0,
                 TcpInfo = a.Sections.HasFlag(SocketsSections.SendQueue) || a.Sections.HasFlag(SocketsSections.Blocked),
                 States = a.States,
-                Port = a.Port,
+                Ports = a.Ports,
                 TopN = a.Top,
                 Time = io.Time,
                 Record = record,
@@ -203,8 +196,7 @@ public static class SocketsCommand
             }
             else
             {
-                var console = io.Console();
-                console.Write(SocketsView.Render(census, a.Sections));
+                io.Write(SocketsView.Render(census, a.Sections));
             }
             return (int)ExitCode.Ok;
         }
@@ -259,7 +251,7 @@ public static class SocketsCommand
             TcpInfo = a.Sections.HasFlag(SocketsSections.SendQueue),
             TopN = a.Top,
             States = a.States,
-            Port = a.Port,
+            Ports = a.Ports,
             Owners = owners,
             Time = io.Time,
         };
@@ -278,14 +270,14 @@ public static class SocketsCommand
             io.Out.WriteLine(JsonSerializer.Serialize(results, SnapshotJsonContext.Default.ListNamespaceCensus));
             return (int)ExitCode.Ok;
         }
-        var console = io.Console();
         if (!a.ByContainer && results.Count == 1 && a.Tcp)
         {
-            console.Write(SocketsView.Render(results[0].Census, a.Sections));
-            if (a.Udp) console.Write(NamespacesView.Census([(results[0].Namespace, results[0].Census)], false, false, true, a.Top));
+            io.Write(SocketsView.Render(results[0].Census, a.Sections));
+            if (a.Udp) io.Write(new Output.TextDoc().Blank());
+            if (a.Udp) io.Write(NamespacesView.Census([(results[0].Namespace, results[0].Census)], false, false, true, a.Top));
             return (int)ExitCode.Ok;
         }
-        console.Write(NamespacesView.Census(results.Select(r => (r.Namespace, r.Census)).ToList(),
+        io.Write(NamespacesView.Census(results.Select(r => (r.Namespace, r.Census)).ToList(),
             a.Tcp && a.Sections.HasFlag(SocketsSections.State), a.Tcp && a.Sections.HasFlag(SocketsSections.Destination), a.Udp, a.Top));
         return (int)ExitCode.Ok;
     }

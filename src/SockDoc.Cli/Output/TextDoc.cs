@@ -63,31 +63,37 @@ public sealed class TextDoc
     public string Render(int? width, bool color)
     {
         var sb = new StringBuilder();
+        foreach (var (text, tone, indent) in Lines(width)) Line(sb, text, tone, color, indent);
+        return sb.ToString();
+    }
+
+    /// <summary>The laid-out lines with their tone; indent is where the styled part of the line starts.</summary>
+    public IEnumerable<(string Text, Tone Tone, int Indent)> Lines(int? width)
+    {
         foreach (var b in _blocks)
         {
             switch (b)
             {
                 case VerbatimBlock v:
-                    Line(sb, new string(' ', v.Indent) + v.Text, v.Text.Length == 0 ? Tone.Plain : v.Tone, color, v.Indent);
+                    yield return (new string(' ', v.Indent) + v.Text, v.Text.Length == 0 ? Tone.Plain : v.Tone, v.Indent);
                     break;
                 case ProseBlock p:
                     var first = true;
                     foreach (var line in Wrap(p.Text, width is { } w ? w - p.Indent : null, p.Hanging))
                     {
-                        Line(sb, new string(' ', p.Indent) + line, p.Tone, color, p.Indent);
+                        yield return (new string(' ', p.Indent) + line, p.Tone, p.Indent);
                         first = false;
                     }
-                    if (first) sb.Append('\n');
+                    if (first) yield return ("", Tone.Plain, 0);
                     break;
                 case TableBlock t:
-                    RenderTable(sb, t, width, color);
+                    foreach (var l in TableLines(t, width)) yield return l;
                     break;
             }
         }
-        return sb.ToString();
     }
 
-    private static void RenderTable(StringBuilder sb, TableBlock t, int? width, bool color)
+    private static IEnumerable<(string, Tone, int)> TableLines(TableBlock t, int? width)
     {
         var n = t.Headers.Length;
         var widths = new int[n];
@@ -96,7 +102,7 @@ public sealed class TextDoc
         var lead = t.Indent + widths.Take(n - 1).Sum() + 2 * (n - 1);
         var pad = new string(' ', t.Indent);
         string Join(string[] cells) => pad + string.Concat(cells.Take(n - 1).Select((c, i) => c.PadRight(widths[i]) + "  "));
-        if (t.Headers.Any(h => h.Length > 0)) Line(sb, (Join(t.Headers) + t.Headers[^1]).TrimEnd(), Tone.Bold, color, 0);
+        if (t.Headers.Any(h => h.Length > 0)) yield return ((Join(t.Headers) + t.Headers[^1]).TrimEnd(), Tone.Bold, 0);
         foreach (var (cells, tone) in t.Rows)
         {
             var last = cells.Length >= n ? cells[n - 1] : "";
@@ -104,8 +110,8 @@ public sealed class TextDoc
             int? room = width is { } w && w - lead >= 24 ? w - lead : null;
             var lines = Wrap(last, room, 0).ToList();
             if (lines.Count == 0) lines.Add("");
-            Line(sb, (Join(cells) + lines[0]).TrimEnd(), tone, color, 0);
-            foreach (var more in lines.Skip(1)) Line(sb, new string(' ', lead) + more, Tone.Plain, color, 0);
+            yield return ((Join(cells) + lines[0]).TrimEnd(), tone, 0);
+            foreach (var more in lines.Skip(1)) yield return (new string(' ', lead) + more, Tone.Plain, 0);
         }
     }
 

@@ -126,7 +126,8 @@ public static class DoctorView
             c.Summary.StartsWith("unknown: ", StringComparison.Ordinal) ? c.Summary["unknown: ".Length..] : c.Summary }, ToneOf(c.Status))), indent: 2);
     }
 
-    private static void FindingBlock(TextDoc doc, Finding f)
+    /// <summary>One finding: title line, evidence, mechanism, fix lines (whole), caveats, what would confirm it.</summary>
+    public static void FindingBlock(TextDoc doc, Finding f)
     {
         doc.Prose($"{f.Id}: {Word(f.Severity)}: {f.Title}  ({WhenText(f)})", tone: ToneOf(f.Severity), hanging: 4);
         if (f.Evidence.Count > 0)

@@ -1,119 +1,113 @@
-using System.Globalization;
+using SockDoc.Cli.Output;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Diagnosis.Explain;
-using Spectre.Console;
-using Spectre.Console.Rendering;
+using SockDoc.Diagnosis.Text;
 
 namespace SockDoc.Cli.Views;
 
-/// <summary>The human view of `explain`: what was read, the doctor's findings, and what the paste cannot settle.</summary>
+/// <summary>
+/// The human view of `explain`: what was read, the doctor's findings (the doctor's own block: fix lines whole), and what
+/// the paste cannot settle. Plain text that pastes and greps (TextDoc); builds the text only.
+/// </summary>
 public static class ExplainView
 {
-    public static IRenderable Render(ExplainResult r, string source)
+    public static TextDoc Render(ExplainResult r, string source)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var rows = new List<IRenderable>
-        {
-            new Markup($"[bold]SockDoc explain[/]  {Markup.Escape(source)}  [grey]{r.LinesRead.ToString("N0", CultureInfo.InvariantCulture)} lines, {r.LinesRecognised.ToString("N0", CultureInfo.InvariantCulture)} recognised[/]"),
-        };
+        var doc = new TextDoc();
+        doc.Prose($"SockDoc explain  {source}", tone: Tone.Bold);
+        doc.Prose($"{Quantities.Count(r.LinesRead)} lines, {Quantities.Count(r.LinesRecognised)} recognised", tone: Tone.Dim);
         if (r.NothingRecognised)
         {
-            rows.Add(new Markup("[yellow]Nothing in this paste was recognised.[/] explain reads:"));
-            foreach (var what in Explainer.Readable) rows.Add(new Text("  • " + what));
-            AddUnrecognised(rows, r);
-            return new Rows(rows);
+            doc.Blank();
+            doc.Prose("Nothing in this paste was recognised. explain reads:", tone: Tone.Warning);
+            foreach (var what in Explainer.Readable) doc.Prose("- " + what, indent: 2, hanging: 2);
+            AddUnrecognised(doc, r);
+            return doc;
         }
 
-        rows.Add(new Markup("[bold]Read from the paste[/]"));
+        doc.Blank();
+        doc.Heading("Read from the paste");
         foreach (var b in r.Blocks)
-            rows.Add(new Text($"  {Range(b)}: {b.Kind}" + (b.What.Length > 0 && b.What != b.Kind ? $" ({b.What})" : "")));
-        foreach (var d in r.Damage) rows.Add(new Markup($"  [yellow]damaged:[/] {Markup.Escape(d)}"));
+            doc.Prose($"{Range(b)}: {b.Kind}" + (b.What.Length > 0 && b.What != b.Kind ? $" ({b.What})" : ""), indent: 2, hanging: 2);
+        foreach (var d in r.Damage) doc.Prose("damaged: " + d, indent: 2, tone: Tone.Warning, hanging: 2);
 
         var findings = r.Report.Findings;
-        if (findings.Count == 0)
-            rows.Add(new Markup("[green]No doctor finding from what the paste shows.[/]"));
-        foreach (var f in findings) rows.Add(Finding(f));
+        doc.Blank();
+        if (findings.Count == 0) doc.Prose("No doctor finding from what the paste shows.", tone: Tone.Ok);
+        foreach (var f in findings)
+        {
+            DoctorView.FindingBlock(doc, f);
+            doc.Blank();
+        }
 
         var decided = r.Report.Checks.Where(c => c.Status == CheckStatus.Ok && r.Relevant.Contains(c.Id)).ToList();
         if (decided.Count > 0)
         {
-            rows.Add(new Markup("[bold]Checks the paste clears[/]"));
-            foreach (var c in decided) rows.Add(new Markup($"  [green]ok[/] {Markup.Escape(c.Id)}: {Markup.Escape(c.Summary)}"));
+            doc.Heading("Checks the paste clears");
+            doc.Table(["", "", ""], decided.Select(c => (new[] { "ok", c.Id, c.Summary }, Tone.Plain)), indent: 2);
         }
-
         if (r.Ambiguities.Count > 0)
         {
-            rows.Add(new Markup("[bold]Cannot tell apart[/]"));
+            doc.Heading("Cannot tell apart");
             foreach (var a in r.Ambiguities)
-                rows.Add(new Markup($"  [yellow]{Markup.Escape(string.Join(" or ", a.Candidates))}[/]: {Markup.Escape(a.Why)}\n    to decide: {Markup.Escape(a.ToDecide)}"));
+            {
+                doc.Prose($"{string.Join(" or ", a.Candidates)}: {a.Why}", indent: 2, tone: Tone.Warning, hanging: 2);
+                doc.Prose("to decide: " + a.ToDecide, indent: 4, hanging: 2);
+            }
         }
         if (r.Traps.Count > 0)
         {
-            rows.Add(new Markup("[bold]Traps[/]"));
+            doc.Heading("Traps");
             foreach (var t in r.Traps)
-                rows.Add(new Markup($"  [yellow]{Markup.Escape(t.Id)}[/]" + (t.Lines.Count > 0 ? $" [grey](line {Markup.Escape(string.Join(", ", t.Lines.Take(5)))})[/]" : "") + $": {Markup.Escape(t.Text)}"));
+                doc.Prose(t.Id + (t.Lines.Count > 0 ? $" (line {string.Join(", ", t.Lines.Take(5))})" : "") + $": {t.Text}", indent: 2, hanging: 2);
         }
         if (r.Extra.Count > 0)
         {
-            rows.Add(new Markup("[bold]Application errors[/]"));
+            doc.Heading("Application errors");
             foreach (var e in r.Extra)
-                rows.Add(new Markup($"  [bold]{Markup.Escape(e.Errno)}[/] × {e.Count.ToString("N0", CultureInfo.InvariantCulture)} ({Markup.Escape(e.Runtime)}, {Markup.Escape(e.Call)}) [grey]line {Markup.Escape(string.Join(", ", e.Lines.Take(5)))}: {Markup.Escape(e.Sample)}[/]\n    {Markup.Escape(e.Explanation)}"));
+            {
+                doc.Prose($"{e.Errno} × {Quantities.Count(e.Count)} ({e.Runtime}, {e.Call}), line {string.Join(", ", e.Lines.Take(5))}", indent: 2, tone: Tone.Bold, hanging: 2);
+                doc.Verbatim(e.Sample, indent: 4, tone: Tone.Dim);
+                doc.Prose(e.Explanation, indent: 4);
+            }
         }
         if (r.Observations.Count > 0)
         {
-            rows.Add(new Markup("[bold]Sockets listed in the paste[/]"));
-            foreach (var o in r.Observations) rows.Add(new Text($"  {o.Name}: {o.Value}"));
+            doc.Heading("Sockets listed in the paste");
+            foreach (var o in r.Observations) doc.Prose($"{o.Name}: {o.Value}", indent: 2, hanging: 2);
         }
         var primary = r.Missing.Where(m => m.Primary).ToList();
         if (primary.Count > 0)
         {
-            rows.Add(new Markup("[bold]Missing to be sure[/]"));
+            doc.Heading("Missing to be sure");
             foreach (var m in primary.GroupBy(m => (m.Paste, m.Why)))
-                rows.Add(new Text($"  paste {m.Key.Paste} {m.Key.Why} ({string.Join(", ", m.Select(x => x.CheckId).Distinct())})"));
+                doc.Prose($"paste {m.Key.Paste} {m.Key.Why} ({string.Join(", ", m.Select(x => x.CheckId).Distinct())})", indent: 2, hanging: 2);
         }
         var secondary = r.Missing.Where(m => !m.Primary).GroupBy(m => m.CheckId).ToList();
         if (secondary.Count > 0)
-            rows.Add(new Markup("[grey]" + Markup.Escape("Also undecided from this paste: " + string.Join("; ", secondary.Select(g => $"{g.Key} (paste {string.Join(" and ", g.Select(m => m.Paste).Distinct())})"))) + "[/]"));
+            doc.Prose("Also undecided from this paste: " + string.Join("; ", secondary.Select(g => $"{g.Key} (paste {string.Join(" and ", g.Select(m => m.Paste).Distinct())})")), tone: Tone.Dim);
         if (r.Snapshot.KernelLog is { } log)
         {
-            rows.Add(new Markup("[bold]Kernel log lines[/]"));
+            doc.Heading("Kernel log lines");
             foreach (var i in log.Incidents)
-                rows.Add(new Text($"  {i.Description}: {i.Count.ToString("N0", CultureInfo.InvariantCulture)} line(s)" + (i.SuppressedUpTo > 0 ? $", up to {i.SuppressedUpTo.ToString("N0", CultureInfo.InvariantCulture)} more suppressed" : "") + $" → {string.Join(" or ", LogKinds.FindingsFor(i.Kind))}" + (i.Note is null ? "" : $" ({i.Note})")));
+                doc.Prose($"{i.Description}: {Quantities.Count(i.Count)} line(s)" + (i.SuppressedUpTo > 0 ? $", up to {Quantities.Count(i.SuppressedUpTo)} more suppressed" : "") +
+                    $" → {string.Join(" or ", LogKinds.FindingsFor(i.Kind))}" + (i.Note is null ? "" : $" ({i.Note})"), indent: 2, hanging: 2);
         }
-        AddUnrecognised(rows, r);
-        return new Rows(rows);
+        AddUnrecognised(doc, r);
+        return doc;
     }
 
     private static string Range(RecognisedBlock b) => b.FirstLine == b.LastLine
-        ? "line " + b.FirstLine.ToString(CultureInfo.InvariantCulture)
-        : $"lines {b.FirstLine.ToString(CultureInfo.InvariantCulture)}–{b.LastLine.ToString(CultureInfo.InvariantCulture)}";
+        ? $"line {b.FirstLine}"
+        : $"lines {b.FirstLine}-{b.LastLine}";
 
-    private static void AddUnrecognised(List<IRenderable> rows, ExplainResult r)
+    private static void AddUnrecognised(TextDoc doc, ExplainResult r)
     {
         if (r.UnrecognisedCount == 0) return;
-        rows.Add(new Markup($"[grey]{r.UnrecognisedCount.ToString("N0", CultureInfo.InvariantCulture)} line(s) not recognised, e.g.:[/]"));
+        doc.Prose($"{Quantities.Count(r.UnrecognisedCount)} line(s) not recognised, e.g.:", tone: Tone.Dim);
+        // The paste's own lines, as they were: never wrapped.
         foreach (var l in r.Unrecognised)
-            rows.Add(new Markup($"[grey]  {l.Number.ToString(CultureInfo.InvariantCulture)}: {Markup.Escape(l.Text.Length > 100 ? l.Text[..100] + "…" : l.Text)}[/]"));
-    }
-
-    private static IRenderable Finding(Finding f)
-    {
-        var word = f.Severity switch
-        {
-            Severity.Critical => "[bold red]CRITICAL[/]",
-            Severity.Warning => "[yellow]WARNING[/]",
-            Severity.Info => "[blue]INFO[/]",
-            _ => "[green]OK[/]",
-        };
-        var parts = new List<IRenderable>
-        {
-            new Markup($"{word} [bold]{Markup.Escape(f.Id)}[/]: {Markup.Escape(f.Title)} [grey]({Markup.Escape(DoctorView.WhenText(f))})[/]"),
-        };
-        foreach (var e in f.Evidence) parts.Add(new Markup($"  {Markup.Escape(e.Name)}: {Markup.Escape(e.Text)} [grey]({Markup.Escape(e.Source)})[/]"));
-        parts.Add(new Text(f.Explanation));
-        foreach (var fix in f.Fix)
-            parts.Add(new Markup($"  [bold]fix[/] {Markup.Escape(fix.Setting)}" + (fix.Value.Length > 0 ? $" = {Markup.Escape(fix.Value)}" : "") + $": {Markup.Escape(fix.Why)}"));
-        foreach (var c in f.Caveats) parts.Add(new Markup($"  [grey]caveat: {Markup.Escape(c)}[/]"));
-        return new Panel(new Rows(parts)).Border(BoxBorder.Rounded).Expand();
+            doc.Verbatim($"{l.Number}: {(l.Text.Length > 100 ? l.Text[..100] + "…" : l.Text)}", indent: 2, tone: Tone.Dim);
     }
 }

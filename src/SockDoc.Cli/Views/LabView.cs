@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SockDoc.Load.Lab;
-using Spectre.Console;
-using Spectre.Console.Rendering;
+using SockDoc.Cli.Output;
 
 namespace SockDoc.Cli.Views;
 
@@ -12,15 +11,20 @@ public static class LabView
 {
     private static readonly CultureInfo Ic = CultureInfo.InvariantCulture;
 
-    public static IRenderable List(IReadOnlyList<LabScenario> scenarios)
+    /// <summary>The scenarios, one block each: name and symptom, then what the doctor must say, how, and a fix to try.</summary>
+    public static TextDoc List(IReadOnlyList<LabScenario> scenarios)
     {
-        var t = new Table().Border(TableBorder.Simple).AddColumns("scenario", "symptom it reproduces", "doctor must say", "how", "fix to try with --with");
+        ArgumentNullException.ThrowIfNull(scenarios);
+        var doc = new TextDoc();
         foreach (var s in scenarios)
         {
-            t.AddRow(new Text(s.Name), new Text(s.Symptom), new Text(string.Join(", ", s.Expected)),
-                new Text(s.How + (s.UsesNetns ? " [namespace]" : "") + (s.ChangesGlobals ? " [global setting]" : "")), new Text(s.FixExample ?? "-"));
+            doc.Prose($"{s.Name}: {s.Symptom}", tone: Tone.Bold, hanging: 2);
+            doc.Prose("doctor must say: " + string.Join(", ", s.Expected), indent: 2, hanging: 2);
+            doc.Prose("how: " + s.How + (s.UsesNetns ? " [namespace]" : "") + (s.ChangesGlobals ? " [global setting]" : ""), indent: 2, hanging: 2);
+            if (s.FixExample is { } fix) doc.Verbatim($"sockdoc lab run {s.Name} --with " + (fix.Contains(' ', StringComparison.Ordinal) ? $"\"{fix}\"" : fix), indent: 2);
+            doc.Blank();
         }
-        return t;
+        return doc;
     }
 
     public static string Header(LabScenario s, IReadOnlyList<string> with) =>
@@ -29,18 +33,18 @@ public static class LabView
     /// <summary>One line per piece of kernel evidence, printed the moment it appears.</summary>
     public static string EvidenceLine(LabEvidence e) => $"   {e.Kind,-8} {e.Text}";
 
-    public static IRenderable Result(LabResult r)
+    public static TextDoc Result(LabResult r)
     {
-        var rows = new List<IRenderable>();
+        ArgumentNullException.ThrowIfNull(r);
+        var doc = new TextDoc();
         string expected = r.FixMode ? $"absent: {string.Join(", ", r.Expected)}" : string.Join(", ", r.Expected);
         string got = r.Found.Count == 0 ? "none" : string.Join(", ", r.Found.Select(f => $"{f.Id} ({f.Severity}{(f.When.Length > 0 ? ", " + f.When : "")})"));
-        rows.Add(new Text($"   expected {expected}; got {got}; reproduced {(r.Reproduced ? "yes" : "no")}"));
+        doc.Prose($"expected {expected}; got {got}; reproduced {(r.Reproduced ? "yes" : "no")}", indent: 3, hanging: 2);
         foreach (var f in r.Found)
-            foreach (var ev in f.Evidence.Take(6)) rows.Add(new Text($"     {f.Id}: {ev}"));
-        if (r.Error is not null) rows.Add(new Text($"   error: {r.Error}"));
-        var verdict = r.Pass ? "PASS" : "FAIL";
-        rows.Add(new Markup($"   [{(r.Pass ? "green" : "red")}]{verdict}[/] {Markup.Escape(r.Name)} in {r.Seconds.ToString("0.0", Ic)} s"));
-        return new Rows(rows);
+            foreach (var ev in f.Evidence.Take(6)) doc.Prose($"{f.Id}: {ev}", indent: 5, hanging: 4);
+        if (r.Error is not null) doc.Prose("error: " + r.Error, indent: 3, tone: Tone.Critical, hanging: 2);
+        doc.Prose($"{(r.Pass ? "PASS" : "FAIL")} {r.Name} in {r.Seconds.ToString("0.0", Ic)} s", indent: 3, tone: r.Pass ? Tone.Ok : Tone.Critical);
+        return doc;
     }
 
     public static string Totals(IReadOnlyList<LabResult> results) =>

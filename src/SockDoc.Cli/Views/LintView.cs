@@ -2,42 +2,31 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Diagnosis.Lint;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace SockDoc.Cli.Views;
 
 /// <summary>`lint` as a table of findings with file:line, then what was read.</summary>
 public static class LintView
 {
-    public static IRenderable Render(LintReport r)
+    public static Output.TextDoc Render(LintReport r)
     {
-        var rows = new List<IRenderable>
+        ArgumentNullException.ThrowIfNull(r);
+        var doc = new Output.TextDoc();
+        doc.Prose($"SockDoc lint  root {r.Root}" + (r.KernelRelease is { } k ? $"  kernel {k}" : ""), tone: Output.Tone.Bold, hanging: 2);
+        if (r.RunningNote is { } note) doc.Prose(note, tone: Output.Tone.Warning, hanging: 2);
+        doc.Prose($"{r.FilesRead.Count} files read; {r.Effective.Count} sysctl keys set", tone: Output.Tone.Dim);
+        doc.Blank();
+        if (r.Findings.Count == 0) doc.Prose("No findings.", tone: Output.Tone.Ok);
+        foreach (var f in r.Findings)
         {
-            new Markup($"[bold]SockDoc lint[/]  root {Markup.Escape(r.Root)}" + (r.KernelRelease is { } k ? $"  kernel {Markup.Escape(k)}" : "")),
-        };
-        if (r.RunningNote is { } note) rows.Add(new Markup($"[yellow]{Markup.Escape(note)}[/]"));
-        rows.Add(new Markup($"[grey]{r.FilesRead.Count} files read; {r.Effective.Count} sysctl keys set[/]"));
-        if (r.Findings.Count == 0)
-        {
-            rows.Add(new Markup("[green]No findings.[/]"));
+            // file:line first, whole: it is what an editor or grep takes.
+            doc.Prose($"{f.Where}: {DoctorView.Word(f.Severity)}: {f.Id}", tone: DoctorView.ToneOf(f.Severity), hanging: 4);
+            doc.Prose(f.Message, indent: 4);
+            if (f.Fix.Length > 0) doc.Prose("fix: " + f.Fix, indent: 4, hanging: 2);
+            doc.Blank();
         }
-        else
-        {
-            var t = Look.Table();
-            t.AddColumn("severity");
-            t.AddColumn("where");
-            t.AddColumn("id");
-            t.AddColumn("finding");
-            foreach (var f in r.Findings)
-            {
-                var text = f.Fix.Length > 0 ? f.Message + "\nfix: " + f.Fix : f.Message;
-                t.AddRow(Sev(f.Severity), new Text(f.Where), new Text(f.Id), new Text(text));
-            }
-            rows.Add(t);
-        }
-        rows.Add(new Markup($"[bold]{Counts(r)}[/]"));
-        return new Rows(rows);
+        doc.Prose(Counts(r), tone: Output.Tone.Bold);
+        return doc;
     }
 
     public static string Counts(LintReport r)
@@ -48,14 +37,6 @@ public static class LintView
         // The one severity vocabulary (README "Conventions"): critical, warning, info.
         return $"{e} critical, {w} warning, {i} info";
     }
-
-    private static Markup Sev(Severity s) => s switch
-    {
-        Severity.Critical => new Markup("[bold red]critical[/]"),
-        Severity.Warning => new Markup("[yellow]warning[/]"),
-        Severity.Info => new Markup("[blue]info[/]"),
-        _ => new Markup("ok"),
-    };
 
     public static string Json(LintReport r, int exitCode) =>
         JsonSerializer.Serialize(new LintJson(1, exitCode, r), LintJsonContext.Default.LintJson);

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using SockDoc.Load;
 using SockDoc.Load.Scenarios;
-using Spectre.Console;
-using Spectre.Console.Rendering;
+using SockDoc.Cli.Output;
+using SockDoc.Diagnosis.Text;
 
 namespace SockDoc.Cli.Views;
 
@@ -47,106 +47,127 @@ public sealed record LoadRunSummary
     };
 }
 
-/// <summary>`sockdoc load` results as Spectre renderables; the command writes them, the view never touches a console.</summary>
+/// <summary>`sockdoc load` results as plain text (TextDoc: numbers and commands never broken); the command writes them.</summary>
 public static class LoadView
 {
     private static readonly CultureInfo Ic = CultureInfo.InvariantCulture;
 
-    public static string N(long v) => v.ToString("N0", Ic);
+    public static string N(long v) => Quantities.Count(v);
     public static string Micros(long? us) => us is not { } v ? "-" : v < 1000 ? $"{v} µs" : v < 1_000_000 ? $"{(v / 1000.0).ToString("0.##", Ic)} ms" : $"{(v / 1e6).ToString("0.##", Ic)} s";
-    private static string Bytes(double? b) => b is null ? "-" : Diagnosis.Text.Quantities.Bytes(b.Value);
+    private static string Bytes(double? b) => b is null ? "-" : Quantities.Bytes(b.Value);
     private static string Errs(IReadOnlyDictionary<string, long> e) => e.Count == 0 ? "none" : string.Join(", ", e.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {N(kv.Value)}"));
 
-    public static IRenderable Checks(IReadOnlyList<LimitCheck> checks)
+    /// <summary>The one severity vocabulary: a limit that stops the run is critical.</summary>
+    public static string Word(CheckStatus s) => s switch
     {
-        var t = new Table().Title("[bold]Limits checked before starting[/]").AddColumn("limit").AddColumn("status").AddColumn("this host").AddColumn("needed").AddColumn("fix");
-        foreach (var c in checks)
-        {
-            var st = c.Status switch
-            {
-                CheckStatus.Ok => "[green]ok[/]",
-                CheckStatus.Warn => "[yellow]warn[/]",
-                CheckStatus.Fail => "[red]STOPS THE RUN[/]",
-                _ => "[grey]unknown[/]",
-            };
-            t.AddRow(Markup.Escape(c.Limit), st, Markup.Escape(c.Have), Markup.Escape(c.Need), Markup.Escape(c.Fix ?? ""));
-        }
-        return t;
+        CheckStatus.Ok => "ok",
+        CheckStatus.Warn => "warning",
+        CheckStatus.Fail => "critical",
+        _ => "unknown",
+    };
+
+    private static Tone ToneOf(CheckStatus s) => s switch
+    {
+        CheckStatus.Ok => Tone.Plain,
+        CheckStatus.Warn => Tone.Warning,
+        CheckStatus.Fail => Tone.Critical,
+        _ => Tone.Dim,
+    };
+
+    public static void Checks(TextDoc doc, IReadOnlyList<LimitCheck> checks)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        doc.Heading("Limits checked before starting (critical: stops the run)");
+        doc.Table(["limit", "status", "this host", "needed", "fix"],
+            checks.Select(c => (new[] { c.Limit, Word(c.Status), c.Have, c.Need, c.Fix ?? "" }, ToneOf(c.Status))), indent: 2);
     }
 
-    public static IRenderable C1m(C1mResult r)
+    public static TextDoc C1m(C1mResult r)
     {
-        var rows = new List<IRenderable>
-        {
-            new Markup($"[bold]SockDoc load c1m[/]  {N(r.Planned)} connections over {r.ClientWorkers} client and {r.ServerWorkers} server workers, " +
-                       $"{r.ListenPorts} ports, {r.SourceAddresses} source addresses (both ends on this machine)"),
-            Checks(r.Checks),
-        };
+        ArgumentNullException.ThrowIfNull(r);
+        var doc = new TextDoc();
+        doc.Prose("SockDoc load c1m", tone: Tone.Bold);
+        doc.Prose($"{N(r.Planned)} connections over {r.ClientWorkers} client and {r.ServerWorkers} server workers, " +
+                  $"{r.ListenPorts} ports, {r.SourceAddresses} source addresses (both ends on this machine)", tone: Tone.Dim);
+        doc.Blank();
+        Checks(doc, r.Checks);
+        doc.Blank();
         if (r.Refused && r.Checks.All(c => c.Status != CheckStatus.Fail))
         {
-            rows.Add(new Markup("[green]every limit fits;[/] nothing was started (--check-only)."));
-            return new Rows(rows);
+            doc.Prose("Every limit fits; nothing was started (--check-only).", tone: Tone.Ok);
+            return doc;
         }
         if (r.Refused)
         {
             foreach (var c in r.Checks.Where(c => c.Status == CheckStatus.Fail))
-                rows.Add(new Markup($"[red]stopped before starting:[/] {Markup.Escape(c.Limit)} is {Markup.Escape(c.Have)}, needs {Markup.Escape(c.Need)}. Fix: {Markup.Escape(c.Fix ?? "-")}"));
-            return new Rows(rows);
+                doc.Prose($"Stopped before starting: {c.Limit} is {c.Have}, needs {c.Need}. Fix: {c.Fix ?? "-"}", tone: Tone.Critical, hanging: 2);
+            return doc;
         }
-        var t = new Table().Title("[bold]Result[/]").AddColumn("measure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("note");
-        t.AddRow("connections held", N(r.Held), $"of {N(r.Planned)} planned; server side open {N(r.ServerOpen)}");
-        t.AddRow("time to establish", r.EstablishSeconds is { } e ? e.ToString("0.00", Ic) + " s" : "-", $"from go (workers ready after {r.StartupSeconds.ToString("0.0", Ic)} s of start-up)");
-        t.AddRow("connects per second", r.ConnectsPerSecond is { } cps ? cps.ToString("N0", Ic) : "-", "");
-        t.AddRow("connect latency p50 / p99 / max", $"{Micros(r.ConnectP50Micros)} / {Micros(r.ConnectP99Micros)} / {Micros(r.ConnectMaxMicros)}", "fixed-bucket histogram, ±3%");
-        t.AddRow("errors", N(r.Failed), Markup.Escape(Errs(r.Errors)));
-        t.AddRow("[bold]memory per connection[/]", "", "both ends live here: one connection = two sockets");
-        t.AddRow("  kernel socket structures (slab)", Bytes(r.SlabPerConnection), Markup.Escape(string.Join(", ", r.Slab.Where(s => s.Objects != 0).Select(s => $"{s.Cache} {N(s.Objects)}×{s.ObjectSize}"))));
-        t.AddRow("  kernel buffer pages (sockstat mem)", Bytes(r.BufferPerConnection), "idle connections queue nothing");
-        t.AddRow("  user space, all workers (RSS)", Bytes(r.UserTotalPerConnection), $"client {N(r.UserRssClientBytes / 1048576)} MiB + server {N(r.UserRssServerBytes / 1048576)} MiB, mostly the runtimes");
-        t.AddRow("  user space per idle connection, client side", Bytes(r.UserClientDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)");
-        t.AddRow("  user space per idle connection, server side", Bytes(r.UserServerDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)");
-        t.AddRow("  total", Bytes(r.TotalPerConnection), $"kernel floor {Bytes(r.KernelFloorPerConnection)} (2 × slab objects of an idle socket with epoll)");
-        rows.Add(t);
-        if (r.StoppedBy is not null) rows.Add(new Markup($"[yellow]stopped:[/] {Markup.Escape(r.StoppedBy)}"));
-        return new Rows(rows);
+        doc.Heading("Result");
+        var rows = new List<string[]>
+        {
+            new[] { "connections held", N(r.Held), $"of {N(r.Planned)} planned; server side open {N(r.ServerOpen)}" },
+            new[] { "time to establish", r.EstablishSeconds is { } e ? e.ToString("0.00", Ic) + " s" : "-", $"from go (workers ready after {r.StartupSeconds.ToString("0.0", Ic)} s of start-up)" },
+            new[] { "connects per second", r.ConnectsPerSecond is { } cps ? Quantities.Count(Math.Round(cps)) : "-", "" },
+            new[] { "connect latency p50 / p99 / max", $"{Micros(r.ConnectP50Micros)} / {Micros(r.ConnectP99Micros)} / {Micros(r.ConnectMaxMicros)}", "fixed-bucket histogram, ±3%" },
+            new[] { "errors", N(r.Failed), Errs(r.Errors) },
+            new[] { "memory per connection", "", "both ends live here: one connection = two sockets" },
+            new[] { "  kernel socket structures (slab)", Bytes(r.SlabPerConnection), string.Join(", ", r.Slab.Where(s => s.Objects != 0).Select(s => $"{s.Cache} {N(s.Objects)} × {Quantities.Bytes(s.ObjectSize)}")) },
+            new[] { "  kernel buffer pages (sockstat mem)", Bytes(r.BufferPerConnection), "idle connections queue nothing" },
+            new[] { "  user space, all workers (RSS)", Bytes(r.UserTotalPerConnection), $"client {Quantities.Bytes(r.UserRssClientBytes)} + server {Quantities.Bytes(r.UserRssServerBytes)}, mostly the runtimes" },
+            new[] { "  user space per idle connection, client side", Bytes(r.UserClientDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)" },
+            new[] { "  user space per idle connection, server side", Bytes(r.UserServerDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)" },
+            new[] { "  total", Bytes(r.TotalPerConnection), $"kernel floor {Bytes(r.KernelFloorPerConnection)} (2 × slab objects of an idle socket with epoll)" },
+        };
+        doc.Table(["measure", "value", "note"], rows.Select(x => (x, Tone.Plain)), indent: 2);
+        if (r.StoppedBy is not null)
+        {
+            doc.Blank();
+            doc.Prose("stopped: " + r.StoppedBy, tone: Tone.Warning, hanging: 2);
+        }
+        return doc;
     }
 
-    public static IRenderable Run(LoadRunSummary s)
+    public static TextDoc Run(LoadRunSummary s)
     {
-        var t = new Table().Title($"[bold]SockDoc load {Markup.Escape(s.Role)}{(s.Mode is null ? "" : " " + Markup.Escape(s.Mode))}[/]  {s.Seconds.ToString("0.0", Ic)} s")
-            .AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        ArgumentNullException.ThrowIfNull(s);
+        var doc = new TextDoc();
+        doc.Prose($"SockDoc load {s.Role}{(s.Mode is null ? "" : " " + s.Mode)}  {s.Seconds.ToString("0.0", Ic)} s", tone: Tone.Bold);
+        var rows = new List<string[]>();
         if (s.Role == "server")
         {
-            t.AddRow("connections accepted", N(s.Accepted));
-            t.AddRow("open at the end", N(s.Open));
+            rows.Add(["connections accepted", N(s.Accepted)]);
+            rows.Add(["open at the end", N(s.Open)]);
         }
         else
         {
-            t.AddRow("connections created", N(s.Attempted));
-            t.AddRow("established", N(s.Established));
-            t.AddRow("open at the end", N(s.Open));
+            rows.Add(["connections created", N(s.Attempted)]);
+            rows.Add(["established", N(s.Established)]);
+            rows.Add(["open at the end", N(s.Open)]);
             if (s.Mode != "long")
             {
-                t.AddRow("requests / replies", $"{N(s.Requests)} / {N(s.Replies)}");
-                t.AddRow("requests delayed (all slots busy)", N(s.Delayed));
-                t.AddRow("request latency p50 / p99 / max", $"{Micros(s.RequestP50Micros)} / {Micros(s.RequestP99Micros)} / {Micros(s.RequestMaxMicros)}");
+                rows.Add(["requests / replies", $"{N(s.Requests)} / {N(s.Replies)}"]);
+                rows.Add(["requests delayed (all slots busy)", N(s.Delayed)]);
+                rows.Add(["request latency p50 / p99 / max", $"{Micros(s.RequestP50Micros)} / {Micros(s.RequestP99Micros)} / {Micros(s.RequestMaxMicros)}"]);
             }
-            t.AddRow("connect latency p50 / p99 / max", $"{Micros(s.ConnectP50Micros)} / {Micros(s.ConnectP99Micros)} / {Micros(s.ConnectMaxMicros)}");
-            if (s.EstablishSeconds is { } e) t.AddRow("time to establish all", e.ToString("0.000", Ic) + " s");
+            rows.Add(["connect latency p50 / p99 / max", $"{Micros(s.ConnectP50Micros)} / {Micros(s.ConnectP99Micros)} / {Micros(s.ConnectMaxMicros)}"]);
+            if (s.EstablishSeconds is { } e) rows.Add(["time to establish all", e.ToString("0.000", Ic) + " s"]);
         }
-        t.AddRow("errors", Markup.Escape($"{N(s.Failed)}: {Errs(s.Errors)}"));
-        if (s.UserBytesPerConnection is { } u) t.AddRow("user space per connection (RSS growth)", Bytes(u));
-        return t;
+        rows.Add(["errors", $"{N(s.Failed)}: {Errs(s.Errors)}"]);
+        if (s.UserBytesPerConnection is { } u) rows.Add(["user space per connection (RSS growth)", Bytes(u)]);
+        doc.Table(["measure", "value"], rows.Select(x => (x, Tone.Plain)), indent: 2);
+        return doc;
     }
 
-    public static IRenderable Storm(StormResult r)
+    public static TextDoc Storm(StormResult r)
     {
+        ArgumentNullException.ThrowIfNull(r);
         var o = r.Options;
-        var t = new Table()
-            .Title($"[bold]Short connections vs a keep-alive pool[/]  {o.Rate.ToString("N0", Ic)} requests/s for {o.Seconds.ToString("0.#", Ic)} s" +
-                   (o.PortLow is { } lo ? $", ports {lo}-{o.PortHigh}" : ""))
-            .AddColumn("").AddColumn(new TableColumn($"short (≤ {o.Concurrency} in flight)").RightAligned()).AddColumn(new TableColumn($"pool of {o.Pool}").RightAligned());
-        void Row(string name, Func<StormSide, string> f) => t.AddRow(name, Markup.Escape(f(r.Short)), Markup.Escape(f(r.Pool)));
+        var doc = new TextDoc();
+        doc.Prose($"Short connections vs a keep-alive pool  {Quantities.Count(o.Rate)} requests/s for {o.Seconds.ToString("0.#", Ic)} s" +
+                  (o.PortLow is { } lo ? $", ports {lo}-{o.PortHigh}" : ""), tone: Tone.Bold);
+        var rows = new List<string[]>();
+        void Row(string name, Func<StormSide, string> f) => rows.Add([name, f(r.Short), f(r.Pool)]);
         Row("connections created", s => N(s.ConnectionsCreated));
         Row("requests / replies", s => $"{N(s.Requests)} / {N(s.Replies)}");
         Row("TIME_WAIT left at the client", s => s.TimeWaitLeft < 0 ? "?" : N(s.TimeWaitLeft));
@@ -155,14 +176,16 @@ public static class LoadView
         Row("latency p50", s => Micros(s.P50Micros));
         Row("latency p99", s => Micros(s.P99Micros));
         Row("latency max", s => Micros(s.MaxMicros));
-        return new Rows(t, new Markup("[grey]Each side ran in its own namespace sdk-load-*, removed afterwards. The client closes first, so TIME_WAIT lands on it (60 s each, kernel-facts §4).[/]"));
+        doc.Table(["", $"short (≤ {o.Concurrency} in flight)", $"pool of {o.Pool}"], rows.Select(x => (x, Tone.Plain)), indent: 2);
+        doc.Prose("Each side ran in its own namespace sdk-load-*, removed afterwards. The client closes first, so TIME_WAIT lands on it (60 s each, kernel-facts §4).", tone: Tone.Dim);
+        return doc;
     }
 
     public static string ProgressLine(C1mProgress p)
     {
         var errs = p.Errors.Count == 0 ? "" : "  " + string.Join(" ", p.Errors.Select(kv => $"{kv.Key}={N(kv.Value)}"));
-        return $"{p.Phase} {p.ElapsedSeconds.ToString("0.0", Ic)}s  online {N(p.Online)} / {N(p.Planned)}  server {N(p.ServerOpen)}  " +
-               $"{p.ConnectsPerSecond.ToString("N0", Ic)} connects/s  errors {N(p.Failed)}{errs}";
+        return $"{p.Phase} {p.ElapsedSeconds.ToString("0.0", Ic)} s  online {N(p.Online)} / {N(p.Planned)}  server {N(p.ServerOpen)}  " +
+               $"{Quantities.Count(Math.Round(p.ConnectsPerSecond))} connects/s  errors {N(p.Failed)}{errs}";
     }
 }
 

@@ -3,42 +3,39 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using SockDoc.Kernel.KernelLog;
 using SockDoc.Model.KernelLog;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace SockDoc.Cli.Views;
 
 /// <summary>`sockdoc logs`: one line per incident kind, then its details. Pure: summary in, renderable out.</summary>
 public static class LogsView
 {
-    public static IRenderable Render(KernelLogSummary summary)
+    public static Output.TextDoc Render(KernelLogSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        var rows = new List<IRenderable>();
+        var doc = new Output.TextDoc();
         var head = string.Create(CultureInfo.InvariantCulture,
             $"Kernel log: {summary.Source}: {summary.LinesRead} lines read, {summary.LinesSkipped} skipped");
         if (summary.BootTime is { } boot) head += ", boot " + Time(boot);
-        rows.Add(new Markup("[bold]" + Markup.Escape(head) + "[/]"));
-        if (summary.Partial)
-            rows.Add(new Markup("[yellow]" + Markup.Escape("partial: " + summary.PartialReason) + "[/]"));
+        doc.Prose(head, tone: Output.Tone.Bold, hanging: 2);
+        if (summary.Partial) doc.Prose("partial: " + summary.PartialReason, tone: Output.Tone.Warning, hanging: 2);
         foreach (var s in summary.Sources.Where(s => s.LinesSkipped > 0 || s.Partial))
-            rows.Add(new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"  {s.Path}: {s.LinesRead} lines, {s.LinesSkipped} skipped{(s.Partial ? ", partial: " + s.PartialReason : "")}"))));
-        if (summary.Incidents.Count == 0)
-            rows.Add(new Markup("No socket-resource incidents found."));
+            doc.Prose(string.Create(CultureInfo.InvariantCulture,
+                $"{s.Path}: {s.LinesRead} lines, {s.LinesSkipped} skipped{(s.Partial ? ", partial: " + s.PartialReason : "")}"), indent: 2, hanging: 2);
+        if (summary.Incidents.Count == 0) doc.Prose("No socket-resource incidents found.", tone: Output.Tone.Ok);
         foreach (var i in summary.Incidents)
         {
-            rows.Add(new Markup(Markup.Escape(IncidentLine(i))));
-            rows.Add(new Markup(Markup.Escape("    " + i.Description)));
-            foreach (var d in i.Details) rows.Add(new Markup(Markup.Escape("    " + d)));
+            doc.Prose(IncidentLine(i), tone: Output.Tone.Bold, hanging: 4);
+            doc.Prose(i.Description, indent: 4);
+            // The kernel's own lines: never wrapped, so they grep as the kernel wrote them.
+            foreach (var d in i.Details) doc.Verbatim(d, indent: 4, tone: Output.Tone.Plain);
             if (i.DetailsOmitted + i.VictimsOmitted > 0)
-                rows.Add(new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"    ... and {i.DetailsOmitted + i.VictimsOmitted} more"))));
-            if (i.Note is { } note) rows.Add(new Markup("[grey]" + Markup.Escape("    note: " + note) + "[/]"));
+                doc.Prose(string.Create(CultureInfo.InvariantCulture, $"... and {i.DetailsOmitted + i.VictimsOmitted} more"), indent: 4);
+            if (i.Note is { } note) doc.Prose("note: " + note, indent: 4, tone: Output.Tone.Dim, hanging: 2);
         }
         if (summary.SuppressedUnattributed > 0)
-            rows.Add(new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"rate-limited: up to {summary.SuppressedUnattributed} lines suppressed before any incident line (kind unknown)"))));
-        return new Rows(rows);
+            doc.Prose(string.Create(CultureInfo.InvariantCulture,
+                $"rate-limited: up to {summary.SuppressedUnattributed} lines suppressed before any incident line (kind unknown)"), hanging: 2);
+        return doc;
     }
 
     /// <summary>"kind [finding] count, first .. last, peak N/min" (the description goes on the next line).</summary>

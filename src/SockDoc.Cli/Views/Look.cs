@@ -1,10 +1,8 @@
-using Spectre.Console;
-
 namespace SockDoc.Cli.Views;
 
 /// <summary>
-/// The Spectre views' one look (README "Conventions"): box borders on a terminal, none in a pipe. CliIo.Console()
-/// sets it for the command that asked for a console, so every table a view builds afterwards follows it.
+/// What CliIo.Console() learnt about the output, for the views Spectre shows live (watch, trace): whether it is a
+/// terminal, and the width a TextDoc wraps at there.
 /// </summary>
 public static class Look
 {
@@ -17,8 +15,12 @@ public static class Look
         set => PlainFlow.Value = value;
     }
 
-    public static TableBorder Border => Plain ? TableBorder.None : TableBorder.Rounded;
+    private static readonly AsyncLocal<int?> WidthFlow = new();
 
-    /// <summary>A table in the one look; numbers in right-aligned columns never wrap (NoWrap).</summary>
-    public static Table Table() => new Table().Border(Border);
+    /// <summary>Columns a TextDoc shown through Spectre wraps at: COLUMNS or the terminal's width; null in a pipe (never wrap).</summary>
+    public static int? Width
+    {
+        get => WidthFlow.Value;
+        set => WidthFlow.Value = value;
+    }
 }

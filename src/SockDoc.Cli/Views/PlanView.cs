@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SockDoc.Diagnosis.Capacity;
-using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace SockDoc.Cli.Views;
 
@@ -17,25 +15,36 @@ public static class PlanView
             .Heading("limits.d snippet").Verbatim(limitsFile.TrimEnd('\n'), tone: Output.Tone.Plain)
             .Heading("systemd unit drop-in").Verbatim(systemdFile.TrimEnd('\n'), tone: Output.Tone.Plain);
 
-    public static IRenderable Render(CapacityPlan plan, string hostNote)
+    public static Output.TextDoc Render(CapacityPlan plan, string hostNote)
     {
-        var rows = new List<IRenderable>
-        {
-            new Markup($"[bold]SockDoc plan[/]  {Markup.Escape(Describe(plan.Inputs))}\n[grey]{Markup.Escape(hostNote)}[/]"),
-            new Markup("[grey]origin: [bold]input[/] = your arguments; [bold]host[/] = measured on this host (or the snapshot); [bold]default[/] = kernel default or kernel-facts measurement; [bold]derived[/] = computed; [bold]choice[/] = the plan's own margin[/]"),
-        };
+        ArgumentNullException.ThrowIfNull(plan);
+        var doc = new Output.TextDoc();
+        doc.Prose("SockDoc plan  " + Describe(plan.Inputs), tone: Output.Tone.Bold, hanging: 2);
+        doc.Prose(hostNote, tone: Output.Tone.Dim, hanging: 2);
         // Warnings lead: a plan that does not fit must say so before any table.
         if (plan.Warnings.Count > 0)
         {
-            rows.Insert(1, new Markup("[bold yellow]Warnings[/]\n" + string.Join('\n', plan.Warnings.Select(w => "  [yellow]![/] " + Markup.Escape(w)))));
+            doc.Blank();
+            doc.Prose("Warnings", tone: Output.Tone.Warning);
+            foreach (var w in plan.Warnings) doc.Prose("warning: " + w, indent: 2, tone: Output.Tone.Warning, hanging: 2);
         }
-        foreach (var s in plan.Sections) rows.Add(Section(s));
+        doc.Blank();
+        doc.Prose("origin: input = your arguments; host = measured on this host (or the snapshot); default = kernel default or kernel-facts measurement; " +
+            "derived = computed; proposed = the plan's value; choice = the plan's own margin", tone: Output.Tone.Dim, hanging: 2);
+        foreach (var s in plan.Sections)
+        {
+            doc.Blank();
+            doc.Heading(s.Title);
+            doc.Table(["item", "value", "origin", "why / source"], s.Numbers.Select(n => (new[] { n.Name, Value(n), OriginWord(n.Origin), n.Source }, Output.Tone.Plain)), indent: 2);
+        }
         if (plan.Assumptions.Count > 0)
         {
-            rows.Add(new Markup("[bold]Assumptions[/]"));
-            foreach (var a in plan.Assumptions) rows.Add(new Markup("  - " + Markup.Escape(a)));
+            doc.Blank();
+            doc.Heading("Assumptions");
+            foreach (var a in plan.Assumptions) doc.Prose("- " + a, indent: 2, hanging: 2);
         }
-        return new Rows(rows);
+        doc.Blank();
+        return doc;
     }
 
     public static string Describe(PlanInputs i)
@@ -49,17 +58,6 @@ public static class PlanView
         if (i.LifetimeSeconds is { } l) parts.Add($"lifetime {l.ToString("0.###", I)} s");
         if (i.RamBytes is { } ram) parts.Add($"RAM {Units.Bytes(ram)}");
         return string.Join(", ", parts);
-    }
-
-    private static IRenderable Section(PlanSection s)
-    {
-        var t = Look.Table().Title($"[bold]{Markup.Escape(s.Title)}[/]");
-        t.AddColumn("item");
-        t.AddColumn(new TableColumn("value").RightAligned().NoWrap());
-        t.AddColumn("origin");
-        t.AddColumn("why / source");
-        foreach (var n in s.Numbers) t.AddRow(new Text(n.Name), new Text(Value(n)), new Text(OriginWord(n.Origin)), new Text(n.Source));
-        return t;
     }
 
     public static string Value(PlanNumber n) => n.Unit switch

@@ -1,7 +1,7 @@
 using System.Globalization;
 using SockDoc.Model.Census;
-using Spectre.Console;
-using Spectre.Console.Rendering;
+using SockDoc.Cli.Output;
+using SockDoc.Diagnosis.Text;
 
 namespace SockDoc.Cli.Views;
 
@@ -22,139 +22,134 @@ public enum SocketsSections
     Default = State | Listen | Port | Destination | Memory | SendQueue | Blocked | Process,
 }
 
-/// <summary>The census as Spectre tables; pure (census in, renderable out).</summary>
+/// <summary>The census as plain text tables (TextDoc: addresses, numbers and commands never broken); pure (census in, text out).</summary>
 public static class SocketsView
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static IRenderable Render(SocketCensus c, SocketsSections sections)
+    public static TextDoc Render(SocketCensus c, SocketsSections sections)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var parts = new List<IRenderable>();
+        var doc = new TextDoc();
         var filter = new List<string>();
         if (c.StateFilter is { Count: > 0 } sf) filter.Add("state " + string.Join(",", sf));
-        if (c.PortFilter is { } pf) filter.Add("port " + pf.ToString(Inv));
-        parts.Add(new Markup(Markup.Escape(
-            $"{N(c.TotalSockets)} TCP sockets ({N(c.Ipv4Sockets)} IPv4, {N(c.Ipv6Sockets)} IPv6)" +
+        if (c.PortFilter is { Count: > 0 } pf) filter.Add((pf.Count == 1 ? "port " : "ports ") + PortList(pf));
+        doc.Prose($"{N(c.TotalSockets)} TCP sockets ({N(c.Ipv4Sockets)} IPv4, {N(c.Ipv6Sockets)} IPv6)" +
             (filter.Count > 0 ? $", filter: {string.Join("; ", filter)}" : "") +
-            (c.Timings is { } tm ? $", dump {tm.DumpMs:0} ms" + (tm.OwnerScanMs > 0 ? $", owner scan {tm.OwnerScanMs:0} ms" : "") : ""))));
-        if (c.Partial) parts.Add(new Markup($"[yellow]partial:[/] {Markup.Escape(c.PartialReason ?? "the dump did not complete")}"));
+            (c.Timings is { } tm ? $", dump {tm.DumpMs.ToString("0", Inv)} ms" + (tm.OwnerScanMs > 0 ? $", owner scan {tm.OwnerScanMs.ToString("0", Inv)} ms" : "") : ""), tone: Tone.Bold, hanging: 2);
+        if (c.Partial) doc.Prose("partial: " + (c.PartialReason ?? "the dump did not complete"), tone: Tone.Warning, hanging: 2);
 
         if (sections.HasFlag(SocketsSections.State))
         {
-            var t = Table("State", "Sockets", "Orphans");
-            foreach (var (state, count) in c.ByState.OrderByDescending(kv => kv.Value))
-                t.AddRow(state, N(count), c.OrphansByState.TryGetValue(state, out var o) && o > 0 ? N(o) : "");
-            if (c.TimeWaitBuckets > 0) t.Caption($"{N(c.TimeWaitBuckets)} are TIME_WAIT buckets (incl. FIN_WAIT2 substate)");
-            parts.Add(t);
+            Table(doc, null, ["state", "sockets", "orphans"], c.ByState.OrderByDescending(kv => kv.Value)
+                .Select(kv => new[] { kv.Key, N(kv.Value), c.OrphansByState.TryGetValue(kv.Key, out var o) && o > 0 ? N(o) : "" }));
+            if (c.TimeWaitBuckets > 0) doc.Prose($"{N(c.TimeWaitBuckets)} are TIME_WAIT buckets (incl. FIN_WAIT2 substate)", indent: 2, tone: Tone.Dim);
         }
         if (sections.HasFlag(SocketsSections.Listen) && c.Listeners.Count > 0)
         {
-            var t = Table("Listener", "Accept queue", "Backlog", "Full", "Process");
-            foreach (var l in c.Listeners)
-                t.AddRow(Markup.Escape($"{Host(l.LocalAddress)}:{l.LocalPort}"), N(l.AcceptQueue), N(l.Backlog), l.Full ? "[red]FULL[/]" : "", Proc(l.Pid, l.Command));
-            parts.Add(t);
+            Table(doc, "Listeners", ["listener", "accept queue", "backlog", "full", "process"], c.Listeners
+                .Select(l => new[] { $"{Host(l.LocalAddress)}:{l.LocalPort}", N(l.AcceptQueue), N(l.Backlog), l.Full ? "FULL" : "", Proc(l.Pid, l.Command) }),
+                c.Listeners.Select(l => l.Full ? Tone.Critical : Tone.Plain));
         }
         if (sections.HasFlag(SocketsSections.Port) && c.LocalPorts.Count > 0)
         {
-            var t = Table("Local address:port", "Connections", "TIME_WAIT");
-            foreach (var p in c.LocalPorts) t.AddRow(Markup.Escape($"{Host(p.LocalAddress)}:{p.LocalPort}"), N(p.Connections), N(p.TimeWait));
-            parts.Add(t);
+            Table(doc, "Local ports", ["local address:port", "connections", "TIME_WAIT"], c.LocalPorts
+                .Select(p => new[] { $"{Host(p.LocalAddress)}:{p.LocalPort}", N(p.Connections), N(p.TimeWait) }));
         }
         if (sections.HasFlag(SocketsSections.Destination) && c.Destinations.Count > 0)
         {
-            var range = c.LocalPortRangeSize is { } size ? $" of {N(size)} ports ({c.LocalPortRangeLow}-{c.LocalPortRangeHigh})" : "";
-            var t = Table("Source", "Destination", "Ephemeral ports used" + range, "TIME_WAIT");
-            foreach (var d in c.Destinations)
-                t.AddRow(Markup.Escape(d.SourceAddress), Markup.Escape($"{Host(d.DestinationAddress)}:{d.DestinationPort}"), N(d.Connections), N(d.TimeWait));
-            parts.Add(t);
+            var range = c.LocalPortRangeSize is { } size ? $" (of {N(size)} ports, {c.LocalPortRangeLow}-{c.LocalPortRangeHigh})" : "";
+            Table(doc, "Destinations: ephemeral ports used" + range, ["source", "destination", "ports used", "TIME_WAIT"], c.Destinations
+                .Select(d => new[] { d.SourceAddress, $"{Host(d.DestinationAddress)}:{d.DestinationPort}", N(d.Connections), N(d.TimeWait) }));
         }
         if (sections.HasFlag(SocketsSections.Peer) && c.Peers.Count > 0)
         {
-            var t = Table("Peer", "Connections", "TIME_WAIT");
-            foreach (var p in c.Peers) t.AddRow(Markup.Escape(p.PeerAddress), N(p.Connections), N(p.TimeWait));
-            parts.Add(t);
+            Table(doc, "Peers", ["peer", "connections", "TIME_WAIT"], c.Peers.Select(p => new[] { p.PeerAddress, N(p.Connections), N(p.TimeWait) }));
         }
-        if (sections.HasFlag(SocketsSections.Process))
+        if (sections.HasFlag(SocketsSections.Process) && c.Processes.Count > 0)
         {
-            if (c.Processes.Count > 0)
-            {
-                var t = Table("PID", "Command", "Sockets", "ESTABLISHED", "LISTEN");
-                foreach (var p in c.Processes) t.AddRow(p.Pid.ToString(Inv), Markup.Escape(p.Command), N(p.Sockets), N(p.Established), N(p.Listening));
-                parts.Add(t);
-            }
+            Table(doc, "Processes", ["pid", "sockets", "ESTABLISHED", "LISTEN", "command"], c.Processes
+                .Select(p => new[] { p.Pid.ToString(Inv), N(p.Sockets), N(p.Established), N(p.Listening), p.Command }));
         }
         if (sections.HasFlag(SocketsSections.Memory))
         {
             var m = c.Memory;
-            parts.Add(new Markup(Markup.Escape(
-                $"Buffer memory of {N(m.SocketsWithMemInfo)} sockets: receive queues (r) {Bytes(m.RmemAllocBytes)}, " +
+            doc.Blank();
+            doc.Prose($"Buffer memory of {N(m.SocketsWithMemInfo)} sockets: receive queues (r) {Bytes(m.RmemAllocBytes)}, " +
                 $"send queues (w) {Bytes(m.WmemQueuedBytes)}, forward alloc (f) {Bytes(m.ForwardAllocBytes)}; " +
-                $"total {Bytes(m.RmemAllocBytes + m.WmemQueuedBytes + m.ForwardAllocBytes)} (counts against tcp_mem)")));
+                $"total {Bytes(m.RmemAllocBytes + m.WmemQueuedBytes + m.ForwardAllocBytes)} (counts against tcp_mem)", hanging: 2);
             if (c.TopByMemory.Count > 0)
             {
-                var t = Table("Local", "Peer", "State", "r", "rb", "w", "tb", "Process");
-                foreach (var e in c.TopByMemory)
-                    t.AddRow(Markup.Escape(e.Local), Markup.Escape(e.Peer), e.State, Bytes(e.RmemAlloc), Bytes(e.RcvBuf), Bytes(e.WmemQueued), Bytes(e.SndBuf), Proc(e.Pid, e.Command));
-                parts.Add(t);
+                Table(doc, null, ["local", "peer", "state", "r", "rb", "w", "tb", "process"], c.TopByMemory
+                    .Select(e => new[] { e.Local, e.Peer, e.State, Bytes(e.RmemAlloc), Bytes(e.RcvBuf), Bytes(e.WmemQueued), Bytes(e.SndBuf), Proc(e.Pid, e.Command) }));
             }
         }
         if (sections.HasFlag(SocketsSections.SendQueue))
         {
+            doc.Blank();
             if (c.SendBufferFullCount == 0)
             {
-                parts.Add(new Markup("No socket has its send buffer (nearly) full."));
+                doc.Prose("No socket has its send buffer (nearly) full.");
             }
             else
             {
-                var t = Table("Local", "Peer", "Send-Q", "w / tb", "Not sent", "Peer window 0", "Process");
-                foreach (var s in c.SendBufferFull)
-                    t.AddRow(Markup.Escape(s.Local), Markup.Escape(s.Peer), s.SendQueue is { } q ? N(q) : "", $"{Bytes(s.WmemQueued)} / {Bytes(s.SndBuf)}",
-                        s.NotSentBytes is { } ns ? N(ns) : "", s.PeerWindowZero ? "[yellow]yes[/]" : "", Proc(s.Pid, s.Command));
-                t.Caption($"{N(c.SendBufferFullCount)} sockets with w ≥ 2/3 of their send buffer and data queued (a slow or stalled receiver)");
-                parts.Add(t);
+                doc.Heading($"{N(c.SendBufferFullCount)} sockets with w ≥ 2/3 of their send buffer and data queued (a slow or stalled receiver)");
+                doc.Table(["local", "peer", "Send-Q", "w / tb", "not sent", "peer window 0", "process"], c.SendBufferFull
+                    .Select(s => (new[] { s.Local, s.Peer, s.SendQueue is { } q ? N(q) : "", $"{Bytes(s.WmemQueued)} / {Bytes(s.SndBuf)}",
+                        s.NotSentBytes is { } ns ? N(ns) : "", s.PeerWindowZero ? "yes" : "", Proc(s.Pid, s.Command) }, s.PeerWindowZero ? Tone.Warning : Tone.Plain)), indent: 2);
             }
         }
         if (sections.HasFlag(SocketsSections.Blocked) && c.BlockedSenders is { } blocked)
         {
+            doc.Blank();
             if (blocked.Count == 0)
             {
-                parts.Add(new Markup("No thread is blocked in sk_stream_wait_memory."));
+                doc.Prose("No thread is blocked in sk_stream_wait_memory.");
             }
             else
             {
-                var t = Table("PID", "TID", "Command", "fd", "Syscall", "Local", "Peer", "Send-Q", "Blocked for");
-                foreach (var b in blocked)
-                    t.AddRow(b.Pid.ToString(Inv), b.Tid.ToString(Inv), Markup.Escape(b.Command), b.Fd.ToString(Inv), b.Syscall ?? "",
-                        Markup.Escape(b.Local ?? "?"), Markup.Escape(b.Peer ?? "?"), b.SendQueue is { } q ? N(q) : "",
-                        $"≥ {b.SecondsObservedBlocked:0.0} s ({b.SamplesBlocked}/{b.Samples} samples)");
-                t.Caption("threads sleeping in sk_stream_wait_memory() (kernel stack), joined to the socket of their fd");
-                parts.Add(t);
+                doc.Heading("Threads sleeping in sk_stream_wait_memory() (kernel stack), joined to the socket of their fd");
+                doc.Table(["pid", "tid", "fd", "syscall", "local", "peer", "Send-Q", "blocked for", "command"], blocked
+                    .Select(b => (new[] { b.Pid.ToString(Inv), b.Tid.ToString(Inv), b.Fd.ToString(Inv), b.Syscall ?? "", b.Local ?? "?", b.Peer ?? "?",
+                        b.SendQueue is { } q ? N(q) : "", $"≥ {b.SecondsObservedBlocked.ToString("0.0", Inv)} s ({b.SamplesBlocked}/{b.Samples} samples)", b.Command }, Tone.Plain)), indent: 2);
             }
         }
-        foreach (var note in c.Notes) parts.Add(new Markup($"[grey]note:[/] {Markup.Escape(note)}"));
-        return new Rows(parts);
+        if (c.Notes.Count > 0) doc.Blank();
+        foreach (var note in c.Notes) doc.Prose("note: " + note, tone: Tone.Dim, hanging: 2);
+        return doc;
     }
 
-    private static Table Table(params string[] columns)
+    /// <summary>A titled table; the last column wraps, so a wide one is followed by an empty column where it must stay whole.</summary>
+    private static void Table(TextDoc doc, string? title, string[] headers, IEnumerable<string[]> rows, IEnumerable<Tone>? tones = null)
     {
-        var t = Look.Table();
-        for (int i = 0; i < columns.Length; i++)
+        doc.Blank();
+        if (title is not null) doc.Heading(title);
+        var list = rows.ToList();
+        var toneList = tones?.ToList();
+        doc.Table([.. headers, ""], list.Select((r, i) => ((string[])[.. r, ""], toneList?[i] ?? Tone.Plain)), indent: 2);
+    }
+
+    /// <summary>"80, 443, 8000-8099": ascending ports with runs written as ranges.</summary>
+    public static string PortList(IReadOnlyList<int> ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var parts = new List<string>();
+        for (int i = 0; i < ports.Count; i++)
         {
-            var col = new TableColumn(Markup.Escape(columns[i]));
-            if (i > 0 && columns[i] is not ("Command" or "Peer" or "Local" or "Destination" or "State" or "Process" or "Full" or "Syscall"))
-                col.RightAligned().NoWrap();
-            t.AddColumn(col);
+            int j = i;
+            while (j + 1 < ports.Count && ports[j + 1] == ports[j] + 1) j++;
+            parts.Add(j > i + 1 ? $"{ports[i]}-{ports[j]}" : j == i + 1 ? $"{ports[i]}, {ports[j]}" : ports[i].ToString(Inv));
+            i = j;
         }
-        return t;
+        return string.Join(", ", parts);
     }
 
     private static string Host(string address) => address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address;
 
-    private static string N(long n) => n.ToString("N0", Inv);
+    private static string N(long n) => Quantities.Count(n);
 
-    private static string Proc(int? pid, string? command) => pid is { } p ? Markup.Escape($"{p} {command}") : "";
+    private static string Proc(int? pid, string? command) => pid is { } p ? $"{p} {command}" : "";
 
     /// <summary>The one byte format (README "Conventions"): "3.6 MiB".</summary>
-    public static string Bytes(long b) => b < 0 ? "?" : Diagnosis.Text.Quantities.Bytes(b);
+    public static string Bytes(long b) => b < 0 ? "?" : Quantities.Bytes(b);
 }

@@ -134,6 +134,46 @@ public static class Parse
     public static IReadOnlyList<string> List(IEnumerable<string>? values) =>
         values is null ? [] : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.Ordinal)];
 
+    /// <summary>Examples printed in port errors.</summary>
+    public const string PortExamples = "--port 443, --port 80,443, --port 80 --port 443, --port 8000-8099";
+
+    /// <summary>
+    /// Ports from a list option: "80,443", repeated options, and ranges "8000-8099" (inclusive), each 0 to 65535.
+    /// Distinct and ascending; error names the piece that is not a port.
+    /// </summary>
+    public static bool TryPorts(IEnumerable<string>? values, out IReadOnlyList<int> ports, out string? error)
+    {
+        var set = new SortedSet<int>();
+        ports = [];
+        error = null;
+        foreach (var piece in List(values))
+        {
+            var dash = piece.IndexOf('-', StringComparison.Ordinal);
+            var (lowText, highText) = dash > 0 ? (piece[..dash].Trim(), piece[(dash + 1)..].Trim()) : (piece, piece);
+            if (!TryPort(lowText, out var low) || !TryPort(highText, out var high))
+            {
+                error = $"\"{piece}\" is not a port (0 to 65535) or a range of ports";
+                return false;
+            }
+            if (high < low)
+            {
+                error = $"\"{piece}\" is a range that runs backwards (write {high}-{low})";
+                return false;
+            }
+            for (int p = low; p <= high; p++) set.Add(p);
+        }
+        if (set.Count == 0)
+        {
+            error = "no port given";
+            return false;
+        }
+        ports = [.. set];
+        return true;
+    }
+
+    private static bool TryPort(string text, out int port) =>
+        int.TryParse(text, NumberStyles.None, Ic, out port) && port <= 65535;
+
     /// <summary>The closest candidate to a mistyped word ("did you mean"), or null when nothing is close.</summary>
     public static string? Suggest(string typed, IEnumerable<string> candidates)
     {

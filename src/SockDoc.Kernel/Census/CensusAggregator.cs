@@ -36,7 +36,8 @@ public sealed class CensusAggregator
     private readonly HashSet<uint>? _interest;
     private readonly int _top;
     private readonly int _portLow, _portHigh;
-    private readonly int? _port;
+    /// <summary>Ports to keep (local or peer), indexed by port; null = every port.</summary>
+    private readonly bool[]? _ports;
     private SocketOwners? _owners;
     private readonly bool _trackInodes;
     // (inode, state) of every socket when the owner scan runs in parallel with the dump: 8 bytes a socket in
@@ -49,13 +50,17 @@ public sealed class CensusAggregator
 
     /// <param name="owners">Owners known before the dump, or null.</param>
     /// <param name="trackInodes">Keep (inode, state) of every socket so owners that arrive after the dump (SetOwners) still count per process.</param>
-    public CensusAggregator(int top, (int Low, int High)? localPortRange, int? port, SocketOwners? owners, HashSet<uint>? interestingInodes = null,
+    public CensusAggregator(int top, (int Low, int High)? localPortRange, IReadOnlyCollection<int>? ports, SocketOwners? owners, HashSet<uint>? interestingInodes = null,
         bool trackInodes = false)
     {
         _trackInodes = trackInodes;
         _top = Math.Max(1, top);
         (_portLow, _portHigh) = localPortRange ?? (1, 0);
-        _port = port;
+        if (ports is { Count: > 0 })
+        {
+            _ports = new bool[65536];
+            foreach (var p in ports) _ports[p & 0xFFFF] = true;
+        }
         _owners = owners;
         _interest = interestingInodes;
         _topMem = new PriorityQueue<Brief, long>(_top + 1);
@@ -81,7 +86,7 @@ public sealed class CensusAggregator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(in InetDiagSocket s)
     {
-        if (_port is { } p && s.SourcePort != p && s.DestinationPort != p) return;
+        if (_ports is { } keep && !keep[s.SourcePort] && !keep[s.DestinationPort]) return;
         Total++;
         if (s.Family == InetDiag.AF_INET) Ipv4++; else Ipv6++;
         int state = s.State < InetDiag.StateCount ? s.State : InetDiag.StateCount;

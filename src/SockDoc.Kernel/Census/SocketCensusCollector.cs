@@ -24,8 +24,8 @@ public sealed record CensusOptions
     public bool TcpInfo { get; init; } = true;
     /// <summary>Kernel state numbers to dump (tcp_states.h); null = all.</summary>
     public IReadOnlyCollection<int>? States { get; init; }
-    /// <summary>Only sockets whose local or peer port is this.</summary>
-    public int? Port { get; init; }
+    /// <summary>Only sockets whose local or peer port is one of these (filtered as the dump streams in); null = every port.</summary>
+    public IReadOnlyCollection<int>? Ports { get; init; }
     /// <summary>Length of each top-N list (bounded; listeners with a full queue are always listed).</summary>
     public int TopN { get; init; } = 20;
     /// <summary>net.ipv4.ip_local_port_range; null = read from ProcRoot's sys/net/ipv4/ip_local_port_range.</summary>
@@ -97,7 +97,7 @@ public static class SocketCensusCollector
             interest = first.Where(t => t.Inode != 0).Select(t => t.Inode).ToHashSet();
         }
 
-        var agg = new CensusAggregator(options.TopN, range, options.Port, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
+        var agg = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
         uint states = InetDiag.AllStates;
         if (options.States is { Count: > 0 } wanted)
         {
@@ -114,7 +114,7 @@ public static class SocketCensusCollector
         {
             // Two dumps of disjoint halves (InetDiag.SplitBytecode) on two threads: the kernel's per-socket fill
             // work, which dominates the census, runs on two CPUs. Each half has its own aggregator, merged after.
-            var other = new CensusAggregator(options.TopN, range, options.Port, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
+            var other = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
             DumpOutcome second = default;
             var thread = new Thread(() =>
             {
@@ -175,7 +175,7 @@ public static class SocketCensusCollector
             OwnersComplete = owners is { Complete: true, Problem: null } && root,
             BlockedSenders = blocked,
             StateFilter = options.States is { Count: > 0 } ? options.States.Select(InetDiag.StateName).ToList() : null,
-            PortFilter = options.Port,
+            PortFilter = options.Ports is { Count: > 0 } ports ? [.. ports.Order()] : null,
             Notes = notes,
             Timings = new CensusTimings(dumpWatch.Elapsed.TotalMilliseconds, owners?.Elapsed.TotalMilliseconds ?? 0,
                 blockedWatch.Elapsed.TotalMilliseconds, outcome.Datagrams, outcome.Bytes, owners?.Fds ?? 0),
@@ -198,9 +198,9 @@ public static class SocketCensusCollector
 
     /// <summary>Aggregates a captured dump (fixture) with no owners and no sampling: the pure half of Collect.</summary>
     public static (SocketCensus Census, DumpOutcome Outcome) FromCapture(ReadOnlySpan<byte> capture, int topN, (int Low, int High)? localPortRange,
-        DateTimeOffset takenAt, int? port = null)
+        DateTimeOffset takenAt, IReadOnlyCollection<int>? ports = null)
     {
-        var agg = new CensusAggregator(topN, localPortRange, port, owners: null);
+        var agg = new CensusAggregator(topN, localPortRange, ports, owners: null);
         var sink = new AggregatorSink(agg);
         var outcome = SockDiagDump.Replay(capture, ref sink);
         var census = agg.Build(takenAt) with

@@ -19,7 +19,7 @@ public sealed record NamespaceSampleOptions
     public bool TcpInfo { get; init; }
     public int TopN { get; init; } = 20;
     public IReadOnlyCollection<int>? States { get; init; }
-    public int? Port { get; init; }
+    public IReadOnlyCollection<int>? Ports { get; init; }
     /// <summary>One owner scan for every namespace (socket inodes are unique host-wide); null = no owners.</summary>
     public SocketOwners? Owners { get; init; }
     /// <summary>Read the namespace's netfilter ruleset (nft/iptables-save through nsenter).</summary>
@@ -81,7 +81,7 @@ public static class NamespaceSampler
                 MemInfo = o.MemInfo,
                 TcpInfo = o.TcpInfo,
                 States = o.States,
-                Port = o.Port,
+                Ports = o.Ports,
                 TopN = o.TopN,
                 Time = o.Time,
                 // The second half would run on a thread outside this namespace.

@@ -46,8 +46,8 @@ public sealed record SocketCensus
     public long Ipv6Sockets { get; init; }
     /// <summary>State filter the census was taken with (kernel names); null = every state.</summary>
     public IReadOnlyList<string>? StateFilter { get; init; }
-    /// <summary>Port filter (local or peer port); null = every port.</summary>
-    public int? PortFilter { get; init; }
+    /// <summary>Port filter (local or peer port is one of these), ascending; null = every port.</summary>
+    public IReadOnlyList<int>? PortFilter { get; init; }
     /// <summary>What is missing or approximate (no root, owners skipped, sampling off), one sentence each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
     public CensusTimings? Timings { get; init; }

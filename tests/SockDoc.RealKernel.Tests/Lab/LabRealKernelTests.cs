@@ -18,8 +18,16 @@ public sealed class LabRealKernelTests
         "net.ipv4.tcp_tw_reuse",
     ];
 
-    private static Dictionary<string, string> ReadGlobals() =>
-        Globals.Where(n => File.Exists("/proc/sys/" + n.Replace('.', '/'))).ToDictionary(n => n, n => RestoreJournal.Read(n));
+    /// <summary>
+    /// The settings as they are between changes: read under the global lock, which every change to a global setting
+    /// (lab, tests, other processes) holds from its journal entry to its restore, so a parallel test's change in flight
+    /// is never compared as if this test had left it behind.
+    /// </summary>
+    private static Dictionary<string, string> ReadGlobals()
+    {
+        using var held = GlobalLock.Acquire(TimeSpan.FromSeconds(120));
+        return Globals.Where(n => File.Exists("/proc/sys/" + n.Replace('.', '/'))).ToDictionary(n => n, n => RestoreJournal.Read(n));
+    }
 
     private static LabOptions Options(params KeyValuePair<string, string>[] with) =>
         new() { SelfCommand = ["dotnet", Support.SockdocDll], With = with };

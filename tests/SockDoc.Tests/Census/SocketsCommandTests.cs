@@ -20,7 +20,7 @@ public class SocketsCommandTests
     [InlineData("--by", "color", "--by color: expected state, port")]
     [InlineData("--state", "SLEEPING", "--state SLEEPING: expected a TCP state name")]
     [InlineData("--top", "0", "--top 0: expected 1 to 100000")]
-    [InlineData("--port", "70000", "--port 70000: expected 0 to 65535")]
+    [InlineData("--port", "70000", "--port 70000: \"70000\" is not a port (0 to 65535)")]
     [InlineData("--proc-root", "/nonexistent/proc", "--proc-root /nonexistent/proc: no such directory")]
     public void Bad_arguments_give_one_clear_line_and_exit_3(string option, string value, string message)
     {
@@ -51,7 +51,7 @@ public class SocketsCommandTests
         census = census with { Notes = ["owners: not scanned"], BlockedSenders = [] };
         var o = new StringWriter();
         var io = new CliIo(o, new StringWriter(), outputIsTerminal: false, noColor: true, width: 160);
-        io.Console().Write(SocketsView.Render(census, SocketsSections.Default | SocketsSections.Peer));
+        io.Write(SocketsView.Render(census, SocketsSections.Default | SocketsSections.Peer));
         var text = o.ToString();
         Assert.Contains("25 TCP sockets (20 IPv4, 5 IPv6)", text, StringComparison.Ordinal);
         // Not a terminal: no box drawing, columns apart by spaces (README "Conventions").

@@ -1,4 +1,3 @@
-using Spectre.Console;
 using SockDoc.Cli.History;
 using SockDoc.Cli.Views;
 using SockDoc.Diagnosis.Engine;
@@ -9,17 +8,8 @@ public sealed class DashboardViewTests
 {
     private static string Render(DashboardModel model, int width = 160)
     {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = width;
-        console.Write(DashboardView.Render(model));
-        return writer.ToString();
+        // The terminal frame (bars and sparklines), laid out at the width without colour.
+        return DashboardView.Doc(model, graphics: true).Render(width, color: false);
     }
 
     private static DashboardModel Model(bool census)
@@ -41,8 +31,8 @@ public sealed class DashboardViewTests
         var text = Render(Model(census: true));
         Assert.Contains("TCP buffer memory", text, StringComparison.Ordinal);
         Assert.Contains("1.1 GiB", text, StringComparison.Ordinal); // 300,000 pages × 4 KiB
-        Assert.Contains("pressure 1.5 GiB · max 2.2 GiB", text, StringComparison.Ordinal);
-        Assert.Contains("max 131,072 · /2 65,536 · /4 32,768", text, StringComparison.Ordinal);
+        Assert.Contains("pressure 1.5 GiB, max 2.2 GiB", text, StringComparison.Ordinal);
+        Assert.Contains("max 131,072, /2 65,536, /4 32,768", text, StringComparison.Ordinal);
         Assert.Contains("39,000", text, StringComparison.Ordinal); // orphans of the last sample
         Assert.Contains("tcp_max_tw_buckets 262,144", text, StringComparison.Ordinal);
         Assert.Contains("10.0.0.1 → 10.0.0.9:5432 of 28,232 ports", text, StringComparison.Ordinal);
@@ -54,7 +44,7 @@ public sealed class DashboardViewTests
         // Orphans rose steadily over the window (16,000 → 39,000 in the last 24 samples, scaled from 0):
         // the orphan row's sparkline climbs from a middle block to the full one, never down.
         var row = text.Split('\n').First(l => l.Contains("Orphans ", StringComparison.Ordinal) && l.Contains("131,072", StringComparison.Ordinal));
-        var spark = row.Split('│', StringSplitOptions.RemoveEmptyEntries)[^1].Trim();
+        var spark = System.Text.RegularExpressions.Regex.Match(row, "[▁▂▃▄▅▆▇█]{20,}").Value;
         Assert.Equal(24, spark.Length);
         Assert.Equal('▄', spark[0]);
         Assert.Equal('█', spark[^1]);

@@ -3,7 +3,6 @@ using SockDoc.Cli;
 using SockDoc.Cli.History;
 using SockDoc.Cli.Views;
 using SockDoc.Diagnosis.Engine;
-using Spectre.Console;
 
 namespace SockDoc.Tests.Watch;
 
@@ -36,17 +35,7 @@ public sealed partial class WatchGoldenTests
             Findings = [new Finding { Id = "orphans", Severity = Severity.Warning, Title = "44,500 orphans: above tcp_max_orphans/4 (32,768)", When = When.Risk, Explanation = "e" }],
             TopProcesses = WatchSnapshots.Busy(WatchSnapshots.T0).Census!.Processes,
         };
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 120;
-        console.Write(DashboardView.Render(model));
-        Golden.Check("watch-frame-120.txt", writer.ToString());
+        Golden.Check("watch-frame-120.txt", DashboardView.Doc(model, graphics: true).Render(120, color: false));
     }
 
     [GeneratedRegex("^sockdoc_scrape_duration_seconds .*$", RegexOptions.Multiline)]

@@ -6,8 +6,10 @@ namespace SockDoc.Kernel.Netlink.SockDiag;
 
 /// <summary>
 /// Constants and layouts of the netlink sock_diag protocol for TCP. Every value is from the kernel's uapi
-/// headers: include/uapi/linux/netlink.h, sock_diag.h, inet_diag.h, tcp.h (checked against 6.18 headers
-/// with offsetof: tcp_info 232 bytes, inet_diag_req_v2 56, inet_diag_msg 72).
+/// headers: include/uapi/linux/netlink.h, sock_diag.h, inet_diag.h, tcp.h (inet_diag_req_v2 56 bytes, inet_diag_msg 72).
+/// struct tcp_info is 280 bytes on 6.18 (this VM's BTF: `bpftool btf dump file /sys/kernel/btf/vmlinux`; 6.18 appended
+/// tcpi_received_ce and the AccECN byte counters after tcpi_total_rto_time); the fields read here end at 232
+/// (tcpi_snd_wnd), and the reader takes whatever length the kernel sends (older kernels send less).
 /// </summary>
 public static class InetDiag
 {

@@ -160,8 +160,10 @@ public ref struct SockDiagReader(ReadOnlySpan<byte> datagram)
         s.Drops = U32(d, 32);
     }
 
-    // struct tcp_info grows across kernels; tcp_diag_get_info() copies sizeof(the running kernel's struct).
-    // Offsets from include/uapi/linux/tcp.h (offsetof on 6.18 headers).
+    // struct tcp_info grows across kernels; the INET_DIAG_INFO attribute is sizeof(the running kernel's struct)
+    // (inet_sk_diag_fill() reserves the handler's idiag_info_size, tcp_diag's is sizeof(struct tcp_info)): 280 bytes on 6.18. No length is assumed: each field
+    // is read only when the attribute reaches it, so an older kernel's shorter struct leaves the newer fields at -1.
+    // Offsets from include/uapi/linux/tcp.h, checked against 6.18's BTF (bits_offset / 8).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadTcpInfo(ReadOnlySpan<byte> d, ref InetDiagSocket s)
     {
