@@ -37,14 +37,17 @@ public static class DashboardView
     private const int BarWidth = 12;
 
     /// <summary>The frame as a renderable for Spectre's live display; laid out by TextDoc at the command's width.</summary>
-    public static IRenderable Render(DashboardModel m) => new DocRenderable(Doc(m, graphics: !Look.Plain));
+    public static IRenderable Render(DashboardModel m) => new DocRenderable(Doc(m, graphics: !Look.Plain && (Look.Width ?? int.MaxValue) >= GraphicsWidth));
+
+    /// <summary>Below this width bars and sparklines (40 columns) are left out, so the limits keep their room.</summary>
+    public const int GraphicsWidth = 110;
 
     public static TextDoc Doc(DashboardModel m, bool graphics)
     {
         ArgumentNullException.ThrowIfNull(m);
         var s = m.Current;
         var doc = new TextDoc();
-        doc.Prose($"sockdoc watch  {s.Hostname ?? "?"}  kernel {m.KernelRelease ?? "?"}  " +
+        doc.Prose($"SockDoc watch  {s.Hostname ?? "?"}  kernel {m.KernelRelease ?? "?"}  " +
             $"{s.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC  every {Quantities.Duration(m.Interval)}" +
             (m.Paused ? "  PAUSED" : "") + (graphics ? "  (q quit, p pause)" : ""), tone: Tone.Bold);
         if (m.LeftOut.Count > 0) doc.Prose("not read: " + string.Join("; ", m.LeftOut), tone: Tone.Dim, hanging: 2);

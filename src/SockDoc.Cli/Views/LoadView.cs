@@ -109,7 +109,7 @@ public static class LoadView
             new[] { "connections held", N(r.Held), $"of {N(r.Planned)} planned; server side open {N(r.ServerOpen)}" },
             new[] { "time to establish", r.EstablishSeconds is { } e ? e.ToString("0.00", Ic) + " s" : "-", $"from go (workers ready after {r.StartupSeconds.ToString("0.0", Ic)} s of start-up)" },
             new[] { "connects per second", r.ConnectsPerSecond is { } cps ? Quantities.Count(Math.Round(cps)) : "-", "" },
-            new[] { "connect latency p50 / p99 / max", $"{Micros(r.ConnectP50Micros)} / {Micros(r.ConnectP99Micros)} / {Micros(r.ConnectMaxMicros)}", "fixed-bucket histogram, ±3%" },
+            new[] { "connect latency p50 / p99 / max", $"{Micros(r.ConnectP50Micros)} / {Micros(r.ConnectP99Micros)} / {Micros(r.ConnectMaxMicros)}", "fixed-bucket histogram, ±3 %" },
             new[] { "errors", N(r.Failed), Errs(r.Errors) },
             new[] { "memory per connection", "", "both ends live here: one connection = two sockets" },
             new[] { "  kernel socket structures (slab)", Bytes(r.SlabPerConnection), string.Join(", ", r.Slab.Where(s => s.Objects != 0).Select(s => $"{s.Cache} {N(s.Objects)} × {Quantities.Bytes(s.ObjectSize)}")) },

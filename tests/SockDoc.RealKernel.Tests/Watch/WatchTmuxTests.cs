@@ -36,7 +36,7 @@ public sealed class WatchTmuxTests : IDisposable
             Assert.Contains(gauge, screen, StringComparison.Ordinal);
         // The orphan limits are read from this host: max, max/2, max/4.
         var maxOrphans = long.Parse(File.ReadAllText("/proc/sys/net/ipv4/tcp_max_orphans").Trim(), CultureInfo.InvariantCulture);
-        Assert.Contains($"max {maxOrphans.ToString("#,0", CultureInfo.InvariantCulture)} · /2 {(maxOrphans / 2).ToString("#,0", CultureInfo.InvariantCulture)}", screen, StringComparison.Ordinal);
+        Assert.Contains($"max {maxOrphans.ToString("#,0", CultureInfo.InvariantCulture)}, /2 {(maxOrphans / 2).ToString("#,0", CultureInfo.InvariantCulture)}", screen, StringComparison.Ordinal);
         // Drawn in place, once: a live display redraws, it does not scroll frames.
         Assert.Equal(1, CountOf(screen, "TCP buffer memory"));
 
@@ -57,7 +57,7 @@ public sealed class WatchTmuxTests : IDisposable
         Assert.Equal("0", File.ReadAllText(exitFile).Trim());
     }
 
-    private static string HeaderLine(string screen) => screen.Split('\n').FirstOrDefault(l => l.Contains("sockdoc watch", StringComparison.Ordinal)) ?? "";
+    private static string HeaderLine(string screen) => screen.Split('\n').FirstOrDefault(l => l.Contains("SockDoc watch", StringComparison.Ordinal)) ?? "";
 
     private static int CountOf(string text, string what)
     {

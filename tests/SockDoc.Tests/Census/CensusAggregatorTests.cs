@@ -9,9 +9,9 @@ public class CensusAggregatorTests
     private static readonly DateTimeOffset At = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
     private static readonly uint[] Idle = [0, 131072, 0, 16384, 0, 0, 0, 0, 0];
 
-    private static SocketCensus Census(DiagEncoder e, int top = 20, (int, int)? range = null, int? port = null)
+    private static SocketCensus Census(DiagEncoder e, int top = 20, (int, int)? range = null, int[]? ports = null)
     {
-        var (census, outcome) = SocketCensusCollector.FromCapture(DiagEncoder.Capture(e.Done().ToArray()), top, range ?? (32768, 60999), At, port);
+        var (census, outcome) = SocketCensusCollector.FromCapture(DiagEncoder.Capture(e.Done().ToArray()), top, range ?? (32768, 60999), At, ports);
         Assert.Null(outcome.Problem);
         return census;
     }
@@ -115,7 +115,21 @@ public class CensusAggregatorTests
             .Add(new("10.0.0.1", 40000, "10.0.0.2", 80, TCP_ESTABLISHED))
             .Add(new("10.0.0.2", 80, "10.0.0.1", 40000, TCP_ESTABLISHED))
             .Add(new("10.0.0.1", 40001, "10.0.0.2", 443, TCP_ESTABLISHED));
-        Assert.Equal(2, Census(e, port: 80).TotalSockets);
+        Assert.Equal(2, Census(e, ports: [80]).TotalSockets);
+    }
+
+    [Fact]
+    public void A_port_list_keeps_sockets_with_any_of_its_ports()
+    {
+        var e = new DiagEncoder()
+            .Add(new("10.0.0.1", 40000, "10.0.0.2", 80, TCP_ESTABLISHED))
+            .Add(new("10.0.0.2", 80, "10.0.0.1", 40000, TCP_ESTABLISHED))
+            .Add(new("10.0.0.1", 40001, "10.0.0.2", 443, TCP_ESTABLISHED))
+            .Add(new("10.0.0.1", 40002, "10.0.0.2", 8080, TCP_ESTABLISHED))
+            .Add(new("0.0.0.0", 8443, "0.0.0.0", 0, TCP_LISTEN));
+        Assert.Equal(3, Census(e, ports: [80, 443]).TotalSockets);
+        Assert.Equal(4, Census(e, ports: [80, 443, 8443]).TotalSockets);
+        Assert.Equal(5, Census(e).TotalSockets);
     }
 
     [Fact]

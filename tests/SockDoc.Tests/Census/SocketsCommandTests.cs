@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SockDoc.Cli;
+using SockDoc.Cli.Commands;
 using SockDoc.Cli.Views;
 using SockDoc.Kernel.Census;
 using SockDoc.Model.Census;
@@ -28,6 +29,36 @@ public class SocketsCommandTests
         Assert.Equal(3, exit);
         Assert.Contains(message, err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--port", "80,443" }, new[] { 80, 443 })]
+    [InlineData(new[] { "--port", "443", "--port", "80" }, new[] { 80, 443 })]
+    [InlineData(new[] { "--port", "8000-8003,22", "--port", "8001" }, new[] { 22, 8000, 8001, 8002, 8003 })]
+    [InlineData(new[] { "--port", " 443 " }, new[] { 443 })]
+    public void Ports_are_a_list_repeated_or_a_range(string[] args, int[] expected)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var io = new CliIo(o, e, outputIsTerminal: false, noColor: true);
+        var parse = SockDoc.Cli.Program.BuildRoot(io).Parse(["sockets", .. args]);
+        Assert.Empty(parse.Errors);
+        var a = SocketsCommand.Check(io, null, 20, null, parse.GetValue<string[]>("--port"), false, null, null, out var fail);
+        Assert.True(a is not null, e.ToString());
+        Assert.Equal(expected, a.Ports);
+        Assert.Equal(0, fail);
+    }
+
+    [Fact]
+    public void A_port_list_filters_the_live_census_and_the_view_names_it()
+    {
+        // sock_diag needs no privilege: the filter runs over this machine's own table.
+        var (exit, output, err) = Run("sockets", "--by", "state", "--port", "1,2-3", "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal([1, 2, 3], doc.RootElement.GetProperty("port_filter").EnumerateArray().Select(p => p.GetInt32()));
+        var (_, text, _) = Run("sockets", "--by", "state", "--port", "1,2-3", "--port", "9");
+        Assert.Contains("filter: ports 1-3, 9", text, StringComparison.Ordinal);
     }
 
     [Fact]
