@@ -41,6 +41,8 @@ public static class Program
             io = new CliIo(quiet ? TextWriter.Null : io.Out, io.Err, io.OutputIsTerminal, noColor, io.Width) { In = io.In, Time = io.Time };
         }
         var root = BuildRoot(io);
+        // Help follows the output conventions too: wrapped at COLUMNS or the terminal's width, never in a pipe without COLUMNS.
+        if (root.Options.OfType<HelpOption>().FirstOrDefault()?.Action is HelpAction help) help.MaxWidth = io.Width ?? 10_000;
         if (args.Length == 0) args = ["--help"]; // a bare `sockdoc` shows what it can do
         var config = new InvocationConfiguration { Output = io.Out, Error = io.Err, EnableDefaultExceptionHandler = false };
         var parsed = root.Parse(args);

@@ -28,7 +28,8 @@ public static class LoadCommand
         return cmd;
     }
 
-    private static Option<double> Seconds(string name, double def, string what) => new(name) { Description = what, DefaultValueFactory = _ => def, HelpName = "S" };
+    /// <summary>A duration option in seconds: "90", "90s", "5m", "1h" (Surface parses every HelpName "S" option as a duration).</summary>
+    private static Option<double> Seconds(string name, double def, string what) => new(name) { Description = what + " A duration: 90, 90s, 5m, 1h.", DefaultValueFactory = _ => def, HelpName = "S" };
 
     // ---- c1m ----
     public sealed record C1mArgs(long Connections, double Hold, double Duration, int Ports, int BasePort, double Heartbeat, bool Json, bool CheckOnly);
@@ -55,7 +56,7 @@ public static class LoadCommand
     public static int RunC1m(C1mArgs a, CliIo io, CancellationToken outer)
     {
         if (a.Connections < 1 || a.Connections > 10_000_000) return io.Fail("load c1m: --connections must be 1 to 10,000,000");
-        if (a.Duration <= 0 || a.Duration > 24 * 3600) return io.Fail("load c1m: --duration must be between 0 and 86400 seconds");
+        if (a.Duration <= 0 || a.Duration > 24 * 3600) return io.Fail("load c1m: --duration must be above 0 and at most 24h (example: --duration 10m)");
         if (a.Hold < 0 || a.Hold >= a.Duration) return io.Fail("load c1m: --hold must be at least 0 and below --duration");
         if (a.Ports < 1 || a.Ports > 256) return io.Fail("load c1m: --ports must be 1 to 256");
         if (a.BasePort < 1 || a.BasePort + a.Ports > 65535) return io.Fail("load c1m: --base-port + --ports must stay below 65536");
@@ -158,7 +159,7 @@ public static class LoadCommand
                 return io.Fail("load server: " + e.Message);
             }
             double d = p.GetValue(duration);
-            if (d <= 0 || d > 24 * 3600) return io.Fail("load server: --duration must be between 0 and 86400 seconds");
+            if (d <= 0 || d > 24 * 3600) return io.Fail("load server: --duration must be above 0 and at most 24h (example: --duration 10m)");
             WorkerMain.RaiseNofile();
             var control = new RunControl(TimeSpan.FromSeconds(d));
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; control.RequestStop(); });
@@ -225,7 +226,7 @@ public static class LoadCommand
             return io.Fail("load client: " + e.Message);
         }
         var mode = a.Mode switch { "short" => ClientMode.Short, "pool" => ClientMode.Pool, _ => ClientMode.Long };
-        if (a.Duration <= 0 || a.Duration > 24 * 3600) return io.Fail("load client: --duration must be between 0 and 86400 seconds");
+        if (a.Duration <= 0 || a.Duration > 24 * 3600) return io.Fail("load client: --duration must be above 0 and at most 24h (example: --duration 10m)");
         if (a.Concurrency < 1 || a.Concurrency > 100_000) return io.Fail("load client: --concurrency must be 1 to 100,000");
         if (a.Pool < 1 || a.Pool > 100_000) return io.Fail("load client: --pool must be 1 to 100,000");
         if (a.Rate < 0) return io.Fail("load client: --rate must not be negative");
@@ -299,7 +300,7 @@ public static class LoadCommand
         {
             double r = p.GetValue(rate), d = p.GetValue(duration);
             if (r <= 0 || r > 1_000_000) return io.Fail("load storm: --rate must be above 0 and at most 1,000,000");
-            if (d <= 0 || d > 600) return io.Fail("load storm: --duration must be above 0 and at most 600 seconds");
+            if (d <= 0 || d > 600) return io.Fail("load storm: --duration must be above 0 and at most 10m (example: --duration 30s)");
             int c = p.GetValue(concurrency), k = p.GetValue(pool);
             if (c < 1 || c > 10_000 || k < 1 || k > 10_000) return io.Fail("load storm: --concurrency and --pool must be 1 to 10,000");
             int? lo = null, hi = null;

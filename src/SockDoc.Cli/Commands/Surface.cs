@@ -46,6 +46,9 @@ public static class Surface
                 case Option<long?> ln: ln.CustomParser = r => Count(r, o.Name, long.MaxValue); break;
                 case Option<int> i: i.CustomParser = r => (int)(Count(r, o.Name, int.MaxValue) ?? 0); break;
                 case Option<int?> iN: iN.CustomParser = r => (int?)Count(r, o.Name, int.MaxValue); break;
+                // A number of seconds (HelpName "S": --duration, --hold, --heartbeat, --timeout) is a duration: "5m" is
+                // five minutes there, as in every other duration option, not five million.
+                case Option<double> s when s.HelpName == "S": s.CustomParser = r => DurationSeconds(r, o.Name); break;
                 case Option<double> d: d.CustomParser = r => Number(r, o.Name); break;
             }
         }
@@ -66,6 +69,14 @@ public static class Surface
         if (double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)) return v;
         if (Parse.TryCount(text, out var c)) return c;
         r.AddError($"{option} \"{text}\" is not a number (examples: {option} 30, {option} 2.5, {option} 1k)");
+        return 0;
+    }
+
+    private static double DurationSeconds(ArgumentResult r, string option)
+    {
+        var text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+        if (Parse.TryDuration(text, out var t)) return t.TotalSeconds;
+        r.AddError($"{option} \"{text}\" is not a duration (examples: {option} {Parse.DurationExamples.Replace(", ", $", {option} ", StringComparison.Ordinal)})");
         return 0;
     }
 

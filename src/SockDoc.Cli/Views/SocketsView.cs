@@ -125,6 +125,11 @@ public static class SocketsView
         doc.Blank();
         if (title is not null) doc.Heading(title);
         var list = rows.ToList();
+        if (list.Count == 0)
+        {
+            doc.Prose("no socket matches", indent: 2, tone: Tone.Dim);
+            return;
+        }
         var toneList = tones?.ToList();
         doc.Table([.. headers, ""], list.Select((r, i) => ((string[])[.. r, ""], toneList?[i] ?? Tone.Plain)), indent: 2);
     }

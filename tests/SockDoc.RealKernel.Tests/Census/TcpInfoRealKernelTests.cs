@@ -57,16 +57,24 @@ public sealed partial class TcpInfoRealKernelTests
                 int len = c.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info);
                 return (((IPEndPoint)c.LocalEndPoint!).Port, len);
             });
-            var sender = default(InetDiagSocket);
-            Assert.True(Support.WaitUntil(() =>
+            InetDiagSocket Dump()
             {
                 var sink = new ListSink();
                 var outcome = ns.Inside(() => SockDiagDump.DumpTcp(ref sink, InetDiag.AllStates, InetDiag.ExtInfo));
                 Assert.True(outcome.Complete, outcome.Problem);
-                sender = sink.Items.Single(x => x.SourcePort == port);
-                return sender.TcpiNotsentBytes > 0;
-            }, TimeSpan.FromSeconds(10)), "the sender never had unsent bytes");
-            var ss = ns.Ss($"-tinH state established sport = :{port}");
+                return (sink.Items ?? []).Single(x => x.SourcePort == port);
+            }
+            // The receiver's window still moves for a while (receive-buffer autotuning): compare once a dump, ss and a
+            // second dump agree that nothing moved in between.
+            var sender = default(InetDiagSocket);
+            var ss = "";
+            Assert.True(Support.WaitUntil(() =>
+            {
+                var first = Dump();
+                ss = ns.Ss($"-tinH state established sport = :{port}");
+                sender = Dump();
+                return sender.TcpiNotsentBytes > 0 && first.TcpiNotsentBytes == sender.TcpiNotsentBytes && first.TcpiSndWnd == sender.TcpiSndWnd;
+            }, TimeSpan.FromSeconds(20)), "the sender's tcp_info never held still with unsent bytes");
 
             Assert.Equal(kernelLength, sender.TcpInfoLength);
             Assert.True(kernelLength >= 232, $"tcp_info {kernelLength} bytes"); // the fields read here end at 232 (tcpi_snd_wnd)

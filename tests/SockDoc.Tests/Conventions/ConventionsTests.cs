@@ -237,6 +237,8 @@ public partial class ConventionsTests
     [InlineData(new[] { "sockets", "--port", "80,http" }, "--port 80,http: \"http\" is not a port (0 to 65535) or a range of ports (examples: --port 443")]
     [InlineData(new[] { "sockets", "--port", "90-80" }, "\"90-80\" is a range that runs backwards (write 80-90)")]
     [InlineData(new[] { "plan", "-c", "lots" }, "--connections \"lots\" is not a whole number (examples: --connections 1000000, --connections 1M")]
+    [InlineData(new[] { "load", "storm", "--duration", "11m" }, "--duration must be above 0 and at most 10m")] // 660 s, not 11 million
+    [InlineData(new[] { "load", "c1m", "--hold", "soon" }, "--hold \"soon\" is not a duration (examples: --hold 500ms")]
     [InlineData(new[] { "doctr" }, "did you mean \"doctor\"")]
     [InlineData(new[] { "doctor", "--intervl", "1" }, "did you mean \"--interval\"")]
     [InlineData(new[] { "doctor", "--only", "orphanz" }, "did you mean \"orphans\"")]
