@@ -42,7 +42,7 @@ public sealed class WatchCommandsTests : IDisposable
         var frames = output.Split("TCP buffer memory").Length - 1;
         Assert.InRange(frames, 3, 8);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // no cursor movement or colour
-        Assert.Contains("max 131,072 · /2 65,536 · /4 32,768", output, StringComparison.Ordinal);
+        Assert.Contains("max 131,072, /2 65,536, /4 32,768", output, StringComparison.Ordinal);
         Assert.Contains("n/a (no census)", output, StringComparison.Ordinal);
     }
 
