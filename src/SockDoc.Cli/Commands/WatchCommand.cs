@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 using SockDoc.Cli.History;
+using SockDoc.Diagnosis.Text;
 using SockDoc.Cli.Views;
 using SockDoc.Kernel;
 
@@ -10,7 +11,7 @@ namespace SockDoc.Cli.Commands;
 /// <summary>`sockdoc watch`: the live dashboard.</summary>
 public static class WatchCommand
 {
-    public sealed record Args(TimeSpan Interval, TimeSpan? Duration, string? ProcRoot, bool Census, string? PageSize = null, bool Json = false);
+    public sealed record Args(TimeSpan Interval, TimeSpan? Duration, string? ProcRoot, bool Census, string? PageSize = null, bool Json = false, int? Count = null);
 
     /// <summary>Samples kept for the sparklines (a few minutes at the default 1 s).</summary>
     private const int HistoryLength = 300;
@@ -22,6 +23,7 @@ public static class WatchCommand
     {
         var interval = new Option<string>("--interval") { Description = "Refresh interval (e.g. 1s).", DefaultValueFactory = _ => "1s" };
         var duration = new Option<string?>("--duration") { Description = "Stop after this long (e.g. 30s); default: until q or Ctrl+C." };
+        var count = new Option<string?>("--count", "-n") { Description = "Stop after this many samples (as vmstat's count); with --duration, whichever comes first." };
         var procRoot = CommonOptions.ProcRoot();
         var pageSize = CommonOptions.PageSize();
         var json = CommonOptions.Json();
@@ -29,7 +31,7 @@ public static class WatchCommand
         var noCensus = new Option<bool>("--no-census") { Description = "Skip the sock_diag socket census (states, busiest destination, top processes)." };
         var cmd = new Command("watch", "Live dashboard of socket resources against their kernel limits (q quits, p pauses).")
         {
-            interval, duration, procRoot, pageSize, noCensus, json,
+            interval, duration, count, procRoot, pageSize, noCensus, json,
         };
         cmd.SetAction((parse, cancel) =>
         {
@@ -42,7 +44,14 @@ public static class WatchCommand
                     return Task.FromResult(io.Fail($"--duration: expected a duration such as 30s, got '{dText}'"));
                 d = dv;
             }
-            return RunAsync(new Args(i, d, parse.GetValue(procRoot), !parse.GetValue(noCensus), parse.GetValue(pageSize), parse.GetValue(json)), io, cancel);
+            int? n = null;
+            if (parse.GetValue(count) is { } nText)
+            {
+                if (!Parse.TryCount(nText, out var nv) || nv < 1 || nv > int.MaxValue)
+                    return Task.FromResult(io.Fail($"--count: expected a number of samples of at least 1 such as 10, got '{nText}'"));
+                n = (int)nv;
+            }
+            return RunAsync(new Args(i, d, parse.GetValue(procRoot), !parse.GetValue(noCensus), parse.GetValue(pageSize), parse.GetValue(json), n), io, cancel);
         });
         return cmd;
     }
@@ -61,7 +70,8 @@ public static class WatchCommand
         while (!source.ExpensiveReady && waitFirst.Elapsed < TimeSpan.FromSeconds(2) && !cancel.IsCancellationRequested) await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
         var state = new WatchState(source, args.Interval);
         var deadline = args.Duration is { } d ? Stopwatch.GetTimestamp() + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
-        bool Expired() => Stopwatch.GetTimestamp() >= deadline || cancel.IsCancellationRequested;
+        var samples = 0;
+        bool Expired() => Stopwatch.GetTimestamp() >= deadline || cancel.IsCancellationRequested || samples >= (args.Count ?? int.MaxValue);
 
         state.Take();
         if (args.Json)
@@ -71,6 +81,7 @@ public static class WatchCommand
             {
                 io.Out.WriteLine(SampleJson.WatchLine(state.Model().Current, LiveCollect.LeftOut(args.Census)));
                 io.Out.Flush();
+                samples++;
                 if (Expired()) break;
                 try
                 {
@@ -89,6 +100,7 @@ public static class WatchCommand
         // anywhere else each frame is printed after the previous one.
         if (io.OutputIsTerminal && console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive)
         {
+            samples = 1; // the first frame shows the sample taken above
             await console.Live(DashboardView.Render(state.Model())).AutoClear(false).Overflow(VerticalOverflow.Ellipsis).Cropping(VerticalOverflowCropping.Bottom)
                 .StartAsync(async ctx =>
                 {
@@ -103,7 +115,7 @@ public static class WatchCommand
                         if (Stopwatch.GetTimestamp() >= next)
                         {
                             next += Ticks(args.Interval);
-                            if (!state.Paused) state.Take();
+                            if (!state.Paused) { state.Take(); samples++; }
                             ctx.UpdateTarget(DashboardView.Render(state.Model()));
                         }
                         try
@@ -121,6 +133,7 @@ public static class WatchCommand
 
         console.Write(DashboardView.Render(state.Model()));
         console.WriteLine();
+        samples++;
         while (!Expired())
         {
             try
@@ -135,6 +148,7 @@ public static class WatchCommand
             console.Write(DashboardView.Render(state.Model()));
             console.WriteLine();
             io.Out.Flush();
+            samples++;
         }
         return (int)ExitCode.Ok;
     }
