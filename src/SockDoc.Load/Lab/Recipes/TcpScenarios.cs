@@ -25,7 +25,8 @@ public sealed class OrphansScenario : LabScenario
     public override string How => $"{Orphans - 1} FIN_WAIT1 orphans on loopback, tcp_max_orphans lowered to {LoweredMax} (global, journaled, under a second), then one more close";
     public override bool ChangesGlobals => true;
     public override bool DoctorReadsLog => true;
-    public override IReadOnlyList<string> ReproducingCounters => ["TcpExt.TCPAbortOnMemory"];
+    // Machine-wide in the host namespace, so another program's resets could move it: a note, not the proof (the log line is).
+    public override IReadOnlyList<string> Counters => ["TcpExt.TCPAbortOnMemory"];
     public override string? FixExample => "net.ipv4.tcp_max_orphans=262144";
 
     /// <summary>The peers of the clients that were reset (the listener's address): a trace of resets names them.</summary>
