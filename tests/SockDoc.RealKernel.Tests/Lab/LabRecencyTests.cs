@@ -28,6 +28,10 @@ public sealed class LabRecencyTests
         Assert.Equal(before, Support.ReadGlobals());
         var evidence = string.Join("\n", r.Evidence.Select(e => e.Kind + " " + e.Text));
         Assert.True(r.Reproduced, $"{name} did not reproduce: {r.Error}\n{evidence}");
+        // fd_system only: once this boot's "VFS: file-max limit" mark (alloc_empty_file()'s old_max) is more than
+        // FdSystemScenario.MaxOpens above today's open files, no bounded run can make the kernel print again before a
+        // reboot; the run says so and its ENFILE (asserted above) is what is left to test.
+        if (name == "fd_system" && r.Evidence.Any(e => e.Text.Contains("will not print the line again", StringComparison.Ordinal))) return;
         Assert.True(r.Evidence.Any(e => e.Kind == "log"), $"{name} printed no kernel line this run, so nothing can be recent:\n{evidence}");
 
         // The run is over: its sockets, files and settings are gone; only the kernel's lines remain.
