@@ -10,7 +10,7 @@ namespace SockDoc.Cli.Commands;
 /// </summary>
 public static class LabCommand
 {
-    public sealed record RunArgs(string Name, string[] With, bool Json, double Timeout);
+    public sealed record RunArgs(string Name, string[] With, bool Json, double Timeout, bool Trace = false);
 
     public static Command Create(CliIo io)
     {
@@ -30,8 +30,9 @@ public static class LabCommand
         };
         var json = CommonOptions.Json();
         var timeout = new Option<double>("--timeout") { Description = "Upper bound of one scenario's load, in seconds.", DefaultValueFactory = _ => 30, HelpName = "S" };
-        var run = new Command("run", "Run one scenario (or all): load, kernel evidence, doctor, expected vs got; every setting is put back.") { name, with, json, timeout };
-        run.SetAction(p => Run(new RunArgs(p.GetValue(name)!, p.GetValue(with) ?? [], p.GetValue(json), p.GetValue(timeout)), io));
+        var trace = new Option<bool>("--trace") { Description = "Run `sockdoc trace` beside the load (port_exhaustion, orphans, tcp_mem, tw_buckets) and check that it attributes what the generator did." };
+        var run = new Command("run", "Run one scenario (or all): load, kernel evidence, doctor, expected vs got; every setting is put back.") { name, with, json, timeout, trace };
+        run.SetAction(p => Run(new RunArgs(p.GetValue(name)!, p.GetValue(with) ?? [], p.GetValue(json), p.GetValue(timeout), p.GetValue(trace)), io));
         cmd.Subcommands.Add(run);
 
         var restore = new Command("restore", "Put back every setting a killed lab run left changed (journals in /run/sockdoc), and remove its namespaces and cgroups.");
@@ -72,7 +73,7 @@ public static class LabCommand
         }
         if (!IsRoot()) return io.Fail("lab run: needs root (it changes sysctls, namespaces and cgroups)");
 
-        var options = new LabOptions { SelfCommand = SelfCommand(), With = with, Timeout = TimeSpan.FromSeconds(a.Timeout), Time = io.Time };
+        var options = new LabOptions { SelfCommand = SelfCommand(), With = with, Timeout = TimeSpan.FromSeconds(a.Timeout), Time = io.Time, Trace = a.Trace };
         var results = new List<LabResult>();
         foreach (var s in scenarios)
         {

@@ -10,13 +10,25 @@ namespace SockDoc.Cli.History;
 /// </summary>
 public static class RecentHistory
 {
-    /// <summary>Counters the history keeps, and the finding each is evidence for (TCPAbortOnMemory: orphans or tcp_mem).</summary>
+    /// <summary>
+    /// Every failure counter a rule reads, as the history keeps it, and the finding each is evidence for
+    /// (TCPAbortOnMemory: orphans or tcp_mem). ListenDrops counts ListenOverflows too; only the drops beyond them
+    /// are the SYN side's (the tcp_max_syn_backlog quarter in tcp_conn_request(), counted in ListenDrops alone).
+    /// </summary>
     private static readonly (string Name, Func<Sample, long?> Read, string[] Findings)[] Counters =
     [
         ("TcpExt TCPTimeWaitOverflow", s => s.TcpTimeWaitOverflow, ["tw_buckets"]),
         ("TcpExt ListenOverflows", s => s.ListenOverflows, ["listen_overflow"]),
         ("TcpExt TCPAbortOnMemory", s => s.TcpAbortOnMemory, ["orphans", "tcp_mem"]),
+        ("TcpExt ListenDrops beyond ListenOverflows", s => s.ListenDrops - s.ListenOverflows, ["syn_flood"]),
+        ("TcpExt TCPReqQFullDrop", s => s.TcpReqQFullDrop, ["syn_flood"]),
+        ("TcpExt TCPReqQFullDoCookies", s => s.TcpReqQFullDoCookies, ["syn_flood"]),
+        ("TcpExt TCPMemoryPressures", s => s.TcpMemoryPressures, ["tcp_mem"]),
+        ("Udp MemErrors", s => s.UdpMemErrors, ["udp_mem"]),
     ];
+
+    /// <summary>The counters read, for tests and docs.</summary>
+    public static IReadOnlyList<string> CounterNames { get; } = Counters.Select(c => c.Name).ToList();
 
     public static IReadOnlyList<HistoryEvidence> Read(SqliteHistory db, DateTimeOffset now, TimeSpan window)
     {

@@ -54,6 +54,12 @@ public sealed record Sample
     public long? ListenOverflows { get; init; }
     public long? TcpAbortOnMemory { get; init; }
     public long? TcpTimeWaitOverflow { get; init; }
+    // Every other failure counter a rule reads (doctor --history turns their growth into "recent").
+    public long? ListenDrops { get; init; }
+    public long? TcpReqQFullDrop { get; init; }
+    public long? TcpReqQFullDoCookies { get; init; }
+    public long? TcpMemoryPressures { get; init; }
+    public long? UdpMemErrors { get; init; }
 
     public IReadOnlyList<SampleFinding> Findings { get; init; } = [];
     public IReadOnlyList<SampleIncident> Incidents { get; init; } = [];
@@ -110,6 +116,11 @@ public sealed record Sample
             ListenOverflows = s.NetStat?.Get("TcpExt", "ListenOverflows"),
             TcpAbortOnMemory = s.NetStat?.Get("TcpExt", "TCPAbortOnMemory"),
             TcpTimeWaitOverflow = s.NetStat?.Get("TcpExt", "TCPTimeWaitOverflow"),
+            ListenDrops = s.NetStat?.Get("TcpExt", "ListenDrops"),
+            TcpReqQFullDrop = s.NetStat?.Get("TcpExt", "TCPReqQFullDrop"),
+            TcpReqQFullDoCookies = s.NetStat?.Get("TcpExt", "TCPReqQFullDoCookies"),
+            TcpMemoryPressures = s.NetStat?.Get("TcpExt", "TCPMemoryPressures"),
+            UdpMemErrors = s.NetStat?.Get("Udp", "MemErrors"),
             Findings = findings?.Select(f => new SampleFinding(f.Id, f.Severity, f.Title)).ToList() ?? [],
             Incidents = s.KernelLog?.Incidents.Select(SampleIncident.From).ToList() ?? [],
         };

@@ -48,7 +48,17 @@ public sealed class SqliteHistory : IDisposable
         ("listen_overflows", "INTEGER", s => s.ListenOverflows),
         ("tcp_abort_on_memory", "INTEGER", s => s.TcpAbortOnMemory),
         ("tcp_time_wait_overflow", "INTEGER", s => s.TcpTimeWaitOverflow),
+        // Added after schema 1 shipped: a file written before has no such columns. A writer adds them
+        // (ALTER TABLE ... ADD COLUMN, additive, so older sockdoc still reads the file); a reader takes them as absent.
+        ("listen_drops", "INTEGER", s => s.ListenDrops),
+        ("tcp_req_q_full_drop", "INTEGER", s => s.TcpReqQFullDrop),
+        ("tcp_req_q_full_do_cookies", "INTEGER", s => s.TcpReqQFullDoCookies),
+        ("tcp_memory_pressures", "INTEGER", s => s.TcpMemoryPressures),
+        ("udp_mem_errors", "INTEGER", s => s.UdpMemErrors),
     ];
+
+    /// <summary>The sample columns this file has (all of <see cref="Columns"/> once a writer has opened it).</summary>
+    private HashSet<string> _present = new(StringComparer.Ordinal);
 
     private SqliteHistory(SqliteConnection connection, string path)
     {
@@ -105,6 +115,7 @@ public sealed class SqliteHistory : IDisposable
         {
             if (!create) throw new HistoryException($"{Path}: not a SockDoc history database (no meta table)");
             CreateSchema();
+            ReadPresentColumns();
             return;
         }
         var version = Scalar("SELECT value FROM meta WHERE key='schema_version'") as string;
@@ -112,6 +123,20 @@ public sealed class SqliteHistory : IDisposable
             throw new HistoryException($"{Path}: not a SockDoc history database (no schema_version)");
         if (v > SchemaVersion)
             throw new HistoryException($"{Path}: history schema {v} is newer than this sockdoc understands ({SchemaVersion})");
+        ReadPresentColumns();
+        if (!create) return;
+        foreach (var (name, type, _) in Columns.Where(c => !_present.Contains(c.Name)))
+            Exec($"ALTER TABLE samples ADD COLUMN {name} {type};");
+        ReadPresentColumns();
+    }
+
+    private void ReadPresentColumns()
+    {
+        _present = new HashSet<string>(StringComparer.Ordinal);
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT name FROM pragma_table_info('samples')";
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) _present.Add(r.GetString(0));
     }
 
     private void CreateSchema()
@@ -228,7 +253,7 @@ public sealed class SqliteHistory : IDisposable
         var rows = new List<(long Id, Sample Sample)>();
         using (var cmd = _connection.CreateCommand())
         {
-            cmd.CommandText = $"SELECT id, {string.Join(", ", Columns.Select(c => c.Name))} FROM samples WHERE taken_at_ms >= $t ORDER BY taken_at_ms, id";
+            cmd.CommandText = $"SELECT id, {string.Join(", ", Columns.Select(c => _present.Contains(c.Name) ? c.Name : "NULL AS " + c.Name))} FROM samples WHERE taken_at_ms >= $t ORDER BY taken_at_ms, id";
             cmd.Parameters.AddWithValue("$t", from?.ToUnixTimeMilliseconds() ?? long.MinValue);
             using var r = cmd.ExecuteReader();
             while (r.Read())
@@ -266,6 +291,11 @@ public sealed class SqliteHistory : IDisposable
                     ListenOverflows = L("listen_overflows"),
                     TcpAbortOnMemory = L("tcp_abort_on_memory"),
                     TcpTimeWaitOverflow = L("tcp_time_wait_overflow"),
+                    ListenDrops = L("listen_drops"),
+                    TcpReqQFullDrop = L("tcp_req_q_full_drop"),
+                    TcpReqQFullDoCookies = L("tcp_req_q_full_do_cookies"),
+                    TcpMemoryPressures = L("tcp_memory_pressures"),
+                    UdpMemErrors = L("udp_mem_errors"),
                 };
                 byId[r.GetInt64(0)] = rows.Count;
                 rows.Add((r.GetInt64(0), sample));

@@ -49,14 +49,55 @@ public static partial class AppErrors
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
     ];
 
+    /// <summary>
+    /// glibc's translations of the strerror() texts, as programs print them under a non-English locale (Java's
+    /// "Zu viele offene Dateien (Accept failed)", Go and C programs through strerror_l): taken from the libc.mo catalogues
+    /// of glibc 2.36 (Debian 12, /usr/share/locale/*/LC_MESSAGES/libc.mo) for de, fr, es, it, pt, pt_BR, ru, uk, pl, cs,
+    /// nl, sv, zh_CN, zh_TW, ja, ko. ENFILE's texts come first for the same reason as in <see cref="Table"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Localised { get; } = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [EADDRNOTAVAIL] =
+        [
+            "Die angeforderte Adresse kann nicht zugewiesen werden", "Ne peut attribuer l'adresse demandée", "No se puede asignar la dirección solicitada",
+            "Impossibile assegnare l'indirizzo richiesto", "Não foi possível acessar o endereço requisitado", "Impossível atribuir o endereço pedido",
+            "Невозможно назначить запрошенный адрес", "Не вдалося призначити вказану адресу", "Nie można przypisać żądanego adresu",
+            "Požadovanou adresu nelze přiřadit", "Kan verzochte adres niet toewijzen", "Kan inte tilldela begärd adress",
+            "无法指定被请求的地址", "無法指定所需的位址", "要求アドレスに割り当てられません", "요청한 주소를 배정할 수 없습니다",
+        ],
+        [EADDRINUSE] =
+        [
+            "Die Adresse wird bereits verwendet", "Adresse déjà utilisée", "La dirección ya se está usando", "Indirizzo già in uso", "Endereço já em uso",
+            "Адрес уже используется", "Адресу вже використано", "Adres jest już w użyciu", "Adresa je užívána", "Adres is al in gebruik",
+            "Adressen redan upptagen", "地址已在使用", "位址已經有在使用", "アドレスは既に使用中です", "주소가 이미 사용 중입니다",
+        ],
+        [ENFILE] =
+        [
+            "Zu viele offene Dateien im System", "Trop de fichiers ouverts dans le système", "Demasiados ficheros abiertos en el sistema",
+            "Troppi file aperti nel sistema", "Muitos arquivos abertos no sistema", "Demasiados ficheiros abertos no sistema",
+            "Слишком много открытых файлов в системе", "У системі забагато відкритих файлів", "Za dużo otwartych plików w systemie",
+            "V celém systému je příliš mnoho otevřených souborů", "Te veel open bestanden in systeem", "För många öppna filer i systemet",
+            "系统中打开的文件过多", "系統中太多的開啟檔案", "システム中のファイルを開きすぎです", "시스템에 파일을 너무 많이 열었음",
+        ],
+        [EMFILE] =
+        [
+            "Zu viele offene Dateien", "Trop de fichiers ouverts", "Demasiados ficheros abiertos", "Troppi file aperti", "Muitos arquivos abertos",
+            "Demasiados ficheiros abertos", "Слишком много открытых файлов", "Забагато відкритих файлів", "Za dużo otwartych plików",
+            "Překročen limit počtu otevřených souborů", "Te veel open bestanden", "För många öppna filer", "打开的文件过多", "開啟太多檔案",
+            "ファイルを開きすぎです", "열린 파일이 너무 많음",
+        ],
+    };
+
+    // After Table and Localised: static initialisers run in the order they are written.
     private static readonly (ErrnoSpelling Spelling, Regex Pattern)[] Patterns = Table.Select(s => (s, Build(s))).ToArray();
 
     private static Regex Build(ErrnoSpelling s)
     {
         var atom = s.Errno.ToLowerInvariant();
+        var texts = s.Texts.Concat(Localised.TryGetValue(s.Errno, out var l) ? l : []);
         var parts = new List<string>
         {
-            "(?i:" + string.Join('|', s.Texts.Select(Regex.Escape)) + ")",
+            "(?i:" + string.Join('|', texts.Select(Regex.Escape)) + ")",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
@@ -114,10 +155,15 @@ public static partial class AppErrors
     {
         ArgumentNullException.ThrowIfNull(t);
         if (t.Contains("BindException", StringComparison.Ordinal) || t.Contains("Bind failed", StringComparison.Ordinal)) return "bind";
+        // A listener is a bound socket: "Failed to create TCP listener: Os { code: 99, ... }", "TcpListener::bind",
+        // "error while listening on ...". Only bind() and listen() fail for a listener, never connect().
+        if (errno is EADDRNOTAVAIL or EADDRINUSE && ListenerRegex().IsMatch(t)) return "bind";
         if (t.Contains("ConnectException", StringComparison.Ordinal) || t.Contains("NoRouteToHostException", StringComparison.Ordinal) ||
             t.Contains("while connecting to upstream", StringComparison.Ordinal) || t.Contains("no free ports", StringComparison.Ordinal) ||
             t.Contains("connect error: ", StringComparison.Ordinal) || t.Contains("stream_socket_client", StringComparison.Ordinal) ||
-            t.Contains("fsockopen", StringComparison.Ordinal) || t.Contains("gen_tcp:connect", StringComparison.Ordinal)) return "connect";
+            t.Contains("fsockopen", StringComparison.Ordinal) || t.Contains("gen_tcp:connect", StringComparison.Ordinal) ||
+            // The JDK's non-blocking connect (SocketChannelImpl.checkConnect) appends ": no further information".
+            NoFurtherInformationRegex().IsMatch(t)) return "connect";
         if (t.Contains("gen_tcp:listen", StringComparison.Ordinal) || t.Contains("stream_socket_server", StringComparison.Ordinal)) return "bind";
         var m = CallRegex().Match(t);
         if (m.Success) return m.Groups["call"].Value.ToLowerInvariant() switch
@@ -156,6 +202,13 @@ public static partial class AppErrors
     // "accept4()", "socket()", "open /path:", "Error connecting", "error binding".
     [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
+
+    // ASCII or full-width colons, as pasted from a Chinese-locale console.
+    [GeneratedRegex(@"address\s*[:：]\s*no further information", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NoFurtherInformationRegex();
+
+    [GeneratedRegex(@"\b(?:TCP |UDP |tcp |udp )?[Ll]istener\b|\bTcpListener\b|\bUdpSocket::bind\b|\blistening on\b", RegexOptions.CultureInvariant)]
+    private static partial Regex ListenerRegex();
 
     // inotify_init / inotify_add_watch / fsnotify watchers and tail's fallback message.
     [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -27,6 +27,8 @@ public sealed record LabResult
     /// <summary>Why the scenario could not run (then Pass is false).</summary>
     public string? Error { get; init; }
     public IReadOnlyList<string> Restored { get; init; } = [];
+    /// <summary>With LabOptions.Trace: what `sockdoc trace` attributed, against the generator (null when not traced).</summary>
+    public TraceAttribution? Trace { get; init; }
 }
 
 /// <summary>What `lab run` was asked: the command line that runs this very binary, proposed settings, a time bound.</summary>
@@ -39,4 +41,6 @@ public sealed record LabOptions
     /// <summary>Where the restore journal lives (tests may use their own directory).</summary>
     public string? JournalDirectory { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Run `sockdoc trace --what` (the scenario's) beside the load and check its attribution (issue 12).</summary>
+    public bool Trace { get; init; }
 }

@@ -41,6 +41,8 @@ public static class LabRunner
         RestoreJournal? journal = null;
         NetNamespace? ns = null;
         IDisposable? load = null;
+        LabTrace? trace = null;
+        TraceAttribution? attribution = null;
         using var cancel = new CancellationTokenSource(options.Timeout);
         using var followStop = new CancellationTokenSource();
         Task? follower = null;
@@ -54,6 +56,7 @@ public static class LabRunner
                 if (cleaned) return;
                 cleaned = true;
                 try { load?.Dispose(); } catch (LoadException) { } catch (IOException) { } catch (InvalidOperationException) { }
+                trace?.Dispose();
                 journal?.Dispose();
                 ns?.Dispose();
                 globalLock?.Dispose();
@@ -114,6 +117,22 @@ public static class LabRunner
                 followReady.Wait(TimeSpan.FromSeconds(5));
             }
 
+            // lab run --trace: `sockdoc trace` attached before the load, so it sees every event the generator causes.
+            if (options.Trace && scenario.TraceWhat is { } what)
+            {
+                try
+                {
+                    trace = LabTrace.Start(options.SelfCommand, what, TimeSpan.FromSeconds(120));
+                    ctx.Note("note", $"sockdoc trace --what {what} attached");
+                }
+                catch (LoadException e)
+                {
+                    followStop.Cancel();
+                    Cleanup();
+                    return Fail(e.Message, ctx.Evidence);
+                }
+            }
+
             var before = Counters(ctx);
             try
             {
@@ -125,6 +144,19 @@ public static class LabRunner
                 followStop.Cancel();
                 Cleanup();
                 return Fail($"the load failed: {e.Message}", ctx.Evidence, ctx.Reproduced);
+            }
+            if (trace is not null)
+            {
+                try
+                {
+                    attribution = scenario.CheckTrace(trace.Stop(), ctx);
+                }
+                catch (Exception e) when (e is LoadException or KeyNotFoundException or InvalidOperationException or FormatException)
+                {
+                    // A report without the table or field the check reads (an older trace, a probe not attached) is a mismatch, not a crash.
+                    attribution = new TraceAttribution(false, e.Message);
+                }
+                ctx.Note("trace", (attribution.Matched ? "matches: " : "does not match: ") + attribution.Text);
             }
             var after = Counters(ctx);
             foreach (var c in scenario.Counters.Concat(scenario.ReproducingCounters).Distinct())
@@ -160,11 +192,12 @@ public static class LabRunner
                 pass = !found.Any(f => f.When is not ("since_boot" or "recent") && f.Severity is "warning" or "critical") && !ctx.Reproduced;
             else
                 pass = ctx.Reproduced && scenario.Expected.All(id => found.Any(f => f.Id == id && f.Severity is "warning" or "critical"));
+            if (attribution is { Matched: false }) pass = false;
             return new LabResult
             {
                 Name = scenario.Name, Symptom = scenario.Symptom, Expected = scenario.Expected, Found = found, Evidence = ctx.Evidence,
                 Reproduced = ctx.Reproduced, FixMode = fixMode, With = withText, Pass = pass, Seconds = sw.Elapsed.TotalSeconds,
-                Netns = ns?.Name, Error = doctor.Error, Restored = restoredText,
+                Netns = ns?.Name, Error = doctor.Error, Restored = restoredText, Trace = attribution,
             };
         }
         finally

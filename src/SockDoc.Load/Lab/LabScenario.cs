@@ -34,6 +34,12 @@ public abstract class LabScenario
     /// <summary>Is this kernel log line part of this scenario's failure (then it is printed and proves it)?</summary>
     public virtual bool LogMatches(KernelLogLine line, LabContext ctx) => false;
 
+    /// <summary>The `sockdoc trace --what` that attributes this scenario's failure (lab run --trace), or null.</summary>
+    public virtual string? TraceWhat => null;
+
+    /// <summary>Holds the trace's report against what this run's generator did (after Start).</summary>
+    public virtual TraceAttribution CheckTrace(System.Text.Json.JsonElement report, LabContext ctx) => new(false, "this scenario has no trace check");
+
     public abstract IDisposable Start(LabContext ctx);
 }
 

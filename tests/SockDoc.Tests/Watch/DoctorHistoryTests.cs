@@ -73,4 +73,85 @@ public sealed class DoctorHistoryTests : IDisposable
         Assert.Single(e.ToString().Trim().Split('\n'));
         Assert.Contains("none.db", e.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Two samples 5 s apart ending at <paramref name="end"/>, the second changed by <paramref name="rise"/>.</summary>
+    private void RecordRise(DateTimeOffset end, Func<Sample, Sample> flat, Func<Sample, Sample> rise)
+    {
+        using var h = SqliteHistory.Open(Db, create: true);
+        h.BeginSession(end.AddSeconds(-5), TimeSpan.FromSeconds(5), "web-1");
+        h.Append(flat(Sample.From(WatchSnapshots.Busy(end.AddSeconds(-5), census: false, log: false), [])));
+        h.Append(rise(flat(Sample.From(WatchSnapshots.Busy(end, census: false, log: false), []))));
+    }
+
+    public static TheoryData<string, string> FailureCounters() => new()
+    {
+        { "ListenDrops", "syn_flood" }, { "TCPReqQFullDrop", "syn_flood" }, { "TCPReqQFullDoCookies", "syn_flood" },
+        { "TCPMemoryPressures", "tcp_mem" }, { "Udp MemErrors", "udp_mem" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FailureCounters))]
+    public void Growth_of_every_failure_counter_a_rule_reads_is_recent_evidence_for_its_finding(string counter, string id)
+    {
+        var now = WatchSnapshots.T0.AddHours(1);
+        static Sample Flat(Sample x) => x with
+        {
+            ListenOverflows = 7, ListenDrops = 7, TcpReqQFullDrop = 0, TcpReqQFullDoCookies = 0, TcpMemoryPressures = 3, UdpMemErrors = 0,
+            TcpAbortOnMemory = 0, TcpTimeWaitOverflow = 0,
+        };
+        Func<Sample, Sample> rise = counter switch
+        {
+            "ListenDrops" => x => x with { ListenDrops = x.ListenDrops + 25 }, // beyond ListenOverflows: the SYN side's drops
+            "TCPReqQFullDrop" => x => x with { TcpReqQFullDrop = 25 },
+            "TCPReqQFullDoCookies" => x => x with { TcpReqQFullDoCookies = 25 },
+            "TCPMemoryPressures" => x => x with { TcpMemoryPressures = 4 },
+            _ => x => x with { UdpMemErrors = 25 },
+        };
+        RecordRise(now.AddMinutes(-2), Flat, rise);
+        using var db = SqliteHistory.Open(Db, create: false);
+        var e = Assert.Single(RecentHistory.Read(db, now, TimeSpan.FromMinutes(15)));
+        Assert.Equal(id, e.FindingId);
+        Assert.Contains(counter == "ListenDrops" ? "ListenDrops beyond ListenOverflows" : counter, e.What, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListenDrops_rising_with_ListenOverflows_is_the_accept_queue_not_the_syn_queue()
+    {
+        var now = WatchSnapshots.T0.AddHours(1);
+        RecordRise(now.AddMinutes(-2), x => x with { ListenOverflows = 7, ListenDrops = 7 }, x => x with { ListenOverflows = 30, ListenDrops = 30 });
+        using var db = SqliteHistory.Open(Db, create: false);
+        Assert.Equal(["listen_overflow"], RecentHistory.Read(db, now, TimeSpan.FromMinutes(15)).Select(h => h.FindingId));
+    }
+
+    [Fact]
+    public void A_file_written_before_the_new_counters_is_read_and_a_writer_adds_them()
+    {
+        var now = WatchSnapshots.T0.AddHours(1);
+        Record(now.AddMinutes(-2));
+        // What a file from before looks like: the sample columns without the later counters.
+        using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Db};Pooling=False"))
+        {
+            raw.Open();
+            foreach (var c in new[] { "listen_drops", "tcp_req_q_full_drop", "tcp_req_q_full_do_cookies", "tcp_memory_pressures", "udp_mem_errors" })
+            {
+                using var cmd = raw.CreateCommand();
+                cmd.CommandText = $"ALTER TABLE samples DROP COLUMN {c}";
+                cmd.ExecuteNonQuery();
+            }
+        }
+        using (var reader = SqliteHistory.Open(Db, create: false))
+        {
+            var samples = reader.Read();
+            Assert.Equal(2, samples.Count);
+            Assert.All(samples, x => Assert.Null(x.TcpMemoryPressures));
+            Assert.Equal("tw_buckets", Assert.Single(RecentHistory.Read(reader, now, TimeSpan.FromMinutes(15))).FindingId);
+        }
+        using (var writer = SqliteHistory.Open(Db, create: true))
+        {
+            writer.BeginSession(now.AddMinutes(-1), TimeSpan.FromSeconds(5), "web-1");
+            writer.Append(Sample.From(WatchSnapshots.Busy(now.AddMinutes(-1), census: false, log: false), []) with { TcpMemoryPressures = 9 });
+        }
+        using var again = SqliteHistory.Open(Db, create: false);
+        Assert.Equal(9, again.Read().Last().TcpMemoryPressures);
+    }
 }

@@ -32,6 +32,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         {
             var m = StackCallRegex().Match(lines[i + ahead].Text);
             if (m.Success) err = err with { Call = m.Groups["c"].Value.ToLowerInvariant() switch { var c when c.StartsWith('b') || c == "listen" => "bind", var c when c.StartsWith('a') => "accept", _ => "connect" } };
+            // A traceback printed below the message it belongs to (the message pasted first) whose frames are an
+            // HTTP client opening its connection: urllib's urlopen(), http.client's connect(), socket.create_connection().
+            else if (ClientFrameRegex().IsMatch(lines[i + ahead].Text)) err = err with { Call = "connect" };
         }
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
@@ -41,8 +44,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         return 1;
     }
 
-    [GeneratedRegex(@"^\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'")]
+    // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").
+    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'")]
     private static partial Regex StackCallRegex();
+    [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(", RegexOptions.CultureInvariant)]
+    private static partial Regex ClientFrameRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }

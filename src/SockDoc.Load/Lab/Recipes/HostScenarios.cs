@@ -108,23 +108,51 @@ public sealed class OomKillScenario : LabScenario
 }
 
 /// <summary>
-/// TCP memory over tcp_mem: tcp_mem (global, pages) is lowered to just above what sockstat shows, loopback
-/// receivers that never read take the data of 8 senders, then the senders close with data queued:
-/// tcp_check_oom() kills them ("out of memory -- consider tuning tcp_mem", TCPAbortOnMemory) and the
-/// pressure counter rises (__sk_mem_raise_allocated(), kernel-facts §2.2). tcp_mem is put back before the doctor.
+/// TCP memory over tcp_mem, as __tcp_close() checks it: tcp_out_of_memory() is true when the closing socket still
+/// has more than SOCK_MIN_SNDBUF queued and the protocol's memory_allocated is over tcp_mem[2]. So 8 loopback senders
+/// first queue about 2 MiB each towards receivers that never read, under the machine's own tcp_mem; then tcp_mem
+/// (global, pages, journaled, under the lock) is lowered so that tcp_mem[2] is below what sockstat shows by half of
+/// what the senders queued (well over the nr_cpus × mem_pcpu_rsv pages sockstat may lag, kernel-facts §2.1), and the
+/// senders close with their data queued: tcp_check_oom() prints "TCP: out of memory -- consider tuning tcp_mem" for
+/// each (rate-limited), resets it and counts TCPAbortOnMemory. tcp_mem goes back at once.
+/// (Lowering tcp_mem first and filling afterwards, as before, reaches the line only in some runs: allocation stops
+/// at the hard limit, so memory_allocated seldom ends above it when the senders close.)
 /// </summary>
 public sealed class TcpMemScenario : LabScenario
 {
+    public const int Senders = 8;
+    public const int Probes = 2;
     public override string Name => "tcp_mem";
     public override string Symptom => "TCP: out of memory -- consider tuning tcp_mem";
     public override IReadOnlyList<string> Expected => ["tcp_mem"];
-    public override string How => "tcp_mem lowered just above current use (global, under the lock, about a second), 8 unread loopback streams";
+    public override string How => $"{Senders} unread loopback streams, then tcp_mem[2] lowered below current use (global, under the lock, under a second) and the senders close";
     public override bool ChangesGlobals => true;
     public override bool DoctorReadsLog => true;
-    public override IReadOnlyList<string> ReproducingCounters => ["TcpExt.TCPMemoryPressures", "TcpExt.TCPAbortOnMemory"];
+    public override IReadOnlyList<string> ReproducingCounters => ["TcpExt.TCPAbortOnMemory"];
+    public override IReadOnlyList<string> Counters => ["TcpExt.TCPMemoryPressures"];
     public override string? FixExample => "net.ipv4.tcp_mem=1000000 2000000 3000000";
 
+    /// <summary>The receivers' address: the senders' resets go to it.</summary>
+    public IPEndPoint? Peer { get; private set; }
+
     public override bool LogMatches(KernelLogLine line, LabContext ctx) => line.Kind == LogLineKind.TcpOutOfMemory;
+
+    public override string? TraceWhat => "memory,resets";
+
+    /// <summary>The trace names this process's refused TCP charges above tcp_mem[2], and the resets for memory sent to this run's peer.</summary>
+    public override TraceAttribution CheckTrace(System.Text.Json.JsonElement report, LabContext ctx)
+    {
+        int pid = Environment.ProcessId;
+        var mine = LabTrace.Rows(report, "memory").Where(r => LabTrace.Text(r, "protocol") == "TCP" && (LabTrace.Long(r, "pid") ?? -1) == pid).ToList();
+        long refused = mine.Sum(r => (LabTrace.Long(r, "refused") ?? 0));
+        long aboveMax = mine.Sum(r => (LabTrace.Long(r, "above_max_count") ?? 0));
+        var peer = Peer?.ToString() ?? "?";
+        long resets = LabTrace.Rows(report, "resets").Where(r => LabTrace.Text(r, "reason") == "TCP_ABORT_ON_MEMORY" && LabTrace.Text(r, "peer") == peer)
+            .Sum(r => (LabTrace.Long(r, "count") ?? 0));
+        return new(refused > 0 && aboveMax > 0 && resets >= 1,
+            $"trace: {refused} refused TCP charges for pid {pid} ({aboveMax} above tcp_mem[2]), {resets} resets for memory sent to {peer}; " +
+            $"the generator's {Probes} idle connections wrote over the limit and its {Senders + Probes} closes met tcp_out_of_memory()");
+    }
 
     public override IDisposable Start(LabContext ctx)
     {
@@ -134,29 +162,41 @@ public sealed class TcpMemScenario : LabScenario
             var listener = LabSockets.Listener(0, 16, receiveBuffer: 1 << 20);
             held.Add(listener);
             var ep = (IPEndPoint)listener.LocalEndPoint!;
+            Peer = ep;
             var pairs = new List<Socket>();
-            for (int i = 0; i < 8; i++)
+            for (int i = 0; i < Senders + Probes; i++)
             {
                 // SO_SNDBUF locks the buffer size, so sk_stream_moderate_sndbuf() cannot shrink it under pressure.
                 var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 1 << 20 };
+                held.Add(c);
                 c.Connect(ep);
                 pairs.Add(c);
                 held.Add(listener.Accept());
             }
-            long mem = LabContext.Field(ctx.SockStatTcp(), "mem");
-            // 1 MiB over what sockstat shows (256 pages of 4 KiB; sockstat may lag by nr_cpus × mem_pcpu_rsv pages,
-            // kernel-facts §2.1): the rest of the machine keeps its current use, our ~8 × 2 MiB goes far over it.
-            long page = Environment.SystemPageSize;
-            long room = (1 << 20) / page;
-            var value = $"{mem + room / 4} {mem + room / 2} {mem + room}";
-            ctx.Note("sockstat", $"TCP mem {mem} pages before the load");
-            ctx.Set("net.ipv4.tcp_mem", value);
+            var probes = pairs.Skip(Senders).ToList();
+            pairs = pairs.Take(Senders).ToList();
+            long before = LabContext.Field(ctx.SockStatTcp(), "mem");
             long sent = 0;
             foreach (var c in pairs) sent += LabSockets.Fill(c, 4 * 1024 * 1024);
-            ctx.Note("sockstat", $"{ctx.SockStatTcp()} after {sent / 1024} KiB sent unread");
-            foreach (var c in pairs) c.Close(); // data still queued: tcp_check_oom() in __tcp_close()
-            Thread.Sleep(300);
+            long mem = LabContext.Field(ctx.SockStatTcp(), "mem");
+            long ours = Math.Max(mem - before, 0);
+            ctx.Note("sockstat", $"TCP mem {before} pages before, {mem} after {sent / 1024} KiB sent unread");
+            if (ours < 512) throw new LoadException($"the unread streams hold only {ours} pages; too few to stand over tcp_mem[2] by more than sockstat may lag");
+            long high = Math.Max(mem - ours / 2, 3);
+            var value = string.Create(CultureInfo.InvariantCulture, $"{high / 2} {high * 3 / 4} {high}");
+            var inForce = ctx.Set("net.ipv4.tcp_mem", value);
+            if (inForce == value)
+                ctx.Note("note", $"tcp_mem[2] {high} < memory_allocated ~{mem} pages: the senders' close() meets tcp_out_of_memory()");
+            // The probes, idle until now, write over the hard limit: past the first skb (sk_forced_mem_schedule()),
+            // __sk_mem_raise_allocated() refuses each charge (the sock_exceed_buf_limit tracepoint), so the trace of
+            // this scenario sees refused charges as well as the resets.
+            long probed = 0;
+            foreach (var c in probes) probed += LabSockets.Fill(c, 1 << 20);
+            ctx.Note("note", $"{Probes} idle connections wrote {probed / 1024} KiB over the hard limit");
+            foreach (var c in pairs.Concat(probes)) c.Close(); // data still queued: tcp_check_oom() in __tcp_close()
+            Thread.Sleep(200);
             ctx.RestoreNow();
+            Thread.Sleep(100); // the lines reach the follower
             return held;
         }
         catch
@@ -168,36 +208,78 @@ public sealed class TcpMemScenario : LabScenario
 }
 
 /// <summary>
-/// The system file table full: fs.file-max (global) lowered just above fs.file-nr, and an unprivileged child
-/// (root bypasses file-max, kernel-facts §8) opens files until ENFILE and holds them while the doctor looks.
+/// The system file table full: fs.file-max (global, journaled, under the lock) lowered just above fs.file-nr, and an
+/// unprivileged child (alloc_empty_file() lets CAP_SYS_ADMIN past file-max, kernel-facts §8) opens files until ENFILE
+/// and holds them while the doctor looks.
+/// The kernel prints "VFS: file-max limit N reached" only when nr_files is above the count at its previous print
+/// (alloc_empty_file()'s static old_max, kept until reboot), so a second run at the same file-max prints nothing.
+/// The recipe therefore sets file-max above the last mark this boot, read from the kernel's own lines (dmesg) and from
+/// a note under /run (which a reboot clears, as it clears old_max): each run raises the mark by 1,000 opens, and the
+/// child opens at most <see cref="MaxOpens"/> files. Once the mark is further above today's file count than that, the
+/// run still shows ENFILE but says that the kernel will not print again before a reboot.
 /// </summary>
-public sealed class FdSystemScenario : LabScenario
+public sealed partial class FdSystemScenario : LabScenario
 {
+    public const int MaxOpens = 15000;
+    private const int Margin = 1000;
+    public const string MarkPath = "/run/sockdoc/lab-file-max-mark";
     public override string Name => "fd_system";
     public override string Symptom => "open(): ENFILE (Too many open files in system); VFS: file-max limit N reached";
     public override IReadOnlyList<string> Expected => ["fd_system"];
-    public override string How => "fs.file-max lowered to file-nr + 1000 (global, under the lock, a few seconds), a nobody child opens until ENFILE";
+    public override string How => "fs.file-max lowered to file-nr + 1000, or above this boot's last printed mark (global, under the lock, a few seconds), a nobody child opens until ENFILE";
     public override bool ChangesGlobals => true;
     public override bool DoctorReadsLog => true;
     public override string? FixExample => "fs.file-max=9223372036854775807";
 
     public override bool LogMatches(KernelLogLine line, LabContext ctx) => line.Kind == LogLineKind.FileMax;
 
+    /// <summary>The highest nr_files at which the kernel printed the line this boot, as far as its log and our note show.</summary>
+    public static long LastMark()
+    {
+        long mark = 0;
+        var r = LabShell.Run("dmesg", [], TimeSpan.FromSeconds(10));
+        if (r.Exit == 0)
+            foreach (System.Text.RegularExpressions.Match m in FileMaxLineRegex().Matches(r.Stdout))
+                mark = Math.Max(mark, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        try
+        {
+            if (File.Exists(MarkPath) && long.TryParse(File.ReadAllText(MarkPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var noted))
+                mark = Math.Max(mark, noted);
+        }
+        catch (IOException)
+        {
+        }
+        return mark;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"VFS: file-max limit (\d+) reached")]
+    private static partial System.Text.RegularExpressions.Regex FileMaxLineRegex();
+
     public override IDisposable Start(LabContext ctx)
     {
         long allocated = long.Parse(File.ReadAllText("/proc/sys/fs/file-nr").Split('\t', ' ')[0], CultureInfo.InvariantCulture);
-        ctx.Note("note", $"fs.file-nr allocated {allocated}");
-        ctx.Set("fs.file-max", (allocated + 1000).ToString(CultureInfo.InvariantCulture));
-        // Up to 2000 opens (bounded), then wait; exec 2>&1 so the ENFILE line comes before READY on stdout.
-        const string script = "exec 2>&1; n=0; for i in $(seq 1 2000); do exec {fd}</dev/null || break; n=$((n+1)); done; " +
-                              "echo \"opened $n\"; echo READY; exec sleep 30";
+        long mark = LastMark();
+        long target = Math.Max(allocated, mark) + Margin;
+        bool willPrint = target - allocated <= MaxOpens - 100;
+        if (!willPrint)
+        {
+            ctx.Note("note", $"this boot's last \"VFS: file-max limit\" mark is {mark}, {mark - allocated} above today's {allocated} open files: more than " +
+                             $"{MaxOpens} opens away, so the kernel will not print the line again before a reboot (alloc_empty_file()'s old_max); ENFILE still shows");
+            target = allocated + Margin;
+        }
+        ctx.Note("note", $"fs.file-nr allocated {allocated}" + (mark > 0 ? $", last printed mark this boot {mark}" : ""));
+        var set = ctx.Set("fs.file-max", target.ToString(CultureInfo.InvariantCulture));
+        // Opens bounded by MaxOpens, then wait; exec 2>&1 so the ENFILE line comes before READY on stdout.
+        var script = string.Create(CultureInfo.InvariantCulture,
+            $"exec 2>&1; ulimit -n {MaxOpens + 64} 2>/dev/null; n=0; for i in $(seq 1 {MaxOpens}); do exec {{fd}}</dev/null || break; n=$((n+1)); done; ") +
+            "echo \"opened $n\"; echo READY; exec sleep 30";
         var psi = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "bash", "-c", script }) psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new LoadException("could not start setpriv");
         var held = new Holder();
         held.Add(p);
         held.Add(() => { if (!p.HasExited) { p.Kill(); p.WaitForExit(5000); } });
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         var lines = new List<string>();
         while (DateTime.UtcNow < deadline)
         {
@@ -217,6 +299,18 @@ public sealed class FdSystemScenario : LabScenario
         if (enfile is not null) ctx.Reproduce("errno", $"uid 65534 pid {p.Id}: {enfile.Trim()} (ENFILE after {opened[7..]} opens)");
         else ctx.Note("note", $"uid 65534 pid {p.Id}: {opened}, no ENFILE");
         ctx.Note("note", "fs.file-nr " + File.ReadAllText("/proc/sys/fs/file-nr").Trim().Replace('\t', ' '));
+        Thread.Sleep(200); // the kernel's line reaches the follower
+        if (enfile is not null && willPrint && set == target.ToString(CultureInfo.InvariantCulture))
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(MarkPath)!);
+                File.WriteAllText(MarkPath, target.ToString(CultureInfo.InvariantCulture));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
         return held;
     }
 }

@@ -84,6 +84,65 @@ public static class LabSockets
         return (made, null);
     }
 
+    /// <summary>
+    /// n short connections to a loopback listener, one every <paramref name="gap"/>, each closed by the client first.
+    /// Returns how many were made and their rate measured as a trace measures it: (made - 1) over the time between
+    /// the first and the last connect() (so a trace's opened-per-active-second can be held against it).
+    /// </summary>
+    public static (int Made, double Rate) PacedShortConnections(int n, TimeSpan gap, CancellationToken cancel)
+    {
+        using var listener = Listener(0, n);
+        var ep = (IPEndPoint)listener.LocalEndPoint!;
+        int made = 0;
+        long first = 0, last = 0;
+        for (int i = 0; i < n && !cancel.IsCancellationRequested; i++)
+        {
+            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            c.Connect(ep);
+            if (made == 0) first = t;
+            last = t;
+            using var a = listener.Accept();
+            c.Close();
+            Thread.Sleep(1);
+            a.Close();
+            made++;
+            Thread.Sleep(gap);
+        }
+        Thread.Sleep(200);
+        double seconds = (double)(last - first) / System.Diagnostics.Stopwatch.Frequency;
+        return (made, made >= 2 && seconds > 0 ? (made - 1) / seconds : 0);
+    }
+
+    /// <summary>
+    /// attempts connects to a loopback listener on port, each closed by the client first so its port stays in TIME_WAIT,
+    /// going on after a failure: returns how many succeeded, how many failed with EADDRNOTAVAIL, and any other error.
+    /// </summary>
+    public static (int Made, int AddressNotAvailable, SocketError? Other) ConnectCounting(int port, int attempts)
+    {
+        using var listener = Listener(port, 64);
+        int made = 0, notAvailable = 0;
+        SocketError? other = null;
+        for (int i = 0; i < attempts; i++)
+        {
+            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                c.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            }
+            catch (SocketException e)
+            {
+                if (e.SocketErrorCode == SocketError.AddressNotAvailable) notAvailable++;
+                else other = e.SocketErrorCode;
+                continue;
+            }
+            using var a = listener.Accept();
+            c.Close();
+            made++;
+        }
+        return (made, notAvailable, other);
+    }
+
     public static void Connect(Socket c, EndPoint ep)
     {
         c.Blocking = false;

@@ -1,28 +1,51 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using SockDoc.Kernel.KernelLog;
 
 namespace SockDoc.Load.Lab.Recipes;
 
 /// <summary>
-/// Orphans over tcp_max_orphans/4: 40 loopback clients fill their send buffers towards a receiver that never
-/// reads, then close: each stays an orphan in FIN_WAIT1 (kernel-facts §1.1). tcp_max_orphans (global) is then
-/// lowered to 100, so 40 &gt; max/4 = 25, the limit tcp_out_of_resources() applies to an orphan whose peer
-/// sent an error and that has been idle (shift 2, kernel-facts §1.4).
+/// Orphans over tcp_max_orphans, as the kernel checks it in __tcp_close(): 40 loopback clients fill their send buffers
+/// towards a receiver that never reads; 39 close and stay orphans in FIN_WAIT1 (kernel-facts §1.1). tcp_max_orphans
+/// (global, journaled, under the lock) is then lowered to 20, below the count, and after the orphan count cache has
+/// been refreshed (tcp_orphan_update(), every 100 ms) the last client closes: tcp_check_oom(sk, 0) finds
+/// tcp_orphan_cache &lt;&lt; 0 &gt; tcp_max_orphans, prints "TCP: too many orphaned sockets", resets the socket and counts
+/// TCPAbortOnMemory. The limit goes back at once: the window in which other sockets of the machine could be reset is
+/// well under a second.
 /// </summary>
 public sealed class OrphansScenario : LabScenario
 {
     public const int Orphans = 40;
+    public const int LoweredMax = Orphans / 2;
     public override string Name => "orphans";
     public override string Symptom => "TCP: too many orphaned sockets (the kernel kills orphans and counts TCPAbortOnMemory)";
     public override IReadOnlyList<string> Expected => ["orphans"];
-    public override string How => $"{Orphans} FIN_WAIT1 orphans on loopback, tcp_max_orphans lowered to 100 (global, journaled)";
+    public override string How => $"{Orphans - 1} FIN_WAIT1 orphans on loopback, tcp_max_orphans lowered to {LoweredMax} (global, journaled, under a second), then one more close";
     public override bool ChangesGlobals => true;
+    public override bool DoctorReadsLog => true;
+    // Machine-wide in the host namespace, so another program's resets could move it: a note, not the proof (the log line is).
     public override IReadOnlyList<string> Counters => ["TcpExt.TCPAbortOnMemory"];
     public override string? FixExample => "net.ipv4.tcp_max_orphans=262144";
 
+    /// <summary>The peers of the clients that were reset (the listener's address): a trace of resets names them.</summary>
+    public IPEndPoint? Peer { get; private set; }
+
     public override bool LogMatches(KernelLogLine line, LabContext ctx) => line.Kind == LogLineKind.TooManyOrphans;
+
+    public override string? TraceWhat => "resets";
+
+    /// <summary>The resets tcp_check_oom() sent for memory all went to this run's peer (the listener), from this process.</summary>
+    public override TraceAttribution CheckTrace(JsonElement report, LabContext ctx)
+    {
+        var peer = Peer?.ToString() ?? "?";
+        var forMemory = LabTrace.Rows(report, "resets").Where(r => LabTrace.Text(r, "reason") == "TCP_ABORT_ON_MEMORY").ToList();
+        long toPeer = forMemory.Where(r => LabTrace.Text(r, "peer") == peer).Sum(r => (LabTrace.Long(r, "count") ?? 0));
+        var peers = forMemory.Select(r => LabTrace.Text(r, "peer")).Distinct().ToList();
+        bool ok = toPeer >= 1 && forMemory.Where(r => LabTrace.Text(r, "peer") == peer).All(r => LabTrace.Text(r, "direction") == "sent");
+        return new(ok, $"trace: {toPeer} resets for memory (TCP_ABORT_ON_MEMORY) sent to {peer}, this run's peer; reset peers seen: {string.Join(", ", peers)}");
+    }
 
     public override IDisposable Start(LabContext ctx)
     {
@@ -32,20 +55,28 @@ public sealed class OrphansScenario : LabScenario
             var listener = LabSockets.Listener(0, Orphans * 2, receiveBuffer: 4096);
             held.Add(listener);
             var ep = (IPEndPoint)listener.LocalEndPoint!;
+            Peer = ep;
+            var clients = new List<Socket>();
             for (int i = 0; i < Orphans && !ctx.Cancel.IsCancellationRequested; i++)
             {
                 var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 65536 };
+                held.Add(client);
                 client.Connect(ep);
                 held.Add(listener.Accept()); // never reads: the window closes
                 LabSockets.Fill(client, 16 * 1024 * 1024);
-                client.Close(); // unsent data: FIN_WAIT1 orphan
+                clients.Add(client);
             }
+            foreach (var c in clients.Take(clients.Count - 1)) c.Close(); // unsent data: FIN_WAIT1 orphans
             var tcp = ctx.SockStatTcp();
             long orphans = LabContext.Field(tcp, "orphan");
             ctx.Note("sockstat", $"{tcp} (orphan is machine-wide)");
-            var max = long.Parse(ctx.Set("net.ipv4.tcp_max_orphans", "100").Trim(), CultureInfo.InvariantCulture);
-            if (orphans * 4 > max)
-                ctx.Reproduce("note", $"orphans {orphans} > tcp_max_orphans/4 = {max / 4}: tcp_out_of_resources() may kill them now (shift 2)");
+            var max = long.Parse(ctx.Set("net.ipv4.tcp_max_orphans", LoweredMax.ToString(CultureInfo.InvariantCulture)).Trim(), CultureInfo.InvariantCulture);
+            // tcp_too_many_orphans() compares a cached count that a 100 ms (deferrable) timer refreshes.
+            Thread.Sleep(350);
+            if (orphans > max) ctx.Note("note", $"orphans {orphans} > tcp_max_orphans {max}: the next close() is reset by tcp_check_oom(sk, 0)");
+            clients[^1].Close();
+            Thread.Sleep(200); // the line reaches the follower
+            ctx.RestoreNow();
             return held;
         }
         catch
@@ -68,12 +99,37 @@ public sealed class TwBucketsScenario : LabScenario
     public override IReadOnlyList<string> Counters => ["TcpExt.TW"];
     public override string? FixExample => "net.ipv4.tcp_max_tw_buckets=262144";
 
+    /// <summary>The generator's connection rate, (made - 1) over the time from its first to its last connect().</summary>
+    public double Rate { get; private set; }
+    public int Made { get; private set; }
+
+    public override string? TraceWhat => "churn";
+
     public override IDisposable Start(LabContext ctx)
     {
         ctx.Set("net.ipv4.tcp_max_tw_buckets", "8");
-        int made = ctx.Inside(() => LabSockets.ShortConnections(60, ctx.Cancel));
-        ctx.Note("note", $"{made} short connections made, the client closed first");
+        // 150 connections about 8 ms apart (a bit over a second), so a few milliseconds of scheduling noise stay
+        // well inside the 5 % a trace's rate is held to.
+        var (made, rate) = ctx.Inside(() => LabSockets.PacedShortConnections(150, TimeSpan.FromMilliseconds(7), ctx.Cancel));
+        (Made, Rate) = (made, rate);
+        ctx.Note("note", $"{made} short connections made at {rate:F1}/s, the client closed first");
         return new Holder();
+    }
+
+    /// <summary>The trace's rate of opened connections from this process to the generator's listener, within 5 % of the generator's.</summary>
+    public override TraceAttribution CheckTrace(JsonElement report, LabContext ctx)
+    {
+        int pid = Environment.ProcessId;
+        var rows = LabTrace.Rows(report, "churn")
+            .Where(r => r.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.GetInt32() == pid
+                        && r.TryGetProperty("opened", out var o) && o.GetInt64() == Made && r.TryGetProperty("opened_per_active_second", out var s) && s.ValueKind == JsonValueKind.Number)
+            .ToList();
+        if (rows.Count != 1)
+            return new(false, $"trace: no single churn row of pid {pid} with {Made} opened (rows of this pid: " +
+                              string.Join("; ", LabTrace.Rows(report, "churn").Where(r => r.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.GetInt32() == pid).Select(r => r.ToString())) + ")");
+        double rate = rows[0].GetProperty("opened_per_active_second").GetDouble();
+        double off = Rate > 0 ? Math.Abs(rate - Rate) / Rate : double.PositiveInfinity;
+        return new(off <= 0.05, $"trace: {rows[0].GetProperty("destination").GetString()} opened {Made} at {rate:F1}/s; the generator made {Made} at {Rate:F1}/s ({off:P1} apart)");
     }
 }
 
@@ -87,16 +143,38 @@ public sealed class PortExhaustionScenario : LabScenario
     public override bool UsesNetns => true;
     public override string? FixExample => "net.ipv4.ip_local_port_range=10000 60999";
 
+    public const int Port = 8080;
+    public const int Attempts = 12;
+
+    /// <summary>How many connect() got EADDRNOTAVAIL in this run (a trace must count as many for this process and destination).</summary>
+    public int AddressNotAvailable { get; private set; }
+
+    public override string? TraceWhat => "ports";
+
     public override IDisposable Start(LabContext ctx)
     {
         ctx.Set("net.ipv4.ip_local_port_range", "40000 40009");
         ctx.Set("net.ipv4.tcp_tw_reuse", "0");
-        var (ok, error) = ctx.Inside(() => LabSockets.ConnectUntilRefused(8080, 12));
-        if (error == SocketError.AddressNotAvailable)
-            ctx.Reproduce("errno", $"connect() #{ok + 1}: EADDRNOTAVAIL (Cannot assign requested address) after {ok} connections");
+        var (ok, notAvailable, other) = ctx.Inside(() => LabSockets.ConnectCounting(Port, Attempts));
+        AddressNotAvailable = notAvailable;
+        if (notAvailable > 0)
+            ctx.Reproduce("errno", $"{notAvailable} of {Attempts} connect() to 127.0.0.1:{Port}: EADDRNOTAVAIL (Cannot assign requested address) after {ok} connections");
         else
-            ctx.Note("note", $"{ok} connections made" + (error is { } e ? $", then {e}" : ", no error"));
+            ctx.Note("note", $"{ok} connections made" + (other is { } e ? $", then {e}" : ", no error"));
         return new Holder();
+    }
+
+    public override TraceAttribution CheckTrace(JsonElement report, LabContext ctx)
+    {
+        int pid = Environment.ProcessId;
+        var dest = $"127.0.0.1:{Port}";
+        var mine = LabTrace.Rows(report, "connect_errors")
+            .Where(r => (LabTrace.Long(r, "pid") ?? -1) == pid && LabTrace.Text(r, "error") == "EADDRNOTAVAIL").ToList();
+        long toDest = mine.Where(r => LabTrace.Text(r, "destination") == dest).Sum(r => (LabTrace.Long(r, "count") ?? 0));
+        long elsewhere = mine.Where(r => LabTrace.Text(r, "destination") != dest).Sum(r => (LabTrace.Long(r, "count") ?? 0));
+        bool ok = AddressNotAvailable > 0 && toDest == AddressNotAvailable && elsewhere == 0;
+        return new(ok, $"trace: {toDest} EADDRNOTAVAIL for pid {pid} to {dest}" + (elsewhere > 0 ? $" (+{elsewhere} elsewhere)" : "") +
+                       $"; the generator saw {AddressNotAvailable}");
     }
 }
 
