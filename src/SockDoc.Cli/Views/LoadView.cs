@@ -103,6 +103,7 @@ public static class LoadView
         t.AddRow("  kernel socket structures (slab)", Bytes(r.SlabPerConnection), Markup.Escape(string.Join(", ", r.Slab.Where(s => s.Objects != 0).Select(s => $"{s.Cache} {N(s.Objects)}×{s.ObjectSize}"))));
         t.AddRow("  kernel buffer pages (sockstat mem)", Bytes(r.BufferPerConnection), "idle connections queue nothing");
         t.AddRow("  user space, all workers (RSS)", Bytes(r.UserTotalPerConnection), $"client {N(r.UserRssClientBytes / 1048576)} MiB + server {N(r.UserRssServerBytes / 1048576)} MiB, mostly the runtimes");
+        t.AddRow("  user space, all workers (PSS)", Bytes(r.UserPssPerConnection), $"client {N(r.UserPssClientBytes / 1048576)} MiB + server {N(r.UserPssServerBytes / 1048576)} MiB: shared pages counted once (target ≤ 600 B)");
         t.AddRow("  user space per idle connection, client side", Bytes(r.UserClientDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)");
         t.AddRow("  user space per idle connection, server side", Bytes(r.UserServerDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)");
         t.AddRow("  total", Bytes(r.TotalPerConnection), $"kernel floor {Bytes(r.KernelFloorPerConnection)} (2 × slab objects of an idle socket with epoll)");

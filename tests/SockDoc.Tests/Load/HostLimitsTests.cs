@@ -37,6 +37,7 @@ public class HostLimitsTests
         Assert.Equal(1_048_576, h.NrOpen);
         Assert.Equal(32768, h.PortLow);
         Assert.Equal(60999, h.PortHigh);
+        Assert.NotNull(h.TcpMemPages);
         Assert.Equal([287898L, 383865, 575796], h.TcpMemPages);
         Assert.Equal(0, h.TcpMemPagesInUse);
         Assert.Equal(20_000_000L * 1024, h.MemAvailableBytes);
