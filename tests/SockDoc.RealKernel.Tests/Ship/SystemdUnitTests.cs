@@ -62,6 +62,7 @@ public partial class SystemdUnitTests
     /// CAP_NET_ADMIN only enlarges the sock_diag receive buffer (SO_RCVBUFFORCE); a small census does not show it.
     /// </summary>
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void The_named_capabilities_are_enough_and_each_is_needed()
     {
         Support.RequireRoot();
