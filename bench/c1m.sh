@@ -6,8 +6,12 @@
 # (fresh slab pages cost the first run a lot on this VM), and each rate is the mean of its runs.
 #
 # Usage: bench/c1m.sh [CONNECTIONS]      (default 1000000; HOLD=seconds to hold, default 10)
-# Prints: establishment-rate ratio (target ≥ 0.8), connections held (target = CONNECTIONS), user-space bytes per idle
-# connection per side (target ≤ 256), total memory per connection against the kernel floor.
+# SockDoc runs as the native binary (scripts/dist; SOCKDOC_NATIVE=path to use one already built), so every worker is
+# the NativeAOT executable entering the worker directly (no runtime to load, no command tree).
+# Prints: establishment-rate ratio (target ≥ 0.8), connections held (target = CONNECTIONS), user-space memory of all
+# workers per connection (target ≤ 600 B, PSS: the binary's and libc's shared pages counted once, as the machine
+# pays for them; RSS, which counts them once per worker, beside it), user-space bytes per idle connection per side
+# (target ≤ 256), total memory per connection against the kernel floor.
 set -euo pipefail
 N="${1:-1000000}"
 HOLD="${HOLD:-10}"
@@ -38,7 +42,9 @@ settle() {
 }
 
 gcc -O2 -Wall -o "$tmp/c1m-ref" "$here/lib/c1m-ref.c"
-"$repo/sockdoc" load c1m --help >/dev/null     # build the Release binary first (not timed)
+. "$here/lib/native.sh"
+sd_bin="$(native_binary)"                      # built first (not timed)
+"$sd_bin" load c1m --help >/dev/null
 # Listening ports below the ephemeral range, away from the 20000s other tools on this VM use.
 SD_PORT="${SD_PORT:-27000}"
 C_PORT="${C_PORT:-28000}"
@@ -53,7 +59,7 @@ run_c() {
 }
 run_sd() {
   local before; before="$(tcp_inuse)"
-  "$repo/sockdoc" load c1m --connections "$N" --hold "$HOLD" --duration "$DUR" --base-port "$SD_PORT" --json > "$tmp/sd.$1.json" 2> "$tmp/sd.$1.err" &
+  "$sd_bin" load c1m --connections "$N" --hold "$HOLD" --duration "$DUR" --base-port "$SD_PORT" --json > "$tmp/sd.$1.json" 2> "$tmp/sd.$1.err" &
   pids+=($!)
   wait $! || true   # exit 1 means "held less than planned or errors": still report
   tail -n 2 "$tmp/sd.$1.err"
@@ -99,7 +105,10 @@ print(f"errors                          {sd.get('failed', 0)} {sd.get('errors', 
 uc, us = sd.get("user_client_delta_per_connection"), sd.get("user_server_delta_per_connection")
 print(f"user space per idle connection  client {uc or 0:.0f} B, server {us or 0:.0f} B   (target <= 256 per side; RSS growth ready -> holding)")
 cref_user = (c1["rss_client"] + c1["rss_server"]) / max(1, c1["established"])
-print(f"user space RSS, all workers     sockdoc {sd.get('user_total_per_connection') or 0:,.0f} B/conn; C reference {cref_user:,.0f} B/conn")
+cref_pss = (c1.get("pss_client", 0) + c1.get("pss_server", 0)) / max(1, c1["established"])
+sd_pss = sd.get("user_pss_per_connection") or 0
+print(f"user space PSS, all workers     sockdoc {sd_pss:,.0f} B/conn; C reference {cref_pss:,.0f} B/conn   (target <= 600; {sd['client_workers'] + sd['server_workers']} sockdoc workers)")
+print(f"user space RSS, all workers     sockdoc {sd.get('user_total_per_connection') or 0:,.0f} B/conn; C reference {cref_user:,.0f} B/conn   (shared pages once per worker)")
 print(f"kernel slab per connection      {sd.get('slab_per_connection') or 0:,.0f} B (both ends)")
 print(f"kernel buffers per connection   {sd.get('buffer_per_connection') or 0:,.0f} B")
 print(f"total memory per connection     {sd.get('total_per_connection') or 0:,.0f} B vs kernel floor {sd.get('kernel_floor_per_connection', 0):,} B")

@@ -3,15 +3,16 @@
 # (VmRSS after warm-up and N scrapes, sampled again after a census cycle; the larger is printed) and the median of
 # N serial scrapes (curl time_total, loopback). Node exporter runs with its default collectors, as on a fleet.
 #   bench/exporter-footprint.sh [N]       SOCKDOC_NATIVE=path to use an existing native binary (else scripts/dist)
-# The GC settings are the ones deploy/systemd/sockdoc-exporter.service sets (SOCKDOC_GC_ENV to try others).
+# The GC settings are compiled into the binary (src/SockDoc.Cli/SockDoc.Cli.csproj: NativeAOT reads its runtimeconfig
+# knobs, not DOTNET_GC* variables); SOCKDOC_GC_ENV adds environment variables to try.
 set -euo pipefail
 n="${1:-100}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 . "$here/bench/lib/native.sh"
 bin="$(native_binary)"
-gc_env="${SOCKDOC_GC_ENV:-$(sed -n 's/^Environment=//p' "$here/deploy/systemd/sockdoc-exporter.service")}"
+gc_env="${SOCKDOC_GC_ENV:-}"
 sp=19577; np=19578
-env $gc_env "$bin" exporter --listen "127.0.0.1:$sp" --census-interval 15s >/dev/null 2>&1 & s=$!
+env ${gc_env:-} "$bin" exporter --listen "127.0.0.1:$sp" --census-interval 15s >/dev/null 2>&1 & s=$!
 prometheus-node-exporter --web.listen-address="127.0.0.1:$np" >/dev/null 2>&1 & p=$!
 trap 'kill $s $p 2>/dev/null; wait $s $p 2>/dev/null || true' EXIT
 for port in $sp $np; do for _ in $(seq 100); do curl -sf "127.0.0.1:$port/metrics" >/dev/null && break; sleep 0.1; done; done
@@ -23,7 +24,7 @@ sd=$(scrape $sp); nd=$(scrape $np)
 sleep 16                                          # one background census cycle (15 s) in between
 scrape $sp >/dev/null; scrape $np >/dev/null
 srss=$(( $(rss $s) )); nrss=$(( $(rss $p) ))
-echo "GC settings: ${gc_env:-none}"
+echo "GC settings: compiled in (SockDoc.Cli.csproj)${gc_env:+, plus $gc_env}"
 echo "binary: $bin ($(stat -c %s "$bin") bytes)"
 echo "tcp sockets in use: $(awk '/^TCP:/ {print $3}' /proc/net/sockstat)"
 printf '%-26s %10s %16s\n' "" "RSS (MB)" "median scrape ms"

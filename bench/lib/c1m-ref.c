@@ -10,6 +10,7 @@
  *
  * Usage: c1m-ref CONNECTIONS PER_WORKER PORTS BASE_PORT HOLD_SECONDS DURATION_SECONDS
  * Prints one line: c1m-ref connections=N established=E failed=F seconds=T rate=R rss_client=B rss_server=B
+ *                  pss_client=B pss_server=B (PSS: shared pages divided among the workers, as for sockdoc's)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -146,6 +147,13 @@ static long rss_bytes(pid_t p) {
     return b * sysconf(_SC_PAGESIZE);
 }
 
+static long pss_bytes(pid_t p) {
+    char path[64], line[256]; snprintf(path, sizeof path, "/proc/%d/smaps_rollup", p);
+    FILE *f = fopen(path, "r"); long kb = 0;
+    if (f) { while (fgets(line, sizeof line, f)) if (sscanf(line, "Pss: %ld kB", &kb) == 1) break; fclose(f); }
+    return kb * 1024;
+}
+
 int main(int argc, char **argv) {
     if (argc != 7) { fprintf(stderr, "usage: c1m-ref CONNECTIONS PER_WORKER PORTS BASE_PORT HOLD DURATION\n"); return 3; }
     long conns = atol(argv[1]); int per = atoi(argv[2]), ports = atoi(argv[3]), base = atoi(argv[4]), hold = atoi(argv[5]), dur = atoi(argv[6]);
@@ -181,11 +189,11 @@ int main(int argc, char **argv) {
     }
     double secs = now() - t0;
     sleep(hold);
-    long rc = 0, rs = 0;
-    for (int i = 0; i < nc; i++) rc += rss_bytes(cpid[i]);
-    for (int i = 0; i < ns; i++) rs += rss_bytes(spid[i]);
-    printf("c1m-ref connections=%ld established=%ld failed=%ld seconds=%.3f rate=%.0f rss_client=%ld rss_server=%ld workers=%d\n",
-           conns, est, failed, secs, est / secs, rc, rs, nc + ns);
+    long rc = 0, rs = 0, pc = 0, ps = 0;
+    for (int i = 0; i < nc; i++) { rc += rss_bytes(cpid[i]); pc += pss_bytes(cpid[i]); }
+    for (int i = 0; i < ns; i++) { rs += rss_bytes(spid[i]); ps += pss_bytes(spid[i]); }
+    printf("c1m-ref connections=%ld established=%ld failed=%ld seconds=%.3f rate=%.0f rss_client=%ld rss_server=%ld pss_client=%ld pss_server=%ld workers=%d\n",
+           conns, est, failed, secs, est / secs, rc, rs, pc, ps, nc + ns);
     fflush(stdout);
     for (int i = 0; i < nc; i++) { ssize_t w = write(cctl[i], "s", 1); (void)w; }
     for (int i = 0; i < nc; i++) waitpid(cpid[i], NULL, 0);

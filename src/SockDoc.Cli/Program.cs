@@ -9,6 +9,10 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // `load c1m` starts 100+ of these: straight to the worker, without building the command tree or the console.
+#pragma warning disable RS0030 // Program.cs binds the real console
+        if (args is ["load", "worker", ..]) return LoadCommand.RunWorker(args[2..], e => System.Console.Error.WriteLine("sockdoc: " + e));
+#pragma warning restore RS0030
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
         // COLUMNS when set (also in a pipe); else the terminal's width; in a pipe without it, lines stay long.
         int? width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c >= 20 ? c : null;

@@ -60,7 +60,9 @@ public static class LoadCommand
         if (a.Hold < 0 || a.Hold >= a.Duration) return io.Fail("load c1m: --hold must be at least 0 and below --duration");
         if (a.Ports < 1 || a.Ports > 256) return io.Fail("load c1m: --ports must be 1 to 256");
         if (a.BasePort < 1 || a.BasePort + a.Ports > 65535) return io.Fail("load c1m: --base-port + --ports must stay below 65536");
-        var limits = HostProbe.Read();
+        // The same host sample the doctor reads: the limits to check and the "before" of the slab and sockstat deltas.
+        var host = HostLimits.Sample();
+        var limits = HostLimits.From(host);
         var options = new C1mOptions
         {
             Connections = a.Connections, HoldSeconds = a.Hold, DurationSeconds = a.Duration, Ports = a.Ports,
@@ -97,7 +99,7 @@ public static class LoadCommand
         try
         {
             var launcher = WorkerLauncher.ForCurrentProcess(Path.Combine(AppContext.BaseDirectory, "sockdoc.dll"));
-            r = new C1mRunner(launcher, options).Run(limits, progress.Write, cts.Token);
+            r = new C1mRunner(launcher, options).Run(host, progress.Write, cts.Token);
         }
         catch (LoadException e)
         {
@@ -238,7 +240,7 @@ public static class LoadCommand
         var control = new RunControl(TimeSpan.FromSeconds(a.Duration));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; control.RequestStop(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; control.RequestStop(); });
-        long rss0 = HostProbe.RssBytes(Environment.ProcessId) ?? 0;
+        long rss0 = HostLimits.Memory(Environment.ProcessId)?.RssBytes ?? 0;
         var sw = Stopwatch.StartNew();
         try
         {
@@ -251,7 +253,7 @@ public static class LoadCommand
             double? perConn = null;
             var sink = new HoldSampler(mode, () =>
             {
-                long rss = HostProbe.RssBytes(Environment.ProcessId) ?? 0;
+                long rss = HostLimits.Memory(Environment.ProcessId)?.RssBytes ?? 0;
                 return (double)(rss - rss0);
             });
             client.Run(control, sink);
@@ -336,18 +338,21 @@ public static class LoadCommand
         var cmd = new Command("worker", "Internal: one worker process of `load c1m` (speaks a line protocol on stdin/stdout).") { Hidden = true };
         cmd.Arguments.Add(rest);
         cmd.TreatUnmatchedTokensAsErrors = false;
-        cmd.SetAction(p =>
-        {
-            var args = (p.GetValue(rest) ?? []).Concat(p.UnmatchedTokens).ToList();
-            try
-            {
-                return WorkerMain.Run(WorkerArgs.Parse(args));
-            }
-            catch (LoadException e)
-            {
-                return io.Fail(e.Message);
-            }
-        });
+        cmd.SetAction(p => RunWorker((p.GetValue(rest) ?? []).Concat(p.UnmatchedTokens).ToList(), e => io.Fail(e)));
         return cmd;
+    }
+
+    /// <summary>One worker process; Program.Main calls it before building the command tree, to keep workers small.</summary>
+    public static int RunWorker(IReadOnlyList<string> args, Action<string> fail)
+    {
+        try
+        {
+            return WorkerMain.Run(WorkerArgs.Parse(args));
+        }
+        catch (LoadException e)
+        {
+            fail(e.Message);
+            return (int)ExitCode.CouldNotRun;
+        }
     }
 }

@@ -115,6 +115,7 @@ public static class LoadView
             new[] { "  kernel socket structures (slab)", Bytes(r.SlabPerConnection), string.Join(", ", r.Slab.Where(s => s.Objects != 0).Select(s => $"{s.Cache} {N(s.Objects)} × {Quantities.Bytes(s.ObjectSize)}")) },
             new[] { "  kernel buffer pages (sockstat mem)", Bytes(r.BufferPerConnection), "idle connections queue nothing" },
             new[] { "  user space, all workers (RSS)", Bytes(r.UserTotalPerConnection), $"client {Quantities.Bytes(r.UserRssClientBytes)} + server {Quantities.Bytes(r.UserRssServerBytes)}, mostly the runtimes" },
+            new[] { "  user space, all workers (PSS)", Bytes(r.UserPssPerConnection), $"client {Quantities.Bytes(r.UserPssClientBytes)} + server {Quantities.Bytes(r.UserPssServerBytes)}: shared pages counted once (target ≤ 600 B)" },
             new[] { "  user space per idle connection, client side", Bytes(r.UserClientDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)" },
             new[] { "  user space per idle connection, server side", Bytes(r.UserServerDeltaPerConnection), "RSS growth from ready to holding (target ≤ 256 B)" },
             new[] { "  total", Bytes(r.TotalPerConnection), $"kernel floor {Bytes(r.KernelFloorPerConnection)} (2 × slab objects of an idle socket with epoll)" },

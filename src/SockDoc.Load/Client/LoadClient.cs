@@ -89,7 +89,9 @@ public sealed class LoadClient : IDisposable
         _fd = new int[slots];
         _fd.AsSpan().Fill(-1);
         _startMicros = new long[slots];
-        if (_o.Mode != ClientMode.Long) _got = new int[slots];
+        // Long mode opens slot after slot and never reuses one: it needs no free list (4 bytes per connection less).
+        if (_o.Mode == ClientMode.Long) return;
+        _got = new int[slots];
         _free = new int[slots];
         if (_o.Mode == ClientMode.Pool) _broken = new int[2 * slots]; // this round's and the next's
         for (int i = 0; i < slots; i++) _free[i] = slots - 1 - i;

@@ -64,7 +64,7 @@ public sealed partial class NetNamespace : IDisposable
     }
 
     /// <summary>TIME_WAIT sockets in this namespace (sockstat "tw" is per netns, kernel-facts §2.5).</summary>
-    public long TimeWait() => global::SockDoc.Load.Scenarios.HostProbe.ParseSockStat(ReadInside("/proc/thread-self/net/sockstat"))?.TcpTw ?? -1;
+    public long TimeWait() => Inside(() => global::SockDoc.Kernel.Procfs.SockStatReader.Read(ProcRoot.ThreadNetns).Value?.TcpTw) ?? -1;
 
     /// <summary>A /proc/net file as this namespace sees it (/proc/thread-self/net follows the thread's netns).</summary>
     public string ReadProc(string netRelative) => Inside(() => File.ReadAllText("/proc/thread-self/net/" + netRelative));

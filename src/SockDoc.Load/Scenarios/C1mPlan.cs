@@ -144,10 +144,6 @@ public static class C1mChecks
                 st == CheckStatus.Ok ? null : "raise net.ipv4.tcp_mem or send heartbeats less often"));
         }
 
-        if (h.PidMax is { } pidMax)
-            list.Add(new LimitCheck("kernel.pid_max", pidMax > workers + 1000 ? CheckStatus.Ok : CheckStatus.Fail, N(pidMax), $"{N(workers)} workers",
-                pidMax > workers + 1000 ? null : "sysctl -w kernel.pid_max=4194304"));
-
         // conntrack tracks loopback too once its hooks are active in the namespace; a full table drops new flows.
         if (h.ConntrackMax is { } ctMax && h.ConntrackCount is { } ctCount && ctCount > 0 && ctMax < plan.Connections + ctCount)
             list.Add(new LimitCheck("net.netfilter.nf_conntrack_max", CheckStatus.Fail, $"{N(ctMax)} (in use {N(ctCount)})", N(plan.Connections + ctCount),

@@ -41,6 +41,10 @@ public sealed record C1mResult
     /// <summary>RSS growth of the client (server) workers from ready to holding: the harness's own per-connection state.</summary>
     public long UserRssClientDeltaBytes { get; init; }
     public long UserRssServerDeltaBytes { get; init; }
+    /// <summary>Proportional set size of the client (server) workers while holding: shared pages (the binary, libc)
+    /// divided among the processes that map them, so the sum is the memory the workers really take.</summary>
+    public long UserPssClientBytes { get; init; }
+    public long UserPssServerBytes { get; init; }
     /// <summary>Kernel floor per connection with both ends here: 2 × slab objects of one idle socket end.</summary>
     public long KernelFloorPerConnection { get; init; }
     public string? StoppedBy { get; init; }
@@ -51,6 +55,8 @@ public sealed record C1mResult
     public double? UserClientDeltaPerConnection => Per(UserRssClientDeltaBytes);
     public double? UserServerDeltaPerConnection => Per(UserRssServerDeltaBytes);
     public double? UserTotalPerConnection => Per(UserRssClientBytes + UserRssServerBytes);
+    /// <summary>All workers' memory per held connection (PSS: each shared page counted once across the workers).</summary>
+    public double? UserPssPerConnection => Per(UserPssClientBytes + UserPssServerBytes);
     public double? TotalPerConnection => Per((KernelSlabBytes ?? 0) + (KernelBufferBytes ?? 0) + UserRssClientBytes + UserRssServerBytes);
 }
 

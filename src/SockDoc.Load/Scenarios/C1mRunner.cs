@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using SockDoc.Kernel.Procfs;
 using SockDoc.Load.Worker;
+using SockDoc.Model;
 
 namespace SockDoc.Load.Scenarios;
 
@@ -24,8 +26,10 @@ public sealed record C1mOptions
 /// </summary>
 public sealed class C1mRunner(WorkerLauncher launcher, C1mOptions options)
 {
-    public C1mResult Run(HostLimits limits, Action<C1mProgress>? onProgress, CancellationToken ct)
+    /// <summary>Runs from a host sample (HostLimits.Sample(): the doctor's collector); its slab and sockstat are the "before".</summary>
+    public C1mResult Run(Snapshot host, Action<C1mProgress>? onProgress, CancellationToken ct)
     {
+        var limits = HostLimits.From(host);
         var plan = C1mPlan.Make(options.Connections, limits.NofileHard ?? 1024, options.Ports, options.BasePort, heartbeat: options.HeartbeatSeconds, perWorkerCap: options.PerWorkerCap);
         var checks = C1mChecks.Check(plan, limits);
         var baseResult = new C1mResult
@@ -38,8 +42,8 @@ public sealed class C1mRunner(WorkerLauncher launcher, C1mOptions options)
 
         var deadline = Stopwatch.GetTimestamp() + (long)(options.DurationSeconds * Stopwatch.Frequency);
         double Left() => Math.Max(1, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-        var slabBefore = HostProbe.ReadSlab();
-        var sockBefore = HostProbe.ReadSockStat();
+        var slabBefore = host.SlabInfo;
+        var sockBefore = host.SockStat;
         var servers = new List<WorkerProcess>();
         var clients = new List<WorkerProcess>();
         string? stoppedBy = null;
@@ -69,7 +73,7 @@ public sealed class C1mRunner(WorkerLauncher launcher, C1mOptions options)
             }
             if (!WaitReady(clients, ct, out err)) return baseResult with { StoppedBy = "client worker: " + err };
             double startup = startClock.Elapsed.TotalSeconds;
-            foreach (var w in servers.Concat(clients)) w.RssAtReady = HostProbe.RssBytes(w.Pid) ?? 0;
+            foreach (var w in servers.Concat(clients)) w.RssAtReady = HostLimits.Memory(w.Pid)?.RssBytes ?? 0;
 
             // The clock starts when every worker is ready, the same for the C reference in bench/c1m.sh.
             var clock = Stopwatch.StartNew();
@@ -118,11 +122,20 @@ public sealed class C1mRunner(WorkerLauncher launcher, C1mOptions options)
             {
                 if (ct.WaitHandle.WaitOne(100)) { stoppedBy = "interrupted"; break; }
             }
-            var slabAfter = HostProbe.ReadSlab();
-            var sockAfter = HostProbe.ReadSockStat();
-            long rssC = 0, rssS = 0, dC = 0, dS = 0;
-            foreach (var w in clients) { long r = HostProbe.RssBytes(w.Pid) ?? 0; rssC += r; dC += r - w.RssAtReady; }
-            foreach (var w in servers) { long r = HostProbe.RssBytes(w.Pid) ?? 0; rssS += r; dS += r - w.RssAtReady; }
+            var after = HostLimits.Sample();
+            var slabAfter = after.SlabInfo;
+            var sockAfter = after.SockStat;
+            long rssC = 0, rssS = 0, dC = 0, dS = 0, pssC = 0, pssS = 0;
+            foreach (var w in clients)
+            {
+                var m = HostLimits.Memory(w.Pid) ?? default;
+                rssC += m.RssBytes; pssC += m.PssBytes; dC += m.RssBytes - w.RssAtReady;
+            }
+            foreach (var w in servers)
+            {
+                var m = HostLimits.Memory(w.Pid) ?? default;
+                rssS += m.RssBytes; pssS += m.PssBytes; dS += m.RssBytes - w.RssAtReady;
+            }
             var heldAgg = Aggregate(clients);
             var heldSrv = Aggregate(servers);
 
@@ -141,16 +154,16 @@ public sealed class C1mRunner(WorkerLauncher launcher, C1mOptions options)
             if (slabBefore is not null && slabAfter is not null)
             {
                 slabBytes = 0;
-                foreach (var name in HostProbe.SocketCaches)
+                foreach (var name in SlabInfo.SocketCaches)
                 {
-                    if (!slabAfter.TryGetValue(name, out var a)) continue;
-                    var b = slabBefore.GetValueOrDefault(name, new SlabCount(0, a.ObjectSize));
-                    var d = new SlabDelta(name, a.ObjectSize, a.ActiveObjects - b.ActiveObjects, a.Bytes - b.Bytes);
+                    if (slabAfter.Find(name) is not { } a) continue;
+                    var b = slabBefore.Find(name) ?? a with { ActiveObjects = 0 };
+                    var d = new SlabDelta(name, a.ObjectSize, a.ActiveObjects - b.ActiveObjects, a.ActiveBytes - b.ActiveBytes);
                     slab.Add(d);
                     slabBytes += d.Bytes;
                 }
             }
-            long? bufBytes = sockBefore is { } sb && sockAfter is { } sa ? (sa.TcpMemPages - sb.TcpMemPages) * limits.PageSize : null;
+            long? bufBytes = sockBefore?.TcpMemPages is { } sb && sockAfter?.TcpMemPages is { } sa ? (sa - sb) * limits.PageSize : null;
             return baseResult with
             {
                 Held = heldAgg.Open,
@@ -171,6 +184,8 @@ public sealed class C1mRunner(WorkerLauncher launcher, C1mOptions options)
                 UserRssServerBytes = rssS,
                 UserRssClientDeltaBytes = dC,
                 UserRssServerDeltaBytes = dS,
+                UserPssClientBytes = pssC,
+                UserPssServerBytes = pssS,
                 StoppedBy = stoppedBy,
             };
         }

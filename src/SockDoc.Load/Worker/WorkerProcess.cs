@@ -56,7 +56,10 @@ public sealed class WorkerProcess : IDisposable
         Role = role;
     }
 
-    /// <summary>Environment that keeps a worker small: one heap, no concurrent GC thread, a small gen0 budget.</summary>
+    /// <summary>
+    /// Environment that keeps a JIT worker (tests under `dotnet`) small: one heap, no concurrent GC thread, a small
+    /// gen0 budget. The native binary ignores these; its GC settings are compiled in (SockDoc.Cli.csproj).
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> LeanRuntime = new Dictionary<string, string>
     {
         ["DOTNET_gcServer"] = "0",

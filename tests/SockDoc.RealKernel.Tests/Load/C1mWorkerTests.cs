@@ -39,7 +39,7 @@ public class C1mWorkerTests
             Connections = 4000, HoldSeconds = 0.5, DurationSeconds = 60, Ports = 4, BasePort = basePort, Tag = tag, PerWorkerCap = 1000,
         });
         var progress = new List<C1mProgress>();
-        var r = runner.Run(HostProbe.Read(), p => progress.Add(p), CancellationToken.None);
+        var r = runner.Run(HostLimits.Sample(), p => progress.Add(p), CancellationToken.None);
 
         Assert.False(r.Refused, string.Join("; ", r.Checks.Where(c => c.Status == CheckStatus.Fail).Select(c => c.Limit)));
         Assert.Null(r.StoppedBy);
@@ -99,7 +99,7 @@ public class C1mWorkerTests
         Assert.Contains("\"refused\": false", json, StringComparison.Ordinal);
 
         // A range of 16 ports cannot carry 1,000 connections per (source, port) tuple: refused, exit 3, named.
-        var refused = C1mChecks.Check(C1mPlan.Make(8000, 20000, ports: 1), HostProbe.Read() with { PortLow = 40000, PortHigh = 40015 });
+        var refused = C1mChecks.Check(C1mPlan.Make(8000, 20000, ports: 1), HostLimits.Read() with { PortLow = 40000, PortHigh = 40015 });
         Assert.Contains(refused, c => c.Status == CheckStatus.Fail && c.Limit.StartsWith("ephemeral ports", StringComparison.Ordinal));
     }
 }

@@ -16,6 +16,9 @@ internal static class NativeBinary
 
     private static string Build()
     {
+        // An already built binary (scripts/dist output) for a rerun by hand: SOCKDOC_NATIVE, as bench/lib/native.sh reads it.
+        if (Environment.GetEnvironmentVariable("SOCKDOC_NATIVE") is { Length: > 0 } given)
+            return File.Exists(given) ? given : throw new InvalidOperationException($"SOCKDOC_NATIVE={given}: no such file");
         var dir = System.IO.Path.Combine(Path.GetTempPath(), "sockdoc-native-test-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };

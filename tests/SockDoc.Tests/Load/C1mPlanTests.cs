@@ -10,7 +10,7 @@ public class C1mPlanTests
     {
         FileMax = 2_466_177, FilesAllocated = 500, NrOpen = 1_048_576, NofileHard = 20_000, NofileSoft = 20_000,
         PortLow = 32768, PortHigh = 60999, TcpMemPages = [287901, 383868, 575802], TcpMemPagesInUse = 0,
-        MemAvailableBytes = 24L * 1024 * 1024 * 1024, MaxUserWatches = 5_491_511, PidMax = 32768, PageSize = 4096,
+        MemAvailableBytes = 24L * 1024 * 1024 * 1024, MaxUserWatches = 5_491_511, PageSize = 4096,
         SlabObjectSizes = new Dictionary<string, long> { ["TCP"] = 2368, ["sock_inode_cache"] = 832, ["filp"] = 192, ["dentry"] = 192, ["eventpoll_epi"] = 128 },
     };
 
