@@ -191,19 +191,9 @@ public static class NamespaceSampler
         v4 is { TcpInUse: 0, TcpTw: 0 } && (v6 is null || v6.Tcp6InUse == 0);
 
     /// <summary>
-    /// Samples every discovered namespace except the one the machine sample already describes (the caller's).
-    /// Namespaces that vanish between discovery and entry are skipped and named in problems.
-    /// </summary>
-    public static List<NetNamespaceSnapshot> SampleAll(IReadOnlyList<DiscoveredNamespace> namespaces, long? callerInode, SnapshotPair machine,
-        NamespaceSampleOptions now, IReadOnlyDictionary<long, Snapshot>? before, List<SourceProblem> problems)
-    {
-        ArgumentNullException.ThrowIfNull(machine);
-        var own = SampleOwnAll(namespaces, callerInode, now, problems);
-        return Complete(own, machine.Now, before);
-    }
-
-    /// <summary>
-    /// The namespaces' own parts (SampleOwn), read on up to one worker per CPU at a time: each dump is kernel work
+    /// The own parts (SampleOwn) of every discovered namespace but the caller's (the machine sample describes that
+    /// one); namespaces that vanish between discovery and entry are skipped and named in problems. Read on up to
+    /// one worker per CPU at a time: each dump is kernel work
     /// (the walk of the host-wide hash) on the calling CPU, so the namespaces' walks run side by side. Results
     /// keep the discovery order.
     /// </summary>
