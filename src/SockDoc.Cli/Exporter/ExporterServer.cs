@@ -16,7 +16,7 @@ public sealed class ExporterServer : IDisposable
     private readonly TimeProvider _time;
 
     private CancellationTokenSource? _cancel;
-    private Task? _containerLoop;
+    private Thread? _containerLoop;
 
     /// <param name="topContainers">Namespaces (containers) with their own series; 0 = no per-container series.</param>
     public ExporterServer(LiveSource source, TimeProvider time, int topContainers = 0)
@@ -45,9 +45,11 @@ public sealed class ExporterServer : IDisposable
         _cancel = new CancellationTokenSource();
         var token = _cancel.Token;
         var containers = Containers;
-        _containerLoop = Task.Run(async () =>
+        // A thread of its own, not the thread pool: a round blocks for seconds (setns threads joined one after
+        // another), and on a 2-CPU host two blocked pool threads (this and the census loop) starved the HTTP
+        // listener's handlers: the first scrape waited 5 s for the pool to grow.
+        _containerLoop = new Thread(() =>
         {
-            using var timer = new PeriodicTimer(every, _time);
             do
             {
                 try
@@ -60,8 +62,9 @@ public sealed class ExporterServer : IDisposable
                 {
                 }
             }
-            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false));
-        }, token);
+            while (!token.WaitHandle.WaitOne(every));
+        }, 256 * 1024) { IsBackground = true, Name = "container series" };
+        _containerLoop.Start();
     }
 
     public SockDocMetrics Metrics { get; }
@@ -81,14 +84,10 @@ public sealed class ExporterServer : IDisposable
     public void Dispose()
     {
         _cancel?.Cancel();
-        try
-        {
-            _containerLoop?.Wait(TimeSpan.FromSeconds(2));
-        }
-        catch (AggregateException)
-        {
-        }
-        _cancel?.Dispose();
+        // A round in progress finishes on its own (background thread); only the wait for it is bounded.
+        _containerLoop?.Join(TimeSpan.FromSeconds(2));
+        // Disposed only once the loop has ended: a loop still in a round waits on the token's handle afterwards.
+        if (_containerLoop is not { IsAlive: true }) _cancel?.Dispose();
         _source.Dispose();
     }
 }
