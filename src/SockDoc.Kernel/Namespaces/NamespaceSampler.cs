@@ -156,7 +156,7 @@ public static class NamespaceSampler
                 // The second half would run on a thread outside this namespace.
                 ParallelDump = false,
             };
-            // A namespace without a TCP socket (sockstat: inuse 0 in both families, no TIME_WAIT) is not dumped:
+            // A namespace without any socket (sockstat: used 0, TCP inuse 0 in both families, no TIME_WAIT) is not dumped:
             // the kernel's dump walks the whole host-wide established hash, whichever namespace asks.
             var r = NoTcpSockets(sockstat, sockstat6)
                 ? ReadResult<SocketCensus>.Success(SocketCensusCollector.Empty(co, SocketCensusCollector.EmptyBySockstat), SocketCensusCollector.Source)
@@ -186,9 +186,14 @@ public static class NamespaceSampler
         };
     }
 
-    /// <summary>sockstat says the namespace holds no TCP socket at all: inuse 0 (IPv4 and IPv6) and tw 0, all per namespace.</summary>
+    /// <summary>
+    /// sockstat says the namespace holds no TCP socket at all: TCP inuse 0 (IPv4 and IPv6), tw 0, and no socket of
+    /// any kind ("sockets: used" 0). inuse counts hashed sockets only; since 6.7 (commit 91051f003948) the dump
+    /// also returns bound-only sockets (TCP_BOUND_INACTIVE) when the state mask asks for them, as ours does, and
+    /// those are counted in "used" but not in inuse.
+    /// </summary>
     public static bool NoTcpSockets(SockStat? v4, SockStat6? v6) =>
-        v4 is { TcpInUse: 0, TcpTw: 0 } && (v6 is null || v6.Tcp6InUse == 0);
+        v4 is { TcpInUse: 0, TcpTw: 0, SocketsUsed: 0 } && (v6 is null || v6.Tcp6InUse == 0);
 
     /// <summary>
     /// The own parts (SampleOwn) of every discovered namespace but the caller's (the machine sample describes that
