@@ -183,7 +183,7 @@ public static class SocketCensusCollector
         return ReadResult<SocketCensus>.Success(census, Source, partial, partialReason);
     }
 
-    public const string EmptyBySockstat = "no TCP socket in this namespace (sockstat: inuse 0, tw 0): not dumped";
+    public const string EmptyBySockstat = "no socket in this namespace (sockstat: used 0, TCP inuse 0, tw 0): not dumped";
 
     /// <summary>The census of a namespace known to hold no TCP socket, without a dump (note says how it is known).</summary>
     public static SocketCensus Empty(CensusOptions options, string note)
@@ -191,12 +191,12 @@ public static class SocketCensusCollector
         ArgumentNullException.ThrowIfNull(options);
         var notes = new List<string> { note };
         var range = options.LocalPortRange ?? ReadPortRange(options.ProcRoot, notes);
-        var agg = new CensusAggregator(options.TopN, range, options.Port, options.SharedOwners);
+        var agg = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners);
         return agg.Build(options.Time.GetUtcNow()) with
         {
             OwnersComplete = options.SharedOwners is { Complete: true, Problem: null } && Environment.IsPrivilegedProcess,
             StateFilter = options.States is { Count: > 0 } ? options.States.Select(InetDiag.StateName).ToList() : null,
-            PortFilter = options.Port,
+            PortFilter = options.Ports is { Count: > 0 } ports ? [.. ports.Order()] : null,
             Notes = notes,
         };
     }
