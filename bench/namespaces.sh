@@ -9,7 +9,8 @@
 #   L: for ns in the namespaces: ip netns exec ns ss -tan > /dev/null        (the loop an operator writes today)
 #   A: sockdoc sockets --by container,state --json                           (target: A ≤ 0.5 × L)
 #   B: sockdoc doctor --all-namespaces --interval 0 --no-log --json          (target: B ≤ 2 × L)
-# Wall times are medians of RUNS runs after one warm-up. The machine is shared: the load average is printed.
+# Wall and CPU times are medians of RUNS runs after one warm-up. The machine is shared: the load average is printed,
+# and the CPU seconds (user + sys) beside the wall seconds, which a loaded machine stretches.
 set -euo pipefail
 
 count="${1:-20}"
@@ -55,22 +56,35 @@ total=0
 for n in "${names[@]}"; do total=$((total + $(ip netns exec "$n" ss -Htan | wc -l))); done
 echo "$count namespaces, $total sockets in them"
 
-# exit 0-2 is success (the doctor exits 1 or 2 when it has findings); 3 or more is a failure
-wall() { local s e rc=0; s=$(date +%s.%N); "$@" >/dev/null 2>"$work/err" || rc=$?; [ "$rc" -le 2 ] || { cat "$work/err" >&2; return 1; }; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+# exit 0-2 is success (the doctor exits 1 or 2 when it has findings); 3 or more is a failure.
+# Each run prints "wall cpu": wall seconds and the CPU seconds (user + sys, children included) it cost. On a shared
+# machine the wall ratio measures the share of the CPUs each command got; the CPU ratio is the work each one did.
+wall() {
+  local rc=0
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" || rc=$?
+  [ "$rc" -le 2 ] || { cat "$work/err" >&2; return 1; }
+  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$work/time"
+}
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-timed() { wall "$@" >/dev/null; for _ in $(seq 1 "$runs"); do wall "$@"; done | median; }
+# "median-wall median-cpu" over RUNS runs after one warm-up
+timed() {
+  wall "$@" >/dev/null
+  for _ in $(seq 1 "$runs"); do wall "$@"; done >"$work/runs"
+  echo "$(cut -d' ' -f1 "$work/runs" | median) $(cut -d' ' -f2 "$work/runs" | median)"
+}
 ssloop() { for n in "${names[@]}"; do ip netns exec "$n" ss -tan >/dev/null; done; }
 
-l="$(timed ssloop)"
-a="$(timed "$sockdoc" sockets --by container,state --json)"
-b="$(timed "$sockdoc" doctor --all-namespaces --interval 0 --no-log --json)"
+read -r l lc <<<"$(timed bash -c "$(declare -p names); $(declare -f ssloop); ssloop")"
+read -r a ac <<<"$(timed "$sockdoc" sockets --by container,state --json)"
+read -r b bc <<<"$(timed "$sockdoc" doctor --all-namespaces --interval 0 --no-log --json)"
 "$sockdoc" sockets --by container,state --json >"$work/census.json"
 seen="$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(x["census"]["total_sockets"] for x in d if x["namespace"].get("netns_names") and x["namespace"]["netns_names"][0].startswith("sdk-nsbench-")))' "$work/census.json")"
 
-printf '\n%-64s %10s\n' "command ($count namespaces, $total sockets)" "wall s"
-printf '%-64s %10.3f\n' "L: for ns: ip netns exec ns ss -tan" "$l"
-printf '%-64s %10.3f\n' "A: sockdoc sockets --by container,state --json" "$a"
-printf '%-64s %10.3f\n' "B: sockdoc doctor --all-namespaces --interval 0 --no-log --json" "$b"
-printf '\nA / L = %.3f (target <= 0.5)   B / L = %.3f (target <= 2)   census saw %s sockets in the bench namespaces (ss: %s)\n' \
-  "$(echo "$a / $l" | bc -l)" "$(echo "$b / $l" | bc -l)" "$seen" "$total"
+printf '\n%-64s %10s %10s\n' "command ($count namespaces, $total sockets)" "wall s" "cpu s"
+printf '%-64s %10.3f %10.3f\n' "L: for ns: ip netns exec ns ss -tan" "$l" "$lc"
+printf '%-64s %10.3f %10.3f\n' "A: sockdoc sockets --by container,state --json" "$a" "$ac"
+printf '%-64s %10.3f %10.3f\n' "B: sockdoc doctor --all-namespaces --interval 0 --no-log --json" "$b" "$bc"
+printf '\nwall: A / L = %.3f (target <= 0.5)   B / L = %.3f (target <= 2)\n' "$(echo "$a / $l" | bc -l)" "$(echo "$b / $l" | bc -l)"
+printf 'cpu:  A / L = %.3f                   B / L = %.3f\n' "$(echo "$ac / $lc" | bc -l)" "$(echo "$bc / $lc" | bc -l)"
+printf 'census saw %s sockets in the bench namespaces (ss: %s)\n' "$seen" "$total"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -11,7 +11,7 @@ namespace SockDoc.Cli.Commands;
 /// <summary>`sockdoc exporter`: Prometheus metrics of this host's socket resources.</summary>
 public static class ExporterCommand
 {
-    public sealed record Args(string Listen, string? ProcRoot, TimeSpan Refresh, bool Once, string? PageSize = null);
+    public sealed record Args(string Listen, string? ProcRoot, TimeSpan Refresh, bool Once, string? PageSize = null, int TopContainers = 10);
 
     public static Command Create(CliIo io)
     {
@@ -20,15 +20,21 @@ public static class ExporterCommand
         var pageSize = CommonOptions.PageSize();
         var refresh = new Option<string>("--census-interval") { Description = "How often the background loop refreshes the socket census and process scan (e.g. 15s).", DefaultValueFactory = _ => "15s" };
         var once = new Option<bool>("--once") { Description = "Print the metrics once to stdout and exit (no server)." };
+        var top = new Option<int>("--top-containers")
+        {
+            Description = "Network namespaces (containers, pods, ip netns) with their own sockdoc_container_* series, the most sockets first; the rest are summed in one \"other\" series. 0 = none. Needs root (setns).",
+            DefaultValueFactory = _ => 10,
+        };
         var cmd = new Command("exporter", "Serve Prometheus metrics: every gauge and counter the doctor reads, in base units, plus one metric per finding.")
         {
-            listen, procRoot, pageSize, refresh, once,
+            listen, procRoot, pageSize, refresh, once, top,
         };
         cmd.SetAction((parse, cancel) =>
         {
             if (!DurationText.TryParse(parse.GetValue(refresh), out var r) || r < TimeSpan.FromSeconds(1))
                 return Task.FromResult(io.Fail($"--census-interval: expected a duration of at least 1s such as 15s, got '{parse.GetValue(refresh)}'"));
-            return RunAsync(new Args(parse.GetValue(listen)!, parse.GetValue(procRoot), r, parse.GetValue(once), parse.GetValue(pageSize)), io, cancel);
+            if (parse.GetValue(top) is < 0 or > 1000) return Task.FromResult(io.Fail($"--top-containers: expected 0 to 1000, got {parse.GetValue(top)}"));
+            return RunAsync(new Args(parse.GetValue(listen)!, parse.GetValue(procRoot), r, parse.GetValue(once), parse.GetValue(pageSize), parse.GetValue(top)), io, cancel);
         });
         return cmd;
     }
@@ -53,9 +59,12 @@ public static class ExporterCommand
         if (!LiveCollect.TryRoot(args.ProcRoot, out var root, out var rootError)) return io.Fail(rootError);
         if (!LiveCollect.TryPageSize(args.PageSize, out var page, out var pageError)) return io.Fail(pageError);
         var source = LiveSource.Create(root, LiveCollect.Options(root, census: true, processes: true, pageSize: page), io.Time);
-        using var server = new ExporterServer(source, io.Time);
+        // Other namespaces are entered with setns (root); a copied /proc tree has none to enter.
+        int top = root.IsLive && Environment.IsPrivilegedProcess ? args.TopContainers : 0;
+        using var server = new ExporterServer(source, io.Time, top);
         if (args.Once)
         {
+            server.Containers?.Refresh();
             // One scrape, collecting everything in this thread.
             await io.Out.WriteAsync(await server.Metrics.ExportTextAsync(cancel).ConfigureAwait(false)).ConfigureAwait(false);
             return (int)ExitCode.Ok;
@@ -72,8 +81,10 @@ public static class ExporterCommand
             return io.Fail($"--listen {args.Listen}: cannot listen ({e.Message})");
         }
         source.Start(args.Refresh);
+        server.StartContainers(args.Refresh);
         io.Err.WriteLine($"sockdoc exporter: serving http://{args.Listen}/metrics (census refreshed every {DurationText.Format(args.Refresh)}); Ctrl+C stops");
         io.Err.WriteLine($"sockdoc exporter: not read: {string.Join("; ", LiveCollect.LeftOut(census: true))}");
+        if (args.TopContainers > 0 && top == 0) io.Err.WriteLine("sockdoc exporter: per-container series off: entering other network namespaces needs root and the live /proc");
         try
         {
             await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);

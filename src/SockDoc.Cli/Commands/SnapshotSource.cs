@@ -87,9 +87,16 @@ public static class SnapshotSource
             nsBefore = NamespaceSampler.SampleCounters(others, self, before, io.Time);
             Thread.Sleep(TimeSpan.FromSeconds(request.IntervalSeconds));
         }
+        // The namespaces' own parts are read while the machine sample is taken (its owner scan and blocked-sender
+        // samples mostly wait), then joined to it.
+        var nsProblems = new List<SourceProblem>();
+        List<(DiscoveredNamespace Ns, Snapshot Own)> own = [];
+        var nsThread = new Thread(() => own = NamespaceSampler.SampleOwnAll(others, self, nsOptions, nsProblems), 256 * 1024) { IsBackground = true, Name = "namespaces" };
+        nsThread.Start();
         var now = SnapshotCollector.Collect(ProcRoot.Live, full, io.Time);
-        var machine = new SnapshotPair(now, before);
-        var sampled = NamespaceSampler.SampleAll(others, self, machine, nsOptions, nsBefore, problems);
+        nsThread.Join();
+        problems.AddRange(nsProblems);
+        var sampled = NamespaceSampler.Complete(own, now, nsBefore);
         var cgroups = NamespaceSampler.NameCgroups(sampled.Select(n => n.Now).Prepend(now), out _);
         if (target is not null)
         {

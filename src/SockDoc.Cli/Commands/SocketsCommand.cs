@@ -242,10 +242,10 @@ public static class SocketsCommand
             if (targets.Count == 0) targets = [new(new Model.Namespaces.NetNamespaceIdentity { Inode = self ?? 0 }, ["/proc/self/ns/net"])];
         }
         var owners = a.Sections.HasFlag(SocketsSections.Process) ? SocketOwners.Scan(ProcRoot.Live, 4096) : null;
-        var machine = new Snapshot { TakenAt = io.Time.GetUtcNow() };
         var options = new Kernel.Namespaces.NamespaceSampleOptions
         {
             Census = true,
+            Counters = false,
             Udp = a.Udp,
             MemInfo = (a.Sections & (SocketsSections.Memory | SocketsSections.SendQueue | SocketsSections.Blocked)) != 0,
             TcpInfo = a.Sections.HasFlag(SocketsSections.SendQueue),
@@ -255,14 +255,22 @@ public static class SocketsCommand
             Owners = owners,
             Time = io.Time,
         };
-        var results = new List<Model.Namespaces.NamespaceCensus>();
-        foreach (var ns in targets)
+        // Namespaces are dumped side by side, one per CPU (NamespaceSampler.ForEach); output keeps discovery order.
+        var sampled = new Snapshot?[targets.Count];
+        var why = new string?[targets.Count];
+        Kernel.Namespaces.NamespaceSampler.ForEach(targets.Count, i =>
         {
+            var ns = targets[i];
             // The thread opens /proc/PID/ns/net (or the bind mount) itself; our own namespace is entered the same way (a no-op move).
             var paths = ns.Identity.Inode == self ? ["/proc/self/ns/net", .. ns.EnterPaths] : ns.EnterPaths;
-            var s = Kernel.Namespaces.NamespaceSampler.Sample(ns with { EnterPaths = paths }, machine, options, out var problem);
+            sampled[i] = Kernel.Namespaces.NamespaceSampler.SampleOwn(ns with { EnterPaths = paths }, options, out why[i]);
+        });
+        var results = new List<Model.Namespaces.NamespaceCensus>();
+        for (int i = 0; i < targets.Count; i++)
+        {
+            var (ns, s) = (targets[i], sampled[i]);
             if (s?.Census is { } census) results.Add(new Model.Namespaces.NamespaceCensus(ns.Identity, a.Tcp ? census : Model.Census.SocketCensus.UdpOnly(census)));
-            else io.Err.WriteLine($"sockdoc: sockets: {ns.Identity.DisplayName} (net:[{ns.Identity.Inode}]): {problem ?? s?.Problems.FirstOrDefault()?.Reason ?? "no census"}");
+            else io.Err.WriteLine($"sockdoc: sockets: {ns.Identity.DisplayName} (net:[{ns.Identity.Inode}]): {why[i] ?? s?.Problems.FirstOrDefault()?.Reason ?? "no census"}");
         }
         if (results.Count == 0) return io.Fail("sockets: no namespace could be read");
         if (a.Json)

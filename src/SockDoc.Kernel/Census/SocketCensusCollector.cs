@@ -183,6 +183,24 @@ public static class SocketCensusCollector
         return ReadResult<SocketCensus>.Success(census, Source, partial, partialReason);
     }
 
+    public const string EmptyBySockstat = "no socket in this namespace (sockstat: used 0, TCP inuse 0, tw 0): not dumped";
+
+    /// <summary>The census of a namespace known to hold no TCP socket, without a dump (note says how it is known).</summary>
+    public static SocketCensus Empty(CensusOptions options, string note)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var notes = new List<string> { note };
+        var range = options.LocalPortRange ?? ReadPortRange(options.ProcRoot, notes);
+        var agg = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners);
+        return agg.Build(options.Time.GetUtcNow()) with
+        {
+            OwnersComplete = options.SharedOwners is { Complete: true, Problem: null } && Environment.IsPrivilegedProcess,
+            StateFilter = options.States is { Count: > 0 } ? options.States.Select(InetDiag.StateName).ToList() : null,
+            PortFilter = options.Ports is { Count: > 0 } ports ? [.. ports.Order()] : null,
+            Notes = notes,
+        };
+    }
+
     private static bool SecondCpuIdle(ProcRoot root)
     {
         int cpus = Environment.ProcessorCount;

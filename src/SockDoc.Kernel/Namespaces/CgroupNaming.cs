@@ -46,10 +46,19 @@ public static partial class CgroupNaming
         return v2.Path ?? lines.FirstOrDefault().Path;
     }
 
-    [GeneratedRegex("^(?:(docker|cri-containerd|crio|libpod)-)?([0-9a-f]{64})(?:\\.scope)?$")]
+    /// <summary>
+    /// "RUNTIME-ID.scope" (systemd driver), a bare "ID" (cgroupfs driver), or "SLICE:RUNTIME:ID": runc's systemd
+    /// cgroupsPath ("kubepods-…-podUID.slice:cri-containerd:ID") written literally as one directory, which is what
+    /// containerd 1.4 with SystemdCgroup on a cgroup v1 host leaves in /proc/PID/cgroup (captured fixture).
+    /// </summary>
+    [GeneratedRegex("^(?:[^:/]*:(docker|cri-containerd|crio|libpod):|(?:(docker|cri-containerd|crio|libpod)-))?([0-9a-f]{64})(?:\\.scope)?$")]
     private static partial Regex ContainerComponent();
 
-    [GeneratedRegex("pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\\.slice)?$")]
+    /// <summary>
+    /// "podUID" with the uid's dashes (cgroupfs) or underscores (systemd slices), or a static pod's uid: the hash of
+    /// its manifest, 32 hex digits without dashes (kubelet's config hash for file/http pods).
+    /// </summary>
+    [GeneratedRegex("pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32})(?:\\.slice)?(?::|$)")]
     private static partial Regex PodComponent();
 
     /// <summary>The container a cgroup path belongs to, or null. Conmon's own cgroups ("libpod-conmon-ID") are not containers.</summary>
@@ -58,14 +67,16 @@ public static partial class CgroupNaming
         if (string.IsNullOrEmpty(path)) return null;
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         string? podUid = null;
+        ContainerRef? found = null;
+        // The innermost container names the process: docker in docker is "/docker/OUTER/docker/INNER".
         for (int i = 0; i < parts.Length; i++)
         {
             var pm = PodComponent().Match(parts[i]);
             if (pm.Success) podUid = pm.Groups[1].Value.Replace('_', '-');
             var m = ContainerComponent().Match(parts[i]);
             if (!m.Success) continue;
-            var prefix = m.Groups[1].Value;
-            bool underKube = parts.Take(i).Any(p => p.StartsWith("kubepods", StringComparison.Ordinal));
+            var prefix = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
+            bool underKube = parts.Take(i).Any(p => p.StartsWith("kubepods", StringComparison.Ordinal)) || podUid is not null;
             string runtime = prefix switch
             {
                 "docker" => "docker",
@@ -75,14 +86,14 @@ public static partial class CgroupNaming
                 // A bare id: under /docker it is docker's cgroupfs driver; under /kubepods, a CRI runtime's cgroupfs driver.
                 _ => i > 0 && parts[i - 1] == "docker" ? "docker" : underKube ? "cri" : "container",
             };
-            return new ContainerRef
+            found = new ContainerRef
             {
                 Runtime = runtime,
-                Id = m.Groups[2].Value,
+                Id = m.Groups[3].Value,
                 Pod = podUid is null ? null : new KubernetesPod(podUid),
             };
         }
-        return null;
+        return found;
     }
 
     /// <summary>The Kubernetes pod uid of a path ("…/kubepods-burstable-pod1234_…slice/…" or "/kubepods/besteffort/pod1234-…/…").</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SockDoc.Kernel.Namespaces;
 
 namespace SockDoc.Kernel.Sysctl;
 

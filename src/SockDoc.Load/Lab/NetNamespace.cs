@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SockDoc.Kernel;
+using SockDoc.Kernel.Namespaces;
 
 namespace SockDoc.Load.Lab;
 

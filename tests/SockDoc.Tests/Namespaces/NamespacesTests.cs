@@ -247,3 +247,46 @@ public class NamespaceModelTests
         Assert.Equal(2, buffers.Count);
     }
 }
+
+public class NamespaceSamplerTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(37)]
+    public void ForEach_runs_every_index_once(int count)
+    {
+        var hits = new int[count];
+        NamespaceSampler.ForEach(count, i => Interlocked.Increment(ref hits[i]));
+        Assert.All(hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void A_namespace_is_dumped_unless_sockstat_shows_no_socket_at_all()
+    {
+        Assert.True(NamespaceSampler.NoTcpSockets(new SockStat { SocketsUsed = 0, TcpInUse = 0, TcpTw = 0 }, new SockStat6 { Tcp6InUse = 0 }));
+        Assert.True(NamespaceSampler.NoTcpSockets(new SockStat { SocketsUsed = 0, TcpInUse = 0, TcpTw = 0 }, null));
+        Assert.False(NamespaceSampler.NoTcpSockets(new SockStat { SocketsUsed = 0, TcpInUse = 0, TcpTw = 3 }, null));
+        Assert.False(NamespaceSampler.NoTcpSockets(new SockStat { SocketsUsed = 0, TcpInUse = 0, TcpTw = 0 }, new SockStat6 { Tcp6InUse = 1 }));
+        // a bound-only TCP socket is in "used" but not in inuse, and the dump returns it (TCP_BOUND_INACTIVE, 6.7+)
+        Assert.False(NamespaceSampler.NoTcpSockets(new SockStat { SocketsUsed = 1, TcpInUse = 0, TcpTw = 0 }, null));
+        // sockstat unreadable: unknown, so the namespace is dumped
+        Assert.False(NamespaceSampler.NoTcpSockets(null, null));
+        Assert.False(NamespaceSampler.NoTcpSockets(new SockStat { SocketsUsed = 0, TcpInUse = null, TcpTw = 0 }, null));
+    }
+
+    [Fact]
+    public void The_ruleset_is_read_only_where_conntrack_tracks_something()
+    {
+        static Snapshot With(string? count, ConntrackStat? stat = null) => new()
+        {
+            TakenAt = DateTimeOffset.UnixEpoch,
+            Sysctls = new Sysctls { Values = count is null ? new SortedDictionary<string, string>() : new SortedDictionary<string, string> { ["net.netfilter.nf_conntrack_count"] = count } },
+            ConntrackStat = stat,
+        };
+        Assert.False(NamespaceSampler.ConntrackAtWork(With(null)));
+        Assert.False(NamespaceSampler.ConntrackAtWork(With("0")));
+        Assert.True(NamespaceSampler.ConntrackAtWork(With("12")));
+        Assert.True(NamespaceSampler.ConntrackAtWork(With("0", new ConntrackStat { Columns = new Dictionary<string, long> { ["insert_failed"] = 4 } })));
+    }
+}
