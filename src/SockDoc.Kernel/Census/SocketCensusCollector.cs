@@ -98,7 +98,7 @@ public static class SocketCensusCollector
         }
 
         var agg = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null);
-        uint states = InetDiag.AllStates;
+        uint states = InetDiag.CensusStates;
         if (options.States is { Count: > 0 } wanted)
         {
             states = 0;

@@ -189,8 +189,8 @@ public static class NamespaceSampler
     /// <summary>
     /// sockstat says the namespace holds no TCP socket at all: TCP inuse 0 (IPv4 and IPv6), tw 0, and no socket of
     /// any kind ("sockets: used" 0). inuse counts hashed sockets only; since 6.7 (commit 91051f003948) the dump
-    /// also returns bound-only sockets (TCP_BOUND_INACTIVE) when the state mask asks for them, as ours does, and
-    /// those are counted in "used" but not in inuse.
+    /// also returns bound-only sockets (TCP_BOUND_INACTIVE) when the state mask asks for them (the census does not:
+    /// InetDiag.CensusStates), and those are counted in "used" but not in inuse.
     /// </summary>
     public static bool NoTcpSockets(SockStat? v4, SockStat6? v6) =>
         v4 is { TcpInUse: 0, TcpTw: 0, SocketsUsed: 0 } && (v6 is null || v6.Tcp6InUse == 0);

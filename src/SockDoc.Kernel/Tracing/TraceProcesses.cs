@@ -62,7 +62,7 @@ public static class TraceProcesses
         var found = new Dictionary<uint, TraceEndpoint>();
         if (inodes.Count == 0) return found;
         var sink = new InodeSink(inodes, found);
-        SockDiagDump.DumpTcp(ref sink, InetDiag.AllStates, 0);
+        SockDiagDump.DumpTcp(ref sink, InetDiag.CensusStates, 0);
         return found;
     }
 }

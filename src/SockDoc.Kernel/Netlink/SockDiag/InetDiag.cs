@@ -79,8 +79,17 @@ public static class InetDiag
         TCP_TIME_WAIT = 6, TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8, TCP_LAST_ACK = 9, TCP_LISTEN = 10, TCP_CLOSING = 11,
         TCP_NEW_SYN_RECV = 12;
 
-    /// <summary>Every state bit (TCPF_ALL in the kernel is 0xFFF; ss asks for all bits).</summary>
+    /// <summary>Every state bit, TCP_BOUND_INACTIVE (13) included.</summary>
     public const uint AllStates = 0xFFFFFFFF;
+
+    /// <summary>
+    /// What the census asks for: states 0–12 (TCPF_SYN_RECV also brings the request sockets, TCP_NEW_SYN_RECV), the
+    /// mask `ss -a` sends. Not TCP_BOUND_INACTIVE (13, 6.7+): with that bit set, inet_diag_dump_icsk() walks the whole
+    /// bind hash (bhash2) after the established hash, every bound socket of every namespace, and skips all but the
+    /// bound-and-idle ones, which hold no connection and no peer. Measured on 6.18 with 400,000 sockets in 20
+    /// namespaces, that walk made each dump about a quarter slower than ss's (bench/namespaces.sh).
+    /// </summary>
+    public const uint CensusStates = (1u << 13) - 1;
 
     public static string StateName(int state) => (uint)state < (uint)StateNames.Length ? StateNames[state] : $"STATE_{state}";
 
