@@ -60,7 +60,9 @@ public sealed class SendBufferFull : IRule
             // sk_stream_moderate_sndbuf() sets sk_sndbuf to half the queue on every refused charge: tb far below
             // tcp_wmem[1], or a queue about twice the buffer (more than one 64 KiB skb over it, which a normal full buffer never is).
             bool shrunk = (wmemDefault is { } def && tb <= def * Shrunk) || (w / 2 >= tb && w >= Add(tb, 65_536));
-            if (shrunk && CgroupOf(pid) is not null) return Cause.CgroupMemory;
+            // A writer whose own cgroup refuses now cannot get memory whatever its buffer looks like (the kernel shrinks
+            // tb toward w/2 on each refusal); a cgroup matched by elimination only counts when the buffer was shrunk.
+            if (CgroupOf(pid) is { } cg && (shrunk || (pid is { } p && cg.Cgroup.Pids.Contains(p)))) return Cause.CgroupMemory;
             if (shrunk && memTrouble) return Cause.GlobalMemory;
             // rwnd_limited after the zero-window and memory tests: a socket whose buffer memory shrank can also sit at the peer's window.
             if (Share(rwndUs, busyUs) >= Dominant) return Cause.Peer;

@@ -31,7 +31,7 @@ public static class MemcgSocketReader
         {
             var cur = CgroupValueReader.Read(Join(mount, l, CgroupValueReader.Current));
             var max = CgroupValueReader.Read(Join(mount, l, CgroupValueReader.Max));
-            if (!cur.Ok) problems.Add($"{cur.Path}: {cur.Reason}");
+            if (!cur.Ok && l == own) problems.Add($"{cur.Path}: {cur.Reason}");
             return (cur.Ok ? cur.Value.Value : null, max.Ok ? max.Value.Value : null);
         });
         var events = MemoryStatReader.Read(Join(mount, limitPath ?? own, MemoryStatReader.Events));
