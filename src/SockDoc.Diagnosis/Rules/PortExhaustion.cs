@@ -176,7 +176,7 @@ public sealed class PortExhaustion : IRule
     {
         var list = new List<string>
         {
-            "bind() to port 0 before connect() takes a port for all destinations and fails with EADDRINUSE instead; use IP_BIND_ADDRESS_NO_PORT.",
+            PortAdvice.BindNoPort,
             "Listening sockets and explicit binds inside the range remove their ports from every destination.",
             "ip_local_port_range and the TIME_WAIT count are per network namespace.",
         };
