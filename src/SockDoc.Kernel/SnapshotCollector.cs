@@ -65,7 +65,8 @@ public static class SnapshotCollector
         if (options.Netfilter is not null) netfilter = options.Netfilter(problems);
         // The memcgs that hold sockets: from the processes with socket fds (the fd scan) and the census's owners.
         Model.Cgroups.MemcgSample? memcg = null;
-        if (options.Memcg && (processes is not null || census is not null))
+        // Light samples (no fd scan, no census) skip it: only the full sample pays for the /proc/PID/cgroup walk.
+        if (options.Memcg && (options.Processes || options.Census is not null))
         {
             var holders = (processes ?? []).Where(p => p.Sockets is > 0).Select(p => new SocketHolder(p.Pid, p.Command, p.Sockets!.Value))
                 .Concat((census?.Processes ?? []).Select(p => new SocketHolder(p.Pid, p.Command, p.Sockets)));
