@@ -70,7 +70,7 @@ public static class MemcgCollector
             .OrderByDescending(h => h.Sockets).Take(MaxProcesses).ToList();
         foreach (var h in known) Add(h.Pid, h.Command, h.Sockets);
         var seen = known.Select(h => h.Pid).ToHashSet();
-        foreach (var pid in Pids(root))
+        foreach (var pid in Namespaces.NetNamespaceDiscovery.EnumeratePids(root))
         {
             if (read >= MaxProcesses) break;
             if (seen.Add(pid)) Add(pid, null, 0);
@@ -102,23 +102,6 @@ public static class MemcgCollector
             Truncated = cut || read >= MaxProcesses,
             Notes = notes,
         };
-    }
-
-    private static IEnumerable<int> Pids(ProcRoot root)
-    {
-        IEnumerable<string> dirs;
-        try
-        {
-            dirs = Directory.EnumerateDirectories(root.Directory_).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            yield break;
-        }
-        foreach (var d in dirs)
-        {
-            if (int.TryParse(Path.GetFileName(d), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) yield return pid;
-        }
     }
 
     private static string Comm(ProcRoot root, int pid)
