@@ -65,9 +65,12 @@ public static class ProcFile
     }
 
     /// <summary>Reads and parses; a parse failure becomes Malformed with the parser's line and message.</summary>
-    public static ReadResult<T> Read<T>(ProcRoot root, string relative, Func<ReadOnlySpan<byte>, T> parse, int maxBytes = DefaultMaxBytes)
+    public static ReadResult<T> Read<T>(ProcRoot root, string relative, Func<ReadOnlySpan<byte>, T> parse, int maxBytes = DefaultMaxBytes) =>
+        ReadPath(root.PathOf(relative), parse, maxBytes);
+
+    /// <summary>Reads and parses a file by absolute path (cgroup files under /sys/fs/cgroup).</summary>
+    public static ReadResult<T> ReadPath<T>(string path, Func<ReadOnlySpan<byte>, T> parse, int maxBytes = DefaultMaxBytes)
     {
-        var path = root.PathOf(relative);
         var bytes = ReadAll(path, maxBytes);
         if (!bytes.Ok) return new ReadResult<T>(bytes.Status, default, path, bytes.Reason);
         try

@@ -1,3 +1,4 @@
+using SockDoc.Kernel.Cgroups;
 using SockDoc.Kernel.Procfs;
 using SockDoc.Kernel.Sysctl;
 using SockDoc.Model;
@@ -19,6 +20,8 @@ public sealed record CollectOptions
     public Func<List<SourceProblem>, KernelLogSummary?>? KernelLog { get; init; }
     /// <summary>Netfilter ruleset summary (why conntrack is on); null skips it.</summary>
     public Func<List<SourceProblem>, NetfilterSummary?>? Netfilter { get; init; }
+    /// <summary>Read the memory cgroups of the processes that hold sockets (live host, with the fd scan or the census).</summary>
+    public bool Memcg { get; init; } = true;
 }
 
 /// <summary>
@@ -60,6 +63,15 @@ public static class SnapshotCollector
         if (options.KernelLog is not null) log = options.KernelLog(problems);
         NetfilterSummary? netfilter = null;
         if (options.Netfilter is not null) netfilter = options.Netfilter(problems);
+        // The memcgs that hold sockets: from the processes with socket fds (the fd scan) and the census's owners.
+        Model.Cgroups.MemcgSample? memcg = null;
+        // Light samples (no fd scan, no census) skip it: only the full sample pays for the /proc/PID/cgroup walk.
+        if (options.Memcg && (options.Processes || options.Census is not null))
+        {
+            var holders = (processes ?? []).Where(p => p.Sockets is > 0).Select(p => new SocketHolder(p.Pid, p.Command, p.Sockets!.Value))
+                .Concat((census?.Processes ?? []).Select(p => new SocketHolder(p.Pid, p.Command, p.Sockets)));
+            memcg = MemcgCollector.Collect(root, holders, problems);
+        }
 
         return new Snapshot
         {
@@ -78,6 +90,7 @@ public static class SnapshotCollector
             Census = census,
             KernelLog = log,
             Netfilter = netfilter,
+            Memcg = memcg,
             Problems = problems,
         };
     }

@@ -1,4 +1,5 @@
 using SockDoc.Model.Census;
+using SockDoc.Model.Cgroups;
 using SockDoc.Model.KernelLog;
 
 namespace SockDoc.Model;
@@ -32,6 +33,8 @@ public sealed record Snapshot
     public IReadOnlyList<AppErrorReport>? AppErrors { get; init; }
     /// <summary>NAT chains and ct expressions of this namespace's ruleset: why conntrack tracks its flows (issue 13).</summary>
     public NetfilterSummary? Netfilter { get; init; }
+    /// <summary>Memory cgroups of the processes that hold sockets, with their socket charges and limits (issue 14); null when not read.</summary>
+    public MemcgSample? Memcg { get; init; }
     public IReadOnlyList<SourceProblem> Problems { get; init; } = [];
 
     /// <summary>Page size of the host the snapshot describes; tcp_mem and sockstat mem count these.</summary>

@@ -147,6 +147,7 @@ public static class DoctorView
                 doc.Prose(fix.Why, indent: 6, tone: Tone.Dim);
             }
         }
+        if (f.Trace is { } trace) doc.Verbatim(trace + "  # who: which process, peer or cgroup", indent: 4);
         if (f.Caveats.Count > 0)
         {
             doc.Prose("Caveats", indent: 2, tone: Tone.Bold);

@@ -88,6 +88,17 @@ public static class PortAdvice
         Action("Reuse connections (HTTP keep-alive, a connection pool) instead of one connection per request",
             $"Each short connection this side closes first holds its port {holdSeconds} s in TIME_WAIT; a pool of K connections holds K ports and no TIME_WAIT per request.");
 
+    /// <summary>
+    /// The port advice in one sentence, for commentary that names the fix without the numbers (explain's errno notes):
+    /// the same three remedies, in the same order, as the fix lines the rules build from this table.
+    /// </summary>
+    public static string InBrief { get; } =
+        $"The fix, as the doctor gives it: reuse connections (HTTP keep-alive, a connection pool); tcp_tw_reuse = 1 for outgoing connections (with TCP timestamps); " +
+        $"ip_local_port_range {ProposedLow.ToString(CultureInfo.InvariantCulture)} {ProposedHigh.ToString(CultureInfo.InvariantCulture)} (not from 1024: services listen below 10000).";
+
+    /// <summary>bind(addr, 0) before connect() reserves the port for every destination (inet_csk_get_port()); IP_BIND_ADDRESS_NO_PORT defers the choice to connect().</summary>
+    public const string BindNoPort = "bind() to port 0 before connect() takes a port for all destinations and fails with EADDRINUSE instead; use IP_BIND_ADDRESS_NO_PORT.";
+
     /// <summary>More (source address, destination address, destination port) tuples when one tuple cannot carry the demand.</summary>
     public static FixLine? SpreadTuples(long demand, long portsPerTuple)
     {

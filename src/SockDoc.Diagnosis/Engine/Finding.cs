@@ -63,6 +63,8 @@ public sealed record Finding
     public IReadOnlyList<RuleInput> ToConfirm { get; init; } = [];
     /// <summary>The namespace/container this finding is about; null for the machine sample (issue 13).</summary>
     public NamespaceTag? Namespace { get; init; }
+    /// <summary>The `sockdoc trace` line that says which process, peer or cgroup (TraceLines); null when none applies.</summary>
+    public string? Trace { get; init; }
 }
 
 public enum CheckStatus

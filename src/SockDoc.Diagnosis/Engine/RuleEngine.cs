@@ -37,6 +37,7 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules)
                     Summary = $"rule failed: {e.GetType().Name}: {e.Message}",
                 };
             }
+            result = TraceLines.Attach(result);
             if (options.History.Count > 0)
                 result = HistoryRecency.Apply(result, rule.Descriptor, options.History, pair.Now.TakenAt, options.RecentWindow);
             checks.Add(result);

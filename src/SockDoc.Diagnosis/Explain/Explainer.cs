@@ -297,11 +297,11 @@ public static class Explainer
         AppErrors.EADDRNOTAVAIL when call == "bind" =>
             "bind() to an address this host does not have (or not yet: an interface still coming up). It is not port exhaustion: check `ip -br addr` for the address, or net.ipv4.ip_nonlocal_bind.",
         AppErrors.EADDRNOTAVAIL when call == "connect" =>
-            "connect() found no free local port for this destination: every port of ip_local_port_range is taken for (source, destination, port), usually by TIME_WAIT (__inet_hash_connect()). This is the doctor's port_exhaustion. One exception: to an IPv6 destination such as [::1] on a host with IPv6 disabled, there is no source address at all.",
+            "connect() found no free local port for this destination: every port of ip_local_port_range is taken for (source, destination, port), usually by TIME_WAIT (__inet_hash_connect()). This is the doctor's port_exhaustion. One exception: to an IPv6 destination such as [::1] on a host with IPv6 disabled, there is no source address at all. " + Advice.PortAdvice.InBrief,
         AppErrors.EADDRNOTAVAIL =>
             "\"Cannot assign requested address\": from connect() it means the ephemeral ports to one destination are used up; from bind() it means the address is not on this host. The line does not say which call failed.",
         AppErrors.EADDRINUSE =>
-            "A port is taken: bind() to a port another socket holds (a second server, or TIME_WAIT without SO_REUSEADDR), or bind(port 0) before connect() found no port free for all destinations (use IP_BIND_ADDRESS_NO_PORT).",
+            "A port is taken: bind() to a port another socket holds (a second server, or TIME_WAIT without SO_REUSEADDR). From connect(): " + Advice.PortAdvice.BindNoPort,
         AppErrors.EMFILE =>
             "The process reached its own open-file limit, RLIMIT_NOFILE (alloc_fd()). It is the per-process limit (ulimit -n, LimitNOFILE), not fs.file-max; raising fs.file-max does not help. This is the doctor's fd_process.",
         AppErrors.ENFILE =>

@@ -58,19 +58,19 @@ public sealed class Conntrack : IRule
         var invalidDelta = c.Pair.Delta(s => s.ConntrackStat?.Get("invalid"));
         var buckets = c.Now.Sysctls.Long(SysctlNames.NfConntrackBuckets);
         bool limited = max.Value > 0;
-        double use = RuleFacts.Share(count.Value, max.Value);
+        double use = Share(count.Value, max.Value);
 
         var evidence = new List<Evidence>
         {
-            RuleFacts.Count("entries", count.Value, $"{N(count.Value)} (this network namespace)", Sys(SysctlNames.NfConntrackCount)),
-            RuleFacts.Count("nf_conntrack_max", max.Value, $"{N(max.Value)} (global; each namespace may hold this many)", Sys(SysctlNames.NfConntrackMax)),
-            limited ? RuleFacts.Ratio("use", use, "computed") : new("use", "no limit (0)", "computed"),
+            Count("entries", count.Value, $"{N(count.Value)} (this network namespace)", Sys(SysctlNames.NfConntrackCount)),
+            Count("nf_conntrack_max", max.Value, $"{N(max.Value)} (global; each namespace may hold this many)", Sys(SysctlNames.NfConntrackMax)),
+            limited ? Ratio("use", use, "computed") : new("use", "no limit (0)", "computed"),
         };
-        if (buckets is { } b) evidence.Add(RuleFacts.Count("hash buckets", b, N(b), Sys(SysctlNames.NfConntrackBuckets)));
-        if (dropTotal is { } dt) evidence.Add(RuleFacts.Counter("packets dropped by conntrack (any cause)", dt, dropDelta, c.IntervalSeconds, "/proc/net/stat/nf_conntrack drop"));
-        if (earlyDelta is > 0) evidence.Add(RuleFacts.Count("early drops (evictions to make room)", earlyDelta.Value, Rate(earlyDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack early_drop"));
-        if (insertFailedTotal is { } it && (it > 0 || insertFailedDelta > 0)) evidence.Add(RuleFacts.Counter("insert_failed (clash races)", it, insertFailedDelta, c.IntervalSeconds, "/proc/net/stat/nf_conntrack insert_failed"));
-        if (invalidDelta is > 0) evidence.Add(RuleFacts.Count("invalid (protocol tracker refused)", invalidDelta.Value, Rate(invalidDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack invalid"));
+        if (buckets is { } b) evidence.Add(Count("hash buckets", b, N(b), Sys(SysctlNames.NfConntrackBuckets)));
+        if (dropTotal is { } dt) evidence.Add(Counter("packets dropped by conntrack (any cause)", dt, dropDelta, c.IntervalSeconds, "/proc/net/stat/nf_conntrack drop"));
+        if (earlyDelta is > 0) evidence.Add(Count("early drops (evictions to make room)", earlyDelta.Value, Rate(earlyDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack early_drop"));
+        if (insertFailedTotal is { } it && (it > 0 || insertFailedDelta > 0)) evidence.Add(Counter("insert_failed (clash races)", it, insertFailedDelta, c.IntervalSeconds, "/proc/net/stat/nf_conntrack insert_failed"));
+        if (invalidDelta is > 0) evidence.Add(Count("invalid (protocol tracker refused)", invalidDelta.Value, Rate(invalidDelta.Value, c.IntervalSeconds), "/proc/net/stat/nf_conntrack invalid"));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         // Table full only on the table's own evidence (issue 14 #3): the count near the limit, evictions rising,
@@ -100,7 +100,7 @@ public sealed class Conntrack : IRule
         else if (log.Recent)
         {
             severity = Severity.Critical; when = When.Recent;
-            title = $"The kernel dropped packets on a full conntrack table: {RuleFacts.LogWhen(c, log)}";
+            title = $"The kernel dropped packets on a full conntrack table: {LogWhen(c, log)}";
         }
         else if (limited && count.Value > NearLimit * max.Value)
         {
@@ -111,7 +111,7 @@ public sealed class Conntrack : IRule
         {
             severity = Severity.Warning; when = When.SinceBoot;
             race = !log.Any && insertFailedTotal > 0;
-            title = log.Any ? $"The kernel log reports a full conntrack table: {RuleFacts.LogWhen(c, log)}"
+            title = log.Any ? $"The kernel log reports a full conntrack table: {LogWhen(c, log)}"
                 : race ? $"Conntrack dropped {N(dropTotal!.Value)} packets since boot, with {N(insertFailedTotal!.Value)} insert clashes: races, not a full table"
                 : $"Conntrack dropped {N(dropTotal!.Value)} packets since boot (the table is at {Pct(use)} now; the cause is not in the counters)";
         }
@@ -120,9 +120,9 @@ public sealed class Conntrack : IRule
             return Ok(d, $"{N(count.Value)} of {N(max.Value)} entries");
         }
 
-        long proposed = RoundUpPow2(Math.Max(RuleFacts.Mul(count.Value, 2), RuleFacts.Mul(max.Value, 2)));
+        long proposed = RoundUpPow2(Math.Max(Mul(count.Value, 2), Mul(max.Value, 2)));
         long entrySize = c.Now.SlabInfo?.Find("nf_conntrack")?.ObjectSize ?? 320;
-        bool pastOnly = (when is When.SinceBoot or When.Recent && (!limited || count.Value < PastPeakOnly * max.Value)) || RuleFacts.Unlimited(max.Value);
+        bool pastOnly = (when is When.SinceBoot or When.Recent && (!limited || count.Value < PastPeakOnly * max.Value)) || Unlimited(max.Value);
         var timeout = Sysctl("net.netfilter.nf_conntrack_tcp_timeout_established", "86400",
             "The default 432000 s (5 days) keeps dead flows; 1 day is still far above any keep-alive.");
         IReadOnlyList<FixLine> fix = race
@@ -137,12 +137,12 @@ public sealed class Conntrack : IRule
             :
             [
                 Sysctl(SysctlNames.NfConntrackMax, proposed.ToString(CultureInfo.InvariantCulture),
-                    $"2 × max({N(count.Value)} entries, {N(max.Value)} limit), rounded to a power of two; at most {N(proposed)} × {entrySize} B = {Bytes(RuleFacts.Mul(proposed, entrySize))} of kernel memory."),
+                    $"2 × max({N(count.Value)} entries, {N(max.Value)} limit), rounded to a power of two; at most {N(proposed)} × {entrySize} B = {Bytes(Mul(proposed, entrySize))} of kernel memory."),
                 Action($"Set the hash size to match: echo {proposed} > /sys/module/nf_conntrack/parameters/hashsize",
                     "One bucket per entry keeps lookups short (the kernel default since 5.15 is one entry per bucket)."),
                 timeout,
             ];
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, race ? RaceExplanation : FullExplanation, fix,
+        return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, race ? RaceExplanation : FullExplanation, fix,
             Caveats(c));
     }
 
@@ -200,7 +200,7 @@ public sealed class Conntrack : IRule
             Severity = severity,
             When = when,
             Confidence = Confidence.Likely,
-            Title = $"The kernel log reports a full conntrack table: {RuleFacts.LogWhen(c, log)}",
+            Title = $"The kernel log reports a full conntrack table: {LogWhen(c, log)}",
             Evidence = LogEvidence(c, Descriptor.Id).ToList(),
             Explanation = "The kernel dropped packets because the connection tracking table was full; the count and the limit are not in the sample, so how full it is now is unknown.",
             Fix = [Action("Read net.netfilter.nf_conntrack_count and nf_conntrack_max (the module must be loaded), then size nf_conntrack_max on the peak", "The sysctls appear only while the module is loaded.")],

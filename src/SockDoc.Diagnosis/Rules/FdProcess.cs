@@ -34,12 +34,12 @@ public sealed class FdProcess : IRule
         var d = Descriptor;
         // EMFILE is alloc_fd()'s error and nothing else's: the application's line alone makes this likely. inotify's
         // "Too many open files" is a look-alike the paste reader must not report as EMFILE.
-        var errors = RuleFacts.AppErrors(c, "EMFILE");
-        var app = RuleFacts.AppTiming(c, errors);
+        var errors = AppErrors(c, "EMFILE");
+        var app = AppTiming(c, errors);
         var procs = c.Now.Processes;
         var ranked = (procs ?? [])
             .Where(p => p.SoftLimit is > 0)
-            .Select(p => (p, use: RuleFacts.Share(p.OpenFds, p.SoftLimit!.Value)))
+            .Select(p => (p, use: Share(p.OpenFds, p.SoftLimit!.Value)))
             .OrderByDescending(x => x.use)
             .ThenByDescending(x => x.p.OpenFds)
             .ToList();
@@ -53,9 +53,9 @@ public sealed class FdProcess : IRule
 
         var evidence = new List<Evidence>();
         foreach (var (p, use) in ranked.Take(5))
-            evidence.Add(RuleFacts.Count($"{p.Command} (pid {p.Pid})", p.OpenFds, $"{N(p.OpenFds)} open of {N(p.SoftLimit!.Value)} ({Pct(use)})" + (p.Sockets is { } s ? $", {N(s)} sockets" : "") + (p.HardLimit is { } h ? $", hard {N(h)}" : ""), $"/proc/{p.Pid}/fd, /proc/{p.Pid}/limits"));
-        if (nrOpen is { } nr) evidence.Add(RuleFacts.Count("fs.nr_open (ceiling for any hard limit)", nr, N(nr), Sys(SysctlNames.NrOpen)));
-        evidence.AddRange(errors.Select(RuleFacts.AppErrorEvidence));
+            evidence.Add(Count($"{p.Command} (pid {p.Pid})", p.OpenFds, $"{N(p.OpenFds)} open of {N(p.SoftLimit!.Value)} ({Pct(use)})" + (p.Sockets is { } s ? $", {N(s)} sockets" : "") + (p.HardLimit is { } h ? $", hard {N(h)}" : ""), $"/proc/{p.Pid}/fd, /proc/{p.Pid}/limits"));
+        if (nrOpen is { } nr) evidence.Add(Count("fs.nr_open (ceiling for any hard limit)", nr, N(nr), Sys(SysctlNames.NrOpen)));
+        evidence.AddRange(errors.Select(AppErrorEvidence));
 
         var atLimit = ranked.Where(x => x.use >= 1.0).ToList();
         var near = ranked.Where(x => x.use > NearLimit).ToList();
@@ -82,13 +82,13 @@ public sealed class FdProcess : IRule
             return Ok(d, $"highest: {worst.p.Command} {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}");
         }
 
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
+        return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
             BaseCaveats);
     }
 
     private static List<FixLine> Fixes(long? openFds, long? hardLimit, long? nrOpen)
     {
-        long want = RuleFacts.NiceUp(Math.Max(RuleFacts.Mul(openFds ?? 0, 2), 1024));
+        long want = NiceUp(Math.Max(Mul(openFds ?? 0, 2), 1024));
         if (nrOpen is { } ceiling && ceiling > 0 && want > ceiling) want = ceiling;
         string limit = want.ToString(CultureInfo.InvariantCulture);
         string basis = openFds is { } o ? $"2 × {N(o)} open files, rounded up" : "at least 1024 and 2 × the process's peak open files (read `ls /proc/PID/fd | wc -l` at the peak)";
@@ -105,7 +105,7 @@ public sealed class FdProcess : IRule
     }
 
     /// <summary>EMFILE from the application without a sampled process at its limit: likely, critical when recent.</summary>
-    private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, RuleFacts.AppState app, List<Evidence>? evidence = null)
+    private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, AppState app, List<Evidence>? evidence = null)
     {
         var d = Descriptor;
         var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
@@ -117,6 +117,6 @@ public sealed class FdProcess : IRule
         var caveats = new List<string>(BaseCaveats);
         if (errors.Any(e => e.Call == "accept"))
             caveats.Add("accept() failing with EMFILE leaves the connection in the accept queue: expect ListenOverflows too (listen_overflow).");
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Likely, title, evidence ?? errors.Select(RuleFacts.AppErrorEvidence).ToList(), Explanation, fix, caveats);
+        return Conclude(d, c, severity, when, Confidence.Likely, title, evidence ?? errors.Select(AppErrorEvidence).ToList(), Explanation, fix, caveats);
     }
 }

@@ -38,8 +38,8 @@ public sealed class FdSystem : IRule
         var log = Log(c, d.Id);
         // ENFILE comes from alloc_empty_file() only (and pipe/inotify user limits' look-alike texts, which the paste
         // reader keeps apart): the application's line alone makes this likely.
-        var errors = RuleFacts.AppErrors(c, "ENFILE");
-        var app = RuleFacts.AppTiming(c, errors);
+        var errors = AppErrors(c, "ENFILE");
+        var app = AppTiming(c, errors);
         if (nr is null)
         {
             if (log.Any || errors.Count > 0) return FromLogOrErrors(c, log, errors, app, max);
@@ -47,16 +47,16 @@ public sealed class FdSystem : IRule
         }
         long allocated = Math.Max(nr[0], 0);
         long limit = max ?? nr[2];
-        bool unlimited = RuleFacts.Unlimited(limit);
+        bool unlimited = Unlimited(limit);
 
         var evidence = new List<Evidence>
         {
-            RuleFacts.Count("files allocated", allocated, N(allocated), Sys(SysctlNames.FileNr)),
-            RuleFacts.Count("fs.file-max", limit, N(limit) + (unlimited ? " (LONG_MAX or near: no limit in practice)" : ""), Sys(SysctlNames.FileMax)),
-            limit > 0 ? RuleFacts.Ratio("use", RuleFacts.Share(allocated, limit), "computed") : new("use", "n/a", "computed"),
+            Count("files allocated", allocated, N(allocated), Sys(SysctlNames.FileNr)),
+            Count("fs.file-max", limit, N(limit) + (unlimited ? " (LONG_MAX or near: no limit in practice)" : ""), Sys(SysctlNames.FileMax)),
+            limit > 0 ? Ratio("use", Share(allocated, limit), "computed") : new("use", "n/a", "computed"),
         };
         evidence.AddRange(LogEvidence(c, d.Id));
-        evidence.AddRange(errors.Select(RuleFacts.AppErrorEvidence));
+        evidence.AddRange(errors.Select(AppErrorEvidence));
 
         Severity severity;
         When when; string title;
@@ -70,20 +70,20 @@ public sealed class FdSystem : IRule
         {
             severity = Severity.Critical; when = When.Recent; confidence = Confidence.Likely;
             title = log.Recent
-                ? $"The kernel logged that fs.file-max was reached: {RuleFacts.LogWhen(c, log)}; {N(allocated)} of {N(limit)} now"
+                ? $"The kernel logged that fs.file-max was reached: {LogWhen(c, log)}; {N(allocated)} of {N(limit)} now"
                 : $"Applications failed with ENFILE {N(app.Count)} times: fs.file-max was reached; {N(allocated)} of {N(limit)} now";
         }
         else if (limit > 0 && allocated > NearLimit * limit)
         {
             severity = Severity.Warning; when = When.Risk;
-            title = $"{Pct(RuleFacts.Share(allocated, limit))} of fs.file-max is in use ({N(allocated)} of {N(limit)})";
+            title = $"{Pct(Share(allocated, limit))} of fs.file-max is in use ({N(allocated)} of {N(limit)})";
         }
         else if (log.Any || errors.Count > 0)
         {
             severity = Severity.Warning; when = When.SinceBoot; confidence = Confidence.Likely;
             title = unlimited
                 ? $"fs.file-max was reached earlier ({(log.Any ? "kernel log" : "ENFILE from applications")}); it is {N(limit)} now, so it has been raised since"
-                : log.Any ? $"The kernel log reports that fs.file-max was reached: {RuleFacts.LogWhen(c, log)}" : $"Applications failed with ENFILE {N(app.Count)} times";
+                : log.Any ? $"The kernel log reports that fs.file-max was reached: {LogWhen(c, log)}" : $"Applications failed with ENFILE {N(app.Count)} times";
         }
         else
         {
@@ -99,26 +99,26 @@ public sealed class FdSystem : IRule
             fix = [SizeOnThePeak(SysctlNames.FileMax, $"{N(allocated)} of {N(limit)} files", "fs.file-max ≥ 2 × the peak of fs.file-nr's first field; each file costs ~1 KiB of slab")];
         else
         {
-            long proposed = RuleFacts.NiceUp(Math.Max(RuleFacts.Mul(allocated, 2), RuleFacts.Add(limit, 1)));
+            long proposed = NiceUp(Math.Max(Mul(allocated, 2), Add(limit, 1)));
             fix = [Sysctl(SysctlNames.FileMax, proposed.ToString(CultureInfo.InvariantCulture),
                 $"2 × {N(allocated)} allocated, rounded up, above today's {N(limit)}; each open file costs ~1 KiB of slab (filp + dentry + inode share)" +
-                (memTotal > 0 ? $", {Bytes(RuleFacts.Mul(proposed, 1024))} at most of {Bytes(memTotal)} RAM." : "."))];
+                (memTotal > 0 ? $", {Bytes(Mul(proposed, 1024))} at most of {Bytes(memTotal)} RAM." : "."))];
         }
-        return RuleFacts.Conclude(d, c, severity, when, confidence, title, evidence, Explanation, fix,
+        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, fix,
             BaseCaveats);
     }
 
     /// <summary>The kernel's "file-max limit reached" line or ENFILE without fs.file-nr: likely; critical when recent.</summary>
-    private CheckResult FromLogOrErrors(RuleContext c, LogState log, IReadOnlyList<AppErrorReport> errors, RuleFacts.AppState app, long? max)
+    private CheckResult FromLogOrErrors(RuleContext c, LogState log, IReadOnlyList<AppErrorReport> errors, AppState app, long? max)
     {
         var d = Descriptor;
-        var (severity, when) = RuleFacts.Timing(log, app);
-        var evidence = LogEvidence(c, d.Id).Concat(errors.Select(RuleFacts.AppErrorEvidence)).ToList();
-        if (max is { } m) evidence.Insert(0, RuleFacts.Count("fs.file-max", m, N(m), Sys(SysctlNames.FileMax)));
+        var (severity, when) = Timing(log, app);
+        var evidence = LogEvidence(c, d.Id).Concat(errors.Select(AppErrorEvidence)).ToList();
+        if (max is { } m) evidence.Insert(0, Count("fs.file-max", m, N(m), Sys(SysctlNames.FileMax)));
         string title = log.Any
-            ? $"The kernel logged that fs.file-max was reached: {RuleFacts.LogWhen(c, log)}"
+            ? $"The kernel logged that fs.file-max was reached: {LogWhen(c, log)}"
             : $"Applications failed with ENFILE {N(app.Count)} times ({(app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines")}): fs.file-max was reached";
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Likely, title, evidence, Explanation,
+        return Conclude(d, c, severity, when, Confidence.Likely, title, evidence, Explanation,
             [SizeOnThePeak(SysctlNames.FileMax, "unknown (fs.file-nr was not given)", "fs.file-max ≥ 2 × the peak of fs.file-nr's first field; each file costs ~1 KiB of slab")],
             BaseCaveats);
     }

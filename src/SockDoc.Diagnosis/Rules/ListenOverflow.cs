@@ -37,18 +37,18 @@ public sealed class ListenOverflow : IRule
         var full = c.Now.Census?.Listeners.Where(l => l.Full).OrderByDescending(l => l.AcceptQueue).ToList() ?? [];
         // A listener row whose Recv-Q is above its Send-Q proves a full queue at that instant; pasted, it is the
         // operator's copy of ss/netstat: likely rather than confirmed (the moment and the namespace are the paste's).
-        bool pasted = RuleFacts.FromPaste(c.Now);
+        bool pasted = FromPaste(c.Now);
         if (overflows is null && full.Count == 0) return Unknown(d, "TcpExt ListenOverflows");
 
         var evidence = new List<Evidence>();
-        if (overflows is { } ov) evidence.Add(RuleFacts.Counter("ListenOverflows", ov, overDelta, c.IntervalSeconds, NetStatSrc + " (this network namespace)"));
-        if (drops is { } dr) evidence.Add(RuleFacts.Counter("ListenDrops", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
-        if (somaxconn is { } sm) evidence.Add(RuleFacts.Count("somaxconn", sm, N(sm), Sys(SysctlNames.Somaxconn)));
+        if (overflows is { } ov) evidence.Add(Counter("ListenOverflows", ov, overDelta, c.IntervalSeconds, NetStatSrc + " (this network namespace)"));
+        if (drops is { } dr) evidence.Add(Counter("ListenDrops", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
+        if (somaxconn is { } sm) evidence.Add(Count("somaxconn", sm, N(sm), Sys(SysctlNames.Somaxconn)));
         foreach (var l in full.Take(5))
-            evidence.Add(RuleFacts.Count($"full accept queue {l.LocalAddress}:{l.LocalPort}", l.AcceptQueue,
+            evidence.Add(Count($"full accept queue {l.LocalAddress}:{l.LocalPort}", l.AcceptQueue,
                 $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
-        foreach (var e in RuleFacts.AppErrors(c, "EMFILE", call => call == "accept").Concat(RuleFacts.AppErrors(c, "ENFILE", call => call == "accept")))
-            evidence.Add(RuleFacts.AppErrorEvidence(e));
+        foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
+            evidence.Add(AppErrorEvidence(e));
 
         Severity severity;
         When when; string title;
@@ -71,7 +71,7 @@ public sealed class ListenOverflow : IRule
             return Ok(d, "no accept queue overflow since boot");
         }
 
-        return RuleFacts.Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault()),
+        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault()),
         [
             "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
             "Counters are per network namespace; somaxconn too.",
@@ -88,14 +88,14 @@ public sealed class ListenOverflow : IRule
     {
         var fix = new List<FixLine>();
         long current = somaxconn ?? 4096;
-        long want = Math.Max(RuleFacts.Mul(Math.Max(current, 0), 2), 4096);
+        long want = Math.Max(Mul(Math.Max(current, 0), 2), 4096);
         // somaxconn is an int (sk_max_ack_backlog is u32 but the sysctl is proc_dointvec): never propose above INT_MAX.
         want = Math.Min(want, int.MaxValue);
         string relisten = "then restart or reload the service so that it calls listen() again: sockets already listening keep the backlog they got.";
         if (busiest is not null && somaxconn is { } sm && busiest.Backlog < sm)
         {
             // 2 × today's backlog, as far as somaxconn grants without a sysctl change.
-            long appWant = Math.Max(Math.Min(RuleFacts.Mul(Math.Max(busiest.Backlog, 1), 2), sm), busiest.Backlog + 1);
+            long appWant = Math.Max(Math.Min(Mul(Math.Max(busiest.Backlog, 1), 2), sm), busiest.Backlog + 1);
             fix.Add(Action($"Raise the backlog the application passes to listen() on {busiest.LocalAddress}:{busiest.LocalPort} from {N(busiest.Backlog)} to {N(appWant)} (listen(fd, {appWant}), nginx `listen ... backlog={appWant}`, ...)",
                 $"Its backlog {N(busiest.Backlog)} is already below somaxconn {N(sm)}, so somaxconn is not what limits it; a new value up to {N(sm)} needs no sysctl. " +
                 "If somaxconn was raised after the service started, the service only needs to listen() again."));

@@ -41,11 +41,11 @@ public sealed class PortExhaustion : IRule
         // EADDRNOTAVAIL is an address the host does not have: not this.
         // One exception: connect() to an IPv6 loopback or link-local destination on a host whose IPv6 is off has no source
         // address at all (ip6_route_output() finds none) and fails with EADDRNOTAVAIL on the first try: not ports.
-        var errors = RuleFacts.AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
+        var errors = AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
             .Where(e => e.Sample is not { } text || !text.Contains("[::1]", StringComparison.Ordinal))
-            .Concat(RuleFacts.AppErrors(c, "EADDRINUSE", call => call == "connect")).ToList();
-        var unsure = RuleFacts.AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
-        var app = RuleFacts.AppTiming(c, errors);
+            .Concat(AppErrors(c, "EADDRINUSE", call => call == "connect")).ToList();
+        var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
+        var app = AppTiming(c, errors);
 
         var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
         if (range is null || range[0] > range[1] || range[0] < 0)
@@ -65,14 +65,14 @@ public sealed class PortExhaustion : IRule
 
         var evidence = new List<Evidence>
         {
-            RuleFacts.Count("ephemeral ports per destination", nEff, $"{N(nEff)} ({low}–{high}" + (reserved > 0 ? $", {N(reserved)} reserved" : "") + (boundInRange > 0 ? $", {N(boundInRange)} held by listeners" : "") + ")", Sys(SysctlNames.IpLocalPortRange)),
-            RuleFacts.PerSecond("sustainable new connections per destination", maxRate, $"{N(nEff)} ports / {twLen} s TIME_WAIT = {N(maxRate)}/s when this side closes first", "kernel-facts §5.4"),
-            RuleFacts.Count("tcp_tw_reuse", reuse.Setting, reuse.SettingText, Sys(SysctlNames.TcpTwReuse)),
+            Count("ephemeral ports per destination", nEff, $"{N(nEff)} ({low}–{high}" + (reserved > 0 ? $", {N(reserved)} reserved" : "") + (boundInRange > 0 ? $", {N(boundInRange)} held by listeners" : "") + ")", Sys(SysctlNames.IpLocalPortRange)),
+            PerSecond("sustainable new connections per destination", maxRate, $"{N(nEff)} ports / {twLen} s TIME_WAIT = {N(maxRate)}/s when this side closes first", "kernel-facts §5.4"),
+            Count("tcp_tw_reuse", reuse.Setting, reuse.SettingText, Sys(SysctlNames.TcpTwReuse)),
         };
         if (reuse.Possible)
-            evidence.Add(RuleFacts.PerSecond("with TIME_WAIT reuse", nEff / reuse.DelaySeconds,
+            evidence.Add(PerSecond("with TIME_WAIT reuse", nEff / reuse.DelaySeconds,
                 $"up to ~{N(nEff / reuse.DelaySeconds)}/s per destination (a TIME_WAIT port is reusable {N(reuse.DelaySeconds, 1)} s after its last timestamp)" + (reuse.Setting == 2 ? ", loopback destinations only" : ""), "tcp_twsk_unique()"));
-        evidence.AddRange(errors.Concat(unsure).Select(RuleFacts.AppErrorEvidence));
+        evidence.AddRange(errors.Concat(unsure).Select(AppErrorEvidence));
 
         Severity severity;
         When when; string title;
@@ -96,11 +96,11 @@ public sealed class PortExhaustion : IRule
             if (busiest is null || busiest.Connections <= 0)
                 return errors.Count > 0 || unsure.Count > 0 ? FromErrors(c, errors, unsure, evidence) : Ok(d, $"no outgoing connections hold ephemeral ports; {N(nEff)} per destination");
             string to = $"{busiest.SourceAddress} → {busiest.DestinationAddress}:{busiest.DestinationPort}";
-            evidence.Add(RuleFacts.Count("busiest destination", busiestTaken,
+            evidence.Add(Count("busiest destination", busiestTaken,
                 $"{to}: {N(busiest.Connections)} ports in use, {N(busiest.TimeWait)} in TIME_WAIT" +
                 (busiestReusable > 0 ? $", of which {N(busiestReusable)} reusable by connect() ({reuse.Why}): {N(busiestTaken)} taken" : ""), CensusSrc));
             double use = nEff > 0 ? (double)busiestTaken / nEff : 1;
-            evidence.Add(RuleFacts.Ratio("use of the range", use, "computed"));
+            evidence.Add(Ratio("use of the range", use, "computed"));
             demand = busiest.Connections;
             if (busiestTaken >= nEff && busiestTaken > 0)
             {
@@ -129,10 +129,10 @@ public sealed class PortExhaustion : IRule
             var tw = c.Now.SockStat?.TcpTw;
             if (tw is null)
                 return errors.Count > 0 || unsure.Count > 0 ? FromErrors(c, errors, unsure, evidence) : Unknown(d, "census per destination", "sockstat TCP tw");
-            evidence.Add(RuleFacts.Count("TIME_WAIT in this namespace", tw.Value, N(tw.Value), SockStatSrc));
+            evidence.Add(Count("TIME_WAIT in this namespace", tw.Value, N(tw.Value), SockStatSrc));
             var twDelta = c.CounterDelta("TcpExt", "TW");
             double? rate = twDelta is { } t && c.IntervalSeconds is > 0 ? t / c.IntervalSeconds!.Value : null;
-            if (rate is { } r) evidence.Add(RuleFacts.PerSecond("TIME_WAIT created", r, $"{N(r)}/s", NetStatSrc + " TW"));
+            if (rate is { } r) evidence.Add(PerSecond("TIME_WAIT created", r, $"{N(r)}/s", NetStatSrc + " TW"));
             demand = tw.Value;
             // With tcp_tw_reuse=1 and timestamps every TIME_WAIT is reusable by connect() after ~1 s: the TIME_WAIT count
             // says nothing about exhaustion then. With 2 only loopback ones are, and sockstat cannot tell which.
@@ -168,7 +168,7 @@ public sealed class PortExhaustion : IRule
         var caveats = Caveats(reuse);
         if (reuse.Setting == 2 && census is null)
             caveats.Add("tcp_tw_reuse=2 lets connect() reuse TIME_WAIT ports to loopback destinations; without the census the doctor cannot tell how many of these TIME_WAIT are loopback.");
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(c, low, high, nEff, twLen, demand, reuse),
+        return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(c, low, high, nEff, twLen, demand, reuse),
             caveats);
     }
 
@@ -176,7 +176,7 @@ public sealed class PortExhaustion : IRule
     {
         var list = new List<string>
         {
-            "bind() to port 0 before connect() takes a port for all destinations and fails with EADDRINUSE instead; use IP_BIND_ADDRESS_NO_PORT.",
+            PortAdvice.BindNoPort,
             "Listening sockets and explicit binds inside the range remove their ports from every destination.",
             "ip_local_port_range and the TIME_WAIT count are per network namespace.",
         };
@@ -210,8 +210,8 @@ public sealed class PortExhaustion : IRule
     {
         var d = Descriptor;
         var all = errors.Count > 0 ? errors : unsure;
-        var app = RuleFacts.AppTiming(c, all);
-        var ev = evidence ?? all.Select(RuleFacts.AppErrorEvidence).ToList();
+        var app = AppTiming(c, all);
+        var ev = evidence ?? all.Select(AppErrorEvidence).ToList();
         var confidence = errors.Count > 0 ? Confidence.Likely : Confidence.Possible;
         var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
         var errno = string.Join(" and ", all.Select(e => e.Errno).Distinct());
@@ -231,7 +231,7 @@ public sealed class PortExhaustion : IRule
         var caveats = Caveats(reuse);
         if (errors.Count == 0)
             caveats.Add("EADDRNOTAVAIL from bind() (an address the host does not have, or not yet up) is not port exhaustion; the failing call decides.");
-        return RuleFacts.Conclude(d, c, severity, when, confidence, title, ev, Explanation, fix, caveats);
+        return Conclude(d, c, severity, when, confidence, title, ev, Explanation, fix, caveats);
     }
 
     /// <summary>
@@ -257,7 +257,7 @@ public sealed class PortExhaustion : IRule
         public bool Possible => Timestamps && (Setting == 1 || Setting == 2);
 
         public bool AppliesTo(DestinationPortUse d) =>
-            Possible && (Setting == 1 || RuleFacts.IsLoopback(d.SourceAddress) || RuleFacts.IsLoopback(d.DestinationAddress));
+            Possible && (Setting == 1 || IsLoopback(d.SourceAddress) || IsLoopback(d.DestinationAddress));
 
         public string SettingText => Setting switch
         {

@@ -4,7 +4,7 @@ using SockDoc.Diagnosis.Engine;
 namespace SockDoc.Diagnosis.Rules;
 
 /// <summary>Formatting and result building shared by the rules, so each rule file reads as its kernel rule.</summary>
-internal static class RuleKit
+internal static partial class RuleKit
 {
     public const string SockStatSrc = "/proc/net/sockstat";
     public const string NetStatSrc = "/proc/net/netstat";
@@ -33,7 +33,8 @@ internal static class RuleKit
     // Saturating arithmetic. Kernel values can be LONG_MAX (tcp_mem, file-max and udp_mem written "unlimited" by
     // hand or by systemd) and the build checks overflow, so a rule multiplies and adds through these: a result that
     // does not fit is long.MaxValue (or MinValue), which every comparison still orders correctly.
-    public static long Mul(long a, long b) => Clamp((Int128)a * b);
+    // Mul is for sizes, which are never negative: a negative factor (a counter reset, garbage) gives no size, 0.
+    public static long Mul(long a, long b) => a <= 0 || b <= 0 ? 0 : Clamp((Int128)a * b);
     public static long Add(long a, long b) => Clamp((Int128)a + b);
     private static long Clamp(Int128 v) => v > long.MaxValue ? long.MaxValue : v < long.MinValue ? long.MinValue : (long)v;
 
@@ -181,8 +182,9 @@ internal static class RuleKit
     }
 
     /// <summary>Severity and when of trouble the kernel logged: critical and recent inside the window, else a warning from history.</summary>
-    public static (Severity Severity, When When) LogTiming(LogState log) =>
-        log.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+    public static (Severity Severity, When When) LogTiming(LogState log) => Timing(log, NoAppErrors);
+
+    private static readonly AppState NoAppErrors = new(false, 0, null, false);
 
     /// <summary>"recently (last 2 min ago, 13 lines in the last 15 min)" or "since boot".</summary>
     public static string LogWhenText(RuleContext c, LogState log) =>
@@ -227,20 +229,6 @@ internal static class RuleKit
         var (severity, when) = LogTiming(log);
         var evidence = new List<Evidence>(extraEvidence ?? []);
         evidence.AddRange(LogEvidence(c, d.Id));
-        var toConfirm = d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog && i != Inputs.AppErrors).ToList();
-        var finding = new Finding
-        {
-            Id = d.Id,
-            Severity = severity,
-            When = when,
-            Confidence = log.Ambiguous ? Confidence.Possible : Confidence.Likely,
-            Title = title,
-            Evidence = evidence,
-            Explanation = explanation,
-            Fix = fix,
-            Caveats = caveats ?? [],
-            ToConfirm = toConfirm,
-        };
-        return Found(d, finding, title, toConfirm.Select(i => i.Name).ToList());
+        return Conclude(d, c, severity, when, log.Ambiguous ? Confidence.Possible : Confidence.Likely, title, evidence, explanation, fix, caveats ?? []);
     }
 }

@@ -28,7 +28,7 @@ public sealed class SendBufferFull : IRule
         "sk_stream_wait_memory(): sleep while sk_wmem_queued >= sk_sndbuf, wake at 2/3; sk_stream_moderate_sndbuf() over tcp_mem[2]",
         [Inputs.CensusSkmem, Inputs.TaskStacks, Inputs.SockStatTcpMem, Inputs.TcpMem, Inputs.KernelLog]);
 
-    private enum Cause { Peer, GlobalMemory, BufferSize, Network, Unknown }
+    private enum Cause { Peer, CgroupMemory, GlobalMemory, BufferSize, Network, Unknown }
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -49,13 +49,20 @@ public sealed class SendBufferFull : IRule
         var tcpMemLog = Log(c, "tcp_mem");
         bool memTrouble = memOverHard || memPressure || c.CounterDelta("TcpExt", "TCPMemoryPressures") > 0 || tcpMemLog.Recent;
         long? wmemDefault = c.Now.Sysctls.Vector(SysctlNames.TcpWmem, 3)?[1];
+        // A memory cgroup at its limit refuses its sockets' charges the same way, with the host's counters quiet (issue 14 defect 13).
+        var memcg = MemcgLimits.Refusals(c).Where(r => r.Now).ToList();
+        MemcgRefusal? CgroupOf(int? pid) =>
+            (pid is { } p ? memcg.FirstOrDefault(r => r.Cgroup.Pids.Contains(p)) : null) ?? (!memTrouble && memcg.Count > 0 ? memcg[0] : null);
 
-        Cause CauseOf(long w, long tb, bool zeroWindow, long? rwndUs, long? sndbufUs, long? busyUs)
+        Cause CauseOf(long w, long tb, bool zeroWindow, long? rwndUs, long? sndbufUs, long? busyUs, int? pid)
         {
             if (zeroWindow) return Cause.Peer;
             // sk_stream_moderate_sndbuf() sets sk_sndbuf to half the queue on every refused charge: tb far below
             // tcp_wmem[1], or a queue about twice the buffer (more than one 64 KiB skb over it, which a normal full buffer never is).
             bool shrunk = (wmemDefault is { } def && tb <= def * Shrunk) || (w / 2 >= tb && w >= Add(tb, 65_536));
+            // A writer whose own cgroup refuses now cannot get memory whatever its buffer looks like (the kernel shrinks
+            // tb toward w/2 on each refusal); a cgroup matched by elimination only counts when the buffer was shrunk.
+            if (CgroupOf(pid) is { } cg && (shrunk || (pid is { } p && cg.Cgroup.Pids.Contains(p)))) return Cause.CgroupMemory;
             if (shrunk && memTrouble) return Cause.GlobalMemory;
             // rwnd_limited after the zero-window and memory tests: a socket whose buffer memory shrank can also sit at the peer's window.
             if (Share(rwndUs, busyUs) >= Dominant) return Cause.Peer;
@@ -65,14 +72,14 @@ public sealed class SendBufferFull : IRule
         }
 
         var full = top.Where(s => s.WmemQueued >= s.SndBuf)
-            .Select(s => (Socket: s, Cause: CauseOf(s.WmemQueued, s.SndBuf, s.PeerWindowZero, s.RwndLimitedUs, s.SndbufLimitedUs, s.BusyUs))).ToList();
+            .Select(s => (Socket: s, Cause: CauseOf(s.WmemQueued, s.SndBuf, s.PeerWindowZero, s.RwndLimitedUs, s.SndbufLimitedUs, s.BusyUs, s.Pid))).ToList();
         var threads = blocked.Select(b => (Thread: b, Cause: b.WmemQueued is { } w && b.SndBuf is { } tb
-            ? (w < tb && !memTrouble ? Cause.Unknown : CauseOf(w, tb, b.PeerWindowZero == true, null, null, null))
+            ? (w < tb && !memTrouble && CgroupOf(b.Pid) is null ? Cause.Unknown : CauseOf(w, tb, b.PeerWindowZero == true, null, null, null, b.Pid))
             : Cause.Unknown)).ToList();
         // A thread blocked with w < tb and no memory trouble is held by TCP_NOTSENT_LOWAT (or refused with SO_SNDBUF locked).
         // Held by TCP_NOTSENT_LOWAT only when the queue is below the wake-up mark: sk_stream_write_space() wakes a writer
         // once queued ≤ 2/3 of sk_sndbuf, so a sleeper above it is still waiting for buffer space (just drained a little).
-        var lowat = blocked.Where(b => b.WmemQueued is { } w && b.SndBuf is { } tb && w < tb / 3 * 2 && !memTrouble).ToList();
+        var lowat = blocked.Where(b => b.WmemQueued is { } w && b.SndBuf is { } tb && w < tb / 3 * 2 && !memTrouble && CgroupOf(b.Pid) is null).ToList();
 
         var evidence = new List<Evidence>
         {
@@ -93,6 +100,12 @@ public sealed class SendBufferFull : IRule
 
         var causes = full.Select(f => f.Cause).Concat(threads.Select(t => t.Cause)).ToList();
         bool peer = causes.Contains(Cause.Peer), memory = causes.Contains(Cause.GlobalMemory), size = causes.Contains(Cause.BufferSize);
+        // The cgroup that refuses: the one holding the first stalled socket or thread blamed on it.
+        var cgroup = causes.Contains(Cause.CgroupMemory)
+            ? full.Where(f => f.Cause == Cause.CgroupMemory).Select(f => CgroupOf(f.Socket.Pid))
+                .Concat(threads.Where(t => t.Cause == Cause.CgroupMemory).Select(t => CgroupOf(t.Thread.Pid))).FirstOrDefault(r => r is not null)
+            : null;
+        if (cgroup is not null) evidence.AddRange(cgroup.Evidence);
 
         Severity severity;
         string title;
@@ -102,13 +115,21 @@ public sealed class SendBufferFull : IRule
             var b = blocked[0];
             // Blocked now is critical unless the block is the application's own choice (TCP_NOTSENT_LOWAT) or plain
             // flow control of a buffer that is small for the path; a block whose cause the sample cannot name stays critical.
-            severity = peer || memory || !(size || lowat.Count > 0) ? Severity.Critical : Severity.Warning;
+            severity = peer || memory || cgroup is not null || !(size || lowat.Count > 0) ? Severity.Critical : Severity.Warning;
             title = $"{blocked.Count} thread(s) blocked in sk_stream_wait_memory now, e.g. {b.Command} (pid {b.Pid}) writing to {b.Peer ?? "?"}: " +
-                    (memory ? "global TCP memory shrank their send buffers (not the peers)"
+                    (cgroup is not null ? $"memory cgroup {cgroup.Cgroup.Path} is at its limit ({Bytes(cgroup.Cgroup.UsageBytes ?? 0)} of {Bytes(cgroup.Cgroup.LimitBytes ?? 0)}) and refused their send buffers (not the peers)"
+                    : memory ? "global TCP memory shrank their send buffers (not the peers)"
                     : peer ? "the peer does not read (zero window)"
                     : lowat.Count > 0 ? "their queues are below the send buffer, so TCP_NOTSENT_LOWAT (or a locked SO_SNDBUF refused memory) holds them"
                     : size ? "the send buffer is small for the path"
                     : "cause not known");
+        }
+        else if (full.Count > 0 && cgroup is not null)
+        {
+            severity = Severity.Critical;
+            var e = full.First(f => f.Cause == Cause.CgroupMemory).Socket;
+            title = $"{N(full.Count(f => f.Cause == Cause.CgroupMemory))} socket(s) stall on a send buffer shrunk because memory cgroup {cgroup.Cgroup.Path} is at its limit " +
+                    $"({Bytes(cgroup.Cgroup.UsageBytes ?? 0)} of {Bytes(cgroup.Cgroup.LimitBytes ?? 0)}), e.g. {e.Local} → {e.Peer} with tb {Bytes(e.SndBuf)}: the cgroup refused the memory, not the peer";
         }
         else if (full.Count > 0 && (memory || peer))
         {
@@ -139,6 +160,12 @@ public sealed class SendBufferFull : IRule
         }
 
         var fix = new List<FixLine>();
+        if (cgroup is not null)
+        {
+            fix.Add(cgroup.Fix);
+            fix.Add(Action("Expect the shrunken send buffers to stay small after the cgroup has room again, until autotuning grows them (or the connection is renewed)",
+                "sk_stream_moderate_sndbuf() rewrote sk_sndbuf when the cgroup refused the charge; it is not restored."));
+        }
         if (memory)
         {
             fix.Add(Action("Free TCP memory first (see the tcp_mem check): these writers are blocked by the global limit, not by their peers",
@@ -164,7 +191,7 @@ public sealed class SendBufferFull : IRule
         if (memOverHard && !memory) caveats.Add("TCP memory is over tcp_mem[2]: writers may also be blocked by the global limit (see tcp_mem).");
         if (census.BlockedSenders is null)
             caveats.Add("Writers held by TCP_NOTSENT_LOWAT have little queued (w far below tb) and are not in the census list; only their stacks (root) show them.");
-        caveats.Add("A cgroup v2 memory limit on socket memory (memory.stat sock against memory.max) blocks writers the same way; this sample does not read cgroups.");
+        if (cgroup is null) caveats.Add(MemcgLimits.Coverage(c));
 
         return Found(d, new Finding
         {
@@ -194,6 +221,7 @@ public sealed class SendBufferFull : IRule
     private static string Name(Cause c) => c switch
     {
         Cause.Peer => "the peer does not read",
+        Cause.CgroupMemory => "its memory cgroup is at its limit and shrank the send buffer",
         Cause.GlobalMemory => "TCP memory shrank the send buffer",
         Cause.BufferSize => "the send buffer is small for the path",
         Cause.Network => "the network sets the pace (healthy)",

@@ -37,7 +37,7 @@ public sealed class SynFlood : IRule
         if (drop is null && cookies is null && !(syncookies == 0 && listenDrops is not null))
         {
             if (log.Any)
-                return FromLog(d, c, $"The kernel logged a possible SYN flood: {RuleFacts.LogWhen(c, log)}", Explanation,
+                return FromLog(d, c, $"The kernel logged a possible SYN flood: {LogWhen(c, log)}", Explanation,
                     Fixes(c, syncookies, acceptFull: false), Caveats());
             return Unknown(d, "TcpExt TCPReqQFullDrop", "TcpExt TCPReqQFullDoCookies");
         }
@@ -64,13 +64,13 @@ public sealed class SynFlood : IRule
         var maxSynBacklog = c.Now.Sysctls.Long(SysctlNames.TcpMaxSynBacklog);
 
         var evidence = new List<Evidence>();
-        if (drop is { } dr) evidence.Add(RuleFacts.Counter("SYNs dropped, queue full (TCPReqQFullDrop)", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
-        if (cookies is { } ck) evidence.Add(RuleFacts.Counter("SYNs answered with cookies (TCPReqQFullDoCookies)", ck, cookieDelta, c.IntervalSeconds, NetStatSrc));
-        if (sent is { } s) evidence.Add(RuleFacts.Count("SyncookiesSent / SyncookiesFailed", s, $"{N(s)} / {N(failed ?? 0)}", NetStatSrc));
-        if (overflows is { } ov) evidence.Add(RuleFacts.Counter("ListenOverflows (accept queue full)", ov, overDelta, c.IntervalSeconds, NetStatSrc));
-        if (quarterTotal is { } qt && qt > 0) evidence.Add(RuleFacts.Counter("ListenDrops beyond ListenOverflows and TCPReqQFullDrop", qt, quarterDelta, c.IntervalSeconds, NetStatSrc + " ListenDrops"));
-        if (syncookies is { } sc) evidence.Add(RuleFacts.Count("tcp_syncookies", sc, sc switch { 0 => "0 (off: a full SYN queue drops)", 1 => "1 (cookies when the queue is full)", 2 => "2 (always cookies)", _ => sc.ToString(CultureInfo.InvariantCulture) }, Sys(SysctlNames.TcpSyncookies)));
-        if (syncookies == 0 && maxSynBacklog is { } msb) evidence.Add(RuleFacts.Count("tcp_max_syn_backlog", msb, $"{N(msb)}: without cookies new SYNs are dropped past {N(msb - (msb >> 2))} half-open requests", Sys(SysctlNames.TcpMaxSynBacklog)));
+        if (drop is { } dr) evidence.Add(Counter("SYNs dropped, queue full (TCPReqQFullDrop)", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
+        if (cookies is { } ck) evidence.Add(Counter("SYNs answered with cookies (TCPReqQFullDoCookies)", ck, cookieDelta, c.IntervalSeconds, NetStatSrc));
+        if (sent is { } s) evidence.Add(Count("SyncookiesSent / SyncookiesFailed", s, $"{N(s)} / {N(failed ?? 0)}", NetStatSrc));
+        if (overflows is { } ov) evidence.Add(Counter("ListenOverflows (accept queue full)", ov, overDelta, c.IntervalSeconds, NetStatSrc));
+        if (quarterTotal is { } qt && qt > 0) evidence.Add(Counter("ListenDrops beyond ListenOverflows and TCPReqQFullDrop", qt, quarterDelta, c.IntervalSeconds, NetStatSrc + " ListenDrops"));
+        if (syncookies is { } sc) evidence.Add(Count("tcp_syncookies", sc, sc switch { 0 => "0 (off: a full SYN queue drops)", 1 => "1 (cookies when the queue is full)", 2 => "2 (always cookies)", _ => sc.ToString(CultureInfo.InvariantCulture) }, Sys(SysctlNames.TcpSyncookies)));
+        if (syncookies == 0 && maxSynBacklog is { } msb) evidence.Add(Count("tcp_max_syn_backlog", msb, $"{N(msb)}: without cookies new SYNs are dropped past {N(msb - (msb >> 2))} half-open requests", Sys(SysctlNames.TcpMaxSynBacklog)));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
@@ -94,7 +94,7 @@ public sealed class SynFlood : IRule
         else if (log.Recent)
         {
             severity = Severity.Critical; when = When.Recent;
-            title = $"The kernel logged a possible SYN flood: {RuleFacts.LogWhen(c, log)}";
+            title = $"The kernel logged a possible SYN flood: {LogWhen(c, log)}";
         }
         else if (drop > 0 || cookies > 0 || log.Any || quarterTotal > 0)
         {
@@ -111,7 +111,7 @@ public sealed class SynFlood : IRule
             return Ok(d, "no SYN queue overflow since boot");
         }
 
-        return RuleFacts.Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(c, syncookies, acceptFull), Caveats());
+        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(c, syncookies, acceptFull), Caveats());
     }
 
     private static string[] Caveats() =>
@@ -135,7 +135,7 @@ public sealed class SynFlood : IRule
         if (syncookies == 0)
         {
             long current = c.Now.Sysctls.Long(SysctlNames.TcpMaxSynBacklog) ?? 0;
-            long want = Math.Min(Math.Max(RuleFacts.Mul(Math.Max(current, 0), 2), 8192), int.MaxValue);
+            long want = Math.Min(Math.Max(Mul(Math.Max(current, 0), 2), 8192), int.MaxValue);
             if (want > current)
                 fix.Add(Sysctl(SysctlNames.TcpMaxSynBacklog, want.ToString(CultureInfo.InvariantCulture),
                     $"Only with syncookies off: new SYNs are dropped once fewer than a quarter of tcp_max_syn_backlog slots are free; {(current > 0 ? $"2 × current {N(current)}" : "at least 8192")}."));

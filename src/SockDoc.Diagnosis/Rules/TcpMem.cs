@@ -19,7 +19,10 @@ public sealed class TcpMem : IRule
         "__sk_mem_raise_allocated(): pressure above tcp_mem[1], refusal above tcp_mem[2] (pages)",
         [Inputs.SockStatTcpMem, Inputs.TcpMem, Inputs.TcpMemoryPressures, Inputs.PageSize, Inputs.KernelLog]);
 
-    public CheckResult Evaluate(RuleContext c)
+    /// <summary>The host's tcp_mem verdict, joined with memory cgroups that refuse TCP memory below it (issue 14 defect 13).</summary>
+    public CheckResult Evaluate(RuleContext c) => MemcgLimits.Join(Descriptor, EvaluateHost(c), MemcgLimits.Refusals(c), Explanation);
+
+    private CheckResult EvaluateHost(RuleContext c)
     {
         var d = Descriptor;
         var mem = c.Now.SockStat?.TcpMemPages;
@@ -140,6 +143,7 @@ public sealed class TcpMem : IRule
         if (mem.Value > min && mem.Value <= pressure && pressTotal > 0)
             caveats.Add($"Pressure, once entered, lasts until use falls to tcp_mem[0] = {N(min)} pages; use is above it now, so pressure may still be on.");
         if (!c.HasPageSize) caveats.Add("Page size unknown for this sample: values are in pages only.");
+        caveats.Add(MemcgLimits.Coverage(c));
 
         return Found(d, new Finding
         {

@@ -50,7 +50,7 @@ public sealed class TwBuckets : IRule
         {
             // The counter alone proves refusals; the old kernels' line alone says so too.
             if (overflowDelta > 0 || overflowTotal > 0) return FromCounter(c, overflowTotal!.Value, overflowDelta, log);
-            if (log.Any) return FromLog(d, c, $"The kernel logged a time wait bucket table overflow: {RuleFacts.LogWhen(c, log)}", Explanation,
+            if (log.Any) return FromLog(d, c, $"The kernel logged a time wait bucket table overflow: {LogWhen(c, log)}", Explanation,
                 [SizeOnThePeak(SysctlNames.TcpMaxTwBuckets, "unknown (sockstat tw and the limit were not given)",
                     $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {TimeWaitLength(c.Now)} s"),
                  PortAdvice.Pooling(TimeWaitLength(c.Now))], BaseCaveats);
@@ -65,12 +65,12 @@ public sealed class TwBuckets : IRule
 
         var evidence = new List<Evidence>
         {
-            RuleFacts.Count("TIME_WAIT now", tw.Value, N(tw.Value) + " (this network namespace)", SockStatSrc),
-            RuleFacts.Count("tcp_max_tw_buckets", max.Value, N(max.Value), Sys(SysctlNames.TcpMaxTwBuckets)),
-            max > 0 ? RuleFacts.Ratio("use", RuleFacts.Share(tw.Value, max.Value), "computed") : new("use", "limit is 0: no TIME_WAIT is ever kept", "computed"),
+            Count("TIME_WAIT now", tw.Value, N(tw.Value) + " (this network namespace)", SockStatSrc),
+            Count("tcp_max_tw_buckets", max.Value, N(max.Value), Sys(SysctlNames.TcpMaxTwBuckets)),
+            max > 0 ? Ratio("use", Share(tw.Value, max.Value), "computed") : new("use", "limit is 0: no TIME_WAIT is ever kept", "computed"),
         };
-        if (overflowTotal is { } ot) evidence.Add(RuleFacts.Counter("TCPTimeWaitOverflow", ot, overflowDelta, c.IntervalSeconds, NetStatSrc));
-        if (createRate is { } cr) evidence.Add(RuleFacts.PerSecond("TIME_WAIT wanted (created + refused)", cr, $"{N(cr)}/s → steady state {N((long)Math.Min(cr * twLen, long.MaxValue / 2))} at {twLen} s each", NetStatSrc + " TW + TCPTimeWaitOverflow"));
+        if (overflowTotal is { } ot) evidence.Add(Counter("TCPTimeWaitOverflow", ot, overflowDelta, c.IntervalSeconds, NetStatSrc));
+        if (createRate is { } cr) evidence.Add(PerSecond("TIME_WAIT wanted (created + refused)", cr, $"{N(cr)}/s → steady state {N((long)Math.Min(cr * twLen, long.MaxValue / 2))} at {twLen} s each", NetStatSrc + " TW + TCPTimeWaitOverflow"));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;
@@ -88,7 +88,7 @@ public sealed class TwBuckets : IRule
         else if (log.Recent)
         {
             severity = Severity.Critical; when = When.Recent;
-            title = $"The kernel logged a time wait bucket table overflow: {RuleFacts.LogWhen(c, log)}";
+            title = $"The kernel logged a time wait bucket table overflow: {LogWhen(c, log)}";
         }
         else if (tw.Value > NearLimit * max.Value)
         {
@@ -100,7 +100,7 @@ public sealed class TwBuckets : IRule
             severity = Severity.Warning; when = When.SinceBoot;
             title = overflowTotal > 0
                 ? $"The TIME_WAIT table overflowed {N(overflowTotal!.Value)} times since boot"
-                : $"The kernel log reports a time wait bucket table overflow: {RuleFacts.LogWhen(c, log)}";
+                : $"The kernel log reports a time wait bucket table overflow: {LogWhen(c, log)}";
         }
         else
         {
@@ -108,11 +108,11 @@ public sealed class TwBuckets : IRule
         }
 
         long steady = createRate is { } rate ? (long)Math.Min(Math.Ceiling(rate * twLen), long.MaxValue / 4) : tw.Value;
-        long need = Math.Max(RuleFacts.Mul(Math.Max(steady, tw.Value), 3) / 2, RuleFacts.Add(max.Value, 1));
+        long need = Math.Max(Mul(Math.Max(steady, tw.Value), 3) / 2, Add(max.Value, 1));
         long proposed = RoundUpPow2(need);
         long twObject = c.Now.SlabInfo?.Find("tw_sock_TCP")?.ObjectSize ?? 256;
         // A limit that cannot be reached (LONG_MAX, 2^62 and up) is not what refused the buckets: nothing to raise.
-        bool pastOnly = (when is When.SinceBoot or When.Recent && tw.Value < PastPeakOnly * max.Value) || RuleFacts.Unlimited(max.Value);
+        bool pastOnly = (when is When.SinceBoot or When.Recent && tw.Value < PastPeakOnly * max.Value) || Unlimited(max.Value);
         var fix = new List<FixLine>
         {
             pastOnly
@@ -120,10 +120,10 @@ public sealed class TwBuckets : IRule
                     $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {twLen} s, at {twObject} B each")
                 : Sysctl(SysctlNames.TcpMaxTwBuckets, proposed.ToString(CultureInfo.InvariantCulture),
                 (createRate is null ? $"today's {N(tw.Value)} TIME_WAIT (no rate: one sample)" : $"steady state = (created + refused) rate × {twLen} s = {N(steady)}") + "; × 1.5 headroom, rounded up to a power of two. " +
-                $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(RuleFacts.Mul(proposed, twObject))} at most."),
+                $"Cost: {N(proposed)} × {twObject} B (tw_sock_TCP) = {Bytes(Mul(proposed, twObject))} at most."),
             PortAdvice.Pooling(twLen),
         };
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, fix,
+        return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, fix,
             BaseCaveats);
     }
 
@@ -131,14 +131,14 @@ public sealed class TwBuckets : IRule
     private CheckResult FromCounter(RuleContext c, long total, long? delta, LogState log)
     {
         var d = Descriptor;
-        var evidence = new List<Evidence> { RuleFacts.Counter("TCPTimeWaitOverflow", total, delta, c.IntervalSeconds, NetStatSrc) };
+        var evidence = new List<Evidence> { Counter("TCPTimeWaitOverflow", total, delta, c.IntervalSeconds, NetStatSrc) };
         evidence.AddRange(LogEvidence(c, d.Id));
         var (severity, when) = delta > 0 ? (Severity.Critical, When.Now) : log.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
         string title = delta > 0
             ? $"TIME_WAIT table overflowing now: TCPTimeWaitOverflow {Rate(delta.Value, c.IntervalSeconds)}"
             : $"The TIME_WAIT table overflowed {N(total)} times since boot";
         int twLen = Math.Max(TimeWaitLength(c.Now), 1);
-        return RuleFacts.Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation,
+        return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation,
             [SizeOnThePeak(SysctlNames.TcpMaxTwBuckets, "unknown (sockstat tw and the limit were not given)",
                 $"tcp_max_tw_buckets ≥ 1.5 × the peak rate of new TIME_WAIT (TW + TCPTimeWaitOverflow per second) × {twLen} s"),
              PortAdvice.Pooling(twLen)], BaseCaveats);

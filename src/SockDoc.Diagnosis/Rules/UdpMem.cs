@@ -20,7 +20,10 @@ public sealed class UdpMem : IRule
         "__sk_mem_raise_allocated(): no pressure mode, so above udp_mem[0] a socket holding udp_rmem_min gets no more → Udp MemErrors",
         [Inputs.SockStatUdpMem, Inputs.UdpMem, Inputs.UdpMemErrors, Inputs.UdpRcvbufErrors, Inputs.PageSize]);
 
-    public CheckResult Evaluate(RuleContext c)
+    /// <summary>The host's udp_mem verdict, joined with cgroup v2 memcgs that refuse socket memory below it (issue 14 defect 13).</summary>
+    public CheckResult Evaluate(RuleContext c) => MemcgLimits.Join(Descriptor, EvaluateHost(c), MemcgLimits.Refusals(c, udp: true), Explanation(RmemMin(c).Text));
+
+    private CheckResult EvaluateHost(RuleContext c)
     {
         var d = Descriptor;
         var mem = c.Now.SockStat?.UdpMemPages;
@@ -99,7 +102,7 @@ public sealed class UdpMem : IRule
             [
                 "udp_mem and sockstat UDP mem are machine-wide; Udp counters are per network namespace.",
                 "Some kernels with per-NUMA UDP receive queues may drop on this path without counting MemErrors (upstream TODO); the gauge still tells.",
-                "A cgroup v2 memory limit on socket memory (memory.stat sock against memory.max) drops datagrams without touching udp_mem; this sample does not read cgroups.",
+                MemcgLimits.Coverage(c),
             ],
         }, title);
     }

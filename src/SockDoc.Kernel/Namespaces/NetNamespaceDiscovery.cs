@@ -106,7 +106,8 @@ public static class NetNamespaceDiscovery
     /// <summary>True when the file is on nsfs (statfs f_type NSFS_MAGIC): a bind-mounted namespace, not a leftover placeholder.</summary>
     private static bool IsNsfs(string path) => Libc.FileSystemType(path) == Libc.NSFS_MAGIC;
 
-    private static IEnumerable<int> EnumeratePids(ProcRoot root)
+    /// <summary>The PIDs under a /proc root (also used by the memcg collector).</summary>
+    internal static IEnumerable<int> EnumeratePids(ProcRoot root)
     {
         IEnumerable<string> dirs;
         try

@@ -1,41 +1,31 @@
 using System.Globalization;
 using SockDoc.Diagnosis.Engine;
 using SockDoc.Model;
-using static SockDoc.Diagnosis.Rules.RuleKit;
 
 namespace SockDoc.Diagnosis.Rules;
 
 /// <summary>
-/// What the port, TIME_WAIT, conntrack, listen and file rules share beyond RuleKit: numeric evidence, the
-/// application errors only one failure gives, the timing of log and application evidence, and arithmetic that
-/// stays defined on the kernel's extreme values (fs.file-max = LONG_MAX, limits of 0, absent inputs).
+/// RuleKit, continued (formerly RuleFacts, merged so the rules have one finding builder): numeric evidence in the
+/// port/file rules' argument order, the application errors only one failure gives, the timing of log and application
+/// evidence, and limits that stay defined on the kernel's extreme values (fs.file-max = LONG_MAX, 0, absent inputs).
 /// </summary>
-internal static class RuleFacts
+internal static partial class RuleKit
 {
     public const string AppErrorsSrc = "application errors";
 
     // ---- numeric evidence -------------------------------------------------------------------------------
 
-    public static Evidence Count(string name, long value, string text, string source) => new(name, text, source) { Value = value, Unit = "count" };
+    public static Evidence Count(string name, long value, string text, string source) => CountEv(name, text, source, value);
 
-    public static Evidence Ratio(string name, double fraction, string source) => new(name, Pct(fraction), source) { Value = fraction, Unit = "ratio" };
+    public static Evidence Ratio(string name, double fraction, string source) => RatioEv(name, Pct(fraction), source, fraction);
 
-    public static Evidence PerSecond(string name, double rate, string text, string source) => new(name, text, source) { Value = rate, Unit = "per_second" };
+    public static Evidence PerSecond(string name, double rate, string text, string source) => Ev(name, text, source, rate, "per_second");
 
     /// <summary>"1,234 since boot, +5 in 1.0 s (5.0/s)": the counter's total as the value.</summary>
     public static Evidence Counter(string name, long total, long? delta, double? seconds, string source) =>
         Count(name, total, delta is { } d ? $"{N(total)} since boot, {Rate(d, seconds)}" : $"{N(total)} since boot", source);
 
-    // ---- arithmetic safe on LONG_MAX ----------------------------------------------------------------------
-
-    public static long Add(long a, long b) => b > 0 && a > long.MaxValue - b ? long.MaxValue : b < 0 && a < long.MinValue - b ? long.MinValue : a + b;
-
-    public static long Mul(long a, long b)
-    {
-        if (a == 0 || b == 0) return 0;
-        if (a < 0 || b < 0) return 0; // sizes are never negative; a negative input (a counter reset) gives no size
-        return a > long.MaxValue / b ? long.MaxValue : a * b;
-    }
+    // ---- arithmetic safe on LONG_MAX (Add and Mul are RuleKit's) ----------------------------------------------
 
     /// <summary>a / b as a fraction; 0 when b is not positive.</summary>
     public static double Share(long a, long b) => b > 0 ? (double)a / b : 0;
