@@ -87,7 +87,8 @@ public static class InetDiag
     /// mask `ss -a` sends. Not TCP_BOUND_INACTIVE (13, 6.7+): with that bit set, inet_diag_dump_icsk() walks the whole
     /// bind hash (bhash2) after the established hash, every bound socket of every namespace, and skips all but the
     /// bound-and-idle ones, which hold no connection and no peer. Measured on 6.18 with 400,000 sockets in 20
-    /// namespaces, that walk made each dump about a quarter slower than ss's (bench/namespaces.sh).
+    /// namespaces (bench/namespaces.sh 20 10000 3, same hour): `sockets --by container,state` took 0.775 of the ss
+    /// loop's CPU with every bit and 0.634 without bit 13.
     /// </summary>
     public const uint CensusStates = (1u << 13) - 1;
 
