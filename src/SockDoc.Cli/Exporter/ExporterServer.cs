@@ -61,6 +61,7 @@ public sealed class ExporterServer : IDisposable
 #pragma warning restore CA1031
                 {
                 }
+                LiveSource.GiveBackRoundGarbage();
             }
             while (!token.WaitHandle.WaitOne(every));
         }, 256 * 1024) { IsBackground = true, Name = "container series" };
