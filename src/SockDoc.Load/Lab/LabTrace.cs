@@ -61,18 +61,21 @@ public sealed class LabTrace : IDisposable
         return trace;
     }
 
-    /// <summary>Ctrl-C: the trace detaches and prints its final tables; returns the parsed report.</summary>
+    /// <summary>SIGTERM: the trace detaches and prints its final tables, as on Ctrl-C; returns the parsed report.</summary>
     public JsonElement Stop()
     {
         if (!_p.HasExited)
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+            // SIGTERM, not SIGINT: a lab started in the background by a script (`nohup sockdoc lab run --trace &`,
+            // a CI runner) has SIGINT ignored, the trace child inherits that across exec, and SIGINT would never
+            // reach it. The trace treats both signals alike (TraceCommand).
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
             kill?.WaitForExit(5000);
         }
         if (!_p.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             _p.Kill(entireProcessTree: true);
-            throw new LoadException("sockdoc trace did not finish in 60 s after SIGINT");
+            throw new LoadException("sockdoc trace did not finish in 60 s after SIGTERM");
         }
         _p.WaitForExit();
         try

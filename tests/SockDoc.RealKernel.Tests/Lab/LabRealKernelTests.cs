@@ -138,7 +138,11 @@ public sealed class LabRealKernelTests
     /// <summary>Starts `sockdoc lab run NAME` in a child process; its journal file is lab-PID.restore.</summary>
     private static (Process Child, string Journal) StartRun(string name)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // SIGINT back to its default first: when the test run itself was started in the background (nohup, a CI
+        // runner), SIGINT is ignored and that is inherited across exec, so the Ctrl-C this test sends would be lost.
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         foreach (var a in new[] { Support.SockdocDll, "lab", "run", name }) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         var child = Process.Start(psi)!;

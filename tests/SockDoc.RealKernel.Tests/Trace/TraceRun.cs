@@ -14,7 +14,11 @@ public sealed class TraceRun : IDisposable
 
     public TraceRun(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // SIGINT back to its default first: when the test run itself was started in the background (nohup, a CI
+        // runner), SIGINT is ignored and that is inherited across exec, so the Ctrl-C this test sends would be lost.
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Support.SockdocDll);
         psi.ArgumentList.Add("trace");
         foreach (var a in args) psi.ArgumentList.Add(a);
