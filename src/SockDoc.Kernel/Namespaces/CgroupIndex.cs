@@ -1,3 +1,4 @@
+using SockDoc.Kernel.Cgroups;
 using SockDoc.Kernel.Interop;
 using SockDoc.Model.Namespaces;
 
@@ -27,27 +28,11 @@ public sealed class CgroupIndex
 
     public const int MaxDirectories = 200_000;
 
-    /// <summary>The mount point of the cgroup2 filesystem in this mount namespace, from mountinfo text; null if none.</summary>
-    public static string? FindV2Mount(string mountinfo)
-    {
-        foreach (var line in mountinfo.Split('\n'))
-        {
-            // "36 25 0:31 / /sys/fs/cgroup/unified rw,… - cgroup2 cgroup2 rw,…" (proc(5)): fields after " - " start with the fs type.
-            int sep = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (sep < 0) continue;
-            var tail = line[(sep + 3)..].Split(' ');
-            if (tail.Length == 0 || tail[0] != "cgroup2") continue;
-            var head = line[..sep].Split(' ');
-            if (head.Length >= 5) return head[4].Replace("\\040", " ", StringComparison.Ordinal);
-        }
-        return null;
-    }
-
     /// <summary>Walks the v2 hierarchy until every wanted id is found (or all of it, wanted null), bounded by MaxDirectories.</summary>
     public static CgroupIndex Build(IReadOnlyCollection<ulong>? wanted, string? mountinfoPath = "/proc/self/mountinfo")
     {
         var text = mountinfoPath is null ? null : NetNamespaceDiscovery.ReadSmall(mountinfoPath);
-        var mount = text is null ? null : FindV2Mount(text);
+        var mount = text is null ? null : CgroupMounts.Parse(System.Text.Encoding.UTF8.GetBytes(text)).V2Mount;
         var paths = new Dictionary<ulong, string>();
         if (mount is null) return new CgroupIndex(null, paths, "no cgroup2 mount (cgroup v1 only): sockets cannot be attributed to cgroups");
         var left = wanted is null ? null : new HashSet<ulong>(wanted);
@@ -81,18 +66,8 @@ public sealed class CgroupIndex
     public long? MemoryStatSock(string relPath)
     {
         if (Mount is null) return null;
-        var text = NetNamespaceDiscovery.ReadSmall(Path.Join(Mount, relPath, "memory.stat"));
-        return text is null ? null : ParseMemoryStatSock(text);
-    }
-
-    public static long? ParseMemoryStatSock(string text)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("sock ", StringComparison.Ordinal) &&
-                long.TryParse(line.AsSpan(5).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)) return v;
-        }
-        return null;
+        var stat = MemoryStatReader.Read(Path.Join(Mount, relPath, MemoryStatReader.Stat));
+        return stat.Ok && stat.Value!.TryGetValue("sock", out var sock) ? sock : null;
     }
 
     /// <summary>Fills path, container, unit and memory.stat sock of each cgroup use.</summary>

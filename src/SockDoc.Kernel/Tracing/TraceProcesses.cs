@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using SockDoc.Kernel.Census;
+using SockDoc.Kernel.Namespaces;
 using SockDoc.Kernel.Netlink.SockDiag;
 using SockDoc.Model.Trace;
 
@@ -26,13 +27,11 @@ public static class TraceProcesses
         try
         {
             string? v2 = null, systemd = null, memory = null;
-            foreach (var line in File.ReadLines(Path.Combine(dir, "cgroup")).Take(64))
+            foreach (var line in CgroupNaming.Parse(string.Join('\n', File.ReadLines(Path.Combine(dir, "cgroup")).Take(64))))
             {
-                var parts = line.Split(':', 3);
-                if (parts.Length != 3) continue;
-                if (parts[0] == "0" && parts[1].Length == 0) v2 = parts[2];
-                else if (parts[1] == "name=systemd") systemd = parts[2];
-                else if (parts[1].Split(',').Contains("memory")) memory = parts[2];
+                if (line.IsV2) v2 = line.Path;
+                else if (line.Controllers == "name=systemd") systemd = line.Path;
+                else if (line.Controllers.Split(',').Contains("memory")) memory = line.Path;
             }
             cgroup = v2 is not null && v2 != "/" ? v2 : systemd ?? memory ?? v2 ?? "?";
         }

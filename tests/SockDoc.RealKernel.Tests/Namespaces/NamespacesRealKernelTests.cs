@@ -158,7 +158,7 @@ public sealed class NamespacesRealKernelTests
     public void OrphansOfAnEndedProcessAreAttributedToItsCgroup()
     {
         Support.RequireRoot();
-        var mount = SockDoc.Kernel.Namespaces.CgroupIndex.FindV2Mount(File.ReadAllText("/proc/self/mountinfo"));
+        var mount = SockDoc.Kernel.Cgroups.CgroupMounts.Parse(File.ReadAllBytes("/proc/self/mountinfo")).V2Mount;
         Assert.NotNull(mount);
         var cgroup = Path.Combine(mount, $"sdk-orphans-{Suffix}");
         Directory.CreateDirectory(cgroup);

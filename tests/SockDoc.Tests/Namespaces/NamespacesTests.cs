@@ -82,9 +82,9 @@ public class CgroupNamingTests
         const string hybrid = "30 25 0:26 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755\n" +
                               "31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw\n" +
                               "32 30 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
-        Assert.Equal("/sys/fs/cgroup/unified", CgroupIndex.FindV2Mount(hybrid));
-        Assert.Null(CgroupIndex.FindV2Mount("32 30 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"));
-        Assert.Equal(123456, CgroupIndex.ParseMemoryStatSock("anon 1\nfile 2\nsock 123456\nshmem 0\n"));
+        Assert.Equal("/sys/fs/cgroup/unified", SockDoc.Kernel.Cgroups.CgroupMounts.Parse(Fixtures.Text(hybrid)).V2Mount);
+        Assert.Null(SockDoc.Kernel.Cgroups.CgroupMounts.Parse(Fixtures.Text("32 30 0:28 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n")).V2Mount);
+        Assert.Equal(123456, SockDoc.Kernel.Cgroups.MemoryStatReader.Parse(Fixtures.Text("anon 1\nfile 2\nsock 123456\nshmem 0\n"))["sock"]);
     }
 
     [Fact]
