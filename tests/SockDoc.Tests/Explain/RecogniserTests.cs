@@ -232,6 +232,17 @@ public class RecogniserTests
     }
 
     [Fact]
+    public void AppErrorLines_takes_the_call_from_a_traceback_logged_below_the_message()
+    {
+        // A logger's one-line message, a blank line, then the traceback whose frames go through urllib's urlopen().
+        Assert.Equal("connect", Read(Corpus("python-hemppa-urlopen-errno99.txt")).AppErrors.Single().Call);
+        var bind = "srv: [Errno 99] Cannot assign requested address\nTraceback (most recent call last):\n  File \"srv.py\", line 9, in <module>\n    s.bind((\"10.9.9.9\", 80))\nOSError: [Errno 99] Cannot assign requested address\n";
+        Assert.Equal("bind", Read(bind).AppErrors.First().Call);
+        // A single EADDRNOTAVAIL with no call anywhere is a recognised line, not a port-exhaustion finding.
+        Assert.DoesNotContain(CorpusTests.Explain(Corpus("bind-rust-quiche-udp.txt")).Report.Findings, f => f.Id == "port_exhaustion");
+    }
+
+    [Fact]
     public void The_partial_snapshot_carries_app_errors_the_census_and_the_pastes_own_now()
     {
         var text = "Nov 30 10:00:00 web1 app[1]: dial tcp 10.0.0.9:5432: connect: cannot assign requested address\nNov 30 10:02:30 web1 app[1]: dial tcp 10.0.0.9:5432: connect: cannot assign requested address\nfailed to create fsnotify watcher: too many open files\n" + Corpus("vm-ss-ltn-full.txt");

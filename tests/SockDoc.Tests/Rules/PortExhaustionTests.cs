@@ -128,6 +128,14 @@ public class PortExhaustionTests
     }
 
     [Fact]
+    public void A_single_eaddrnotavail_without_the_call_is_no_finding()
+    {
+        // bind() to an absent address fails once and the program stops; exhaustion repeats.
+        Assert.Null(SnapEvidence.Run(Rule, SnapEvidence.Empty().AppError("EADDRNOTAVAIL", "unknown", 1)).Finding);
+        Assert.NotNull(SnapEvidence.Run(Rule, SnapEvidence.Empty().AppError("EADDRNOTAVAIL", "unknown", 2)).Finding);
+    }
+
+    [Fact]
     public void An_old_error_line_is_history_and_a_recent_one_is_critical()
     {
         var old = SnapEvidence.Run(Rule, SnapEvidence.Empty().AppError("EADDRNOTAVAIL", "connect", 5, lastAgeSeconds: 3600));

@@ -36,12 +36,37 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             // HTTP client opening its connection: urllib's urlopen(), http.client's connect(), socket.create_connection().
             else if (ClientFrameRegex().IsMatch(lines[i + ahead].Text)) err = err with { Call = "connect" };
         }
+        if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
             return 1;
         into.Errors.Add(err);
         return 1;
+    }
+
+    /// <summary>
+    /// A Python traceback that starts within two lines below the message (a logger's "msg: [Errno 99] …" then
+    /// logging.exception's traceback): its innermost frame that opens or binds a socket names the call.
+    /// </summary>
+    private static string? TracebackBelow(IReadOnlyList<PasteLine> lines, int i)
+    {
+        int start = -1;
+        for (int ahead = 1; ahead <= 3 && i + ahead < lines.Count; ahead++)
+        {
+            if (lines[i + ahead].Text.TrimStart().StartsWith("Traceback (most recent call last)", StringComparison.Ordinal)) { start = i + ahead; break; }
+        }
+        if (start < 0) return null;
+        string? call = null;
+        // Frames are indented; the block ends at the first line that is not (the exception line). Bounded: 200 lines.
+        for (int k = start + 1; k < lines.Count && k <= start + 200; k++)
+        {
+            var text = lines[k].Text;
+            if (text.Length == 0 || !char.IsWhiteSpace(text[0])) break;
+            if (ClientFrameRegex().IsMatch(text) || text.Contains(".connect(", StringComparison.Ordinal)) call = "connect";
+            else if (text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal)) call = "bind";
+        }
+        return call;
     }
 
     // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").
