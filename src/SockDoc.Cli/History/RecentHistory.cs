@@ -25,6 +25,9 @@ public static class RecentHistory
         ("TcpExt TCPReqQFullDoCookies", s => s.TcpReqQFullDoCookies, ["syn_flood"]),
         ("TcpExt TCPMemoryPressures", s => s.TcpMemoryPressures, ["tcp_mem"]),
         ("Udp MemErrors", s => s.UdpMemErrors, ["udp_mem"]),
+        // Both only happen when nf_conntrack_count reached nf_conntrack_max (__nf_conntrack_alloc(), early_drop()).
+        ("nf_conntrack drop", s => s.ConntrackDrop, ["conntrack"]),
+        ("nf_conntrack early_drop", s => s.ConntrackEarlyDrop, ["conntrack"]),
     ];
 
     /// <summary>The counters read, for tests and docs.</summary>

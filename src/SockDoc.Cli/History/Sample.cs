@@ -60,6 +60,9 @@ public sealed record Sample
     public long? TcpReqQFullDoCookies { get; init; }
     public long? TcpMemoryPressures { get; init; }
     public long? UdpMemErrors { get; init; }
+    /// <summary>/proc/net/stat/nf_conntrack drop and early_drop summed over CPUs: a new flow refused, or an unconfirmed one evicted, because the table was full.</summary>
+    public long? ConntrackDrop { get; init; }
+    public long? ConntrackEarlyDrop { get; init; }
 
     public IReadOnlyList<SampleFinding> Findings { get; init; } = [];
     public IReadOnlyList<SampleIncident> Incidents { get; init; } = [];
@@ -121,6 +124,8 @@ public sealed record Sample
             TcpReqQFullDoCookies = s.NetStat?.Get("TcpExt", "TCPReqQFullDoCookies"),
             TcpMemoryPressures = s.NetStat?.Get("TcpExt", "TCPMemoryPressures"),
             UdpMemErrors = s.NetStat?.Get("Udp", "MemErrors"),
+            ConntrackDrop = s.ConntrackStat?.Drop,
+            ConntrackEarlyDrop = s.ConntrackStat?.EarlyDrop,
             Findings = findings?.Select(f => new SampleFinding(f.Id, f.Severity, f.Title)).ToList() ?? [],
             Incidents = s.KernelLog?.Incidents.Select(SampleIncident.From).ToList() ?? [],
         };

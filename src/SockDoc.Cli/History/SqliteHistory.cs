@@ -55,6 +55,8 @@ public sealed class SqliteHistory : IDisposable
         ("tcp_req_q_full_do_cookies", "INTEGER", s => s.TcpReqQFullDoCookies),
         ("tcp_memory_pressures", "INTEGER", s => s.TcpMemoryPressures),
         ("udp_mem_errors", "INTEGER", s => s.UdpMemErrors),
+        ("conntrack_drop", "INTEGER", s => s.ConntrackDrop),
+        ("conntrack_early_drop", "INTEGER", s => s.ConntrackEarlyDrop),
     ];
 
     /// <summary>The sample columns this file has (all of <see cref="Columns"/> once a writer has opened it).</summary>
@@ -296,6 +298,8 @@ public sealed class SqliteHistory : IDisposable
                     TcpReqQFullDoCookies = L("tcp_req_q_full_do_cookies"),
                     TcpMemoryPressures = L("tcp_memory_pressures"),
                     UdpMemErrors = L("udp_mem_errors"),
+                    ConntrackDrop = L("conntrack_drop"),
+                    ConntrackEarlyDrop = L("conntrack_early_drop"),
                 };
                 byId[r.GetInt64(0)] = rows.Count;
                 rows.Add((r.GetInt64(0), sample));

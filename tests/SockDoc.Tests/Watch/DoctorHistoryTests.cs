@@ -87,6 +87,7 @@ public sealed class DoctorHistoryTests : IDisposable
     {
         { "ListenDrops", "syn_flood" }, { "TCPReqQFullDrop", "syn_flood" }, { "TCPReqQFullDoCookies", "syn_flood" },
         { "TCPMemoryPressures", "tcp_mem" }, { "Udp MemErrors", "udp_mem" },
+        { "nf_conntrack drop", "conntrack" }, { "nf_conntrack early_drop", "conntrack" },
     };
 
     [Theory]
@@ -97,7 +98,7 @@ public sealed class DoctorHistoryTests : IDisposable
         static Sample Flat(Sample x) => x with
         {
             ListenOverflows = 7, ListenDrops = 7, TcpReqQFullDrop = 0, TcpReqQFullDoCookies = 0, TcpMemoryPressures = 3, UdpMemErrors = 0,
-            TcpAbortOnMemory = 0, TcpTimeWaitOverflow = 0,
+            TcpAbortOnMemory = 0, TcpTimeWaitOverflow = 0, ConntrackDrop = 11, ConntrackEarlyDrop = 0,
         };
         Func<Sample, Sample> rise = counter switch
         {
@@ -105,6 +106,8 @@ public sealed class DoctorHistoryTests : IDisposable
             "TCPReqQFullDrop" => x => x with { TcpReqQFullDrop = 25 },
             "TCPReqQFullDoCookies" => x => x with { TcpReqQFullDoCookies = 25 },
             "TCPMemoryPressures" => x => x with { TcpMemoryPressures = 4 },
+            "nf_conntrack drop" => x => x with { ConntrackDrop = 40 },
+            "nf_conntrack early_drop" => x => x with { ConntrackEarlyDrop = 3 },
             _ => x => x with { UdpMemErrors = 25 },
         };
         RecordRise(now.AddMinutes(-2), Flat, rise);
@@ -132,7 +135,7 @@ public sealed class DoctorHistoryTests : IDisposable
         using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Db};Pooling=False"))
         {
             raw.Open();
-            foreach (var c in new[] { "listen_drops", "tcp_req_q_full_drop", "tcp_req_q_full_do_cookies", "tcp_memory_pressures", "udp_mem_errors" })
+            foreach (var c in new[] { "listen_drops", "tcp_req_q_full_drop", "tcp_req_q_full_do_cookies", "tcp_memory_pressures", "udp_mem_errors", "conntrack_drop", "conntrack_early_drop" })
             {
                 using var cmd = raw.CreateCommand();
                 cmd.CommandText = $"ALTER TABLE samples DROP COLUMN {c}";
