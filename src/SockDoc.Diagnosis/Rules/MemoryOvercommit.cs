@@ -28,7 +28,7 @@ public sealed class MemoryOvercommit : IRule
         if (mode is null || mi?.CommittedAsBytes is null || mi.CommitLimitBytes is null || mi.MemTotalBytes is null || mi.MemTotalBytes <= 0)
         {
             if (log.Any)
-                return FromLog(d, c, $"The kernel refused allocations for lack of commit memory (__vm_enough_memory(), strict overcommit): {RecentText(c, log)}",
+                return FromLog(d, c, $"The kernel refused allocations for lack of commit memory (__vm_enough_memory(), strict overcommit): {LogWhen(c, log)}",
                     Explanation, [Action("Read the commit charge and its limit: `grep -E 'Commit|MemTotal|SwapTotal|Hugetlb' /proc/meminfo` and `sysctl vm.overcommit_memory vm.overcommit_ratio vm.overcommit_kbytes`",
                         "A new limit is computed from the commit charge and both sysctls; without them any value is a guess.")]);
             return Unknown(d, mode is null ? SysctlNames.OvercommitMemory : "/proc/meminfo");
@@ -60,7 +60,7 @@ public sealed class MemoryOvercommit : IRule
         else if (mode == 2 && committed > NearLimit * limit)
         {
             (severity, when) = WithLog(Severity.Warning, When.Risk, log);
-            title = $"{Pct((double)committed / limit)} of the commit limit is used (strict overcommit)" + (log.Recent ? $"; the kernel refused allocations recently ({RecentText(c, log)})" : "");
+            title = $"{Pct((double)committed / limit)} of the commit limit is used (strict overcommit)" + (log.Recent ? $"; the kernel refused allocations recently ({LogWhen(c, log)})" : "");
         }
         else if (lowAvail && socketHeavy)
         {
@@ -70,7 +70,7 @@ public sealed class MemoryOvercommit : IRule
         else if (log.Any)
         {
             (severity, when) = LogTiming(log);
-            title = $"The kernel refused allocations for lack of commit memory: {RecentText(c, log)}";
+            title = $"The kernel refused allocations for lack of commit memory: {LogWhen(c, log)}";
         }
         else if (panic is > 0 && lowAvail)
         {

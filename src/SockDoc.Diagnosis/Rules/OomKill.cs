@@ -65,9 +65,9 @@ public sealed class OomKill : IRule
         else if (kills > 0 || log.Any)
         {
             (severity, when) = WithLog(Severity.Warning, When.SinceBoot, log);
-            title = log.Recent ? $"A {kind} happened recently: {RecentText(c, log)}"
+            title = log.Recent ? $"A {kind} happened recently: {LogWhen(c, log)}"
                 : kills > 0 ? $"The OOM killer killed {N(kills!.Value)} process{(kills == 1 ? "" : "es")} since boot"
-                : $"The kernel log shows a {kind} ({RecentText(c, log)})";
+                : $"The kernel log shows a {kind} ({LogWhen(c, log)})";
         }
         else
         {

@@ -83,7 +83,7 @@ public sealed class Orphans : IRule
         {
             (severity, when) = WithLog(Severity.Warning, When.Risk, log);
             title = $"{N(orphans.Value)} orphans exceed max/4 = {N(limit2)}: idle orphans that also saw an ICMP error are killed";
-            if (log.Recent) title += $"; the kernel reset orphans recently ({RecentText(c, log)})";
+            if (log.Recent) title += $"; the kernel reset orphans recently ({LogWhen(c, log)})";
         }
         else if (log.Any)
         {
@@ -92,8 +92,8 @@ public sealed class Orphans : IRule
             string what = OrphanLine(log) ? "The kernel reset orphaned sockets (\"TCP: too many orphaned sockets\")"
                 : "The kernel logged \"Out of socket memory\" (orphan limit or tcp_mem: kernels before 3.3 print one text for both)";
             title = log.Recent
-                ? $"{what} recently: {RecentText(c, log)}; {N(orphans.Value)} orphans now (limits {N(limit0)}/{N(limit1)}/{N(limit2)})"
-                : $"{what} {RecentText(c, log)}, before the --recent window; {N(orphans.Value)} orphans now";
+                ? $"{what} recently: {LogWhen(c, log)}; {N(orphans.Value)} orphans now (limits {N(limit0)}/{N(limit1)}/{N(limit2)})"
+                : $"{what} {LogWhen(c, log)}, before the --recent window; {N(orphans.Value)} orphans now";
         }
         else if (abortTotal > 0)
         {
@@ -160,8 +160,8 @@ public sealed class Orphans : IRule
         if (log.Any)
         {
             string title = OrphanLine(log)
-                ? $"The kernel reset orphaned sockets (\"TCP: too many orphaned sockets\"): {RecentText(c, log)}"
-                : $"The kernel logged \"Out of socket memory\": too many orphans or TCP memory over tcp_mem[2] (this wording, before 3.3, is shared), {RecentText(c, log)}";
+                ? $"The kernel reset orphaned sockets (\"TCP: too many orphaned sockets\"): {LogWhen(c, log)}"
+                : $"The kernel logged \"Out of socket memory\": too many orphans or TCP memory over tcp_mem[2] (this wording, before 3.3, is shared), {LogWhen(c, log)}";
             var extra = new List<Evidence>();
             if (abortTotal is { } at) extra.Add(CountEv("TCPAbortOnMemory", $"{N(at)} since boot", NetStatSrc, at));
             return FromLog(d, c, title, Explanation(IdleSeconds(c)), fix,

@@ -85,20 +85,18 @@ internal static partial class RuleKit
         return new AppState(true, count, age, age <= c.Options.RecentWindow.TotalSeconds);
     }
 
-    /// <summary>"last at 2026-11-30 11:02:03Z (40 s ago), 13 in the window, up to 273 suppressed" for a title.</summary>
+    /// <summary>
+    /// "last at 2026-11-30 11:02:03Z (40 s ago), 13 in the window (15 min), up to 273 suppressed" for a title: the
+    /// line's own wall time when it carries one, else the sample's time less its age, else seconds after boot.
+    /// </summary>
     public static string LogWhen(RuleContext c, LogState log)
     {
         var parts = new List<string>();
-        if (log.AgeSeconds is { } age)
-        {
-            var last = c.Now.TakenAt.AddSeconds(-age).ToString("u", CultureInfo.InvariantCulture);
-            parts.Add($"last at {last} ({Ago(age)} ago)");
-        }
-        else
-        {
-            parts.Add("time not in the lines");
-        }
-        if (log.Recent) parts.Add($"{N(log.InWindow)} in the window");
+        var last = log.LastWall?.ToString("u", CultureInfo.InvariantCulture)
+            ?? (log.AgeSeconds is { } a ? c.Now.TakenAt.AddSeconds(-a).ToString("u", CultureInfo.InvariantCulture) : null)
+            ?? (log.LastUptime is { } up ? $"{N(up, 0)} s after boot" : null);
+        parts.Add(last is null ? "time not in the lines" : $"last at {last}" + (log.AgeSeconds is { } age ? $" ({Ago(age)} ago)" : ""));
+        if (log.Recent) parts.Add($"{N(log.InWindow)} in the window ({Window(c)})");
         else parts.Add($"{N(log.Lines)} lines");
         if (log.SuppressedUpTo > 0) parts.Add($"up to {N(log.SuppressedUpTo)} suppressed");
         return string.Join(", ", parts);

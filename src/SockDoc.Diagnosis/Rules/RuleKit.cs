@@ -186,27 +186,12 @@ internal static partial class RuleKit
 
     private static readonly AppState NoAppErrors = new(false, 0, null, false);
 
-    /// <summary>"recently (last 2 min ago, 13 lines in the last 15 min)" or "since boot".</summary>
-    public static string LogWhenText(RuleContext c, LogState log) =>
-        log.Recent && log.AgeSeconds is { } a ? $"{Ago(a)} ago, {N(log.InWindow)} lines in the last {Window(c)}" + (log.SuppressedUpTo > 0 ? $", up to {N(log.SuppressedUpTo)} suppressed" : "")
-        : log.AgeSeconds is { } old ? $"{Ago(old)} before the sample" : "time not known";
-
     /// <summary>
     /// A gauge or counter verdict joined with what the kernel logged: lines within the --recent window make a finding
     /// that is not already happening now critical and recent (the burst may be over; the operator came because of it).
     /// </summary>
     public static (Severity Severity, When When) WithLog(Severity severity, When when, LogState log) =>
         log.Recent && when != When.Now ? (Severity.Critical, When.Recent) : (severity, when);
-
-    /// <summary>"last at 2026-11-30 11:20:03Z (2 s ago), 13 in the window, up to 273 suppressed" for a title.</summary>
-    public static string RecentText(RuleContext c, LogState log)
-    {
-        var last = log.LastWall?.ToString("u", CultureInfo.InvariantCulture) ?? (log.LastUptime is { } up ? $"{N(up, 0)} s after boot" : "time unknown");
-        var ago = log.AgeSeconds is { } a ? $" ({Ago(a)} ago)" : "";
-        var window = log.Recent ? $", {N(log.InWindow)} in the window ({Window(c)})" : "";
-        var suppressed = log.SuppressedUpTo > 0 ? $", up to {N(log.SuppressedUpTo)} suppressed" : "";
-        return $"last at {last}{ago}{window}{suppressed}";
-    }
 
     public static string Ago(double seconds) => seconds switch
     {

@@ -79,7 +79,7 @@ public sealed class TcpMem : IRule
         {
             (severity, when) = WithLog(Severity.Warning, When.Risk, log);
             title = $"TCP memory {Pages(mem.Value, page)} is past 80 % of the pressure threshold {N(pressure)}";
-            if (log.Recent) title += $"; the kernel refused TCP memory recently ({RecentText(c, log)})";
+            if (log.Recent) title += $"; the kernel refused TCP memory recently ({LogWhen(c, log)})";
         }
         else if (log.Any)
         {
@@ -89,8 +89,8 @@ public sealed class TcpMem : IRule
                 ? "The kernel logged \"Out of socket memory\" (tcp_mem[2] or the orphan limit: kernels before 3.3 print one text for both)"
                 : "The kernel refused TCP memory over tcp_mem[2] (\"TCP: out of memory -- consider tuning tcp_mem\")";
             title = log.Recent
-                ? $"{what} recently: {RecentText(c, log)}; use is {Pages(mem.Value, page)} now (high {N(high)})"
-                : $"{what} {RecentText(c, log)}, before the --recent window";
+                ? $"{what} recently: {LogWhen(c, log)}; use is {Pages(mem.Value, page)} now (high {N(high)})"
+                : $"{what} {LogWhen(c, log)}, before the --recent window";
         }
         else if (pressTotal > 0)
         {
@@ -183,8 +183,8 @@ public sealed class TcpMem : IRule
         if (log.Any)
         {
             string title = log.Ambiguous
-                ? $"The kernel logged \"Out of socket memory\": TCP memory over tcp_mem[2] or too many orphans (this wording, before 3.3, is shared), {RecentText(c, log)}"
-                : $"The kernel refused TCP memory over tcp_mem[2] (\"TCP: out of memory -- consider tuning tcp_mem\"): {RecentText(c, log)}";
+                ? $"The kernel logged \"Out of socket memory\": TCP memory over tcp_mem[2] or too many orphans (this wording, before 3.3, is shared), {LogWhen(c, log)}"
+                : $"The kernel refused TCP memory over tcp_mem[2] (\"TCP: out of memory -- consider tuning tcp_mem\"): {LogWhen(c, log)}";
             var extra = pressTotal is { } pt ? new List<Evidence> { CountEv("TCPMemoryPressures", $"{N(pt)} since boot", NetStatSrc, pt) } : null;
             return FromLog(d, c, title, Explanation, [read, find],
                 log.Ambiguous ? ["The same text is printed for too many orphans: sockstat mem against tcp_mem, and sockstat orphan against tcp_max_orphans, decide."] : null,
