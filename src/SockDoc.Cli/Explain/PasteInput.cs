@@ -97,17 +97,18 @@ public static class PasteInput
         foreach (var line in lines)
         {
             if (line.Command is not null) continue;
-            var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(line.WithStamp), ctx);
+            var text = KernelLogClassifier.Retyped(line.WithStamp);
+            var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(text), ctx);
             if (classified is null) continue;
             kinds[line.Number] = classified.Kind switch
             {
-                LogLineKind.LookAlike when line.Text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",
-                LogLineKind.LookAlike when line.Text.Contains("conntrack", StringComparison.Ordinal) => "conntrack_lookalike",
+                LogLineKind.LookAlike when text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",
+                LogLineKind.LookAlike when text.Contains("conntrack", StringComparison.Ordinal) => "conntrack_lookalike",
                 LogLineKind.LookAlike => "neighbour",
                 LogLineKind.RateLimitNotice => "rate_limit_notice",
                 _ => classified.Info.Kind,
             };
-            kept.Append(line.WithStamp).Append('\n');
+            kept.Append(text).Append('\n');
         }
         if (kinds.Count == 0) return (kinds, null);
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kept.ToString()));

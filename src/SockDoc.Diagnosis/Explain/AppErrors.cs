@@ -41,9 +41,9 @@ public static partial class AppErrors
     [
         new(EADDRNOTAVAIL, 99, 10049, ["Cannot assign requested address", "Can't assign requested address", "Address not available", "The requested address is not valid in its context"],
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
-        new(EADDRINUSE, 98, 10048, ["Address already in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
+        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
-        new(EMFILE, 24, 10024, ["Too many open files"], ["reached process FD limit", "TooManyOpenSockets"]),
+        new(EMFILE, 24, 10024, ["Too many open files", "No file descriptors available"], ["reached process FD limit", "TooManyOpenSockets"]),
         new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
         new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
@@ -163,8 +163,16 @@ public static partial class AppErrors
             t.Contains("connect error: ", StringComparison.Ordinal) || t.Contains("stream_socket_client", StringComparison.Ordinal) ||
             t.Contains("fsockopen", StringComparison.Ordinal) || t.Contains("gen_tcp:connect", StringComparison.Ordinal) ||
             // The JDK's non-blocking connect (SocketChannelImpl.checkConnect) appends ": no further information".
-            NoFurtherInformationRegex().IsMatch(t)) return "connect";
+            NoFurtherInformationRegex().IsMatch(t) ||
+            // siege's own words for connect()'s EADDRNOTAVAIL (sock.c: "socket: %d address is unavailable.").
+            t.Contains(" address is unavailable.", StringComparison.Ordinal) ||
+            // An HTTP client's wrapper around the errno: the request could not open its connection (restkit's
+            // RequestError, urllib3's NewConnectionError / "Max retries exceeded", aiohttp's ClientConnectorError).
+            HttpClientWrapperRegex().IsMatch(t)) return "connect";
         if (t.Contains("gen_tcp:listen", StringComparison.Ordinal) || t.Contains("stream_socket_server", StringComparison.Ordinal)) return "bind";
+        // An Erlang stack frame {Module,Function,Arity,...} in the exit value: {echo_client,connect,4,[...]}.
+        var mfa = ErlangFrameRegex().Match(t);
+        if (mfa.Success) return mfa.Groups["call"].Value switch { "connect" => "connect", "accept" => "accept", _ => "bind" };
         var m = CallRegex().Match(t);
         if (m.Success) return m.Groups["call"].Value.ToLowerInvariant() switch
         {
@@ -172,6 +180,9 @@ public static partial class AppErrors
             "listen" when errno is EADDRINUSE or EADDRNOTAVAIL => "bind",
             "binding" => "bind",
             var c when c.StartsWith("accept", StringComparison.Ordinal) => "accept",
+            // socket() never returns EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick addresses): a
+            // program's own "socket:" prefix, not the call.
+            "socket" when errno is EADDRNOTAVAIL or EADDRINUSE => "unknown",
             var c => c,
         };
         return "unknown";
@@ -203,6 +214,12 @@ public static partial class AppErrors
     [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
 
+    [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]
+    private static partial Regex ErlangFrameRegex();
+
+    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError)\b|Max retries exceeded|Failed to establish a new connection", RegexOptions.CultureInvariant)]
+    private static partial Regex HttpClientWrapperRegex();
+
     // ASCII or full-width colons, as pasted from a Chinese-locale console.
     [GeneratedRegex(@"address\s*[:：]\s*no further information", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex NoFurtherInformationRegex();
@@ -210,7 +227,7 @@ public static partial class AppErrors
     [GeneratedRegex(@"\b(?:TCP |UDP |tcp |udp )?[Ll]istener\b|\bTcpListener\b|\bUdpSocket::bind\b|\blistening on\b", RegexOptions.CultureInvariant)]
     private static partial Regex ListenerRegex();
 
-    // inotify_init / inotify_add_watch / fsnotify watchers and tail's fallback message.
-    [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch".
+    [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC|directory watch", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex InotifyRegex();
 }

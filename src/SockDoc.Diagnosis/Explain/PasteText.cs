@@ -82,7 +82,16 @@ public static partial class PasteText
         if (t.Contains('&', StringComparison.Ordinal) && t.Contains(';', StringComparison.Ordinal)) t = WebUtility.HtmlDecode(t).Replace('\u00a0', ' ');
         var q = QuoteRegex().Match(t);
         if (q.Success) t = t[q.Length..];
-        if (t.TrimStart().StartsWith("```", StringComparison.Ordinal) || t.TrimStart().StartsWith("~~~", StringComparison.Ordinal)) return "";
+        var f = t.TrimStart();
+        if (f.StartsWith("```", StringComparison.Ordinal) || f.StartsWith("~~~", StringComparison.Ordinal))
+        {
+            // A fence line is dropped, with its info string ("```bash"); a line written inside one pair of fences
+            // ("```accept4() failed (24: ...)```"), or pasted right after the opening fence, keeps its text.
+            var rest = f.TrimStart('`', '~');
+            if (rest.EndsWith("```", StringComparison.Ordinal) || rest.EndsWith("~~~", StringComparison.Ordinal)) rest = rest.TrimEnd('`', '~');
+            rest = rest.Trim();
+            return rest.Length == 0 || !rest.Contains(' ', StringComparison.Ordinal) ? "" : rest;
+        }
         return t;
     }
 

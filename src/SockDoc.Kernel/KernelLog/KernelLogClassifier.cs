@@ -33,6 +33,32 @@ public static partial class KernelLogClassifier
         "table overflow"u8.ToArray(),
     ];
 
+    /// <summary>The socket failures' phrases exactly as the kernel prints them, for <see cref="Retyped"/>.</summary>
+    private static readonly string[] Phrases =
+    [
+        "Out of socket memory", "too many orphaned sockets", "too many of orphaned sockets", "out of memory -- consider tuning tcp_mem",
+        "time wait bucket table overflow", "expectation table full", "conntrack: table full", "ossible SYN flooding on port ", "VFS: file-max limit ",
+    ];
+
+    /// <summary>
+    /// A line as a person retyped it or a web page set it, with the kernel's socket phrases put back: any letter case
+    /// ("TCP:Too many of orphaned sockets") and typographic dashes ("out of memory — consider tuning tcp_mem"). For
+    /// pasted text only: the kernel's own log never needs it, and the streaming reader stays on exact bytes.
+    /// </summary>
+    public static string Retyped(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var t = line.Contains('\u2014', StringComparison.Ordinal) || line.Contains('\u2013', StringComparison.Ordinal)
+            ? line.Replace("\u2014", "--", StringComparison.Ordinal).Replace("\u2013", "--", StringComparison.Ordinal)
+            : line;
+        foreach (var p in Phrases)
+        {
+            int at = t.IndexOf(p, StringComparison.OrdinalIgnoreCase);
+            if (at >= 0 && string.CompareOrdinal(t, at, p, 0, p.Length) != 0) t = string.Concat(t.AsSpan(0, at), p, t.AsSpan(at + p.Length));
+        }
+        return t;
+    }
+
     /// <summary>The anchors, for tests and for other scanners of bulk text.</summary>
     public static IReadOnlyList<byte[]> AnchorBytes => Anchors;
 

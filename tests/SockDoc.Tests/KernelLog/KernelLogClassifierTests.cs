@@ -39,6 +39,17 @@ public class KernelLogClassifierTests
         Assert.True(c.IsIncident);
     }
 
+    // Retyped by people or set by web pages (held-out set 2: shadowsocks-libev and a blog title with an em dash).
+    [Theory]
+    [InlineData("Linux kernel print keeps printing \"TCP:Too many of orphaned sockets\".", LogLineKind.TooManyOrphans)]
+    [InlineData("[TCP: out of memory \u2014 consider tuning tcp_mem](https://blog.example/)", LogLineKind.TcpOutOfMemory)]
+    [InlineData("NF_CONNTRACK: TABLE FULL, DROPPING PACKET", LogLineKind.ConntrackFull)]
+    public void Retyped_lines_get_the_kernels_phrases_back(string line, LogLineKind kind)
+    {
+        Assert.Equal(LogLineKind.None, C(line).Kind);
+        Assert.Equal(kind, C(KernelLogClassifier.Retyped(line)).Kind);
+    }
+
     [Theory]
     [InlineData("Oct  4 16:26:06 host-260 kernel: Neighbour table overflow.")]
     [InlineData("[ 4714.000004] nf_conntrack: nf_conntrack: expectation table full")]

@@ -18,6 +18,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
         if (AppErrors.TryRecognise(line) is not { } err) return 0;
+        // The JDK throws BindException for EADDRNOTAVAIL/EADDRINUSE from connect() too (Net.c handleSocketError()): the
+        // frames below ("at sun.nio.ch.Net.connect0") name the call; the class name alone does not.
+        if (err.Runtime == "java" && err.Call == "bind" && line.Text.Contains("BindException", StringComparison.Ordinal) &&
+            FrameCallBelow(lines, i) is { } frame)
+            err = err with { Call = frame };
         for (int back = 1; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
         {
             var above = lines[i - back].Text;
@@ -31,7 +36,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         for (int ahead = 1; err.Call == "unknown" && ahead <= 4 && i + ahead < lines.Count; ahead++)
         {
             var m = StackCallRegex().Match(lines[i + ahead].Text);
-            if (m.Success) err = err with { Call = m.Groups["c"].Value.ToLowerInvariant() switch { var c when c.StartsWith('b') || c == "listen" => "bind", var c when c.StartsWith('a') => "accept", _ => "connect" } };
+            if (m.Success) err = err with { Call = CallOfFrame(m.Groups["c"].Value) };
             // A traceback printed below the message it belongs to (the message pasted first) whose frames are an
             // HTTP client opening its connection: urllib's urlopen(), http.client's connect(), socket.create_connection().
             else if (ClientFrameRegex().IsMatch(lines[i + ahead].Text)) err = err with { Call = "connect" };
@@ -44,6 +49,24 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         into.Errors.Add(err);
         return 1;
     }
+
+    /// <summary>The call the first socket frame within four lines below names (Java / .NET stacks, Node's syscall field).</summary>
+    private static string? FrameCallBelow(IReadOnlyList<PasteLine> lines, int i)
+    {
+        for (int ahead = 1; ahead <= 4 && i + ahead < lines.Count; ahead++)
+        {
+            var m = StackCallRegex().Match(lines[i + ahead].Text);
+            if (m.Success) return CallOfFrame(m.Groups["c"].Value);
+        }
+        return null;
+    }
+
+    private static string CallOfFrame(string c) => c.ToLowerInvariant() switch
+    {
+        var x when x.StartsWith('b') || x == "listen" => "bind",
+        var x when x.StartsWith('a') => "accept",
+        _ => "connect",
+    };
 
     /// <summary>
     /// A Python traceback that starts within two lines below the message (a logger's "msg: [Errno 99] …" then
