@@ -198,7 +198,7 @@ public static class DoctorView
         };
         return f.Confidence switch
         {
-            Confidence.Likely => when + "; likely: the gauges are not in the sample",
+            Confidence.Likely => when + "; likely: the kernel's line or an application's errno says so, no gauge or counter in the sample shows it",
             Confidence.Possible => when + "; possible: the evidence fits more than one cause",
             _ => when,
         };

@@ -97,7 +97,7 @@ internal static partial class RuleKit
             ?? (log.LastUptime is { } up ? $"{N(up, 0)} s after boot" : null);
         parts.Add(last is null ? "time not in the lines" : $"last at {last}" + (log.AgeSeconds is { } age ? $" ({Ago(age)} ago)" : ""));
         if (log.Recent) parts.Add($"{N(log.InWindow)} in the window ({Window(c)})");
-        else parts.Add($"{N(log.Lines)} lines");
+        else parts.Add(log.Lines == 1 ? "1 line" : $"{N(log.Lines)} lines");
         if (log.SuppressedUpTo > 0) parts.Add($"up to {N(log.SuppressedUpTo)} suppressed");
         return string.Join(", ", parts);
     }
