@@ -1,5 +1,6 @@
 using SockDoc.Kernel;
 using SockDoc.Kernel.Cgroups;
+using SockDoc.Kernel.Namespaces;
 
 namespace SockDoc.Tests.Cgroups;
 
@@ -31,11 +32,14 @@ public class MemcgReaderTests
     [Fact]
     public void Proc_pid_cgroup_gives_the_v1_memory_path_and_the_v2_path()
     {
-        var c = ProcPidCgroupReader.Parse(File.ReadAllBytes(Dir("vm-v1-tcp-at-limit", "proc-pid-cgroup")));
-        Assert.Equal("/sdk-memcg-cap-2382", c.V1MemoryPath);
-        Assert.Equal("/", c.V2Path);
-        var v2Only = ProcPidCgroupReader.Parse(Fixtures.Text("0::/system.slice/nginx.service\n"));
-        Assert.Equal(("/system.slice/nginx.service", (string?)null), (v2Only.V2Path, v2Only.V1MemoryPath));
+        var c = CgroupNaming.Parse(File.ReadAllText(Dir("vm-v1-tcp-at-limit", "proc-pid-cgroup")), out bool partial);
+        Assert.False(partial);
+        Assert.Equal("/sdk-memcg-cap-2382", CgroupNaming.ControllerPath(c, "memory"));
+        Assert.Equal("/", CgroupNaming.V2Path(c));
+        var v2Only = CgroupNaming.Parse("0::/system.slice/nginx.service\n");
+        Assert.Equal(("/system.slice/nginx.service", (string?)null), (CgroupNaming.V2Path(v2Only), CgroupNaming.ControllerPath(v2Only, "memory")));
+        // "cpu,cpuacct" style lists: the controller is found inside the list, not by prefix
+        Assert.Equal("/x", CgroupNaming.ControllerPath(CgroupNaming.Parse("3:cpu,memory:/x\n2:memory_foo:/y\n"), "memory"));
     }
 
     [Fact]
@@ -117,7 +121,9 @@ public class MemcgReaderTests
         Assert.Throws<ProcParseException>(() => CgroupValueReader.Parse("-5\n"u8));
         Assert.Throws<ProcParseException>(() => CgroupValueReader.Parse(""u8));
         Assert.Throws<ProcParseException>(() => CgroupValueReader.Parse("\0\u0001"u8));
-        Assert.Throws<ProcParseException>(() => ProcPidCgroupReader.Parse("garbage\n"u8));
+        // The one /proc/PID/cgroup parser is lenient: garbage lines are skipped and the result marked partial.
+        Assert.Empty(CgroupNaming.Parse("garbage\n", out bool cut));
+        Assert.True(cut);
         Assert.Throws<ProcParseException>(() => CgroupMounts.Parse("\0\0"u8));
         var missing = CgroupValueReader.Read("/nonexistent/memory.max");
         Assert.Equal(ReadStatus.Missing, missing.Status);
