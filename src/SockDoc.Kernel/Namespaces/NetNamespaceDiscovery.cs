@@ -211,7 +211,10 @@ public static class NetNamespaceDiscovery
         // A member process's link first (the namespace is alive while it runs), then the bind mounts.
         foreach (var pid in pids.Take(8)) enter.Add(root.PathOf($"{pid}/ns/net"));
         foreach (var (_, path) in named) enter.Add(path);
-        var resolved = containers.Values.Select(c => ContainerState.Resolve(root, c, pids)).ToList();
+        // A pod's sandbox (pause, podman's infra) usually has the lowest pid but carries no pod labels: the containers
+        // the runtime named a pod for come first, so the namespace is shown and tagged by its pod.
+        var resolved = containers.Values.Select(c => ContainerState.Resolve(root, c, pids))
+            .OrderBy(c => c.Pod?.Name is null && c.Pod?.Namespace is null ? 1 : 0).ToList();
         var identity = new NetNamespaceIdentity
         {
             Inode = inode,
