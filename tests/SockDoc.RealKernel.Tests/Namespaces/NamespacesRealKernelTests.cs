@@ -150,7 +150,7 @@ public sealed class NamespacesRealKernelTests
         {
             Run("podman", ["rm", "-f", "-t", "0", ports, tw], conf);
             Run("podman", ["rmi", "-f", image], conf);
-            File.Delete(conf);
+            Directory.Delete(Path.GetDirectoryName(conf)!, true);
         }
         Assert.Equal(rulesetBefore, Support.Sh("nft list ruleset"));
     }
