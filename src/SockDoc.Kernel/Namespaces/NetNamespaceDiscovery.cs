@@ -67,9 +67,9 @@ public static class NetNamespaceDiscovery
 
     /// <summary>The note the namespaces section carries when paths are relative to our own cgroup namespace.</summary>
     public const string PrivateCgroupNamespaceNote =
-        "cgroup paths are relative to sockdoc's cgroup namespace (it is not the host's): other processes' /proc/PID/cgroup read \"/../…\", and cgroup ids, " +
-        "memory.stat and memory limits outside it cannot be read; run with --cgroupns=host (podman/docker) or enter the host's cgroup namespace " +
-        "(nsenter --cgroup=/proc/1/ns/cgroup with hostPID) for container names and per-cgroup memory";
+        "cgroup paths are relative to sockdoc's cgroup namespace (it is not the host's): other processes' /proc/PID/cgroup read \"/../…\", so their " +
+        "memory cgroups (memory.stat sock, limits) are not read, and sockets' cgroup ids are named only where the node's cgroup tree is mounted in; " +
+        "run with --cgroupns=host (podman/docker) or enter the host's cgroup namespace (nsenter --cgroup=/proc/1/ns/cgroup with hostPID) for container names and per-cgroup memory";
 
     private static long? CgroupLinkInode(string link)
     {

@@ -20,6 +20,20 @@ public class MemcgReaderTests
     }
 
     [Fact]
+    public void In_a_private_cgroup_namespace_the_mount_of_the_nodes_tree_wins_over_our_own_subtree()
+    {
+        var text = File.ReadAllText(Dir("vm-private-cgroupns", "mountinfo"));
+        var m = CgroupMounts.Parse(Fixtures.Text(text));
+        Assert.Equal(("/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory"), (m.V2Mount, m.V1MemoryMount));
+        // The same lines in the other order: the node's tree ("/..") still wins over the fresh mount rooted at ours ("/").
+        var reversed = string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Reverse()) + "\n";
+        Assert.Equal("/sys/fs/cgroup/unified", CgroupMounts.Parse(Fixtures.Text(reversed)).V2Mount);
+        // In the initial namespace: a bind of a subtree first, then the whole tree: the whole tree.
+        var bind = CgroupMounts.Parse(Fixtures.Text("70 1 0:37 /kubepods.slice /mnt/pods rw - cgroup2 cgroup2 rw\n29 23 0:37 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n80 1 0:37 /../x /mnt/cousin rw - cgroup2 cgroup2 rw\n"));
+        Assert.Equal("/sys/fs/cgroup", bind.V2Mount);
+    }
+
+    [Fact]
     public void Pure_v2_and_pure_v1_mountinfo_are_told_apart_by_what_is_mounted()
     {
         var v2 = CgroupMounts.Parse(Fixtures.Text("29 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"));
