@@ -22,6 +22,8 @@ public sealed record CollectOptions
     public Func<List<SourceProblem>, NetfilterSummary?>? Netfilter { get; init; }
     /// <summary>Read the memory cgroups of the processes that hold sockets (live host, with the fd scan or the census).</summary>
     public bool Memcg { get; init; } = true;
+    /// <summary>/proc/PID/cgroup reads shared with namespace discovery (one walk per doctor run); null reads them anew.</summary>
+    public ProcCgroups? Cgroups { get; init; }
 }
 
 /// <summary>
@@ -70,7 +72,7 @@ public static class SnapshotCollector
         {
             var holders = (processes ?? []).Where(p => p.Sockets is > 0).Select(p => new SocketHolder(p.Pid, p.Command, p.Sockets!.Value))
                 .Concat((census?.Processes ?? []).Select(p => new SocketHolder(p.Pid, p.Command, p.Sockets)));
-            memcg = MemcgCollector.Collect(root, holders, problems);
+            memcg = MemcgCollector.Collect(root, holders, problems, options.Cgroups);
         }
 
         return new Snapshot

@@ -62,7 +62,9 @@ public static class SnapshotSource
         if (request.ProcRoot is not null) return (null, "--all-namespaces and --netns read the live host; they exclude --proc-root");
 
         var problems = new List<SourceProblem>();
-        var found = NetNamespaceDiscovery.Discover(ProcRoot.Live, problems);
+        // One walk of /proc/*/cgroup, shared by discovery (names) and the memcg collector (memory cgroups).
+        var cgroupTable = new Kernel.Cgroups.ProcCgroups(ProcRoot.Live);
+        var found = NetNamespaceDiscovery.Discover(ProcRoot.Live, problems, cgroups: cgroupTable);
         long? self = NetNamespaceDiscovery.LinkInode("/proc/self/ns/net");
         DiscoveredNamespace? target = null;
         if (request.Netns is { } netns)
@@ -75,7 +77,7 @@ public static class SnapshotSource
             if (target.Identity.Inode == self) target = null; // our own namespace: the plain machine sample
         }
 
-        var full = Options(request, io, ProcRoot.Live);
+        var full = Options(request, io, ProcRoot.Live) with { Cgroups = cgroupTable };
         var light = new CollectOptions { PageSize = request.PageSize, Processes = false, SlabInfo = false };
         var others = target is not null ? [target] : found.Where(f => f.Identity.Inode != self).ToList();
         var nsOptions = new NamespaceSampleOptions { Census = request.Census, Netfilter = true, Time = io.Time };

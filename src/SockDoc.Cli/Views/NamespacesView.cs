@@ -34,7 +34,7 @@ public static class NamespacesView
                     Num(s.TimeWait) + (s.TcpMaxTwBuckets is { } max ? $" / {Num(max)}" : ""),
                     s.BusiestDestination is null ? "-" : $"{s.BusiestDestination}: {Num(s.BusiestDestinationPorts)} / {Num(s.LocalPortRangeSize)}",
                     Num(s.Orphans),
-                    s.BufferBytes is { } b ? Quantities.Bytes(b) : "-",
+                    (s.BufferBytes is { } b ? Quantities.Bytes(b) : "-") + (s.MemcgSockBytes is { } m ? $" (memcg sock {Quantities.Bytes(m)})" : ""),
                     findings,
                 ];
                 return (cells, n.Findings.Count == 0 ? Tone.Plain : Tone.Warning);

@@ -30,6 +30,10 @@ public sealed record NamespaceSummary
     public long? Orphans { get; init; }
     public long? BufferBytes { get; init; }
     public long? UdpDrops { get; init; }
+    /// <summary>Σ socket bytes charged to its processes' memory cgroups (v2 memory.stat sock, v1 kmem.tcp usage); null when none was read.</summary>
+    public long? MemcgSockBytes { get; init; }
+    /// <summary>Its memory cgroups holding socket memory, with their limits (the machine's memcg sample cut to this namespace).</summary>
+    public IReadOnlyList<Model.Cgroups.MemcgSocketMemory> Memcgs { get; init; } = [];
 }
 
 /// <summary>
@@ -153,6 +157,8 @@ public static class NamespaceDoctor
             Orphans = orphans,
             BufferBytes = census is { Memory.SocketsWithMemInfo: > 0 } ? census.Memory.RmemAllocBytes + census.Memory.WmemQueuedBytes + census.Memory.ForwardAllocBytes : null,
             UdpDrops = census?.Udp?.Drops,
+            MemcgSockBytes = s.Memcg?.Cgroups.Any(g => g.SockBytes is not null) == true ? s.Memcg.Cgroups.Sum(g => g.SockBytes ?? 0) : null,
+            Memcgs = s.Memcg?.Cgroups ?? [],
         };
     }
 

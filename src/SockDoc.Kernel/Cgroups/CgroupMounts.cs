@@ -27,6 +27,7 @@ public sealed record CgroupMounts(string? V2Mount, string? V1MemoryMount)
     {
         if (ProcText.LooksBinary(data)) throw new ProcParseException("binary data where mountinfo text was expected");
         string? v2 = null, v1Memory = null;
+        int v2Rank = -1, v1Rank = -1;
         var lines = ProcText.Lines(data);
         while (lines.MoveNext())
         {
@@ -38,12 +39,23 @@ public sealed record CgroupMounts(string? V2Mount, string? V1MemoryMount)
             var tail = line[(sep + 3)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (head.Length < 5 || tail.Length < 1) continue;
             var mountPoint = Unescape(head[4]);
-            // Only a mount of the hierarchy's root (field 4 "/") shows every cgroup; a bind of a subtree (a container's view) is kept if nothing better is found.
-            bool wholeTree = head[3] == "/";
-            if (tail[0] == "cgroup2" && (v2 is null || wholeTree)) v2 ??= mountPoint;
-            else if (tail[0] == "cgroup" && tail.Length >= 3 && tail[2].Split(',').Contains("memory") && (v1Memory is null || wholeTree)) v1Memory ??= mountPoint;
+            // The mount showing the most of the tree wins; the first of equals. Field 4 is the mount's root shown relative
+            // to the reader's cgroup namespace root (cgroup_show_path()): "/.." or "/../.." is a mount of an ancestor of
+            // our root (the node's tree mounted into a container with a private cgroup namespace), "/" our root (the
+            // whole tree in the initial namespace), anything else a bind of a subtree.
+            int rank = RootRank(head[3]);
+            if (tail[0] == "cgroup2" && rank > v2Rank) (v2, v2Rank) = (mountPoint, rank);
+            else if (tail[0] == "cgroup" && tail.Length >= 3 && tail[2].Split(',').Contains("memory") && rank > v1Rank) (v1Memory, v1Rank) = (mountPoint, rank);
         }
         return new CgroupMounts(v2, v1Memory);
+    }
+
+    /// <summary>2 for an ancestor of our root ("/..", "/../.."), 1 for our root ("/"), 0 for a subtree (or a cousin's, "/../x").</summary>
+    private static int RootRank(string root)
+    {
+        if (root == "/") return 1;
+        var parts = root.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length > 0 && parts.All(p => p == "..") ? 2 : 0;
     }
 
     /// <summary>mountinfo escapes space, tab, newline and backslash as octal (\040 ...).</summary>

@@ -21,7 +21,8 @@ public static class MemcgCollector
     /// <summary>Distinct cgroups whose memory files are read (a few small files each).</summary>
     public const int MaxCgroupsRead = 512;
 
-    public static MemcgSample? Collect(ProcRoot root, IEnumerable<SocketHolder> holders, List<SourceProblem> problems)
+    /// <summary>procCgroups: the shared /proc/PID/cgroup reads (namespace discovery's), or null to read them here.</summary>
+    public static MemcgSample? Collect(ProcRoot root, IEnumerable<SocketHolder> holders, List<SourceProblem> problems, ProcCgroups? procCgroups = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(holders);
@@ -44,18 +45,22 @@ public static class MemcgCollector
             return new MemcgSample { Layout = m.Layout, V2Mount = m.V2Mount, V1MemoryMount = m.V1MemoryMount, Notes = notes };
         }
         var byCgroup = new Dictionary<string, (List<int> Pids, List<string> Commands, long Sockets)>(StringComparer.Ordinal);
-        int read = 0, denied = 0;
+        var table = procCgroups ?? new ProcCgroups(root);
+        int deniedBefore = table.Denied;
+        int read = 0, outside = 0;
         void Add(int pid, string? command, long sockets)
         {
-            var r = ProcPidCgroupReader.Read(root, pid);
+            var lines = table.Of(pid);
             read++;
-            if (!r.Ok)
-            {
-                if (r.Status == ReadStatus.Denied) denied++;
-                return; // the process has gone
-            }
-            var path = controller == "v1" ? r.Value!.V1MemoryPath : r.Value!.V2Path;
+            if (lines is null) return; // gone, or denied (counted by the table)
+            var path = controller == "v1" ? Namespaces.CgroupNaming.ControllerPath(lines, "memory") : Namespaces.CgroupNaming.V2Path(lines);
             if (path is null || path == "/") return;
+            // Outside our cgroup namespace's root: no file under our mount is that cgroup's.
+            if (Namespaces.CgroupNaming.OutsideNamespaceRoot(path))
+            {
+                outside++;
+                return;
+            }
             if (!byCgroup.TryGetValue(path, out var g)) byCgroup[path] = g = ([], [], 0);
             if (g.Pids.Count < MaxPidsPerCgroup && !g.Pids.Contains(pid))
             {
@@ -75,7 +80,10 @@ public static class MemcgCollector
             if (read >= MaxProcesses) break;
             if (seen.Add(pid)) Add(pid, null, 0);
         }
+        int denied = table.Denied - deniedBefore;
         if (denied > 0) problems.Add(new SourceProblem(root.PathOf("PID/cgroup"), $"{denied} processes' cgroups could not be read", NeedsRoot: true));
+        if (outside > 0)
+            notes.Add($"{outside} processes are in cgroups outside sockdoc's cgroup namespace (their /proc/PID/cgroup paths start with \"/..\"): their memory cgroups were not read; run sockdoc in the host's cgroup namespace");
         var mount = controller == "v1" ? m.V1MemoryMount! : m.V2Mount!;
         // Every distinct cgroup is read (bounded by the process bound); those holding socket memory, or whose processes
         // hold sockets, are kept, the most socket memory first.

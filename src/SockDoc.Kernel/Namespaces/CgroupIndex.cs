@@ -65,7 +65,7 @@ public sealed class CgroupIndex
     /// <summary>cgroup v2 memory.stat "sock" (bytes of socket buffers charged to it), when its memory controller is on.</summary>
     public long? MemoryStatSock(string relPath)
     {
-        if (Mount is null) return null;
+        if (Mount is null || CgroupNaming.OutsideNamespaceRoot(relPath)) return null;
         var stat = MemoryStatReader.Read(Path.Join(Mount, relPath, MemoryStatReader.Stat));
         return stat.Ok && stat.Value!.TryGetValue("sock", out var sock) ? sock : null;
     }

@@ -20,21 +20,55 @@ public readonly record struct CgroupLine(int Hierarchy, string Controllers, stri
 public static partial class CgroupNaming
 {
     /// <summary>Parses /proc/PID/cgroup text; malformed lines are skipped (the file is the kernel's, but may be cut).</summary>
-    public static List<CgroupLine> Parse(string text)
+    public static List<CgroupLine> Parse(string text) => Parse(text, out _);
+
+    /// <summary>
+    /// The one /proc/PID/cgroup parser: "hierarchy-ID:controller-list:path" per line (the path may itself hold ":").
+    /// Lines that are not of that shape (a cut file, binary) are skipped and partial is set; never throws.
+    /// </summary>
+    public static List<CgroupLine> Parse(string text, out bool partial)
     {
         var lines = new List<CgroupLine>();
+        partial = text.Contains('\0', StringComparison.Ordinal);
         foreach (var raw in text.Split('\n'))
         {
             if (raw.Length == 0) continue;
             int a = raw.IndexOf(':', StringComparison.Ordinal);
-            if (a <= 0) continue;
-            int b = raw.IndexOf(':', a + 1);
-            if (b < 0) continue;
-            if (!int.TryParse(raw.AsSpan(0, a), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int h)) continue;
+            int b = a <= 0 ? -1 : raw.IndexOf(':', a + 1);
+            if (b < 0 || !int.TryParse(raw.AsSpan(0, a), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int h))
+            {
+                partial = true;
+                continue;
+            }
             lines.Add(new CgroupLine(h, raw[(a + 1)..b], raw[(b + 1)..]));
         }
         return lines;
     }
+
+    /// <summary>The cgroup v2 path ("0::PATH"), or null on a v1-only host.</summary>
+    public static string? V2Path(IReadOnlyList<CgroupLine> lines)
+    {
+        foreach (var l in lines) if (l.IsV2) return l.Path;
+        return null;
+    }
+
+    /// <summary>The path in the v1 hierarchy that carries controller ("4:memory:/x", "3:cpu,cpuacct:/x"), or null.</summary>
+    public static string? ControllerPath(IReadOnlyList<CgroupLine> lines, string controller)
+    {
+        foreach (var l in lines)
+        {
+            if (!l.IsV2 && l.Controllers.Split(',').Contains(controller)) return l.Path;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// True for a path outside the reader's cgroup namespace root: the kernel prints such paths relative to the
+    /// reader's root, climbing with ".." (cgroup_path_ns(): kernfs_path_from_node() from the namespace's root), e.g.
+    /// "0::/../../kubepods.slice/…" seen from a container with a private cgroup namespace. The components after the
+    /// ".." still name the container; the path cannot be joined to a cgroupfs mount.
+    /// </summary>
+    public static bool OutsideNamespaceRoot(string path) => path == "/.." || path.StartsWith("/../", StringComparison.Ordinal);
 
     /// <summary>The path that best names the process: the v2 path unless it is "/", else the first v1 path with a container or unit in it.</summary>
     public static string? BestPath(IReadOnlyList<CgroupLine> lines)
@@ -65,7 +99,8 @@ public static partial class CgroupNaming
     public static ContainerRef? Container(string path)
     {
         if (string.IsNullOrEmpty(path)) return null;
-        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // ".." components (a path seen from another cgroup namespace) name nothing; the rest still does.
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "..").ToArray();
         string? podUid = null;
         ContainerRef? found = null;
         // The innermost container names the process: docker in docker is "/docker/OUTER/docker/INNER".

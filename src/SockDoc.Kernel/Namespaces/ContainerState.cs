@@ -6,9 +6,10 @@ namespace SockDoc.Kernel.Namespaces;
 /// <summary>
 /// Adds the runtime's own name to a container found by its cgroup id, from the runtime's state files:
 /// containers/storage (podman, CRI-O) keeps containers.json with id → names; docker keeps
-/// /var/lib/docker/containers/ID/config.v2.json with "Name". A Kubernetes pod's namespace and name come from the
-/// pod's own files seen through a member's root: the service-account namespace file and /etc/hostname (the pod
-/// name unless the pod set another hostname). Every file is optional; a missing one leaves the field null.
+/// /var/lib/docker/containers/ID/config.v2.json with "Name". A Kubernetes pod's namespace, name and uid come from
+/// the runtime's state files (RuntimeLabels); failing those, from the pod's own files seen through a member's root:
+/// the service-account namespace file and /etc/hostname (the pod name unless the pod set another hostname).
+/// Every file is optional; a missing one leaves the field null.
 /// </summary>
 public static class ContainerState
 {
@@ -29,21 +30,42 @@ public static class ContainerState
             "docker" => DockerName(c.Id),
             _ => StorageName(c.Id) ?? DockerName(c.Id),
         };
-        var pod = c.Pod;
-        if (pod is not null && pids.Count > 0)
+        var labels = RuntimeLabels.Read(c.Runtime, c.Id);
+        string? fileNs = null, fileHost = null;
+        // The pod's own files are read only for a pod the runtime's labels leave incomplete.
+        if ((c.Pod is not null || labels?.Uid is not null) && (labels?.Namespace is null || labels.Name is null))
         {
             foreach (var pid in pids.Take(4))
             {
-                var ns = NetNamespaceDiscovery.ReadSmall(root.PathOf($"{pid}/root/var/run/secrets/kubernetes.io/serviceaccount/namespace"))?.Trim();
-                var host = NetNamespaceDiscovery.ReadSmall(root.PathOf($"{pid}/root/etc/hostname"))?.Trim();
-                if (ns is { Length: > 0 } || host is { Length: > 0 })
-                {
-                    pod = pod with { Namespace = ns is { Length: > 0 } ? ns : pod.Namespace, Name = host is { Length: > 0 } ? host : pod.Name };
-                    break;
-                }
+                fileNs = NetNamespaceDiscovery.ReadSmall(root.PathOf($"{pid}/root/var/run/secrets/kubernetes.io/serviceaccount/namespace"))?.Trim();
+                fileHost = NetNamespaceDiscovery.ReadSmall(root.PathOf($"{pid}/root/etc/hostname"))?.Trim();
+                if (fileNs is { Length: > 0 } || fileHost is { Length: > 0 }) break;
             }
         }
-        return c with { Name = name ?? c.Name, Pod = pod };
+        return Merge(c with { Name = name ?? c.Name }, labels, fileNs, fileHost);
+    }
+
+    /// <summary>
+    /// The pod of a container from what is known of it: the runtime's labels win over the pod's own files (a pod
+    /// can set its own hostname, and /etc/hostname is then not its name), and both over the cgroup path, which
+    /// gives the uid only. No pod without a uid from either the labels or the cgroup path.
+    /// </summary>
+    public static ContainerRef Merge(ContainerRef c, PodLabels? runtime, string? fileNamespace, string? fileHostname)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var uid = runtime?.Uid ?? c.Pod?.Uid;
+        if (uid is null) return c;
+        var pod = c.Pod ?? new KubernetesPod(uid);
+        return c with
+        {
+            Pod = pod with
+            {
+                Uid = uid,
+                Namespace = runtime?.Namespace ?? (fileNamespace is { Length: > 0 } ? fileNamespace : pod.Namespace),
+                Name = runtime?.Name ?? (fileHostname is { Length: > 0 } ? fileHostname : pod.Name),
+                Container = runtime?.Container ?? pod.Container,
+            },
+        };
     }
 
     /// <summary>docker's name for a container ("/web" → "web"), or null.</summary>

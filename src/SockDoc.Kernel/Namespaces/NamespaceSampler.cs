@@ -229,9 +229,27 @@ public static class NamespaceSampler
         {
             Snapshot? b = null;
             before?.TryGetValue(ns.Identity.Inode, out b);
-            result.Add(new NetNamespaceSnapshot { Identity = ns.Identity, Now = WithMachine(s, ns.Identity, machine), Before = b });
+            var now = WithMachine(s, ns.Identity, machine) with { Memcg = MemcgOf(machine.Memcg, ns.MemoryCgroups) };
+            result.Add(new NetNamespaceSnapshot { Identity = ns.Identity, Now = now, Before = b });
         }
         return result;
+    }
+
+    /// <summary>
+    /// The machine's memcg sample cut to the memory cgroups of one namespace's processes (memoryCgroups: "v1:PATH" /
+    /// "v2:PATH" keys from discovery), so each container's sample carries its own memory.stat sock and limits. The
+    /// machine sample keeps the cgroups holding the most socket memory (MemcgSample.MaxCgroups); a namespace whose
+    /// cgroups are not among them gets an empty list with the same layout. Null when the machine has none.
+    /// </summary>
+    public static Model.Cgroups.MemcgSample? MemcgOf(Model.Cgroups.MemcgSample? machine, IReadOnlySet<string> memoryCgroups)
+    {
+        ArgumentNullException.ThrowIfNull(memoryCgroups);
+        if (machine is null) return null;
+        return machine with
+        {
+            Cgroups = machine.Cgroups.Where(g => memoryCgroups.Contains(g.Version + ":" + g.Path)).ToList(),
+            Truncated = machine.Truncated,
+        };
     }
 
     /// <summary>Light samples (counters and sysctls only) of every namespace but the caller's, for rates.</summary>

@@ -6,7 +6,14 @@ using SockDoc.Model.Namespaces;
 namespace SockDoc.Kernel.Namespaces;
 
 /// <summary>A namespace found on the host: who is in it and the paths through which it can be entered.</summary>
-public sealed record DiscoveredNamespace(NetNamespaceIdentity Identity, IReadOnlyList<string> EnterPaths);
+public sealed record DiscoveredNamespace(NetNamespaceIdentity Identity, IReadOnlyList<string> EnterPaths)
+{
+    /// <summary>
+    /// The memory cgroups of its processes, as "v1:PATH" (the v1 memory hierarchy) and "v2:PATH" keys, so the
+    /// machine's memcg sample can be split by namespace (MemcgSample paths are in the controller's hierarchy).
+    /// </summary>
+    public IReadOnlySet<string> MemoryCgroups { get; init; } = new HashSet<string>();
+}
 
 /// <summary>
 /// Finds every network namespace of the host: the /proc/PID/ns/net link of every process (deduplicated by the
@@ -32,10 +39,49 @@ public static class NetNamespaceDiscovery
         }
     }
 
-    /// <summary>"net:[4026531840]" → 4026531840; null for anything else.</summary>
-    public static long? ParseNsLink(string? target) =>
-        target is not null && target.StartsWith("net:[", StringComparison.Ordinal) && target.EndsWith(']') &&
-        long.TryParse(target.AsSpan(5, target.Length - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var ino) ? ino : null;
+    /// <summary>"net:[4026531840]" → 4026531840 (or "cgroup:[…]" with kind "cgroup"); null for anything else.</summary>
+    public static long? ParseNsLink(string? target, string kind = "net") =>
+        target is not null && target.StartsWith(kind + ":[", StringComparison.Ordinal) && target.EndsWith(']') &&
+        long.TryParse(target.AsSpan(kind.Length + 2, target.Length - kind.Length - 3), NumberStyles.None, CultureInfo.InvariantCulture, out var ino) ? ino : null;
+
+    /// <summary>
+    /// Inode of the initial cgroup namespace: init_cgroup_ns.ns.inum is fixed at PROC_CGROUP_INIT_INO
+    /// (0xEFFFFFFB, include/linux/proc_ns.h), the same on every boot and every host.
+    /// </summary>
+    public const long InitialCgroupNamespaceInode = 0xEFFFFFFB;
+
+    /// <summary>
+    /// False when sockdoc runs in a cgroup namespace other than the initial one (a container: private cgroup
+    /// namespaces are the default on cgroup v2). Ours (/proc/self/ns/cgroup) is compared with PID 1's when its link
+    /// can be read, else with the initial namespace's fixed inode (PID 1's link needs ptrace access, refused on
+    /// some hosts even to root). Null when our own link cannot be read (a kernel without cgroup namespaces: then
+    /// every path is absolute).
+    /// </summary>
+    public static bool? InInitialCgroupNamespace(ProcRoot root)
+    {
+        long? own = CgroupLinkInode(root.PathOf("self/ns/cgroup"));
+        if (own is null) return null;
+        long initial = CgroupLinkInode(root.PathOf("1/ns/cgroup")) ?? InitialCgroupNamespaceInode;
+        return own == initial;
+    }
+
+    /// <summary>The note the namespaces section carries when paths are relative to our own cgroup namespace.</summary>
+    public const string PrivateCgroupNamespaceNote =
+        "cgroup paths are relative to sockdoc's cgroup namespace (it is not the host's): other processes' /proc/PID/cgroup read \"/../…\", so their " +
+        "memory cgroups (memory.stat sock, limits) are not read, and sockets' cgroup ids are named only where the node's cgroup tree is mounted in; " +
+        "run with --cgroupns=host (podman/docker) or enter the host's cgroup namespace (nsenter --cgroup=/proc/1/ns/cgroup with hostPID) for container names and per-cgroup memory";
+
+    private static long? CgroupLinkInode(string link)
+    {
+        try
+        {
+            return ParseNsLink(new FileInfo(link).LinkTarget, "cgroup");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The initial namespace's inode: PID 1's, when its link can be read (ptrace access may be refused even to
@@ -48,9 +94,14 @@ public static class NetNamespaceDiscovery
     /// <summary>True when the caller's namespace has net.ipv4.tcp_mem, which only the initial namespace has.</summary>
     public static bool InInitialNamespace(ProcRoot root) => File.Exists(root.PathOf("sys/net/ipv4/tcp_mem"));
 
-    public static List<DiscoveredNamespace> Discover(ProcRoot root, List<SourceProblem> problems, IReadOnlyList<string>? bindMountDirectories = null)
+    /// <summary>cgroups: the /proc/PID/cgroup reads to share with the memcg collector (null: read here only).</summary>
+    public static List<DiscoveredNamespace> Discover(ProcRoot root, List<SourceProblem> problems, IReadOnlyList<string>? bindMountDirectories = null,
+        Cgroups.ProcCgroups? cgroups = null)
     {
         long? initial = InitialInode(root);
+        var table = cgroups ?? new Cgroups.ProcCgroups(root);
+        if (root.IsLive && InInitialCgroupNamespace(root) == false)
+            problems.Add(new SourceProblem(root.PathOf("self/ns/cgroup"), PrivateCgroupNamespaceNote));
         var members = new SortedDictionary<long, List<int>>();
         int denied = 0;
         foreach (var dir in EnumeratePids(root))
@@ -98,7 +149,7 @@ public static class NetNamespaceDiscovery
             pids ??= [];
             mounts.TryGetValue(ino, out var named);
             named ??= [];
-            result.Add(Describe(root, ino, ino == initial, pids, named));
+            result.Add(Describe(root, table, ino, ino == initial, pids, named));
         }
         return result;
     }
@@ -124,8 +175,9 @@ public static class NetNamespaceDiscovery
         }
     }
 
-    private static DiscoveredNamespace Describe(ProcRoot root, long inode, bool initial, List<int> pids, List<(string Name, string Path)> named)
+    private static DiscoveredNamespace Describe(ProcRoot root, Cgroups.ProcCgroups table, long inode, bool initial, List<int> pids, List<(string Name, string Path)> named)
     {
+        var memory = new HashSet<string>(StringComparer.Ordinal);
         pids.Sort();
         var processes = new List<NamespaceProcess>();
         var containers = new Dictionary<string, ContainerRef>(StringComparer.Ordinal);
@@ -135,12 +187,13 @@ public static class NetNamespaceDiscovery
         // list kept is bounded, the cgroup scan is not, since a sidecar may come after the first 16 pids.
         foreach (var pid in pids)
         {
-            var text = ReadSmall(root.PathOf($"{pid}/cgroup"));
+            var lines = table.Of(pid);
             string? best = null;
-            if (text is not null)
+            if (lines is not null)
             {
-                var lines = CgroupNaming.Parse(text);
                 best = CgroupNaming.BestPath(lines);
+                if (CgroupNaming.ControllerPath(lines, "memory") is { } v1) memory.Add("v1:" + v1);
+                if (CgroupNaming.V2Path(lines) is { } v2) memory.Add("v2:" + v2);
                 if (!initial)
                 {
                     foreach (var l in lines)
@@ -158,7 +211,10 @@ public static class NetNamespaceDiscovery
         // A member process's link first (the namespace is alive while it runs), then the bind mounts.
         foreach (var pid in pids.Take(8)) enter.Add(root.PathOf($"{pid}/ns/net"));
         foreach (var (_, path) in named) enter.Add(path);
-        var resolved = containers.Values.Select(c => ContainerState.Resolve(root, c, pids)).ToList();
+        // A pod's sandbox (pause, podman's infra) usually has the lowest pid but carries no pod labels: the containers
+        // the runtime named a pod for come first, so the namespace is shown and tagged by its pod.
+        var resolved = containers.Values.Select(c => ContainerState.Resolve(root, c, pids))
+            .OrderBy(c => c.Pod?.Name is null && c.Pod?.Namespace is null ? 1 : 0).ToList();
         var identity = new NetNamespaceIdentity
         {
             Inode = inode,
@@ -171,7 +227,7 @@ public static class NetNamespaceDiscovery
             Cgroups = cgroups.ToList(),
             EnteredThrough = enter.FirstOrDefault(),
         };
-        return new DiscoveredNamespace(identity, enter);
+        return new DiscoveredNamespace(identity, enter) { MemoryCgroups = memory };
     }
 
     internal static string? ReadSmall(string path)

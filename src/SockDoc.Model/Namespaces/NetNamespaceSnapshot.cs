@@ -21,8 +21,15 @@ public sealed record ContainerRef
     public string ShortId => Id.Length > 12 ? Id[..12] : Id;
 }
 
-/// <summary>A Kubernetes pod: uid from the kubepods cgroup path; name and namespace from the pod's own files when readable.</summary>
-public sealed record KubernetesPod(string Uid, string? Namespace = null, string? Name = null);
+/// <summary>
+/// A Kubernetes pod: uid from the kubepods cgroup path or the runtime's labels; name and namespace from the runtime's
+/// labels (docker config.v2.json, containerd/CRI-O config.json) or else the pod's own files when readable.
+/// </summary>
+public sealed record KubernetesPod(string Uid, string? Namespace = null, string? Name = null)
+{
+    /// <summary>The container's name in the pod spec (io.kubernetes.container.name), when the runtime recorded it.</summary>
+    public string? Container { get; init; }
+}
 
 /// <summary>One process of a namespace: pid, command and its cgroup (v2 path, or the v1 path that names it).</summary>
 public sealed record NamespaceProcess(int Pid, string Command, string? Cgroup = null);

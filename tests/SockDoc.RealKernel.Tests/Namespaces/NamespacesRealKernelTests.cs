@@ -15,7 +15,7 @@ public sealed class NamespacesRealKernelTests
     private static readonly string Suffix = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>podman settings for this VM, in the test only: runc (crun refuses hybrid cgroups), no default ulimits (the hard nofile cannot be raised).</summary>
-    private static string ContainersConf()
+    internal static string ContainersConf()
     {
         var dir = Directory.CreateTempSubdirectory("sdk-podman-");
         var conf = Path.Combine(dir.FullName, "containers.conf");
@@ -23,7 +23,7 @@ public sealed class NamespacesRealKernelTests
         return conf;
     }
 
-    private static (int Exit, string Out, string Err) Run(string file, IEnumerable<string> args, string? containersConf = null, int seconds = 120)
+    internal static (int Exit, string Out, string Err) Run(string file, IEnumerable<string> args, string? containersConf = null, int seconds = 120)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -39,22 +39,23 @@ public sealed class NamespacesRealKernelTests
         return (p.ExitCode, o.Result, e.Result);
     }
 
-    private static string Podman(string conf, params string[] args)
+    internal static string Podman(string conf, params string[] args)
     {
         var r = Run("podman", args, conf);
         Assert.True(r.Exit == 0, $"podman {string.Join(' ', args)}: exit {r.Exit}: {r.Err}");
         return r.Out.Trim();
     }
 
-    /// <summary>A from-scratch image holding only the static test workload (no registry is reachable).</summary>
-    private static string BuildImage(string conf)
+    /// <summary>A from-scratch image holding only the static test workload (no registry is reachable); cmd: its CMD (JSON array), if any.</summary>
+    internal static string BuildImage(string conf, string? cmd = null)
     {
         var dir = Directory.CreateTempSubdirectory("sdk-image-").FullName;
         var rootfs = Directory.CreateDirectory(Path.Combine(dir, "rootfs")).FullName;
         var src = Path.Combine(AppContext.BaseDirectory, "Namespaces", "sdkct.c");
         Support.Sh($"gcc -static -O2 -o {rootfs}/sdkct {src} && tar -C {rootfs} -cf {dir}/rootfs.tar .");
         var image = $"localhost/sdk-sdkct:{Suffix}";
-        Podman(conf, "import", $"{dir}/rootfs.tar", image);
+        if (cmd is null) Podman(conf, "import", $"{dir}/rootfs.tar", image);
+        else Podman(conf, "import", "--change", $"CMD {cmd}", $"{dir}/rootfs.tar", image);
         Directory.Delete(dir, true);
         return image;
     }
@@ -149,7 +150,7 @@ public sealed class NamespacesRealKernelTests
         {
             Run("podman", ["rm", "-f", "-t", "0", ports, tw], conf);
             Run("podman", ["rmi", "-f", image], conf);
-            File.Delete(conf);
+            Directory.Delete(Path.GetDirectoryName(conf)!, true);
         }
         Assert.Equal(rulesetBefore, Support.Sh("nft list ruleset"));
     }

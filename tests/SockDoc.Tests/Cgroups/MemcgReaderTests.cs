@@ -1,5 +1,6 @@
 using SockDoc.Kernel;
 using SockDoc.Kernel.Cgroups;
+using SockDoc.Kernel.Namespaces;
 
 namespace SockDoc.Tests.Cgroups;
 
@@ -19,6 +20,20 @@ public class MemcgReaderTests
     }
 
     [Fact]
+    public void In_a_private_cgroup_namespace_the_mount_of_the_nodes_tree_wins_over_our_own_subtree()
+    {
+        var text = File.ReadAllText(Dir("vm-private-cgroupns", "mountinfo"));
+        var m = CgroupMounts.Parse(Fixtures.Text(text));
+        Assert.Equal(("/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory"), (m.V2Mount, m.V1MemoryMount));
+        // The same lines in the other order: the node's tree ("/..") still wins over the fresh mount rooted at ours ("/").
+        var reversed = string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Reverse()) + "\n";
+        Assert.Equal("/sys/fs/cgroup/unified", CgroupMounts.Parse(Fixtures.Text(reversed)).V2Mount);
+        // In the initial namespace: a bind of a subtree first, then the whole tree: the whole tree.
+        var bind = CgroupMounts.Parse(Fixtures.Text("70 1 0:37 /kubepods.slice /mnt/pods rw - cgroup2 cgroup2 rw\n29 23 0:37 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n80 1 0:37 /../x /mnt/cousin rw - cgroup2 cgroup2 rw\n"));
+        Assert.Equal("/sys/fs/cgroup", bind.V2Mount);
+    }
+
+    [Fact]
     public void Pure_v2_and_pure_v1_mountinfo_are_told_apart_by_what_is_mounted()
     {
         var v2 = CgroupMounts.Parse(Fixtures.Text("29 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n"));
@@ -31,11 +46,14 @@ public class MemcgReaderTests
     [Fact]
     public void Proc_pid_cgroup_gives_the_v1_memory_path_and_the_v2_path()
     {
-        var c = ProcPidCgroupReader.Parse(File.ReadAllBytes(Dir("vm-v1-tcp-at-limit", "proc-pid-cgroup")));
-        Assert.Equal("/sdk-memcg-cap-2382", c.V1MemoryPath);
-        Assert.Equal("/", c.V2Path);
-        var v2Only = ProcPidCgroupReader.Parse(Fixtures.Text("0::/system.slice/nginx.service\n"));
-        Assert.Equal(("/system.slice/nginx.service", (string?)null), (v2Only.V2Path, v2Only.V1MemoryPath));
+        var c = CgroupNaming.Parse(File.ReadAllText(Dir("vm-v1-tcp-at-limit", "proc-pid-cgroup")), out bool partial);
+        Assert.False(partial);
+        Assert.Equal("/sdk-memcg-cap-2382", CgroupNaming.ControllerPath(c, "memory"));
+        Assert.Equal("/", CgroupNaming.V2Path(c));
+        var v2Only = CgroupNaming.Parse("0::/system.slice/nginx.service\n");
+        Assert.Equal(("/system.slice/nginx.service", (string?)null), (CgroupNaming.V2Path(v2Only), CgroupNaming.ControllerPath(v2Only, "memory")));
+        // "cpu,cpuacct" style lists: the controller is found inside the list, not by prefix
+        Assert.Equal("/x", CgroupNaming.ControllerPath(CgroupNaming.Parse("3:cpu,memory:/x\n2:memory_foo:/y\n"), "memory"));
     }
 
     [Fact]
@@ -117,7 +135,9 @@ public class MemcgReaderTests
         Assert.Throws<ProcParseException>(() => CgroupValueReader.Parse("-5\n"u8));
         Assert.Throws<ProcParseException>(() => CgroupValueReader.Parse(""u8));
         Assert.Throws<ProcParseException>(() => CgroupValueReader.Parse("\0\u0001"u8));
-        Assert.Throws<ProcParseException>(() => ProcPidCgroupReader.Parse("garbage\n"u8));
+        // The one /proc/PID/cgroup parser is lenient: garbage lines are skipped and the result marked partial.
+        Assert.Empty(CgroupNaming.Parse("garbage\n", out bool cut));
+        Assert.True(cut);
         Assert.Throws<ProcParseException>(() => CgroupMounts.Parse("\0\0"u8));
         var missing = CgroupValueReader.Read("/nonexistent/memory.max");
         Assert.Equal(ReadStatus.Missing, missing.Status);
