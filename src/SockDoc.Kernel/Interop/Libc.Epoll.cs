@@ -35,6 +35,8 @@ public static partial class Libc
     public const uint EPOLLERR = 0x008;
     public const uint EPOLLHUP = 0x010;
     public const uint EPOLLRDHUP = 0x2000;
+    /// <summary>Edge-triggered: reported when readiness changes, so a registration can stay unchanged for a socket's life.</summary>
+    public const uint EPOLLET = 1u << 31;
 
     /// <summary>Most events one <see cref="EpollWait"/> returns on an architecture that needs the conversion buffer.</summary>
     public const int EpollMaxEventsPerWait = 1024;

@@ -36,16 +36,28 @@ public sealed record ClientOptions
 }
 
 /// <summary>
-/// The client side: raw non-blocking connects in one epoll set. Long mode keeps, per connection, an fd and the
-/// connect start time in flat arrays (8 bytes); the epoll data word carries index and state, so there is no
-/// object, delegate or pending operation per connection.
+/// The client side: raw non-blocking connects in one epoll set. Long mode keeps, per connection, an fd and one bit
+/// (open or still connecting); the connect's start time rides in the epoll data word, so there is no object,
+/// delegate, pending operation or start-time array per connection.
 /// </summary>
 public sealed class LoadClient : IDisposable
 {
-    private const ulong Connecting = 1UL << 32;
-    private const ulong Established = 2UL << 32;
-    private const ulong Awaiting = 3UL << 32;
-    private const ulong StateMask = 0xFFFF_FFFFUL << 32;
+    // Epoll data word: the state in the top two bits. Short and pool mode put the slot in the low 32 bits and change
+    // the state with EPOLL_CTL_MOD. Long mode registers once (edge-triggered, see StartConnect) and never modifies:
+    // its word is Connecting | start µs (38 bits: 76 h, beyond the 24 h --duration allows) | slot (24 bits).
+    private const ulong Connecting = 1UL << 62;
+    private const ulong Established = 2UL << 62;
+    private const ulong Awaiting = 3UL << 62;
+    private const ulong StateMask = 3UL << 62;
+    private const int LongSlotBits = 24;
+    private const ulong LongSlotMask = (1UL << LongSlotBits) - 1;
+    private const ulong LongStartMask = (1UL << 38) - 1;
+    /// <summary>Most connections one long-mode client holds (the slot's share of the epoll data word).</summary>
+    public const int MaxLongConnections = 1 << LongSlotBits;
+
+    /// <summary>Long mode's one registration: edge-triggered, so the EPOLLOUT that ends the connect is reported once and
+    /// the same registration then reports incoming data and hang-ups (no EPOLL_CTL_MOD per connection).</summary>
+    private const uint LongEvents = Libc.EPOLLOUT | Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLET;
 
     private readonly ClientOptions _o;
     private readonly EpollLoop _loop = new();
@@ -55,6 +67,8 @@ public sealed class LoadClient : IDisposable
 
     // Slot tables: long mode has one slot per connection, short mode one per request in flight, pool one per pooled connection.
     private int[] _fd = [];
+    /// <summary>Long mode: bit i set once slot i's connect succeeded (its registration is never changed to say so).</summary>
+    private ulong[] _open = [];
     private long[] _startMicros = [];
     private int[] _got = [];
     private int[] _free = [];
@@ -84,13 +98,31 @@ public sealed class LoadClient : IDisposable
     /// </summary>
     internal static long Micros(long ticksSinceStart, double microsPerTick) => (long)(ticksSinceStart * microsPerTick);
 
+    /// <summary>Long mode's epoll data word for a connect of <paramref name="slot"/> started at <paramref name="startMicros"/>.</summary>
+    internal static ulong LongData(int slot, long startMicros) =>
+        Connecting | (((ulong)startMicros & LongStartMask) << LongSlotBits) | ((ulong)slot & LongSlotMask);
+
+    internal static int LongSlot(ulong data) => (int)(data & LongSlotMask);
+
+    /// <summary>µs from the start time in a long-mode data word to <paramref name="nowMicros"/>; modulo 2³⁸ µs, so exact
+    /// for any connect shorter than 76 hours wherever in the run it started.</summary>
+    internal static long LongConnectMicros(ulong data, long nowMicros) =>
+        (long)(((ulong)nowMicros - ((data >> LongSlotBits) & LongStartMask)) & LongStartMask);
+
+    private bool IsOpen(int slot) => (_open[slot >> 6] & (1UL << slot)) != 0;
+
     private void Alloc(int slots)
     {
         _fd = new int[slots];
         _fd.AsSpan().Fill(-1);
+        if (_o.Mode == ClientMode.Long)
+        {
+            // Long mode opens slot after slot and never reuses one: no free list, no start times (in the data word).
+            if (slots > MaxLongConnections) throw new LoadException($"--connections {slots} is more than one client process can track ({MaxLongConnections})");
+            _open = new ulong[(slots + 63) / 64];
+            return;
+        }
         _startMicros = new long[slots];
-        // Long mode opens slot after slot and never reuses one: it needs no free list (4 bytes per connection less).
-        if (_o.Mode == ClientMode.Long) return;
         _got = new int[slots];
         _free = new int[slots];
         if (_o.Mode == ClientMode.Pool) _broken = new int[2 * slots]; // this round's and the next's
@@ -212,9 +244,20 @@ public sealed class LoadClient : IDisposable
             int e = Sock.BindSourceAddress(fd, _o.Sources[(int)((ulong)Stats.Attempted % (ulong)_o.Sources.Count)]);
             if (e != 0) { Fail(slot, e, fdOpen: true); return; }
         }
-        _startMicros[slot] = NowMicros();
+        long start = NowMicros();
         // Round robin over destinations: each (source, destination) pair has its own ephemeral port space (kernel-facts §5.2).
         int r = Sock.StartConnect(fd, in _targets[(int)((ulong)Stats.Attempted % (ulong)_targets.Length)]);
+        if (_o.Mode == ClientMode.Long)
+        {
+            if (r != 0 && r != Errno.EINPROGRESS) { Fail(slot, r, fdOpen: true); return; }
+            // One epoll_ctl for the connection's whole life (the C reference and most clients need ADD, then MOD).
+            int e = _loop.Add(fd, LongEvents, LongData(slot, start));
+            if (e != 0) { Fail(slot, e, fdOpen: true); return; }
+            if (r == 0) Opened(slot, 0); // done at once; the EPOLLOUT edge that follows finds the slot open
+            else _inflight++;
+            return;
+        }
+        _startMicros[slot] = start;
         if (r == 0)
         {
             OnConnected(slot);
@@ -226,6 +269,16 @@ public sealed class LoadClient : IDisposable
         _inflight++;
     }
 
+    /// <summary>Long mode: slot's connect succeeded after <paramref name="micros"/>.</summary>
+    private void Opened(int slot, long micros)
+    {
+        _open[slot >> 6] |= 1UL << slot;
+        Stats.Established++;
+        Stats.Open++;
+        Stats.ConnectLatency.Record(micros);
+    }
+
+    /// <summary>Short and pool mode: slot's connect succeeded.</summary>
     private void OnConnected(int slot)
     {
         Stats.Established++;
@@ -234,12 +287,6 @@ public sealed class LoadClient : IDisposable
         int fd = _fd[slot];
         switch (_o.Mode)
         {
-            case ClientMode.Long:
-            {
-                int e = Reregister(fd, Libc.EPOLLIN | Libc.EPOLLRDHUP, Established | (uint)slot);
-                if (e != 0) Fail(slot, e, fdOpen: true, wasOpen: true);
-                break;
-            }
             case ClientMode.Short:
                 SendRequest(slot);
                 break;
@@ -278,8 +325,22 @@ public sealed class LoadClient : IDisposable
         if (e != 0) Fail(slot, e, fdOpen: true, wasOpen: true, awaiting: true);
     }
 
+    /// <summary>
+    /// The outcome of a non-blocking connect, from the event mask alone when it succeeded. tcp_poll (net/ipv4/tcp.c)
+    /// reports EPOLLOUT only once the socket left SYN_SENT, and a connect that failed has sk_err set and is in
+    /// TCP_CLOSE (tcp_done), so it always carries EPOLLERR and EPOLLHUP: only then is SO_ERROR read, for its errno.
+    /// Returns 0 when connected (a HUP with SO_ERROR 0 is a connection the peer already closed; the read finds EOF).
+    /// </summary>
+    private static int ConnectOutcome(int fd, uint events) =>
+        (events & (Libc.EPOLLERR | Libc.EPOLLHUP)) == 0 ? 0 : Sock.PendingError(fd);
+
     private void OnEvent(in EpollEvent ev, Span<byte> buf)
     {
+        if (_o.Mode == ClientMode.Long)
+        {
+            OnLongEvent(ev, buf);
+            return;
+        }
         int slot = (int)(ev.Data & 0xFFFF_FFFF);
         ulong state = ev.Data & StateMask;
         int fd = _fd[slot];
@@ -287,7 +348,7 @@ public sealed class LoadClient : IDisposable
         if (state == Connecting)
         {
             _inflight--;
-            int err = Sock.PendingError(fd);
+            int err = ConnectOutcome(fd, ev.Events);
             if (err != 0)
             {
                 Fail(slot, err, fdOpen: true);
@@ -296,7 +357,39 @@ public sealed class LoadClient : IDisposable
             OnConnected(slot);
             return;
         }
-        // Established (idle/heartbeat) or awaiting a reply: read what is there.
+        ReadAvailable(slot, fd, state, buf);
+    }
+
+    private void OnLongEvent(in EpollEvent ev, Span<byte> buf)
+    {
+        int slot = LongSlot(ev.Data);
+        int fd = _fd[slot];
+        if (fd < 0) return; // closed earlier in this batch
+        if (!IsOpen(slot))
+        {
+            // The first edge after connect() is its outcome.
+            _inflight--;
+            int err = ConnectOutcome(fd, ev.Events);
+            if (err != 0)
+            {
+                Fail(slot, err, fdOpen: true);
+                return;
+            }
+            Opened(slot, LongConnectMicros(ev.Data, NowMicros()));
+        }
+        // Only EPOLLOUT (the connect's own edge, or send space coming back): nothing to read.
+        if ((ev.Events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLERR | Libc.EPOLLHUP)) == 0) return;
+        ReadAvailable(slot, fd, Established, buf);
+    }
+
+    /// <summary>
+    /// Established (idle, heartbeat echo) or awaiting a reply: reads what is there. A short read means the receive
+    /// queue is empty, which ends a level-triggered read; an edge-triggered one (long mode) reads on to EAGAIN,
+    /// because a FIN that came with the data raises no further edge.
+    /// </summary>
+    private void ReadAvailable(int slot, int fd, ulong state, Span<byte> buf)
+    {
+        bool toEagain = _o.Mode == ClientMode.Long;
         while (true)
         {
             nint n = Sock.Recv(fd, buf);
@@ -326,7 +419,7 @@ public sealed class LoadClient : IDisposable
                         return;
                     }
                 }
-                if (n < buf.Length) return;
+                if (n < buf.Length && !toEagain) return;
                 continue;
             }
             if (n == 0)
@@ -354,6 +447,9 @@ public sealed class LoadClient : IDisposable
         _fd[slot] = -1;
         switch (_o.Mode)
         {
+            case ClientMode.Long:
+                _open[slot >> 6] &= ~(1UL << slot);
+                break;
             case ClientMode.Short:
                 // In short mode a slot is one request: whatever failed, that request failed.
                 _requestFailures++;
@@ -363,8 +459,6 @@ public sealed class LoadClient : IDisposable
                 if (awaiting) _requestFailures++;
                 else RemoveFromFree(slot); // an idle pooled connection sits in the free stack
                 _broken[_brokenCount++] = slot; // replaced from the main loop, never recursively from here
-                break;
-            default:
                 break;
         }
     }
@@ -385,7 +479,7 @@ public sealed class LoadClient : IDisposable
         for (int i = 0; i < _fd.Length; i++)
         {
             int fd = _fd[i];
-            if (fd < 0 || i >= _nextConn) continue;
+            if (fd < 0 || i >= _nextConn || !IsOpen(i)) continue;
             if (Sock.Send(fd, beat) == 1) { Stats.HeartbeatsSent++; Stats.BytesSent++; }
         }
     }

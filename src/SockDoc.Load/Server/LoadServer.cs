@@ -62,7 +62,7 @@ public sealed class LoadServer : IDisposable
             {
                 if ((ev.Data & ListenerTag) != 0)
                 {
-                    AcceptAll(_listeners[(int)(ev.Data & 0xFFFF)]);
+                    AcceptOne(_listeners[(int)(ev.Data & 0xFFFF)]);
                     continue;
                 }
                 int fd = (int)ev.Data;
@@ -108,7 +108,12 @@ public sealed class LoadServer : IDisposable
         sink?.Progress(Stats);
     }
 
-    private void AcceptAll(int listener)
+    /// <summary>
+    /// One accept per time the listener is reported. Listeners are level-triggered, so one with more connections
+    /// queued is reported again by the next epoll_wait (ep_send_events puts it back on the ready list); draining to
+    /// EAGAIN instead would cost a failing accept4 per wake-up, and a busy server is woken for about one connection.
+    /// </summary>
+    private void AcceptOne(int listener)
     {
         while (true)
         {
@@ -132,13 +137,14 @@ public sealed class LoadServer : IDisposable
             {
                 Stats.CountError(e);
                 Sock.Abort(fd);
-                continue;
+                return;
             }
             if (fd >= _open.Length) Array.Resize(ref _open, Math.Max(fd + 1, _open.Length * 2));
             _open[fd] = 1;
             Stats.Accepted++;
             Stats.Established++;
             Stats.Open++;
+            return;
         }
     }
 

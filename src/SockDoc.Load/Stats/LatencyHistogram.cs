@@ -6,6 +6,8 @@ namespace SockDoc.Load;
 /// <summary>
 /// Fixed-bucket log-linear histogram of microseconds (HdrHistogram's idea, 32 sub-buckets per power of two,
 /// so a value is off by at most ~3%). Memory is fixed however many samples come in: no list per connection.
+/// The buckets (9 KiB) are allocated with the first sample: a server worker never records one, and the parent parses
+/// four progress lines a second from every worker, of which only the last carries buckets.
 /// </summary>
 public sealed class LatencyHistogram
 {
@@ -14,7 +16,9 @@ public sealed class LatencyHistogram
     // values below 64 µs get their own bucket; each further power of two up to 2^40 µs gets 32.
     public const int BucketCount = 2 * Sub + (40 - SubBits - 1) * Sub;
 
-    private readonly long[] _counts = new long[BucketCount];
+    private long[]? _counts;
+
+    private long[] Counts => _counts ??= new long[BucketCount];
 
     public long Count { get; private set; }
     public long MaxMicros { get; private set; }
@@ -22,7 +26,7 @@ public sealed class LatencyHistogram
     public void Record(long micros)
     {
         if (micros < 0) micros = 0;
-        _counts[Index(micros)]++;
+        Counts[Index(micros)]++;
         Count++;
         if (micros > MaxMicros) MaxMicros = micros;
     }
@@ -52,9 +56,10 @@ public sealed class LatencyHistogram
         long rank = (long)Math.Ceiling(p / 100.0 * Count);
         if (rank < 1) rank = 1;
         long seen = 0;
+        var counts = Counts;
         for (int i = 0; i < BucketCount; i++)
         {
-            seen += _counts[i];
+            seen += counts[i];
             if (seen >= rank) return Math.Min(UpperBound(i), MaxMicros);
         }
         return MaxMicros;
@@ -62,7 +67,11 @@ public sealed class LatencyHistogram
 
     public void Merge(LatencyHistogram other)
     {
-        for (int i = 0; i < BucketCount; i++) _counts[i] += other._counts[i];
+        if (other._counts is { } theirs)
+        {
+            var mine = Counts;
+            for (int i = 0; i < BucketCount; i++) mine[i] += theirs[i];
+        }
         Count += other.Count;
         MaxMicros = Math.Max(MaxMicros, other.MaxMicros);
     }
@@ -71,6 +80,7 @@ public sealed class LatencyHistogram
     public void AppendTo(StringBuilder sb)
     {
         sb.Append(MaxMicros.ToString(CultureInfo.InvariantCulture));
+        if (_counts is null) return;
         for (int i = 0; i < BucketCount; i++)
         {
             if (_counts[i] == 0) continue;
@@ -95,7 +105,7 @@ public sealed class LatencyHistogram
             int idx = int.Parse(item[..colon], NumberStyles.None, CultureInfo.InvariantCulture);
             long c = long.Parse(item[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture);
             if (idx < 0 || idx >= BucketCount) throw new FormatException($"histogram bucket {idx} out of range");
-            h._counts[idx] += c;
+            h.Counts[idx] += c;
             h.Count += c;
         }
         return h;
