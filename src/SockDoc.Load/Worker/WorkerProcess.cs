@@ -43,6 +43,7 @@ public sealed class WorkerProcess : IDisposable
     private LoadStats? _final;
     private string? _error;
     private readonly List<string> _stderr = [];
+    private Thread? _reader;
 
     public string Role { get; }
     public int Pid => _p.Id;
@@ -87,7 +88,6 @@ public sealed class WorkerProcess : IDisposable
         foreach (var kv in LeanRuntime) psi.Environment[kv.Key] = kv.Value;
         var p = new Process { StartInfo = psi };
         var w = new WorkerProcess(p, args.Role);
-        p.OutputDataReceived += (_, e) => w.OnLine(e.Data);
         p.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -97,9 +97,31 @@ public sealed class WorkerProcess : IDisposable
             }
         };
         if (!p.Start()) throw new LoadException($"could not start worker {launcher.FileName}");
-        p.BeginOutputReadLine();
+        // Progress lines (four a second from each of up to a hundred-odd workers) are read by a thread of their own
+        // that sleeps in read(): the event-based reader hands every line from the socket engine's thread to a
+        // thread-pool thread, whose spinning (sched_yield) took CPU from the workers being measured.
+        w._reader = new Thread(() => w.ReadLines(p.StandardOutput), ReaderStackBytes) { IsBackground = true, Name = "worker stdout" };
+        w._reader.Start();
         p.BeginErrorReadLine();
         return w;
+    }
+
+    private const int ReaderStackBytes = 256 * 1024;
+
+    private void ReadLines(StreamReader output)
+    {
+        try
+        {
+            while (output.ReadLine() is { } line) OnLine(line);
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+            // Dispose closed the pipe under us: the worker is gone.
+        }
+        OnLine(null);
     }
 
     private void OnLine(string? line)
@@ -177,7 +199,10 @@ public sealed class WorkerProcess : IDisposable
     {
         Kill();
         try { _p.WaitForExit(5000); } catch (InvalidOperationException) { }
+        // The worker is gone, so its stdout reaches EOF and the reader ends; it touches the events until then.
+        bool readerDone = _reader?.Join(5000) ?? true;
         _p.Dispose();
+        if (!readerDone) return;
         _ready.Dispose();
         _done.Dispose();
     }

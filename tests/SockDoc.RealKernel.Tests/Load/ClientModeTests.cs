@@ -54,6 +54,44 @@ public class ClientModeTests
     }
 
     [Fact]
+    public void Long_mode_sees_a_peer_that_sends_and_closes_at_once()
+    {
+        // The server writes one byte and closes: data and FIN are queued before the client looks, so the client's
+        // edge-triggered registration gets one edge for both. A read that stops at the short read (enough under level
+        // triggering) would leave the FIN unread and the connection counted open for good.
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(256);
+        const int n = 100;
+        var server = new Thread(() =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                using var accepted = listener.Accept();
+                accepted.Send("x"u8);
+            }
+        }) { IsBackground = true };
+        server.Start();
+        var ep = new Endpoint4(0x7F000001, (ushort)((System.Net.IPEndPoint)listener.LocalEndPoint!).Port);
+        using var client = new LoadClient(new ClientOptions { Targets = [ep], Mode = ClientMode.Long, Connections = n, Concurrency = 16 });
+        var control = new RunControl(TimeSpan.FromSeconds(10));
+        client.Run(control, new StopWhenAllClosed(control, n));
+        Assert.True(server.Join(TimeSpan.FromSeconds(5)));
+        Assert.Equal(n, client.Stats.Established);
+        Assert.Equal(n, client.Stats.PeerClosed);
+        Assert.Equal(0, client.Stats.Open);
+        Assert.Equal(n, client.Stats.BytesReceived);
+    }
+
+    private sealed class StopWhenAllClosed(RunControl control, long n) : IProgressSink
+    {
+        public void Progress(LoadStats stats)
+        {
+            if (stats.PeerClosed >= n) control.RequestStop();
+        }
+    }
+
+    [Fact]
     public void Pool_mode_counts_requests_whose_send_fails_and_ends_at_the_requested_count()
     {
         // A loopback server that answers one request per connection and then resets it (SO_LINGER 0). The client reads
