@@ -63,7 +63,8 @@ public static class LabDoctor
                 foreach (var e in ev.EnumerateArray())
                 {
                     var name = Str(e, "name");
-                    var value = Str(e, "value");
+                    // Schema 2: "text" is the display, "value" a number in base units; schema 1: "value" was the text.
+                    var value = Str(e, "text") is { Length: > 0 } text ? text : Str(e, "value");
                     var source = Str(e, "source");
                     evidence.Add(source.Length > 0 ? $"{name}: {value} ({source})" : $"{name}: {value}");
                 }

@@ -30,6 +30,17 @@ public sealed class LabUnitTests
     }
 
     [Fact]
+    public void Schema_2_evidence_is_read_from_its_text_not_its_numeric_value()
+    {
+        // One finding as `sockdoc doctor --json` (schema 2) printed it on the VM, 2026-11-30.
+        const string v2 = """
+            {"schema_version":2,"report":{"findings":[{"id":"conntrack","severity":"warning","when":"since_boot","confidence":"confirmed",
+              "evidence":[{"name": "entries", "text": "0 (this network namespace)", "source": "/proc/sys/net/netfilter/nf_conntrack_count", "value": 0, "unit": "count"}]}]}}
+            """;
+        Assert.Equal("entries: 0 (this network namespace) (/proc/sys/net/netfilter/nf_conntrack_count)", LabDoctor.Parse(v2).Single().Evidence.Single());
+    }
+
+    [Fact]
     public void Doctor_output_without_a_report_is_an_error_not_a_crash()
     {
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => LabDoctor.Parse("sockdoc: internal error"));

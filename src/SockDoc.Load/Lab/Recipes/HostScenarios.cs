@@ -210,7 +210,7 @@ public sealed class TcpMemScenario : LabScenario
 /// <summary>
 /// The system file table full: fs.file-max (global, journaled, under the lock) lowered just above fs.file-nr, and an
 /// unprivileged child (alloc_empty_file() lets CAP_SYS_ADMIN past file-max, kernel-facts §8) opens files until ENFILE
-/// and holds them while the doctor looks.
+/// and holds them while the doctor looks, taking every slot another process frees meanwhile.
 /// The kernel prints "VFS: file-max limit N reached" only when nr_files is above the count at its previous print
 /// (alloc_empty_file()'s static old_max, kept until reboot), so a second run at the same file-max prints nothing.
 /// The recipe therefore sets file-max above the last mark this boot, read from the kernel's own lines (dmesg) and from
@@ -269,16 +269,22 @@ public sealed partial class FdSystemScenario : LabScenario
         }
         ctx.Note("note", $"fs.file-nr allocated {allocated}" + (mark > 0 ? $", last printed mark this boot {mark}" : ""));
         var set = ctx.Set("fs.file-max", target.ToString(CultureInfo.InvariantCulture));
-        // Opens bounded by MaxOpens, then wait; exec 2>&1 so the ENFILE line comes before READY on stdout.
+        // Opens bounded by MaxOpens; exec 2>&1 so the ENFILE line comes before READY on stdout. Then, for 30 s, the
+        // child takes every slot another process frees (a leak keeps opening): the tests run beside others that close
+        // thousands of sockets, and a table that had room again by the time the doctor reads file-nr showed nothing.
+        // It waits between tries with `read -t` on a pipe opened first (an external sleep would need a file to exec),
+        // and closes stderr, since a refused open's message would need one too.
         var script = string.Create(CultureInfo.InvariantCulture,
-            $"exec 2>&1; ulimit -n {MaxOpens + 64} 2>/dev/null; n=0; for i in $(seq 1 {MaxOpens}); do exec {{fd}}</dev/null || break; n=$((n+1)); done; ") +
-            "echo \"opened $n\"; echo READY; exec sleep 30";
+            $"exec 2>&1; ulimit -n {MaxOpens + 64} 2>/dev/null; exec {{tick}}< <(exec sleep 35); n=0; " +
+            $"for i in $(seq 1 {MaxOpens}); do exec {{fd}}</dev/null || break; n=$((n+1)); done; ") +
+            "echo \"opened $n\"; echo READY; exec 2>&-; end=$((SECONDS+30)); " +
+            string.Create(CultureInfo.InvariantCulture, $"while [ $SECONDS -lt $end ]; do if [ $n -lt {MaxOpens} ] && exec {{fd}}</dev/null; then n=$((n+1)); else read -r -t 0.05 -u $tick _; fi; done");
         var psi = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "bash", "-c", script }) psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new LoadException("could not start setpriv");
         var held = new Holder();
         held.Add(p);
-        held.Add(() => { if (!p.HasExited) { p.Kill(); p.WaitForExit(5000); } });
+        held.Add(() => { if (!p.HasExited) { p.Kill(entireProcessTree: true); p.WaitForExit(5000); } });
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var lines = new List<string>();
         while (DateTime.UtcNow < deadline)
