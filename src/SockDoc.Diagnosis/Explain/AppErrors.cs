@@ -97,7 +97,8 @@ public static partial class AppErrors
         var texts = s.Texts.Concat(Localised.TryGetValue(s.Errno, out var l) ? l : []);
         var parts = new List<string>
         {
-            "(?i:" + string.Join('|', texts.Select(Regex.Escape)) + ")",
+            // Spaces may be underscores: Envoy's response-code details write "_Cannot_assign_requested_address".
+            "(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]", StringComparison.Ordinal))) + ")",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
@@ -174,17 +175,22 @@ public static partial class AppErrors
         var mfa = ErlangFrameRegex().Match(t);
         if (mfa.Success) return mfa.Groups["call"].Value switch { "connect" => "connect", "accept" => "accept", _ => "bind" };
         var m = CallRegex().Match(t);
+        // socket(), open(), read() and write() never return EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick
+        // an address): such a word is the program's own ("[error] socket:", Ruby's "Failed to open TCP connection").
+        if (m.Success && errno is EADDRNOTAVAIL or EADDRINUSE && m.Groups["call"].Value.ToLowerInvariant() is "socket" or "open" or "read" or "write")
+            m = Match.Empty;
         if (m.Success) return m.Groups["call"].Value.ToLowerInvariant() switch
         {
             "dial" or "connect" or "connecting" => "connect",
             "listen" when errno is EADDRINUSE or EADDRNOTAVAIL => "bind",
             "binding" => "bind",
             var c when c.StartsWith("accept", StringComparison.Ordinal) => "accept",
-            // socket() never returns EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick addresses): a
-            // program's own "socket:" prefix, not the call.
-            "socket" when errno is EADDRNOTAVAIL or EADDRINUSE => "unknown",
             var c => c,
         };
+        // Only bind() and connect() pick an address, so for these two errnos a line that speaks of connecting
+        // (Ruby's "- connect(2) for", hiredis's "connectRedis", Predis's ConnectionException) and never of binding
+        // or listening is connect()'s.
+        if (errno is EADDRNOTAVAIL or EADDRINUSE && ConnectWordRegex().IsMatch(t) && !BindWordRegex().IsMatch(t)) return "connect";
         return "unknown";
     }
 
@@ -213,6 +219,12 @@ public static partial class AppErrors
     // "accept4()", "socket()", "open /path:", "Error connecting", "error binding".
     [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
+
+    [GeneratedRegex(@"connect(?:\(2\)|ion)?(?=[A-Z\s(:_]|\b)|\bConnect\w*", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectWordRegex();
+
+    [GeneratedRegex(@"(?i)\bbind|listen|\bserver\b", RegexOptions.CultureInvariant)]
+    private static partial Regex BindWordRegex();
 
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangFrameRegex();

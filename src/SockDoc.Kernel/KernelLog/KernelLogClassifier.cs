@@ -51,6 +51,10 @@ public static partial class KernelLogClassifier
         var t = line.Contains('\u2014', StringComparison.Ordinal) || line.Contains('\u2013', StringComparison.Ordinal)
             ? line.Replace("\u2014", "--", StringComparison.Ordinal).Replace("\u2013", "--", StringComparison.Ordinal)
             : line;
+        // Titles and paraphrases of the two lines people retell most: "nf_conntrack table full",
+        // "out of memory - considering tuning tcpmem".
+        t = ConntrackTitleRegex().Replace(t, ": table full");
+        t = TcpMemParaphraseRegex().Replace(t, "out of memory -- consider tuning tcp_mem");
         foreach (var p in Phrases)
         {
             int at = t.IndexOf(p, StringComparison.OrdinalIgnoreCase);
@@ -58,6 +62,12 @@ public static partial class KernelLogClassifier
         }
         return t;
     }
+
+    [GeneratedRegex(@"(?i)(?<=conntrack)\s+table\s+full")]
+    private static partial Regex ConntrackTitleRegex();
+
+    [GeneratedRegex(@"(?i)out of memory\s*(?:-+|\u2014|\u2013)\s*consider(?:ing)?\s+tuning\s+tcp_?mem")]
+    private static partial Regex TcpMemParaphraseRegex();
 
     /// <summary>The anchors, for tests and for other scanners of bulk text.</summary>
     public static IReadOnlyList<byte[]> AnchorBytes => Anchors;

@@ -212,6 +212,12 @@ public class RecogniserTests
     [InlineData("RequestError: socket.error: [Errno 99] Cannot assign requested address", "EADDRNOTAVAIL", "python", "connect")]
     [InlineData("requests.exceptions.ConnectionError: HTTPConnectionPool(host='10.0.0.5', port=80): Max retries exceeded with url: / (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object>: Failed to establish a new connection: [Errno 99] Cannot assign requested address'))", "EADDRNOTAVAIL", "python", "connect")]
     [InlineData("socket() failed: Cannot assign requested address", "EADDRNOTAVAIL", "c", "unknown")]
+    // Held-out set 3 (corpus/SOURCE.md, "held-out 3" rows): the call in the program's own words, Envoy's underscores.
+    [InlineData("Failed to open TCP connection to nominatim.openstreetmap.org:443 (Cannot assign requested address - connect(2) for \"nominatim.openstreetmap.org\" port 443)", "EADDRNOTAVAIL", "c", "connect")]
+    [InlineData("Error connectRedis: Cannot assign requested address", "EADDRNOTAVAIL", "c", "connect")]
+    [InlineData("PHP Fatal error:  Uncaught Predis\\Connection\\ConnectionException: Cannot assign requested address [tcp://127.0.0.1:6379]", "EADDRNOTAVAIL", "php", "connect")]
+    [InlineData("x-envoy-response-code-details: upstream_reset_before_response_started{remote_connection_failure,immediate_connect_error:_Cannot_assign_requested_address}", "EADDRNOTAVAIL", "envoy", "connect")]
+    [InlineData("Error: listen tcp 10.9.9.9:80: bind: cannot assign requested address (connection manager)", "EADDRNOTAVAIL", "go", "bind")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
     {
         var e = AppErrors.TryRecognise(new PasteLine(1, line, null));

@@ -44,6 +44,8 @@ public class KernelLogClassifierTests
     [InlineData("Linux kernel print keeps printing \"TCP:Too many of orphaned sockets\".", LogLineKind.TooManyOrphans)]
     [InlineData("[TCP: out of memory \u2014 consider tuning tcp_mem](https://blog.example/)", LogLineKind.TcpOutOfMemory)]
     [InlineData("NF_CONNTRACK: TABLE FULL, DROPPING PACKET", LogLineKind.ConntrackFull)]
+    [InlineData("masscan: nf_conntrack table full", LogLineKind.ConntrackFull)]
+    [InlineData("TCP: out of memory - considering tuning tcpmem", LogLineKind.TcpOutOfMemory)]
     public void Retyped_lines_get_the_kernels_phrases_back(string line, LogLineKind kind)
     {
         Assert.Equal(LogLineKind.None, C(line).Kind);
