@@ -70,6 +70,8 @@ public static class Program
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            // SOCKDOC_DEBUG=1 adds the stack trace, for a bug report.
+            if (Environment.GetEnvironmentVariable("SOCKDOC_DEBUG") is "1") io.Err.WriteLine(e.ToString());
             return io.Fail($"internal error: {e.GetType().Name}: {e.Message}");
         }
     }

@@ -58,6 +58,9 @@ internal static class Tools
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        // An "internal error" then carries its stack trace into the failure message (ExporterPrometheusTests failed once
+        // on a fresh clone with "ArgumentNullException: Value cannot be null." before serving; not reproduced since).
+        psi.Environment["SOCKDOC_DEBUG"] = "1";
         return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
     }
 
