@@ -80,6 +80,13 @@ public static class ExporterCommand
         {
             return io.Fail($"--listen {args.Listen}: cannot listen ({e.Message})");
         }
+        catch (ArgumentNullException)
+        {
+            // .NET's managed HttpListener (Linux) accepts a connection that arrived between listen() and its first
+            // accept inside its constructor, before its connection table exists (dotnet/corefx#35191): Start() throws and
+            // the half-built listener keeps the port. Only a new process recovers; the systemd unit restarts it.
+            return io.Fail($"--listen {args.Listen}: a client connected while the listener was starting (a known race in .NET's HttpListener); start the exporter again");
+        }
         source.Start(args.Refresh);
         server.StartContainers(args.Refresh);
         io.Err.WriteLine($"sockdoc exporter: serving http://{args.Listen}/metrics (census refreshed every {DurationText.Format(args.Refresh)}); Ctrl+C stops");
