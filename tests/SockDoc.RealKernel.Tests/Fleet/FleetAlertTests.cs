@@ -60,7 +60,7 @@ public sealed class FleetAlertTests : IDisposable
             var p = Tools.Start("ip", ["netns", "exec", ns.Name, Tools.Sockdoc, "exporter", "--listen", listen, "--census-interval", "2s"]);
             _started.Add(p);
             _ = p.StandardOutput.ReadToEndAsync();
-            _ = p.StandardError.ReadToEndAsync();
+            _ = await Tools.WaitServing(p);
         }
         foreach (var t in targets)
         {

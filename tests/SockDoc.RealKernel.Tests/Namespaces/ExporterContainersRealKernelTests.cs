@@ -73,7 +73,7 @@ public sealed class ExporterContainersRealKernelTests : IDisposable
             var exporter = Tools.Start(Tools.Sockdoc, ["exporter", "--listen", $"127.0.0.1:{port}", "--census-interval", "2s", "--top-containers", "1000"]);
             _started.Add(exporter);
             _ = exporter.StandardOutput.ReadToEndAsync();
-            var err = exporter.StandardError.ReadToEndAsync();
+            var err = await Tools.WaitServing(exporter);
             string B(string metric, string ns, string container, string extra = "") => $"{metric}{{namespace=\"{ns}\",container=\"{container}\"{extra}}}";
             var busyEstab = B("sockdoc_container_tcp_sockets", busy.Name, "", ",state=\"ESTABLISHED\"");
             Dictionary<string, double> m = [];

@@ -25,15 +25,7 @@ public sealed class ExporterPrometheusTests : IDisposable
         var p = Tools.Start(Tools.Sockdoc, ["exporter", "--listen", $"127.0.0.1:{port}", "--census-interval", "2s"]);
         _started.Add(p);
         _ = p.StandardOutput.ReadToEndAsync();
-        // Probe only once it says it serves: a connection that lands between listen() and the listener's first accept
-        // hits a race in .NET's HttpListener (dotnet/corefx#35191; the exporter then exits with a clear line).
-        var errText = new System.Text.StringBuilder();
-        while (await p.StandardError.ReadLineAsync() is { } line)
-        {
-            errText.AppendLine(line);
-            if (line.Contains("serving http://", StringComparison.Ordinal)) break;
-        }
-        var err = Task.Run(async () => errText + await p.StandardError.ReadToEndAsync());
+        var err = await Tools.WaitServing(p);
         var up = await Tools.Until(async () =>
         {
             if (p.HasExited) return true;

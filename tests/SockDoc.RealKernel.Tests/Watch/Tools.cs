@@ -47,6 +47,29 @@ internal static class Tools
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Reads an exporter's stderr until it says it serves (at most 60 s), then the rest in the background; returns all
+    /// of it. Probing /metrics before that can land between listen() and the listener's first accept, a race in .NET's
+    /// HttpListener (dotnet/corefx#35191) that makes the exporter exit.
+    /// </summary>
+    public static async Task<Task<string>> WaitServing(Process p)
+    {
+        var head = new System.Text.StringBuilder();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (await p.StandardError.ReadLineAsync(cts.Token) is { } line)
+            {
+                head.AppendLine(line);
+                if (line.Contains("serving http://", StringComparison.Ordinal)) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return Task.Run(async () => head + await p.StandardError.ReadToEndAsync());
+    }
+
     public static Process Start(string file, IEnumerable<string> args, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file)
