@@ -21,7 +21,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // The JDK throws BindException for EADDRNOTAVAIL/EADDRINUSE from connect() too (Net.c handleSocketError()): the
         // frames below ("at sun.nio.ch.Net.connect0") name the call; the class name alone does not.
         if (err.Runtime == "java" && err.Call == "bind" && line.Text.Contains("BindException", StringComparison.Ordinal) &&
-            FrameCallBelow(lines, i) is { } frame)
+            FrameCallBelow(lines, i, clientFrames: false) is { } frame)
             err = err with { Call = frame };
         for (int back = 1; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
         {
@@ -33,14 +33,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                      (back == 1 && above.Contains("bind()", StringComparison.Ordinal)))
                 err = err with { Call = "bind" };
         }
-        for (int ahead = 1; err.Call == "unknown" && ahead <= 4 && i + ahead < lines.Count; ahead++)
-        {
-            var m = StackCallRegex().Match(lines[i + ahead].Text);
-            if (m.Success) err = err with { Call = CallOfFrame(m.Groups["c"].Value) };
-            // A traceback printed below the message it belongs to (the message pasted first) whose frames are an
-            // HTTP client opening its connection: urllib's urlopen(), http.client's connect(), socket.create_connection().
-            else if (ClientFrameRegex().IsMatch(lines[i + ahead].Text)) err = err with { Call = "connect" };
-        }
+        if (err.Call == "unknown" && FrameCallBelow(lines, i, clientFrames: true) is { } below) err = err with { Call = below };
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
@@ -50,13 +43,18 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         return 1;
     }
 
-    /// <summary>The call the first socket frame within four lines below names (Java / .NET stacks, Node's syscall field).</summary>
-    private static string? FrameCallBelow(IReadOnlyList<PasteLine> lines, int i)
+    /// <summary>
+    /// The call the first socket frame within four lines below names (Java / .NET stacks, Node's syscall field); with
+    /// clientFrames, also a traceback printed below its message whose frames are an HTTP client opening its connection
+    /// (urllib's urlopen(), http.client's connect(), socket.create_connection()).
+    /// </summary>
+    private static string? FrameCallBelow(IReadOnlyList<PasteLine> lines, int i, bool clientFrames)
     {
         for (int ahead = 1; ahead <= 4 && i + ahead < lines.Count; ahead++)
         {
             var m = StackCallRegex().Match(lines[i + ahead].Text);
             if (m.Success) return CallOfFrame(m.Groups["c"].Value);
+            if (clientFrames && ClientFrameRegex().IsMatch(lines[i + ahead].Text)) return "connect";
         }
         return null;
     }
