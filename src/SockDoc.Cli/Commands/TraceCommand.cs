@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using SockDoc.Cli.Views;
 using SockDoc.Diagnosis.Trace;
 using SockDoc.Kernel;
+using SockDoc.Kernel.Census;
 using SockDoc.Kernel.Tracing;
 using SockDoc.Model.Trace;
 using Spectre.Console;
@@ -136,6 +137,12 @@ public static class TraceCommand
         var procRoot = ProcRoot.Live;
         var agg = new TraceAggregator(a.By, pid => TraceProcesses.Resolve(procRoot, pid));
         var decoder = new TraceDecoder(agg);
+        var portRange = SocketCensusCollector.ReadPortRange(procRoot);
+        void RefreshServicePorts()
+        {
+            if ((a.What & TraceWhat.Resets) != 0) agg.SetServicePorts(TraceProcesses.ListeningPorts(), portRange);
+        }
+        RefreshServicePorts();
         var wanted = TraceDecoder.Known.Where(k => (k.UsedBy & a.What) != 0).ToList();
         string how = "no tracepoint needed";
         var lookups = wanted.Count == 0 ? [] : Tracefs.Lookup(wanted.Select(k => (k.System, k.Name)), out how);
@@ -207,6 +214,7 @@ public static class TraceCommand
                 }
                 if (ms >= nextSecond)
                 {
+                    RefreshServicePorts();
                     everySecond?.Invoke();
                     nextSecond += 1000;
                 }

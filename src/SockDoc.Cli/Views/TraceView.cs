@@ -40,7 +40,7 @@ public static class TraceView
         }
         if (r.Resets is { } rs)
         {
-            Grid(doc, "Resets (tcp:tcp_send_reset, tcp:tcp_receive_reset)", "no reset sent or received", ["dir", "reason", "peer", "local port", "state", "process", "pid", "cgroup", "count"], rs.Select(x => new string?[] { x.Direction, x.Reason, x.Peer, N(x.Port), x.State, x.Process, N(x.Pid), x.Cgroup, N(x.Count) }));
+            Grid(doc, "Resets (tcp:tcp_send_reset, tcp:tcp_receive_reset)", "no reset sent or received", ["dir", "reason", "peer", "service port", "state", "process", "pid", "cgroup", "count"], rs.Select(x => new string?[] { x.Direction, x.Reason, x.Peer, N(x.Port), x.State, x.Process, N(x.Pid), x.Cgroup, N(x.Count) }));
         }
         if (r.Memory is { } mem)
         {

@@ -199,11 +199,46 @@ public sealed class TraceAggregator : ITraceEvents
         if (dest.IsEmpty) row.DestinationUnknown++;
     }
 
+    /// <summary>
+    /// What tells the service side of a reset (the tracepoint says nothing of who opened the connection): the local
+    /// ports with a listener (the command refreshes them every second) and ip_local_port_range, from which
+    /// __inet_hash_connect() takes the opener's port.
+    /// </summary>
+    public void SetServicePorts(IReadOnlySet<ushort> listening, (int Low, int High)? ephemeral)
+    {
+        _listening = listening;
+        _ephemeral = ephemeral;
+    }
+
+    private IReadOnlySet<ushort> _listening = new HashSet<ushort>();
+    private (int Low, int High)? _ephemeral;
+
+    /// <summary>
+    /// A reset is counted against its connection's service: inbound (our listener's port, the peer's address without its
+    /// ephemeral port) or outbound (the peer's address and port). Keyed by both ports, every reset was a row of its own,
+    /// and a host resetting thousands of connections filled the table before the resets that matter arrived.
+    /// </summary>
     public void OnReset(in ResetEvent e)
     {
         int sub = Intern((e.Sent ? "sent:" : "received:") + e.Reason + ":" + e.State);
-        var row = Resets.Get(Key(e.InIrq ? 0 : e.Pid, e.Remote, e.Local.Port, sub));
-        row.Count++;
+        int pid = e.InIrq ? 0 : e.Pid;
+        var key = ServiceIsLocal(e.Local.Port, e.Remote.Port)
+            ? Key(pid, e.Remote.WithoutPort(), e.Local.Port, sub)
+            : Key(pid, e.Remote, e.Remote.Port, sub);
+        Resets.Get(key).Count++;
+    }
+
+    /// <summary>
+    /// The local port is the service when a listener holds it, or when only the remote port is in ip_local_port_range;
+    /// otherwise (a listener holds the remote port, only the local port is ephemeral, or nothing tells) it is outbound.
+    /// </summary>
+    private bool ServiceIsLocal(ushort local, ushort remote)
+    {
+        if (_listening.Contains(local)) return true;
+        if (_listening.Contains(remote)) return false;
+        if (_ephemeral is not { } r) return false;
+        bool localEphemeral = local >= r.Low && local <= r.High, remoteEphemeral = remote >= r.Low && remote <= r.High;
+        return remoteEphemeral && !localEphemeral;
     }
 
     public void OnMemoryRefusal(in MemoryRefusalEvent e)

@@ -25,6 +25,44 @@ public class TraceAggregationTests
         Assert.Equal(2, t.Rows[0].N);
     }
 
+    private static ResetEvent Reset(uint local, ushort localPort, uint remote, ushort remotePort, string reason = "TCP_ABORT_ON_MEMORY") =>
+        new(1, 0, true, true, reason, TcpState.FinWait1, new TraceEndpoint(2, local, localPort), new TraceEndpoint(2, remote, remotePort));
+
+    [Fact]
+    public void Resets_CountAgainstTheService_NotOneRowPerConnection()
+    {
+        // The lab's orphans run on a busy host (CI run of 2026-11-30): a listener on an ephemeral port (bind to port 0),
+        // 39 clients reset for memory, while other tests reset 600 connections of their own first. Keyed by both
+        // ports, the 600 filled the 512-row table and the 39 ended in "(other)".
+        var agg = new TraceAggregator(TraceBy.Peer | TraceBy.Port, pid => new TraceProcess(pid, "x", "/"));
+        agg.SetServicePorts(new HashSet<ushort> { 40107, 8080 }, (32768, 60999));
+        for (ushort p = 0; p < 600; p++) agg.OnReset(Reset(0x7F000001, 8080, 0x0A000000u + p % 30u, (ushort)(33000 + p), "NOT_SPECIFIED"));
+        for (ushort p = 0; p < 39; p++) agg.OnReset(Reset(0x7F000001, (ushort)(50000 + p), 0x7F000001, 40107));
+        var rows = TraceReportBuilder.Build(agg, TraceDecoderTests.Info(TraceWhat.Resets, TraceBy.Peer | TraceBy.Port), 500).Resets!;
+        var memory = Assert.Single(rows, r => r.Reason == "TCP_ABORT_ON_MEMORY");
+        Assert.Equal(("127.0.0.1:40107", 40107, 39L), (memory.Peer, memory.Port, memory.Count));
+        // Inbound to our listener on 8080 from 30 client addresses: one row per address (their ephemeral ports dropped).
+        var inbound = rows.Where(r => r.Reason == "NOT_SPECIFIED").ToList();
+        Assert.Equal((30, 600L), (inbound.Count, inbound.Sum(r => r.Count)));
+        Assert.All(inbound, r => Assert.Equal(8080, r.Port));
+        Assert.DoesNotContain(rows, r => r.Reason == TraceReportBuilder.OtherLabel);
+    }
+
+    [Theory]
+    [InlineData(8080, 51000, true)]     // only the peer's port is ephemeral: a client of ours
+    [InlineData(51000, 443, false)]     // only our port is ephemeral: we connected out
+    [InlineData(40107, 50001, true)]    // both ephemeral, our port has a listener
+    [InlineData(50001, 40107, false)]   // both ephemeral, the peer's port has a listener (loopback)
+    [InlineData(5000, 6000, false)]     // nothing tells: outbound, the peer with its port
+    public void Resets_ServiceSideFromListenersThenPortRange(int localPort, int remotePort, bool inbound)
+    {
+        var agg = new TraceAggregator(TraceBy.Peer | TraceBy.Port, pid => new TraceProcess(pid, "x", "/"));
+        agg.SetServicePorts(new HashSet<ushort> { 40107 }, (32768, 60999));
+        agg.OnReset(Reset(0x7F000001, (ushort)localPort, 0x7F000002, (ushort)remotePort));
+        var row = Assert.Single(TraceReportBuilder.Build(agg, TraceDecoderTests.Info(TraceWhat.Resets, TraceBy.Peer | TraceBy.Port), 20).Resets!);
+        Assert.Equal(inbound ? ("127.0.0.2", localPort) : ($"127.0.0.2:{remotePort}", remotePort), (row.Peer, row.Port));
+    }
+
     [Fact]
     public void Histogram_QuantilesWithinOneEighth()
     {

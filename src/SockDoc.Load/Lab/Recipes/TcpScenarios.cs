@@ -44,7 +44,9 @@ public sealed class OrphansScenario : LabScenario
         long toPeer = forMemory.Where(r => LabTrace.Text(r, "peer") == peer).Sum(r => (LabTrace.Long(r, "count") ?? 0));
         var peers = forMemory.Select(r => LabTrace.Text(r, "peer")).Distinct().ToList();
         bool ok = toPeer >= 1 && forMemory.Where(r => LabTrace.Text(r, "peer") == peer).All(r => LabTrace.Text(r, "direction") == "sent");
-        return new(ok, $"trace: {toPeer} resets for memory (TCP_ABORT_ON_MEMORY) sent to {peer}, this run's peer; reset peers seen: {string.Join(", ", peers)}");
+        long other = LabTrace.Rows(report, "resets").Where(r => LabTrace.Text(r, "reason") == "(other)").Sum(r => LabTrace.Long(r, "count") ?? 0);
+        return new(ok, $"trace: {toPeer} resets for memory (TCP_ABORT_ON_MEMORY) sent to {peer}, this run's peer; reset peers seen: {string.Join(", ", peers)}" +
+                       (other > 0 ? $"; {other} resets past the table's rows, in (other)" : ""));
     }
 
     public override IDisposable Start(LabContext ctx)
