@@ -46,7 +46,8 @@ public sealed class OrphansScenario : LabScenario
         bool ok = toPeer >= 1 && forMemory.Where(r => LabTrace.Text(r, "peer") == peer).All(r => LabTrace.Text(r, "direction") == "sent");
         long other = LabTrace.Rows(report, "resets").Where(r => LabTrace.Text(r, "reason") == "(other)").Sum(r => LabTrace.Long(r, "count") ?? 0);
         return new(ok, $"trace: {toPeer} resets for memory (TCP_ABORT_ON_MEMORY) sent to {peer}, this run's peer; reset peers seen: {string.Join(", ", peers)}" +
-                       (other > 0 ? $"; {other} resets past the table's rows, in (other)" : ""));
+                       (other > 0 ? $"; {other} resets past the table's rows, in (other)" : "") +
+                       (report.TryGetProperty("totals", out var t) && LabTrace.Long(t, "lost") is > 0 and var lost ? $"; {lost} events lost by the ring" : ""));
     }
 
     public override IDisposable Start(LabContext ctx)
