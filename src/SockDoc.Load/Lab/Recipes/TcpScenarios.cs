@@ -45,7 +45,10 @@ public sealed class OrphansScenario : LabScenario
         var peers = forMemory.Select(r => LabTrace.Text(r, "peer")).Distinct().ToList();
         bool ok = toPeer >= 1 && forMemory.Where(r => LabTrace.Text(r, "peer") == peer).All(r => LabTrace.Text(r, "direction") == "sent");
         long other = LabTrace.Rows(report, "resets").Where(r => LabTrace.Text(r, "reason") == "(other)").Sum(r => LabTrace.Long(r, "count") ?? 0);
+        var all = LabTrace.Rows(report, "resets").GroupBy(r => $"{LabTrace.Text(r, "direction")} {LabTrace.Text(r, "reason")}")
+            .Select(g => $"{g.Key} {g.Sum(r => LabTrace.Long(r, "count") ?? 0)}").ToList();
         return new(ok, $"trace: {toPeer} resets for memory (TCP_ABORT_ON_MEMORY) sent to {peer}, this run's peer; reset peers seen: {string.Join(", ", peers)}" +
+                       (ok ? "" : $"; all resets seen: {(all.Count == 0 ? "none" : string.Join(", ", all))}") +
                        (other > 0 ? $"; {other} resets past the table's rows, in (other)" : "") +
                        (report.TryGetProperty("totals", out var t) && LabTrace.Long(t, "lost") is > 0 and var lost ? $"; {lost} events lost by the ring" : ""));
     }
