@@ -43,7 +43,8 @@ public static partial class AppErrors
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
         new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
-        new(EMFILE, 24, 10024, ["Too many open files", "No file descriptors available"], ["reached process FD limit", "TooManyOpenSockets"]),
+        // "Too many files open": the words as people retype them; "Hit max file limit": node 0.x's own EMFILE message.
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets"]),
         new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
         new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
@@ -98,14 +99,18 @@ public static partial class AppErrors
         var parts = new List<string>
         {
             // Spaces may be underscores: Envoy's response-code details write "_Cannot_assign_requested_address".
-            "(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]", StringComparison.Ordinal))) + ")",
+            // An apostrophe may come escaped from a string literal or JSON ("Can\'t assign requested address").
+            "(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + ")",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
             // reason: :emfile, "File operation error: emfile." (not a path or file name such as emfile.py).
             $@"(?<![\w/.\-]){atom}\b(?!\.\w|[/\-])",
             string.Join('|', s.Kinds.Select(k => @"\b" + Regex.Escape(k) + @"\b")),
-            $@"\[Errno {s.Number}\]|\(errno {s.Number}\)|errno[ =:]+{s.Number}\b|Os \{{ code: {s.Number},|\({s.Number}: |SocketException \({s.Number}\)|connect error: {s.Number}\b",
+            $@"\[Errno {s.Number}\]|\(errno {s.Number}\)|errno[ =:]+{s.Number}\b|Os \{{ code: {s.Number},|\({s.Number}: |SocketException \({s.Number}\)|connect error: {s.Number}\b" +
+            // httperf's "connection failed with unexpected error 99"; the MySQL/MariaDB client's CR_CONN_HOST_ERROR
+            // "Can't connect to MySQL server on 'host' (99)" (the errno in parentheses, nothing else).
+            $@"|\b(?:unexpected|socket|connect|connection|system) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)",
         };
         if (s.Winsock is { } w) parts.Add($@"\({w}\)|\bWSA{s.Errno}\b|error {w}\b");
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -155,6 +160,11 @@ public static partial class AppErrors
     public static string Call(string t, string errno)
     {
         ArgumentNullException.ThrowIfNull(t);
+        // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
+        var java = JavaCallSuffixRegex().Match(t);
+        if (java.Success) return java.Groups["call"].Value == "connect" ? "connect" : "bind";
+        // JMeter's HTTP sampler ("Non HTTP response code: java.net.BindException") is a client: its requests connect.
+        if (errno is EADDRNOTAVAIL or EADDRINUSE && t.Contains("Non HTTP response", StringComparison.Ordinal)) return "connect";
         if (t.Contains("BindException", StringComparison.Ordinal) || t.Contains("Bind failed", StringComparison.Ordinal)) return "bind";
         // A listener is a bound socket: "Failed to create TCP listener: Os { code: 99, ... }", "TcpListener::bind",
         // "error while listening on ...". Only bind() and listen() fail for a listener, never connect().
@@ -225,6 +235,9 @@ public static partial class AppErrors
 
     [GeneratedRegex(@"(?i)\bbind|listen|\bserver\b", RegexOptions.CultureInvariant)]
     private static partial Regex BindWordRegex();
+
+    [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex JavaCallSuffixRegex();
 
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangFrameRegex();

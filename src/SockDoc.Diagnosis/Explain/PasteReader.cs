@@ -39,6 +39,7 @@ public static class PasteReader
         new SsRows(),
         new NetstatRows(),
         new AppErrorLines(),
+        new FlattenedBlocks(),
     ];
 
     public static PasteEvidence Read(IReadOnlyList<PasteLine> lines, IReadOnlySet<int>? kernelLines = null)

@@ -23,7 +23,11 @@ public sealed class KernelLogAggregator
     // The oom-kill:constraint line comes just before its "Killed process" line; keep it to join them.
     private KernelLogLine? _pendingConstraint;
     private long _oomInvocations;
-    private bool _pendingSelectedMemcg;
+    private long _oomTaskDumps;
+    // Old kernels print "Out of memory: Kill process N (x) score S or sacrifice child" and then, for the same kill,
+    // "Killed process M ..." (M may be a child). The selection is counted as the kill at once, so a log grepped for
+    // "Out of memory" still counts its kills; the "Killed process" line that follows fills in the victim.
+    private (State State, int Victim)? _pendingSelected;
     private KernelLogLine? _oomInvokedFirst;
     private KernelLogLine? _oomInvokedLast;
 
@@ -43,7 +47,7 @@ public sealed class KernelLogAggregator
         _lastKind = null;
         _lastNetworkingKind = null;
         _pendingConstraint = null;
-        _pendingSelectedMemcg = false;
+        _pendingSelected = null;
     }
 
     /// <summary>Adds one classified line; lines of kind None and look-alikes are ignored.</summary>
@@ -74,15 +78,29 @@ public sealed class KernelLogAggregator
                 if (_oomInvokedFirst is null) _oomInvokedFirst = line;
                 _oomInvokedLast = line;
                 return;
+            case LogLineKind.OomTaskDump:
+                // One task table per run of the OOM killer: an invocation when the "invoked oom-killer" line is not there.
+                _oomTaskDumps++;
+                if (_oomInvocations == 0)
+                {
+                    _oomInvokedFirst ??= line;
+                    _oomInvokedLast = line;
+                }
+                return;
             case LogLineKind.OomConstraint:
                 _pendingConstraint = line;
                 return;
             case LogLineKind.OomKillSelected:
-                // Old kernels: followed by the "Killed process" line that we count; only the reason matters.
-                _pendingSelectedMemcg = line.Message.Contains("Memory cgroup out of memory", StringComparison.Ordinal);
+                _pendingSelected = AddOomKill(line, line.Message.Contains("Memory cgroup out of memory", StringComparison.Ordinal));
                 return;
             case LogLineKind.OomKilled:
-                AddOomKill(line);
+                if (_pendingSelected is { } sel)
+                {
+                    _pendingSelected = null;
+                    if (sel.Victim >= 0) sel.State.Victims[sel.Victim] = Victim(line, null);
+                    return;
+                }
+                AddOomKill(line, false);
                 return;
         }
         var info = KernelLogKinds.Of(line.Kind);
@@ -105,29 +123,35 @@ public sealed class KernelLogAggregator
         else SuppressedUnattributed += n;
     }
 
-    private void AddOomKill(KernelLogLine line)
+    /// <summary>Counts one kill; returns where its victim was kept (index -1 when past MaxVictims).</summary>
+    private (State State, int Victim) AddOomKill(KernelLogLine line, bool selectedInMemcg)
     {
         var constraint = _pendingConstraint is { } c && (c.Pid is null || c.Pid == line.Pid) ? c : null;
         _pendingConstraint = null;
         bool memcg = (line.Action?.StartsWith("Memory cgroup", StringComparison.Ordinal) ?? false) ||
-                     constraint?.Constraint == "CONSTRAINT_MEMCG" || _pendingSelectedMemcg;
-        _pendingSelectedMemcg = false;
+                     constraint?.Constraint == "CONSTRAINT_MEMCG" || selectedInMemcg;
         var info = memcg ? KernelLogKinds.MemcgOomKill : KernelLogKinds.Of(LogLineKind.OomKilled);
         var state = Count(info, line);
-        var victim = new OomVictim
+        if (state.Victims.Count >= MaxVictims)
         {
-            Pid = line.Pid ?? 0,
-            Name = line.Name ?? "?",
-            AnonRssKb = line.AnonRssKb,
-            TotalVmKb = line.TotalVmKb,
-            Cgroup = constraint?.Cgroup,
-            Constraint = constraint?.Constraint,
-            Wall = line.Time.Wall,
-            Uptime = line.Time.Uptime,
-        };
-        if (state.Victims.Count < MaxVictims) state.Victims.Add(victim);
-        else state.VictimsOmitted++;
+            state.VictimsOmitted++;
+            return (state, -1);
+        }
+        state.Victims.Add(Victim(line, constraint));
+        return (state, state.Victims.Count - 1);
     }
+
+    private static OomVictim Victim(KernelLogLine line, KernelLogLine? constraint) => new()
+    {
+        Pid = line.Pid ?? 0,
+        Name = line.Name ?? "?",
+        AnonRssKb = line.AnonRssKb,
+        TotalVmKb = line.TotalVmKb,
+        Cgroup = constraint?.Cgroup,
+        Constraint = constraint?.Constraint,
+        Wall = line.Time.Wall,
+        Uptime = line.Time.Uptime,
+    };
 
     private State GetOrAdd(KernelLogKindInfo info)
     {
@@ -191,7 +215,8 @@ public sealed class KernelLogAggregator
     public IReadOnlyList<KernelLogIncident> Incidents()
     {
         var list = new List<KernelLogIncident>(_kinds.Count + 1);
-        if (_oomInvocations > 0 && !_kinds.ContainsKey(KernelLogKinds.MemcgOomKillKind) &&
+        long invocations = Math.Max(_oomInvocations, _oomTaskDumps);
+        if (invocations > 0 && !_kinds.ContainsKey(KernelLogKinds.MemcgOomKillKind) &&
             !_kinds.ContainsKey(KernelLogKinds.Of(LogLineKind.OomKilled).Kind))
         {
             // Invoked but no victim line (log cut, or "no killable processes"): count the invocations.
@@ -200,7 +225,7 @@ public sealed class KernelLogAggregator
             {
                 Kind = info.Kind,
                 Description = info.Description,
-                Count = _oomInvocations,
+                Count = invocations,
                 FirstWall = _oomInvokedFirst?.Time.Wall,
                 LastWall = _oomInvokedLast?.Time.Wall,
                 FirstUptime = _oomInvokedFirst?.Time.Uptime,

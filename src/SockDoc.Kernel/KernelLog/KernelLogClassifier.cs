@@ -31,6 +31,7 @@ public static partial class KernelLogClassifier
         "Kill process"u8.ToArray(),
         "enough memory"u8.ToArray(),
         "table overflow"u8.ToArray(),
+        "oom_score_adj name"u8.ToArray(),
     ];
 
     /// <summary>The socket failures' phrases exactly as the kernel prints them, for <see cref="Retyped"/>.</summary>
@@ -63,7 +64,8 @@ public static partial class KernelLogClassifier
         return t;
     }
 
-    [GeneratedRegex(@"(?i)(?<=conntrack)\s+table\s+full")]
+    // "nf_conntrack table full", and "Ip_conntrack:table full" with the space lost.
+    [GeneratedRegex(@"(?i)(?<=conntrack)(?:\s*:\s*|\s+)table\s+full")]
     private static partial Regex ConntrackTitleRegex();
 
     [GeneratedRegex(@"(?i)out of memory\s*(?:-+|\u2014|\u2013)\s*consider(?:ing)?\s+tuning\s+tcp_?mem")]
@@ -75,11 +77,29 @@ public static partial class KernelLogClassifier
     /// <summary>The kind of a line, from its bytes alone (no allocation).</summary>
     public static LogLineKind DetectKind(ReadOnlySpan<byte> line)
     {
-        // Rate-limit notices first: "__vm_enough_memory: 3 callbacks suppressed" is a notice, not an overcommit line.
+        // Rate-limit notices before the overcommit line: "__vm_enough_memory: 3 callbacks suppressed" is a notice.
+        // After the socket lines: a notice names a function, never one of their phrases, so a line holding both is
+        // lines a web page glued together ("printk: 272 messages suppressed. ... TCP: time wait bucket table overflow").
+        var socket = SocketKind(line);
+        if (socket != LogLineKind.None) return socket;
         if (line.IndexOf("suppressed"u8) >= 0 &&
             (line.IndexOf(" callbacks suppressed"u8) >= 0 || line.IndexOf(" messages suppressed"u8) >= 0 ||
              line.IndexOf(" output lines suppressed due to ratelimiting"u8) >= 0))
             return LogLineKind.RateLimitNotice;
+        if (line.IndexOf(" invoked oom-killer"u8) >= 0) return LogLineKind.OomInvoked;
+        if (line.IndexOf("oom-kill:constraint="u8) >= 0) return LogLineKind.OomConstraint;
+        if (FollowedByDigit(line, "Killed process "u8)) return LogLineKind.OomKilled;
+        if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
+        if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
+        if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
+        // ARP / ND cache (gc_thresh3), not a socket limit.
+        if (line.IndexOf("eighbour table overflow"u8) >= 0 || line.IndexOf("eighbor table overflow"u8) >= 0)
+            return LogLineKind.LookAlike;
+        return LogLineKind.None;
+    }
+
+    private static LogLineKind SocketKind(ReadOnlySpan<byte> line)
+    {
         if (line.IndexOf("Out of socket memory"u8) >= 0) return LogLineKind.OutOfSocketMemory;
         if (line.IndexOf("too many orphaned sockets"u8) >= 0 || line.IndexOf("too many of orphaned sockets"u8) >= 0)
             return LogLineKind.TooManyOrphans;
@@ -90,18 +110,12 @@ public static partial class KernelLogClassifier
             // "nf_conntrack: expectation table full" is the expectation table (nf_conntrack_expect_max), not ours.
             if (line.IndexOf("expectation table full"u8) >= 0) return LogLineKind.LookAlike;
             if (line.IndexOf("conntrack: table full"u8) >= 0) return LogLineKind.ConntrackFull;
+            // OpenVZ kernels count per container: "ip_conntrack: VPS 101 table full, dropping packet."
+            if (line.IndexOf("conntrack: VPS "u8) >= 0) return LogLineKind.ConntrackFull;
         }
         // 2.6 kernels: "possible SYN flooding on port %d. Sending cookies." (lower case, no "TCP:" prefix, syn_flood_warning()).
         if (line.IndexOf("ossible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
         if (line.IndexOf("VFS: file-max limit "u8) >= 0) return LogLineKind.FileMax;
-        if (line.IndexOf(" invoked oom-killer"u8) >= 0) return LogLineKind.OomInvoked;
-        if (line.IndexOf("oom-kill:constraint="u8) >= 0) return LogLineKind.OomConstraint;
-        if (FollowedByDigit(line, "Killed process "u8)) return LogLineKind.OomKilled;
-        if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
-        if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
-        // ARP / ND cache (gc_thresh3), not a socket limit.
-        if (line.IndexOf("eighbour table overflow"u8) >= 0 || line.IndexOf("eighbor table overflow"u8) >= 0)
-            return LogLineKind.LookAlike;
         return LogLineKind.None;
     }
 

@@ -27,6 +27,9 @@ public enum LogLineKind
     OomKilled,
     /// <summary>Old kernels: "Out of memory: Kill process N (NAME) score S or sacrifice child".</summary>
     OomKillSelected,
+    /// <summary>The header of the OOM report's task table, "[ pid ] uid tgid total_vm rss ... oom_score_adj name"
+    /// (dump_tasks(), printed only by dump_header() when the OOM killer runs, with vm.oom_dump_tasks on, the default).</summary>
+    OomTaskDump,
     /// <summary>"__vm_enough_memory: pid: N, comm: X, bytes: N not enough memory for the allocation" (6.12+).</summary>
     MemoryOvercommit,
     /// <summary>"net_ratelimit: N callbacks suppressed", "printk: N messages suppressed", ...</summary>

@@ -35,6 +35,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         }
         if (err.Call == "unknown" && FrameCallBelow(lines, i, clientFrames: true) is { } below) err = err with { Call = below };
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
+        if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
+            err = err with { Call = framed };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
@@ -88,6 +90,24 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             else if (text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal)) call = "bind";
         }
         return call;
+    }
+
+    /// <summary>
+    /// The call a Python traceback anywhere in the paste names, when its frames only connect or only bind: an issue
+    /// quotes the error in its title and the traceback further down (or cut before its last line). Bounded: the
+    /// first 5,000 lines.
+    /// </summary>
+    private static string? CallOfPasteFrames(IReadOnlyList<PasteLine> lines)
+    {
+        bool connect = false, bind = false;
+        for (int k = 0; k < lines.Count && k < 5_000; k++)
+        {
+            var text = lines[k].Text;
+            if (!text.StartsWith(' ') && !text.StartsWith('\t')) continue;
+            if (ClientFrameRegex().IsMatch(text) || text.Contains(".connect(", StringComparison.Ordinal) || text.Contains(" in create_connection", StringComparison.Ordinal)) connect = true;
+            else if (text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal)) bind = true;
+        }
+        return connect == bind ? null : connect ? "connect" : "bind";
     }
 
     // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").

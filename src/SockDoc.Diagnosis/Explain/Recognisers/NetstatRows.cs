@@ -9,7 +9,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// write_seq − snd_una = 0 (get_tcp4_sock()), so netstat never shows the backlog: a listener's Recv-Q is compared
 /// with net.core.somaxconn when the paste has it (the backlog is at most somaxconn), and otherwise with the common
 /// backlogs the kernel caps listen() to (128, SOMAXCONN before 5.4; 4096 since; 511, the default of nginx, Redis
-/// and Apache; 1024; 65535): sk_acceptq_is_full() lets the queue reach backlog + 1 and never beyond, so a Recv-Q of
+/// and Apache; 1024; 65535) and of the servers most often pasted (50 for Java, 100 for Tomcat): sk_acceptq_is_full() lets the queue reach backlog + 1 and never beyond, so a Recv-Q of
 /// exactly one of those + 1 is a full queue.
 /// </summary>
 public sealed partial class NetstatRows : IPasteRecogniser
@@ -20,8 +20,11 @@ public sealed partial class NetstatRows : IPasteRecogniser
         "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
     };
 
-    /// <summary>Backlogs a full queue's Recv-Q (backlog + 1) betrays when netstat does not print the backlog.</summary>
-    public static IReadOnlyList<long> CommonBacklogs { get; } = [128, 511, 1024, 4096, 65535];
+    /// <summary>
+    /// Backlogs a full queue's Recv-Q (backlog + 1) betrays when netstat does not print the backlog; 50 is
+    /// java.net.ServerSocket's default backlog and 100 Tomcat's acceptCount.
+    /// </summary>
+    public static IReadOnlyList<long> CommonBacklogs { get; } = [50, 100, 128, 511, 1024, 4096, 65535];
 
     public void Command(string command) { }
 

@@ -20,6 +20,13 @@ public sealed partial class SsRows : IPasteRecogniser
         ["CLOSED"] = "CLOSE", ["UNCONN"] = "UNCONN",
     };
 
+    /// <summary>An ss state name ("TIME-WAIT") as the kernel's (TIME_WAIT).</summary>
+    public static bool StateName(string ss, out string state)
+    {
+        state = States.TryGetValue(ss, out var s) ? s : "";
+        return s is not null;
+    }
+
     private static readonly HashSet<string> Netids = new(StringComparer.Ordinal) { "tcp", "udp", "raw", "u_str", "u_dgr", "u_seq", "mptcp", "sctp", "tcp6", "udp6", "p_raw", "p_dgr", "nl", "v_str", "v_dgr", "xdp" };
 
     private string? _filterState;
