@@ -156,10 +156,15 @@ public static partial class AppErrors
         return "c";
     }
 
-    /// <summary>The failing call when the text says it: connect, bind, accept, socket, open; "unknown" otherwise.</summary>
+    /// <summary>The failing call when the text says it: connect, bind, bind(0) (to a port the kernel picks), accept, socket, open; "unknown" otherwise.</summary>
     public static string Call(string t, string errno)
     {
         ArgumentNullException.ThrowIfNull(t);
+        // bind() to port 0 asks the kernel for a free port from ip_local_port_range: EADDRINUSE there is that range used
+        // up (inet_csk_find_open_port() found none), as squid's "commBind: Cannot bind socket FD 98 to *:0: (98)" and
+        // strace's "bind(3, {... sin_port=htons(0) ...}) = -1 EADDRINUSE" show. "bind(0)" keeps it apart from a
+        // listener's own port in use.
+        if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
         if (java.Success) return java.Groups["call"].Value == "connect" ? "connect" : "bind";
@@ -201,6 +206,9 @@ public static partial class AppErrors
         // (Ruby's "- connect(2) for", hiredis's "connectRedis", Predis's ConnectionException) and never of binding
         // or listening is connect()'s.
         if (errno is EADDRNOTAVAIL or EADDRINUSE && ConnectWordRegex().IsMatch(t) && !BindWordRegex().IsMatch(t)) return "connect";
+        // And a line that speaks of binding (squid's "commBind: Cannot bind socket FD 12 to 10.0.0.1:3128") and never of
+        // connecting is bind()'s; EADDRINUSE only, where bind() of a listener is the usual look-alike.
+        if (errno == EADDRINUSE && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
         return "unknown";
     }
 
@@ -222,7 +230,7 @@ public static partial class AppErrors
     private static partial Regex GoRegex();
 
     // "Error: connect EADDRNOTAVAIL 10.0.0.1:80 - Local (0.0.0.0:0)", "Error: listen EADDRINUSE: address already in use :::3000".
-    [GeneratedRegex(@"\b(?:connect|listen|bind|read|write|accept) E[A-Z]+\b|code: '?E[A-Z]+'?|syscall: '", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?:connect|listen|bind|read|write|accept) E[A-Z]+\b|code: '?E[A-Z]+'?|syscall: '|\(node\) ", RegexOptions.CultureInvariant)]
     private static partial Regex NodeRegex();
 
     // The failing call as the runtimes name it: "bind:", "connect()", "bind() failed", "connect EADDRNOTAVAIL", "dial tcp",
@@ -235,6 +243,9 @@ public static partial class AppErrors
 
     [GeneratedRegex(@"(?i)\bbind|listen|\bserver\b", RegexOptions.CultureInvariant)]
     private static partial Regex BindWordRegex();
+
+    [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
+    private static partial Regex BindPortZeroRegex();
 
     [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.CultureInvariant)]
     private static partial Regex JavaCallSuffixRegex();

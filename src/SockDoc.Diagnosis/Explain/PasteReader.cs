@@ -33,6 +33,7 @@ public static class PasteReader
         new NetstatStatistics(),
         new ProcNetNetstat(),
         new Nstat(),
+        new NetdataAlerts(),
         new SsSummary(),
         new SockStatLines(),
         new Memory(),

@@ -37,13 +37,14 @@ public sealed class PortExhaustion : IRule
     {
         var d = Descriptor;
         // EADDRNOTAVAIL from connect() is this failure and no other (__inet_hash_connect()); EADDRINUSE on an outgoing
-        // connection is the same exhaustion for sockets bound with bind(addr, 0) first (kernel-facts §5.3). bind()'s own
+        // connection is the same exhaustion for sockets bound with bind(addr, 0) first (kernel-facts §5.3), and so is that
+        // bind(addr, 0) itself failing with EADDRINUSE (inet_csk_get_port() found no free port in the range). bind()'s own
         // EADDRNOTAVAIL is an address the host does not have: not this.
         // One exception: connect() to an IPv6 loopback or link-local destination on a host whose IPv6 is off has no source
         // address at all (ip6_route_output() finds none) and fails with EADDRNOTAVAIL on the first try: not ports.
         var errors = AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
             .Where(e => e.Sample is not { } text || !text.Contains("[::1]", StringComparison.Ordinal))
-            .Concat(AppErrors(c, "EADDRINUSE", call => call == "connect")).ToList();
+            .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)")).ToList();
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a

@@ -32,6 +32,7 @@ public static partial class KernelLogClassifier
         "enough memory"u8.ToArray(),
         "table overflow"u8.ToArray(),
         "oom_score_adj name"u8.ToArray(),
+        "drop open request"u8.ToArray(),
     ];
 
     /// <summary>The socket failures' phrases exactly as the kernel prints them, for <see cref="Retyped"/>.</summary>
@@ -115,6 +116,9 @@ public static partial class KernelLogClassifier
         }
         // 2.6 kernels: "possible SYN flooding on port %d. Sending cookies." (lower case, no "TCP:" prefix, syn_flood_warning()).
         if (line.IndexOf("ossible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
+        // 2.4/2.6 without syncookies: "TCP: drop open request from 10.0.0.1/3755" (tcp_v4_conn_request(), the last
+        // quarter of tcp_max_syn_backlog kept for peers proven alive): the listener's SYN queue is nearly full.
+        if (line.IndexOf("TCP: drop open request from "u8) >= 0) return LogLineKind.SynFlood;
         if (line.IndexOf("VFS: file-max limit "u8) >= 0) return LogLineKind.FileMax;
         return LogLineKind.None;
     }

@@ -98,7 +98,7 @@ public sealed partial class WidthTests
             AssertCommand("lint", ["lint", "--root", Fixtures.Dir("lint", "traps")], width, e => e is 0 or 1 or 2);
             AssertCommand("logs", ["logs", Fixtures.Dir("kernellog", "dmesg-T-6.18.txt")], width, e => e is 1 or 2);
             AssertCommand("doctor", ["doctor", "--proc-root", Fixtures.Dir("hosts", "debian12-6.18-vm"), "--page-size", "4096"], width, e => e is 0 or 1 or 2);
-            AssertCommand("watch", ["watch", "--proc-root", Fixtures.Dir("hosts", "debian12-6.18-vm"), "--page-size", "4096", "--no-census", "--interval", "100ms", "--duration", "1ms"],
+            AssertCommand("watch", ["watch", "--proc-root", Fixtures.Dir("hosts", "debian12-6.18-vm"), "--page-size", "4096", "--no-census", "--interval", "100ms", "--count", "1"],
                 width, e => e == 0);
             AssertCommand("lab list", ["lab", "list"], width, e => e == 0);
         }

@@ -218,11 +218,43 @@ public class RecogniserTests
     [InlineData("PHP Fatal error:  Uncaught Predis\\Connection\\ConnectionException: Cannot assign requested address [tcp://127.0.0.1:6379]", "EADDRNOTAVAIL", "php", "connect")]
     [InlineData("x-envoy-response-code-details: upstream_reset_before_response_started{remote_connection_failure,immediate_connect_error:_Cannot_assign_requested_address}", "EADDRNOTAVAIL", "envoy", "connect")]
     [InlineData("Error: listen tcp 10.9.9.9:80: bind: cannot assign requested address (connection manager)", "EADDRNOTAVAIL", "go", "bind")]
+    // Held-out sets 4 and 5 (corpus/SOURCE.md, "held-out 4/5" rows): an escaped apostrophe, the words retyped, node 0.x's
+    // own EMFILE text, a bare errno number, the JDK's ": connect" suffix, JMeter's client, and bind() to port 0.
+    [InlineData("Error { kind: Io(Error { repr: Os { code: 49, message: \"Can\\'t assign requested address\" } }), url: Some(\"http://0.0.0.0:6768/\") }", "EADDRNOTAVAIL", "rust", "unknown")]
+    [InlineData("cannot accept new connection : Too Many Files Open", "EMFILE", "c", "unknown")]
+    [InlineData("> (node) Hit max file limit. Increase 'ulimit -n'.", "EMFILE", "node", "unknown")]
+    [InlineData("httperf: connection failed with unexpected error 99", "EADDRNOTAVAIL", "c", "connect")]
+    [InlineData("PHP Warning: mysqli::mysqli(): (HY000/2003): Can't connect to MySQL server on '77.777.120.81' (99) in /usr/local/dev/classes/Admin.php on line 15", "EADDRNOTAVAIL", "php", "connect")]
+    [InlineData("javax.ws.rs.ProcessingException: java.net.BindException: Address already in use: connect", "EADDRINUSE", "java", "connect")]
+    [InlineData("Non HTTP response code: java.net.BindException/Non HTTP response message: Cannot assign requested address", "EADDRNOTAVAIL", "java", "connect")]
+    [InlineData("2014/03/24 10:00:00| commBind: Cannot bind socket FD 98 to *:0: (98) Address already in use", "EADDRINUSE", "c", "bind(0)")]
+    [InlineData("bind(482, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr(\"10.0.0.1\")}, 16) = -1 EADDRINUSE (Address already in use)", "EADDRINUSE", "c", "bind(0)")]
+    [InlineData("commBind: Cannot bind socket FD 12 to 10.0.0.1:3128: (98) Address already in use", "EADDRINUSE", "c", "bind")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
     {
         var e = AppErrors.TryRecognise(new PasteLine(1, line, null));
         Assert.NotNull(e);
         Assert.Equal((errno, runtime, call), (e.Errno, e.Runtime, e.Call));
+    }
+
+    [Fact]
+    public void NetdataAlerts_read_the_queue_alarms_as_their_counters()
+    {
+        var e = Read("ip.tcp_syn_queue (tcp), 1m tcp syn queue cookies = 2 cookies\n1m_tcp_accept_queue_overflows = 15\n");
+        Assert.Equal(2, e.Counters["TcpExt"]["TCPReqQFullDoCookies"]);
+        Assert.Equal(15, e.Counters["TcpExt"]["ListenOverflows"]);
+    }
+
+    [Fact]
+    public void FlattenedBlocks_reads_ss_rows_and_nstat_rows_inside_one_line_and_not_prose()
+    {
+        var e = Read("查看监听队列 $ ss -lnt State Recv-Q Send-Q Local Address:Port Peer Address:Port LISTEN 129 128 *:80 *:*  查看网络计数器 $ netstat -az ... TcpExtListenOverflows 12178939 0.0 TcpExtListenDrops 12247395 0.0 ...\n");
+        Assert.Equal(12178939, e.Counters["TcpExt"]["ListenOverflows"]);
+        Assert.Equal(12247395, e.Counters["TcpExt"]["ListenDrops"]);
+        Assert.Contains(e.Sockets!.Listeners, l => l.LocalPort == 80 && l.AcceptQueue == 129 && l.Backlog == 128);
+        var prose = Read("We saw TcpExtListenOverflows 12 times and LISTEN 129 128 *:80 *:* in a ticket, without an ss header.\n");
+        Assert.Empty(prose.Counters);
+        Assert.Null(prose.Sockets);
     }
 
     [Fact]

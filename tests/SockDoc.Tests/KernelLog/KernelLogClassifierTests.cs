@@ -31,6 +31,14 @@ public class KernelLogClassifierTests
     [InlineData("[  553.715204] Memory cgroup out of memory: Killed process 7408 (python3) total-vm:42268kB, anon-rss:32384kB, file-rss:6216kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0", LogLineKind.OomKilled, "oom_kill")]
     [InlineData("May 07 21:43:54 doom kernel: Out of memory: Kill process 27438 (R) score 31 or sacrifice child", LogLineKind.OomKillSelected, "oom_kill")]
     [InlineData("[ 4712.000002] __vm_enough_memory: pid: 4242, comm: java, bytes: 8589934592 not enough memory for the allocation", LogLineKind.MemoryOvercommit, "memory_overcommit")]
+    // Held-out sets 4 and 5 (corpus/HELDOUT4-SOURCE.md, HELDOUT5-SOURCE.md): OpenVZ's per-container conntrack line,
+    // 2.4/2.6's SYN-queue line without syncookies, and the OOM report's task-table header (dump_tasks()).
+    [InlineData("host kernel: ip_conntrack: VPS 101 table full, dropping packet.", LogLineKind.ConntrackFull, "conntrack")]
+    [InlineData("Feb 28 09:27:37 nap1 kernel: TCP: drop open request from 80.222.46.192/3755", LogLineKind.SynFlood, "syn_flood")]
+    [InlineData("[1742446.361087] [ pid ]   uid  tgid total_vm      rss nr_ptes swapents oom_score_adj name", LogLineKind.OomTaskDump, "oom_kill")]
+    [InlineData("[  553.713843] [  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name", LogLineKind.OomTaskDump, "oom_kill")]
+    // A page that glued syslog lines together: the socket line wins over the rate-limit notice beside it.
+    [InlineData("Jul 5 15:40:37 mail kernel: printk: 272 messages suppressed. jul 5 15:40:37 mail kernel: TCP: time wait bucket table overflowJul 5 15:40:37", LogLineKind.TimeWaitOverflow, "tw_buckets")]
     public void Each_message_maps_to_its_kind_and_finding(string line, LogLineKind kind, string findingId)
     {
         var c = C(line);
@@ -46,6 +54,7 @@ public class KernelLogClassifierTests
     [InlineData("NF_CONNTRACK: TABLE FULL, DROPPING PACKET", LogLineKind.ConntrackFull)]
     [InlineData("masscan: nf_conntrack table full", LogLineKind.ConntrackFull)]
     [InlineData("TCP: out of memory - considering tuning tcpmem", LogLineKind.TcpOutOfMemory)]
+    [InlineData("Ip_conntrack:table full, dropping packet", LogLineKind.ConntrackFull)]
     public void Retyped_lines_get_the_kernels_phrases_back(string line, LogLineKind kind)
     {
         Assert.Equal(LogLineKind.None, C(line).Kind);

