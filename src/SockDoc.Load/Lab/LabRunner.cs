@@ -149,7 +149,9 @@ public static class LabRunner
             {
                 try
                 {
-                    attribution = scenario.CheckTrace(trace.Stop(), ctx);
+                    var report = trace.Stop();
+                    attribution = scenario.CheckTrace(report, ctx);
+                    if (!attribution.Matched) attribution = attribution with { Text = attribution.Text + "; " + LabTrace.Describe(report) };
                 }
                 catch (Exception e) when (e is LoadException or KeyNotFoundException or InvalidOperationException or FormatException)
                 {

@@ -89,6 +89,18 @@ public sealed class LabTrace : IDisposable
         }
     }
 
+    /// <summary>What a mismatch needs to be understood: each probe attached or not (and why), events seen and lost, how long it ran.</summary>
+    public static string Describe(JsonElement report)
+    {
+        var probes = report.TryGetProperty("probes", out var p) && p.ValueKind == JsonValueKind.Array
+            ? string.Join(", ", p.EnumerateArray().Select(x => $"{Text(x, "event")} {(x.TryGetProperty("attached", out var a) && a.ValueKind == JsonValueKind.True ? "attached" : "NOT attached: " + Text(x, "problem"))}"))
+            : "none listed";
+        long? events = null, lost = null;
+        if (report.TryGetProperty("totals", out var t)) (events, lost) = (Long(t, "events"), Long(t, "lost"));
+        var secs = report.TryGetProperty("duration_seconds", out var d) && d.ValueKind == JsonValueKind.Number ? d.GetDouble() : double.NaN;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"trace probes: {probes}; events {events?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, lost {lost?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, ran {secs:0.0} s");
+    }
+
     /// <summary>The rows of one table of the report ("connect_errors", "resets", "memory", "churn").</summary>
     public static IEnumerable<JsonElement> Rows(JsonElement report, string table) =>
         report.TryGetProperty(table, out var t) && t.ValueKind == JsonValueKind.Array ? t.EnumerateArray() : [];
