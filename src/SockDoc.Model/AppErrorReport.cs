@@ -12,6 +12,8 @@ public sealed record AppErrorReport
     /// <summary>The failing call when the text names it: connect, bind, accept, socket, open; "unknown" otherwise.</summary>
     public string Call { get; init; } = "unknown";
     public long Count { get; init; }
+    /// <summary>The text itself says the error came many times ("a flood of EADDRNOTAVAIL", "under load"), though it is quoted once.</summary>
+    public bool SaidToRepeat { get; init; }
     /// <summary>Who printed it: "Go", "Java", "nginx", "Erlang", ...</summary>
     public string? Runtime { get; init; }
     /// <summary>One of the lines, cut to 200 characters.</summary>

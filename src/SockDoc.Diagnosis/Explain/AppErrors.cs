@@ -8,6 +8,8 @@ public sealed record AppError(int Line, string Errno, string Runtime, string Cal
 {
     public DateTimeOffset? Wall { get; init; }
     public string? LookAlike { get; init; }
+    /// <summary>The line says the error came many times: "a flood of EADDRNOTAVAIL", "thousands of", "under load".</summary>
+    public bool SaidToRepeat { get; init; }
 }
 
 /// <summary>One errno and every way runtimes print it.</summary>
@@ -126,7 +128,7 @@ public static partial class AppErrors
             if (!pattern.IsMatch(text)) continue;
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
-            var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall };
+            var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };
             if (errno is EMFILE or ENFILE && InotifyRegex().IsMatch(text))
                 err = err with { Call = "inotify", LookAlike = "inotify_init1() returns EMFILE when the user's inotify instances reach fs.inotify.max_user_instances (and inotify_add_watch() ENOSPC at max_user_watches): not the open-file limit, no socket is involved" };
             return err;
@@ -246,6 +248,9 @@ public static partial class AppErrors
 
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();
+
+    [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex RepeatedRegex();
 
     [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.CultureInvariant)]
     private static partial Regex JavaCallSuffixRegex();

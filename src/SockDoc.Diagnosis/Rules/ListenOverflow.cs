@@ -45,7 +45,7 @@ public sealed class ListenOverflow : IRule
         if (drops is { } dr) evidence.Add(Counter("ListenDrops", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
         if (somaxconn is { } sm) evidence.Add(Count("somaxconn", sm, N(sm), Sys(SysctlNames.Somaxconn)));
         foreach (var l in full.Take(5))
-            evidence.Add(Count($"full accept queue {l.LocalAddress}:{l.LocalPort}", l.AcceptQueue,
+            evidence.Add(Count($"full accept queue {Where(l)}", l.AcceptQueue,
                 $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
         foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
             evidence.Add(AppErrorEvidence(e));
@@ -58,7 +58,7 @@ public sealed class ListenOverflow : IRule
             severity = Severity.Critical; when = When.Now;
             title = overDelta > 0
                 ? $"Accept queues overflow now: ListenOverflows {Rate(overDelta!.Value, c.IntervalSeconds)}"
-                : $"{full.Count} listener(s) have a full accept queue" + (pasted ? " in the pasted socket list" : " now") + $": {full[0].LocalAddress}:{full[0].LocalPort} holds {N(full[0].AcceptQueue)} with backlog {N(full[0].Backlog)}";
+                : $"{full.Count} listener(s) have a full accept queue" + (pasted ? " in the pasted socket list" : " now") + $": {Where(full[0])} holds {N(full[0].AcceptQueue)} with backlog {N(full[0].Backlog)}";
             if (overDelta is not > 0 && pasted) confidence = Confidence.Likely;
         }
         else if (overflows > 0)
@@ -96,7 +96,7 @@ public sealed class ListenOverflow : IRule
         {
             // 2 × today's backlog, as far as somaxconn grants without a sysctl change.
             long appWant = Math.Max(Math.Min(Mul(Math.Max(busiest.Backlog, 1), 2), sm), busiest.Backlog + 1);
-            fix.Add(Action($"Raise the backlog the application passes to listen() on {busiest.LocalAddress}:{busiest.LocalPort} from {N(busiest.Backlog)} to {N(appWant)} (listen(fd, {appWant}), nginx `listen ... backlog={appWant}`, ...)",
+            fix.Add(Action($"Raise the backlog the application passes to listen() on {Where(busiest)} from {N(busiest.Backlog)} to {N(appWant)} (listen(fd, {appWant}), nginx `listen ... backlog={appWant}`, ...)",
                 $"Its backlog {N(busiest.Backlog)} is already below somaxconn {N(sm)}, so somaxconn is not what limits it; a new value up to {N(sm)} needs no sysctl. " +
                 "If somaxconn was raised after the service started, the service only needs to listen() again."));
         }
@@ -105,8 +105,12 @@ public sealed class ListenOverflow : IRule
             fix.Add(Sysctl(SysctlNames.Somaxconn, want.ToString(CultureInfo.InvariantCulture),
                 $"2 × current {N(current)}: the cap on every listen() backlog in this namespace. The application must also ask for it (listen(fd, {want}), nginx backlog=, ...); {relisten}"));
         }
-        fix.Add(Action(busiest is null ? "Find the listener: `ss -ltn` (Recv-Q = queue, Send-Q = backlog)" : $"Look at {busiest.LocalAddress}:{busiest.LocalPort}: accept faster (more acceptor threads, no blocking work before accept())",
+        fix.Add(Action(busiest is null ? "Find the listener: `ss -ltn` (Recv-Q = queue, Send-Q = backlog)" : $"Look at {Where(busiest)}: accept faster (more acceptor threads, no blocking work before accept())",
             "A bigger queue only absorbs bursts; an application that cannot keep up fills any queue."));
         return fix;
     }
+
+    /// <summary>The listener's address, or what stands for it when a pasted row was cut before its address column.</summary>
+    private static string Where(ListenerQueue l) =>
+        l.LocalAddress == "?" && l.LocalPort == 0 ? "a listener (its address is not in the paste)" : $"{l.LocalAddress}:{l.LocalPort}";
 }

@@ -48,8 +48,9 @@ public sealed class PortExhaustion : IRule
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a
-        // repeated one is worth a "possible" finding; a single one stays a recognised line.
-        if (errors.Count == 0 && unsure.Sum(e => e.Count) < 2) unsure = [];
+        // repeated one is worth a "possible" finding (the paste shows it twice or more, or its words say it came in a
+        // flood); a single one stays a recognised line.
+        if (errors.Count == 0 && unsure.Sum(e => e.Count) < 2 && !unsure.Any(e => e.SaidToRepeat)) unsure = [];
         var app = AppTiming(c, errors);
 
         var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);

@@ -238,6 +238,22 @@ public class RecogniserTests
     }
 
     [Fact]
+    public void SsRows_reads_a_listener_row_cut_after_its_queues()
+    {
+        // Held-out set 6 (listen-icomet-recvq-129-of-128): the operator kept only State, Recv-Q and Send-Q.
+        var l = Read("application is listening the port but not reading the data\nLISTEN     129    128\n").Sockets!.Listeners.Single();
+        Assert.Equal(("?", 0, 129L, 128L), (l.LocalAddress, l.LocalPort, l.AcceptQueue, l.Backlog));
+        Assert.Null(Read("LISTEN 129\n").Sockets);
+    }
+
+    [Theory]
+    [InlineData("the errors started: a flood of EADDRNOTAVAIL, \"cannot assign requested address\".", true)]
+    [InlineData("During the load test we got Cannot assign requested address", true)]
+    [InlineData("bind: Cannot assign requested address", false)]
+    public void AppErrors_notes_a_line_that_says_the_error_repeated(string line, bool repeated) =>
+        Assert.Equal(repeated, AppErrors.TryRecognise(new PasteLine(1, line, null))!.SaidToRepeat);
+
+    [Fact]
     public void NetdataAlerts_read_the_queue_alarms_as_their_counters()
     {
         var e = Read("ip.tcp_syn_queue (tcp), 1m tcp syn queue cookies = 2 cookies\n1m_tcp_accept_queue_overflows = 15\n");

@@ -97,6 +97,10 @@ public sealed partial class SsRows : IPasteRecogniser
             stateColumn = true;
             k++;
         }
+        // The columns cut after Send-Q ("LISTEN     129    128", what an operator keeps of the row): a listener's queue
+        // and backlog are all that matter, so the row counts with its address unknown.
+        if (stateColumn && state == "LISTEN" && k + 2 == tok.Length && PasteParse.Long(tok[k]) is { } cutRq && PasteParse.Long(tok[k + 1]) is { } cutSq)
+            return (state, cutRq, cutSq, "?", "");
         if (state is null || k + 2 >= tok.Length + 0 && k + 3 > tok.Length) return null;
         if (PasteParse.Long(tok[k]) is not { } rq || PasteParse.Long(tok[k + 1]) is not { } sq) return null;
         var local = tok[k + 2];
