@@ -48,7 +48,7 @@ public static class SocketsView
         if (sections.HasFlag(SocketsSections.Listen) && c.Listeners.Count > 0)
         {
             Table(doc, "Listeners", ["listener", "accept queue", "backlog", "full", "process"], c.Listeners
-                .Select(l => new[] { $"{Host(l.LocalAddress)}:{l.LocalPort}", N(l.AcceptQueue), N(l.Backlog), l.Full ? "FULL" : "", Proc(l.Pid, l.Command) }),
+                .Select(l => new[] { $"{Host(l.LocalAddress)}:{l.LocalPort}", N(l.AcceptQueue), N(l.Backlog), l.Full ? "FULL" : l.AtBacklog ? "at backlog" : "", Proc(l.Pid, l.Command) }),
                 c.Listeners.Select(l => l.Full ? Tone.Critical : Tone.Plain));
         }
         if (sections.HasFlag(SocketsSections.Port) && c.LocalPorts.Count > 0)

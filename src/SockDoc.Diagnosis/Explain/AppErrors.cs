@@ -249,7 +249,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();
 
-    [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b", RegexOptions.CultureInvariant)]
+    // CJK: 大量 (a great many), 压测/壓測 (load test), 频繁/頻繁 (frequent).
+    [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b|大量|压测|壓測|频繁|頻繁", RegexOptions.CultureInvariant)]
     private static partial Regex RepeatedRegex();
 
     [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.CultureInvariant)]

@@ -38,7 +38,10 @@ public sealed class ListenOverflow : IRule
         // A listener row whose Recv-Q is above its Send-Q proves a full queue at that instant; pasted, it is the
         // operator's copy of ss/netstat: likely rather than confirmed (the moment and the namespace are the paste's).
         bool pasted = FromPaste(c.Now);
-        if (overflows is null && full.Count == 0) return Unknown(d, "TcpExt ListenOverflows");
+        // A queue exactly at its backlog (Recv-Q 10 on Send-Q 10) is one connection from full: not yet an overflow, but
+        // an application that has stopped keeping up.
+        var atBacklog = full.Count > 0 ? [] : c.Now.Census?.Listeners.Where(l => l.AtBacklog).OrderByDescending(l => l.AcceptQueue).ToList() ?? [];
+        if (overflows is null && full.Count == 0 && atBacklog.Count == 0) return Unknown(d, "TcpExt ListenOverflows");
 
         var evidence = new List<Evidence>();
         if (overflows is { } ov) evidence.Add(Counter("ListenOverflows", ov, overDelta, c.IntervalSeconds, NetStatSrc + " (this network namespace)"));
@@ -47,6 +50,9 @@ public sealed class ListenOverflow : IRule
         foreach (var l in full.Take(5))
             evidence.Add(Count($"full accept queue {Where(l)}", l.AcceptQueue,
                 $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
+        foreach (var l in atBacklog.Take(5))
+            evidence.Add(Count($"accept queue at its backlog {Where(l)}", l.AcceptQueue,
+                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}: the next connection fills it" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
         foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
             evidence.Add(AppErrorEvidence(e));
 
@@ -61,6 +67,14 @@ public sealed class ListenOverflow : IRule
                 : $"{full.Count} listener(s) have a full accept queue" + (pasted ? " in the pasted socket list" : " now") + $": {Where(full[0])} holds {N(full[0].AcceptQueue)} with backlog {N(full[0].Backlog)}";
             if (overDelta is not > 0 && pasted) confidence = Confidence.Likely;
         }
+        else if (atBacklog.Count > 0)
+        {
+            severity = Severity.Warning; when = When.Now;
+            confidence = Confidence.Possible;
+            title = $"{atBacklog.Count} listener(s) have an accept queue at its backlog" + (pasted ? " in the pasted socket list" : " now") +
+                    $": {Where(atBacklog[0])} holds {N(atBacklog[0].AcceptQueue)} of {N(atBacklog[0].Backlog)}; one more connection and it overflows" +
+                    (overflows > 0 ? $" (ListenOverflows {N(overflows!.Value)} since boot)" : "");
+        }
         else if (overflows > 0)
         {
             severity = Severity.Warning; when = When.SinceBoot;
@@ -71,7 +85,7 @@ public sealed class ListenOverflow : IRule
             return Ok(d, "no accept queue overflow since boot");
         }
 
-        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault()),
+        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault() ?? atBacklog.FirstOrDefault()),
         [
             "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
             "Counters are per network namespace; somaxconn too.",

@@ -57,6 +57,9 @@ public static partial class KernelLogClassifier
         // "out of memory - considering tuning tcpmem".
         t = ConntrackTitleRegex().Replace(t, ": table full");
         t = TcpMemParaphraseRegex().Replace(t, "out of memory -- consider tuning tcp_mem");
+        // The line retold without its advice ("errors “TCP: out of memory”", a title "TCP: Out of Memory"): the kernel's
+        // only "TCP: out of memory" is tcp_check_oom()'s over tcp_mem[2].
+        t = TcpOutOfMemoryShortRegex().Replace(t, "TCP: out of memory -- consider tuning tcp_mem");
         foreach (var p in Phrases)
         {
             int at = t.IndexOf(p, StringComparison.OrdinalIgnoreCase);
@@ -71,6 +74,9 @@ public static partial class KernelLogClassifier
 
     [GeneratedRegex(@"(?i)out of memory\s*(?:-+|\u2014|\u2013)\s*consider(?:ing)?\s+tuning\s+tcp_?mem")]
     private static partial Regex TcpMemParaphraseRegex();
+
+    [GeneratedRegex(@"(?i)\bTCP:\s*out of memory\b(?!\s*(?:-+|\u2014|\u2013)\s*consider)")]
+    private static partial Regex TcpOutOfMemoryShortRegex();
 
     /// <summary>The anchors, for tests and for other scanners of bulk text.</summary>
     public static IReadOnlyList<byte[]> AnchorBytes => Anchors;

@@ -96,6 +96,9 @@ public sealed record ListenerQueue(string LocalAddress, int LocalPort, long Acce
 {
     /// <summary>sk_acceptq_is_full(): the queue holds backlog + 1 children before it overflows.</summary>
     public bool Full => AcceptQueue > Backlog;
+
+    /// <summary>Exactly at its backlog: one more finished handshake and the queue is full (the application is not keeping up).</summary>
+    public bool AtBacklog => Backlog > 0 && AcceptQueue == Backlog;
 }
 
 public sealed record DestinationPortUse(string SourceAddress, string DestinationAddress, int DestinationPort, long Connections, long TimeWait);

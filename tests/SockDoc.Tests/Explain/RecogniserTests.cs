@@ -249,6 +249,7 @@ public class RecogniserTests
     [Theory]
     [InlineData("the errors started: a flood of EADDRNOTAVAIL, \"cannot assign requested address\".", true)]
     [InlineData("During the load test we got Cannot assign requested address", true)]
+    [InlineData("朝1台和2台外部服务器发请求时，压测了一会就会产生大量的Cannot assign requested address错误", true)]
     [InlineData("bind: Cannot assign requested address", false)]
     public void AppErrors_notes_a_line_that_says_the_error_repeated(string line, bool repeated) =>
         Assert.Equal(repeated, AppErrors.TryRecognise(new PasteLine(1, line, null))!.SaidToRepeat);

@@ -55,6 +55,8 @@ public class KernelLogClassifierTests
     [InlineData("masscan: nf_conntrack table full", LogLineKind.ConntrackFull)]
     [InlineData("TCP: out of memory - considering tuning tcpmem", LogLineKind.TcpOutOfMemory)]
     [InlineData("Ip_conntrack:table full, dropping packet", LogLineKind.ConntrackFull)]
+    [InlineData("In `/var/log/kern.log` there were errors \u201cTCP: out of memory\u201d.", LogLineKind.TcpOutOfMemory)]
+    [InlineData("Gateway can cause Linux Kernel \"TCP: Out of Memory\" issue", LogLineKind.TcpOutOfMemory)]
     public void Retyped_lines_get_the_kernels_phrases_back(string line, LogLineKind kind)
     {
         Assert.Equal(LogLineKind.None, C(line).Kind);

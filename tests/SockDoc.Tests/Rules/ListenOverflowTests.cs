@@ -37,6 +37,19 @@ public class ListenOverflowTests
     }
 
     [Fact]
+    public void A_queue_exactly_at_its_backlog_is_a_possible_warning_not_an_overflow()
+    {
+        // Held-out set 7 (listen-gnuser-lpo): nginx at Recv-Q 10 on Send-Q 10, one connection from sk_acceptq_is_full().
+        var s = Snap.Base().Counter("TcpExt", "ListenOverflows", 0).WithCensus(listeners: [new("0.0.0.0", 80, 10, 10), new("0.0.0.0", 9000, 7, 10)]);
+        var r = Snap.Run(Rule, Snap.One(s));
+        Assert.Equal((CheckStatus.Warning, When.Now, Confidence.Possible), (r.Status, r.Finding!.When, r.Finding.Confidence));
+        Assert.Equal(10, Assert.Single(r.Finding.Evidence, e => e.Name.StartsWith("accept queue at its backlog", StringComparison.Ordinal)).Value);
+        // An idle listener with backlog 0 (listen(fd, 0)) is not at its backlog.
+        var idle = Snap.Base().Counter("TcpExt", "ListenOverflows", 0).WithCensus(listeners: [new("0.0.0.0", 80, 0, 0)]);
+        Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(idle)).Status);
+    }
+
+    [Fact]
     public void A_listener_row_from_a_paste_is_likely_without_any_counter()
     {
         // `ss -ltn` pasted: Recv-Q 129 on a backlog of 128 is a full accept queue (sk_acceptq_is_full()).
