@@ -47,12 +47,11 @@ public sealed class ListenOverflow : IRule
         if (overflows is { } ov) evidence.Add(Counter("ListenOverflows", ov, overDelta, c.IntervalSeconds, NetStatSrc + " (this network namespace)"));
         if (drops is { } dr) evidence.Add(Counter("ListenDrops", dr, dropDelta, c.IntervalSeconds, NetStatSrc));
         if (somaxconn is { } sm) evidence.Add(Count("somaxconn", sm, N(sm), Sys(SysctlNames.Somaxconn)));
-        foreach (var l in full.Take(5))
-            evidence.Add(Count($"full accept queue {Where(l)}", l.AcceptQueue,
-                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
-        foreach (var l in atBacklog.Take(5))
-            evidence.Add(Count($"accept queue at its backlog {Where(l)}", l.AcceptQueue,
-                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}: the next connection fills it" + (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
+        // atBacklog is empty whenever a queue is full: one list, each listener named for what it shows.
+        foreach (var l in full.Concat(atBacklog).Take(5))
+            evidence.Add(Count((l.Full ? "full accept queue " : "accept queue at its backlog ") + Where(l), l.AcceptQueue,
+                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Full ? "" : ": the next connection fills it") +
+                (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
         foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
             evidence.Add(AppErrorEvidence(e));
 
@@ -126,5 +125,5 @@ public sealed class ListenOverflow : IRule
 
     /// <summary>The listener's address, or what stands for it when a pasted row was cut before its address column.</summary>
     private static string Where(ListenerQueue l) =>
-        l.LocalAddress == "?" && l.LocalPort == 0 ? "a listener (its address is not in the paste)" : $"{l.LocalAddress}:{l.LocalPort}";
+        l.AddressShown ? $"{l.LocalAddress}:{l.LocalPort}" : "a listener (its address is not in the paste)";
 }

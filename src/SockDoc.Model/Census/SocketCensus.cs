@@ -97,6 +97,12 @@ public sealed record ListenerQueue(string LocalAddress, int LocalPort, long Acce
     /// <summary>sk_acceptq_is_full(): the queue holds backlog + 1 children before it overflows.</summary>
     public bool Full => AcceptQueue > Backlog;
 
+    /// <summary>The address a pasted row cut before its address column stands in with ("LISTEN 129 128").</summary>
+    public const string AddressNotShown = "?";
+
+    /// <summary>False for a pasted row cut before its address column.</summary>
+    public bool AddressShown => !(LocalAddress == AddressNotShown && LocalPort == 0);
+
     /// <summary>Exactly at its backlog: one more finished handshake and the queue is full (the application is not keeping up).</summary>
     public bool AtBacklog => Backlog > 0 && AcceptQueue == Backlog;
 }

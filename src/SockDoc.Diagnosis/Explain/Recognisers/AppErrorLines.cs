@@ -86,28 +86,43 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         {
             var text = lines[k].Text;
             if (text.Length == 0 || !char.IsWhiteSpace(text[0])) break;
-            if (ClientFrameRegex().IsMatch(text) || text.Contains(".connect(", StringComparison.Ordinal)) call = "connect";
-            else if (text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal)) call = "bind";
+            call = FrameCall(text) ?? call;
         }
         return call;
     }
+
+    /// <summary>What one traceback frame line does with a socket: "connect", "bind", or null when neither.</summary>
+    private static string? FrameCall(string text) =>
+        ClientFrameRegex().IsMatch(text) || text.Contains(".connect(", StringComparison.Ordinal) || text.Contains(" in create_connection", StringComparison.Ordinal) ? "connect"
+        : text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal) ? "bind"
+        : null;
+
+    // The paste's frames are the same for every error line in it: read once (a recogniser lives for one paste).
+    private bool _pasteFramesRead;
+    private string? _pasteFramesCall;
 
     /// <summary>
     /// The call a Python traceback anywhere in the paste names, when its frames only connect or only bind: an issue
     /// quotes the error in its title and the traceback further down (or cut before its last line). Bounded: the
     /// first 5,000 lines.
     /// </summary>
-    private static string? CallOfPasteFrames(IReadOnlyList<PasteLine> lines)
+    private string? CallOfPasteFrames(IReadOnlyList<PasteLine> lines)
     {
+        if (_pasteFramesRead) return _pasteFramesCall;
+        _pasteFramesRead = true;
         bool connect = false, bind = false;
         for (int k = 0; k < lines.Count && k < 5_000; k++)
         {
             var text = lines[k].Text;
             if (!text.StartsWith(' ') && !text.StartsWith('\t')) continue;
-            if (ClientFrameRegex().IsMatch(text) || text.Contains(".connect(", StringComparison.Ordinal) || text.Contains(" in create_connection", StringComparison.Ordinal)) connect = true;
-            else if (text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal)) bind = true;
+            switch (FrameCall(text))
+            {
+                case "connect": connect = true; break;
+                case "bind": bind = true; break;
+            }
         }
-        return connect == bind ? null : connect ? "connect" : "bind";
+        _pasteFramesCall = connect == bind ? null : connect ? "connect" : "bind";
+        return _pasteFramesCall;
     }
 
     // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").

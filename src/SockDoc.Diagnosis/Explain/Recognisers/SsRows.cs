@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SockDoc.Model.Census;
 
 namespace SockDoc.Diagnosis.Explain.Recognisers;
 
@@ -100,7 +101,7 @@ public sealed partial class SsRows : IPasteRecogniser
         // The columns cut after Send-Q ("LISTEN     129    128", what an operator keeps of the row): a listener's queue
         // and backlog are all that matter, so the row counts with its address unknown.
         if (stateColumn && state == "LISTEN" && k + 2 == tok.Length && PasteParse.Long(tok[k]) is { } cutRq && PasteParse.Long(tok[k + 1]) is { } cutSq)
-            return (state, cutRq, cutSq, "?", "");
+            return (state, cutRq, cutSq, ListenerQueue.AddressNotShown, "");
         if (state is null || k + 2 >= tok.Length + 0 && k + 3 > tok.Length) return null;
         if (PasteParse.Long(tok[k]) is not { } rq || PasteParse.Long(tok[k + 1]) is not { } sq) return null;
         var local = tok[k + 2];
