@@ -31,6 +31,8 @@ public sealed record Snapshot
     public KernelLogSummary? KernelLog { get; init; }
     /// <summary>Errors applications printed (from a paste or an application log): errno, failing call, count. Null on a live host.</summary>
     public IReadOnlyList<AppErrorReport>? AppErrors { get; init; }
+    /// <summary>Conditions a paste states in words ("a lot of listen overflows"). Null on a live host.</summary>
+    public IReadOnlyList<StatedCondition>? Stated { get; init; }
     /// <summary>NAT chains and ct expressions of this namespace's ruleset: why conntrack tracks its flows (issue 13).</summary>
     public NetfilterSummary? Netfilter { get; init; }
     /// <summary>Memory cgroups of the processes that hold sockets, with their socket charges and limits (issue 14); null when not read.</summary>

@@ -188,20 +188,35 @@ public static class DoctorView
     public static string WhenText(Finding f)
     {
         ArgumentNullException.ThrowIfNull(f);
+        // Where "recently" was seen: the kernel's lines, the application's, or only the paste's words.
+        string seen = f.Evidence.Any(e => e.FromLog) ? ", in the kernel log"
+            : f.Evidence.Any(e => e.FromAppErrors) ? ", in the application's errors"
+            : f.Evidence.Any(e => e.Stated) ? ", as the paste tells it" : "";
         var when = f.When switch
         {
             When.Now => "happening now",
-            When.Recent => "recently, in the kernel log",
+            When.Recent => "recently" + seen,
             When.SinceBoot => "happened since boot, not during the sample",
             When.Risk => "near a limit",
             _ => f.When.ToString(),
         };
         return f.Confidence switch
         {
-            Confidence.Likely => when + "; likely: the kernel's line or an application's errno says so, no gauge or counter in the sample shows it",
+            Confidence.Likely => when + "; likely: " + LikelyBecause(f) + ", no gauge or counter in the sample shows it",
+            Confidence.Possible when f.Evidence.Count > 0 && f.Evidence.All(e => e.Stated) => when + "; possible: only the paste's words say so",
             Confidence.Possible => when + "; possible: the evidence fits more than one cause",
             _ => when,
         };
+    }
+
+    /// <summary>What a "likely" verdict rests on, named from its evidence.</summary>
+    private static string LikelyBecause(Finding f)
+    {
+        var what = new List<string>();
+        if (f.Evidence.Any(e => e.FromLog)) what.Add("the kernel's line");
+        if (f.Evidence.Any(e => e.FromAppErrors)) what.Add("an application's errno");
+        if (f.Evidence.Any(e => e.FromPastedRow)) what.Add("a pasted socket row");
+        return what.Count == 0 ? "the evidence says so" : string.Join(" and ", what) + (what.Count == 1 ? " says so" : " say so");
     }
 
     private static void SlabLine(TextDoc doc, SocketSlabSummary slab)

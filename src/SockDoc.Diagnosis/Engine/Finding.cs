@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SockDoc.Diagnosis.Engine;
 
 /// <summary>
@@ -6,6 +8,20 @@ namespace SockDoc.Diagnosis.Engine;
 /// </summary>
 public sealed record Evidence(string Name, string Text, string Source)
 {
+    /// <summary>Name prefix of a kernel-log incident ("log: TCP: too many orphaned sockets").</summary>
+    public const string LogPrefix = "log: ";
+    /// <summary>Source of an application's error lines.</summary>
+    public const string AppErrorsSource = "application errors";
+    /// <summary>Source of a condition the paste states in words.</summary>
+    public const string StatedSource = "the paste's words";
+    /// <summary>Suffix of a source that is a pasted socket row ("ss -ltn (pasted)").</summary>
+    public const string PastedSuffix = " (pasted)";
+
+    [JsonIgnore] public bool FromLog => Name.StartsWith(LogPrefix, StringComparison.Ordinal);
+    [JsonIgnore] public bool FromAppErrors => Source == AppErrorsSource;
+    [JsonIgnore] public bool Stated => Source == StatedSource;
+    [JsonIgnore] public bool FromPastedRow => Source.EndsWith(PastedSuffix, StringComparison.Ordinal);
+
     /// <summary>The number in <see cref="Unit"/>; null when the evidence is not one number (a list, a log line).</summary>
     public double? Value { get; init; }
     /// <summary>Base unit of <see cref="Value"/>: "count", "bytes", "pages", "seconds", "per_second", "ratio".</summary>

@@ -46,7 +46,9 @@ public static partial class AppErrors
         new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
         // "Too many files open": the words as people retype them; "Hit max file limit": node 0.x's own EMFILE message.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets"]),
+        // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as
+        // "Ranch acceptor reducing accept rate: out of file descriptors".
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors"]),
         new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
         new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
@@ -100,9 +102,10 @@ public static partial class AppErrors
         var texts = s.Texts.Concat(Localised.TryGetValue(s.Errno, out var l) ? l : []);
         var parts = new List<string>
         {
-            // Spaces may be underscores: Envoy's response-code details write "_Cannot_assign_requested_address".
+            // Spaces may be underscores (Envoy's response-code details write "_Cannot_assign_requested_address") or lost
+            // in a copy ("java.net.ConnectException:Cannotassignrequestedaddress" on a page that dropped them).
             // An apostrophe may come escaped from a string literal or JSON ("Can\'t assign requested address").
-            "(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + ")",
+            "(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + ")",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
@@ -112,7 +115,8 @@ public static partial class AppErrors
             $@"\[Errno {s.Number}\]|\(errno {s.Number}\)|errno[ =:]+{s.Number}\b|Os \{{ code: {s.Number},|\({s.Number}: |SocketException \({s.Number}\)|connect error: {s.Number}\b" +
             // httperf's "connection failed with unexpected error 99"; the MySQL/MariaDB client's CR_CONN_HOST_ERROR
             // "Can't connect to MySQL server on 'host' (99)" (the errno in parentheses, nothing else).
-            $@"|\b(?:unexpected|socket|connect|connection|system) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)",
+            // The MySQL client's CR_SOCKET_CREATE_ERROR, "2004: Can't create TCP/IP socket (24)" (ProxySQL prints it too).
+            $@"|\b(?:unexpected|socket|connect|connection|system) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         if (s.Winsock is { } w) parts.Add($@"\({w}\)|\bWSA{s.Errno}\b|error {w}\b");
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -129,11 +133,25 @@ public static partial class AppErrors
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };
-            if (errno is EMFILE or ENFILE && InotifyRegex().IsMatch(text))
-                err = err with { Call = "inotify", LookAlike = "inotify_init1() returns EMFILE when the user's inotify instances reach fs.inotify.max_user_instances (and inotify_add_watch() ENOSPC at max_user_watches): not the open-file limit, no socket is involved" };
+            if (errno is EMFILE or ENFILE && InotifyRegex().IsMatch(text)) err = AsInotify(err);
             return err;
         }
         return null;
+    }
+
+    /// <summary>The error as inotify's instance limit: a look-alike, not the open-file limit.</summary>
+    public static AppError AsInotify(AppError err)
+    {
+        ArgumentNullException.ThrowIfNull(err);
+        return err with { Call = "inotify", LookAlike = "inotify_init1() returns EMFILE when the user's inotify instances reach fs.inotify.max_user_instances (and inotify_add_watch() ENOSPC at max_user_watches): not the open-file limit, no socket is involved" };
+    }
+
+    /// <summary>A line that shows inotify failing with EMFILE ("inotify_init1(...) = -1 EMFILE", tail's "inotify cannot be used ...: Too many open files").</summary>
+    public static bool IsInotifyEmfile(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > 4096) text = text[..4096];
+        return InotifyRegex().IsMatch(text) && (text.Contains("EMFILE", StringComparison.Ordinal) || text.Contains("Too many open files", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Who printed the line, from the words only that runtime uses.</summary>
@@ -259,7 +277,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangFrameRegex();
 
-    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError)\b|Max retries exceeded|Failed to establish a new connection", RegexOptions.CultureInvariant)]
+    // Also a line that names the HTTP client library it came from ("Cannot assign requested address @ HTTP lib").
+    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError)\b|Max retries exceeded|Failed to establish a new connection|\bHTTP[ -](?:lib|library|client)\b", RegexOptions.CultureInvariant)]
     private static partial Regex HttpClientWrapperRegex();
 
     // ASCII or full-width colons, as pasted from a Chinese-locale console.

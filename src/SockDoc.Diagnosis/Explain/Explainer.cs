@@ -76,7 +76,9 @@ public static class Explainer
         var report = All.Engine().Run(new SnapshotPair(snapshot, null));
         // A paste is not a host: a check none of whose inputs is in the paste cannot be "ok" (the conntrack rule
         // reads an absent nf_conntrack_max as "not loaded", true of a host, not of a paste).
-        var touched = All.Rules.Where(r => r.Descriptor.Inputs.Any(input => Present(input, snapshot, evidence)) ||
+        // The paste's words touch only the rule they name, through its finding (Inputs.Stated is present for every rule
+        // that declares it once the paste states anything).
+        var touched = All.Rules.Where(r => r.Descriptor.Inputs.Any(input => input != Inputs.Stated && Present(input, snapshot, evidence)) ||
                                            kernelLog?.Incidents.Any(i => LogKinds.IsEvidenceFor(i.Kind, r.Descriptor.Id)) == true)
             .Select(r => r.Descriptor.Id).ToHashSet(StringComparer.Ordinal);
         report = report with
@@ -145,7 +147,7 @@ public static class Explainer
             inputs.AddRange(check.MissingInputs.Select(name => declared.FirstOrDefault(i => name.StartsWith(i.Name, StringComparison.Ordinal))).OfType<RuleInput>());
             // For a check the paste points at, every declared input it lacks is worth asking for, not just the first.
             if (primary && (check.Status == CheckStatus.Unknown || check.Finding is { Confidence: not Confidence.Confirmed }))
-                inputs.AddRange(declared.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize && i != Inputs.KernelLog && i != Inputs.AppErrors));
+                inputs.AddRange(declared.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize && i != Inputs.KernelLog && i != Inputs.AppErrors && i != Inputs.Stated));
             var why = ambiguities.FirstOrDefault(a => a.Candidates.Contains(check.Id))?.ToDecide;
             foreach (var input in inputs.Distinct())
                 missing.Add(new MissingItem(check.Id, input.Name, "`" + input.Command + "`", why is null ? input.Why : $"{input.Why} (to decide: {why})", primary));
@@ -228,6 +230,7 @@ public static class Explainer
             KernelLog = kernelLog is { Incidents.Count: > 0 } ? kernelLog : null,
             Census = e.Sockets is { } k ? Census(k, takenAt, sysctls) : null,
             AppErrors = AppErrorReports(e.AppErrors),
+            Stated = e.Stated.Count > 0 ? e.Stated : null,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SockDoc.Model;
 using SockDoc.Model.Census;
 
 namespace SockDoc.Diagnosis.Explain;
@@ -27,6 +28,7 @@ public sealed class PasteBuilder
     public Dictionary<string, long> Mem { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, long> Vm { get; } = new(StringComparer.Ordinal);
     public List<AppError> Errors { get; } = [];
+    public List<StatedCondition> Stated { get; } = [];
     public List<string> Damage { get; } = [];
     public List<PasteLine> Unrelated { get; } = [];
     public long? SsOrphaned { get; set; }
@@ -82,6 +84,22 @@ public sealed class PasteBuilder
         _dest[key] = (n + 1, t + tw);
         var (pn, pt) = _peers.GetValueOrDefault(dst);
         _peers[dst] = (pn + 1, pt + tw);
+    }
+
+    /// <summary>
+    /// A listener's queue as an application reported it, repeatedly (uWSGI's warning each second): one row per
+    /// listening address, holding the fullest queue reported.
+    /// </summary>
+    public void ListenerSeen(string local, long queue, long backlog)
+    {
+        var (addr, port) = SplitEndpoint(local);
+        int k = _listeners.FindIndex(l => l.LocalAddress == addr && l.LocalPort == (port ?? 0));
+        if (k >= 0)
+        {
+            if (queue > _listeners[k].AcceptQueue) _listeners[k] = new ListenerQueue(addr, port ?? 0, queue, backlog);
+            return;
+        }
+        Socket("LISTEN", queue, backlog, local, "*");
     }
 
     /// <summary>skmem of one socket (inet_diag_skmeminfo: r rmem_alloc, rb rcvbuf, t wmem_alloc, tb sndbuf, f fwd_alloc, w wmem_queued).</summary>
@@ -155,6 +173,7 @@ public sealed class PasteBuilder
                 }
                 : null,
             AppErrors = Errors,
+            Stated = Stated,
             Damage = Damage,
             Unrelated = Unrelated,
             LatestWall = wall,

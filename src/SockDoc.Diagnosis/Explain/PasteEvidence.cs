@@ -48,6 +48,8 @@ public sealed record PasteEvidence
     public long? PageSize { get; init; }
     public PastedSockets? Sockets { get; init; }
     public IReadOnlyList<AppError> AppErrors { get; init; } = [];
+    /// <summary>Conditions stated in words (Recognisers.Statements).</summary>
+    public IReadOnlyList<StatedCondition> Stated { get; init; } = [];
     /// <summary>Lines of raw /proc/net/netstat or snmp whose names and values did not pair up (wrapped or cut).</summary>
     public IReadOnlyList<string> Damage { get; init; } = [];
     /// <summary>Lines a recogniser read that say nothing about socket resources (e.g. an unrelated errno): shown as a sample, not guessed at.</summary>

@@ -34,6 +34,7 @@ public static class PasteReader
         new ProcNetNetstat(),
         new Nstat(),
         new NetdataAlerts(),
+        new UwsgiListenQueue(),
         new SsSummary(),
         new SockStatLines(),
         new Memory(),
@@ -41,6 +42,8 @@ public static class PasteReader
         new NetstatRows(),
         new AppErrorLines(),
         new FlattenedBlocks(),
+        // Last: only a line no format claimed is read as words.
+        new Statements(),
     ];
 
     public static PasteEvidence Read(IReadOnlyList<PasteLine> lines, IReadOnlySet<int>? kernelLines = null)
@@ -48,6 +51,7 @@ public static class PasteReader
         ArgumentNullException.ThrowIfNull(lines);
         var into = new PasteBuilder(kernelLines);
         var recognisers = Create();
+        var statements = recognisers.OfType<Statements>().Single();
         for (int i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
@@ -62,6 +66,10 @@ public static class PasteReader
             {
                 int n = r.Read(lines, i, into);
                 if (n <= 0) continue;
+                // A sentence can carry an error and the writer's reading of it at once ("... quickly exhausting the
+                // system's ephemeral ports. Once this happens, new connections fail with `Cannot assign requested
+                // address`"): the words are read too.
+                if (r is AppErrorLines) statements.Read(lines, i, into);
                 i += n - 1;
                 break;
             }

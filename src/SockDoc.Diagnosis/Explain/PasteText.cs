@@ -56,6 +56,9 @@ public static partial class PasteText
             {
                 command = text[p.Length..].Trim();
                 text = command;
+                // A bare "# " or "$ " before words that no command starts with ("# TCP: request_sock_TCP: Possible SYN
+                // flooding ...", "# Too many open files") is a markdown heading or a marker: the words are the line.
+                if (p.Value.Trim().TrimStart('~').Length == 1 && !CommandWordRegex().IsMatch(command)) command = null;
             }
             // Trailing blanks after the number is gone ("    50\t" of an empty numbered line is empty, not "    50").
             text = text.Replace('\t', ' ').TrimEnd(' ', '\u00a0');
@@ -123,6 +126,10 @@ public static partial class PasteText
     // Markdown block quotes, nested or not: "> ", ">> ", "> > ". A lone ">" line is an empty quoted line.
     [GeneratedRegex(@"^ {0,3}(?:> ?)+(?=\S|$)")]
     private static partial Regex QuoteRegex();
+
+    // A command's first word: a name or path in lower case ("ss", "/usr/sbin/ss", "./run.sh", "sudo"), then a space or the end.
+    [GeneratedRegex(@"^(?:[a-z0-9_.~/\-][a-z0-9_.~/+\-]*)(?:\s|$)")]
+    private static partial Regex CommandWordRegex();
 
     // "$ ", "# ", "~# ", "user@host:~/dir$ ", "[root@host ~]# ", "(venv) user@host$ ", and "#cat ..." typed with no
     // space after the prompt (common in tickets) when a known command follows.

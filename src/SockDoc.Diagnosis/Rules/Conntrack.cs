@@ -17,7 +17,7 @@ public sealed class Conntrack : IRule
         "conntrack",
         "Connection tracking table against nf_conntrack_max",
         "__nf_conntrack_alloc(): drop when count > nf_conntrack_max and early_drop() fails",
-        [Inputs.NfConntrackCount, Inputs.NfConntrackMax, Inputs.ConntrackDrop, Inputs.KernelLog]);
+        [Inputs.NfConntrackCount, Inputs.NfConntrackMax, Inputs.ConntrackDrop, Inputs.KernelLog, Inputs.Stated]);
 
     /// <summary>The count is "near" nf_conntrack_max from here: the table-full drop needs count > max after early_drop() failed.</summary>
     public const double NearFull = 0.9;
@@ -40,13 +40,13 @@ public sealed class Conntrack : IRule
         var count = c.Now.Sysctls.Long(SysctlNames.NfConntrackCount);
         var max = c.Now.Sysctls.Long(SysctlNames.NfConntrackMax);
         var log = Log(c, d.Id);
-        if (count is null && max is null && c.Now.ConntrackStat is null)
-            return log.Any
-                ? Found(d, SinceBootFromLog(c, log), "the kernel log reports a full conntrack table")
-                : Ok(d, "nf_conntrack is not loaded");
+        var stated = Stated(c, StatedConditions.ConntrackTableFull);
         if (count is null || max is null)
         {
             if (log.Any) return Found(d, SinceBootFromLog(c, log), "the kernel log reports a full conntrack table");
+            if (stated.Count > 0)
+                return FromStatement(d, c, stated, "The paste says the conntrack table is full", FullExplanation, SizeOnPeakFix, Caveats(c));
+            if (count is null && max is null && c.Now.ConntrackStat is null) return Ok(d, "nf_conntrack is not loaded");
             return Unknown(d, count is null ? SysctlNames.NfConntrackCount : SysctlNames.NfConntrackMax);
         }
 
@@ -190,6 +190,9 @@ public sealed class Conntrack : IRule
         return result;
     }
 
+    private static readonly IReadOnlyList<FixLine> SizeOnPeakFix =
+        [Action("Read net.netfilter.nf_conntrack_count and nf_conntrack_max (the module must be loaded), then size nf_conntrack_max on the peak", "The sysctls appear only while the module is loaded.")];
+
     /// <summary>The kernel's table-full line without the table's numbers: likely, critical when inside the window.</summary>
     private Finding SinceBootFromLog(RuleContext c, LogState log)
     {
@@ -203,7 +206,7 @@ public sealed class Conntrack : IRule
             Title = $"The kernel log reports a full conntrack table: {LogWhen(c, log)}",
             Evidence = LogEvidence(c, Descriptor.Id).ToList(),
             Explanation = "The kernel dropped packets because the connection tracking table was full; the count and the limit are not in the sample, so how full it is now is unknown.",
-            Fix = [Action("Read net.netfilter.nf_conntrack_count and nf_conntrack_max (the module must be loaded), then size nf_conntrack_max on the peak", "The sysctls appear only while the module is loaded.")],
+            Fix = SizeOnPeakFix,
             Caveats = Caveats(c),
             ToConfirm = [Inputs.NfConntrackCount, Inputs.NfConntrackMax, Inputs.ConntrackDrop],
         };

@@ -16,7 +16,7 @@ public sealed class FdProcess : IRule
         "fd_process",
         "Open files per process against its limit (RLIMIT_NOFILE)",
         "alloc_fd(): EMFILE when the next fd would reach RLIMIT_NOFILE",
-        [Inputs.ProcessFds, Inputs.ProcessLimits, Inputs.NrOpen, Inputs.AppErrors]);
+        [Inputs.ProcessFds, Inputs.ProcessLimits, Inputs.NrOpen, Inputs.AppErrors, Inputs.Stated]);
 
     private const string Explanation =
         "Every socket, including each accepted connection, is one file descriptor. When a process holds as many as its soft " +
@@ -46,6 +46,10 @@ public sealed class FdProcess : IRule
         if (ranked.Count == 0)
         {
             if (errors.Count > 0) return FromErrors(c, errors, app);
+            var stated = Stated(c, StatedConditions.FileDescriptorsExhausted);
+            if (stated.Count > 0)
+                return FromStatement(d, c, stated, "The paste says a process ran out of file descriptors", Explanation,
+                    Fixes(null, null, c.Now.Sysctls.Long(SysctlNames.NrOpen)), BaseCaveats);
             return procs is null || procs.Count == 0 ? Unknown(d, "/proc/PID/fd and /proc/PID/limits") : Unknown(d, "limits of any process");
         }
         var worst = ranked[0];

@@ -17,7 +17,7 @@ public sealed class ListenOverflow : IRule
         "listen_overflow",
         "Listen (accept) queue overflows",
         "sk_acceptq_is_full(): ack_backlog > min(backlog, somaxconn) → ListenOverflows",
-        [Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.Somaxconn, Inputs.CensusListeners]);
+        [Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.Somaxconn, Inputs.CensusListeners, Inputs.Stated]);
 
     private const string Explanation =
         "Connections that finished the handshake wait in the listener's accept queue until the application calls accept(). " +
@@ -41,7 +41,13 @@ public sealed class ListenOverflow : IRule
         // A queue exactly at its backlog (Recv-Q 10 on Send-Q 10) is one connection from full: not yet an overflow, but
         // an application that has stopped keeping up.
         var atBacklog = full.Count > 0 ? [] : c.Now.Census?.Listeners.Where(l => l.AtBacklog).OrderByDescending(l => l.AcceptQueue).ToList() ?? [];
-        if (overflows is null && full.Count == 0 && atBacklog.Count == 0) return Unknown(d, "TcpExt ListenOverflows");
+        if (overflows is null && full.Count == 0 && atBacklog.Count == 0)
+        {
+            var stated = Stated(c, StatedConditions.ListenQueueOverflow);
+            return stated.Count > 0
+                ? FromStatement(d, c, stated, "The paste says a listen (accept) queue overflows", Explanation, Fixes(somaxconn, null), Caveats)
+                : Unknown(d, "TcpExt ListenOverflows");
+        }
 
         var evidence = new List<Evidence>();
         if (overflows is { } ov) evidence.Add(Counter("ListenOverflows", ov, overDelta, c.IntervalSeconds, NetStatSrc + " (this network namespace)"));
@@ -51,7 +57,7 @@ public sealed class ListenOverflow : IRule
         foreach (var l in full.Concat(atBacklog).Take(5))
             evidence.Add(Count((l.Full ? "full accept queue " : "accept queue at its backlog ") + Where(l), l.AcceptQueue,
                 $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Full ? "" : ": the next connection fills it") +
-                (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn (pasted)" : CensusSrc));
+                (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn" + Evidence.PastedSuffix : CensusSrc));
         foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
             evidence.Add(AppErrorEvidence(e));
 
@@ -84,13 +90,15 @@ public sealed class ListenOverflow : IRule
             return Ok(d, "no accept queue overflow since boot");
         }
 
-        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault() ?? atBacklog.FirstOrDefault()),
-        [
-            "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
-            "Counters are per network namespace; somaxconn too.",
-            "A listener's backlog (ss Send-Q) is fixed when listen() is called: a later somaxconn change shows only after the service listens again.",
-        ]);
+        return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault() ?? atBacklog.FirstOrDefault()), Caveats);
     }
+
+    private static readonly IReadOnlyList<string> Caveats =
+    [
+        "ListenDrops includes ListenOverflows plus other drops (SYN-queue drops, memory).",
+        "Counters are per network namespace; somaxconn too.",
+        "A listener's backlog (ss Send-Q) is fixed when listen() is called: a later somaxconn change shows only after the service listens again.",
+    ];
 
     /// <summary>
     /// The backlog fix (issue 14 #5): somaxconn caps the backlog only inside listen(), so it helps only a listener whose
@@ -115,8 +123,12 @@ public sealed class ListenOverflow : IRule
         }
         else if (current < want)
         {
+            // Unknown somaxconn: size on the default (SOMAXCONN, 4096 since 5.4; 128 before), and say it is the default.
+            string basis = somaxconn is null
+                ? $"2 × the default {N(current)} (SOMAXCONN since 5.4; 128 before): yours is not in the sample, read it with `sysctl net.core.somaxconn`"
+                : $"2 × current {N(current)}";
             fix.Add(Sysctl(SysctlNames.Somaxconn, want.ToString(CultureInfo.InvariantCulture),
-                $"2 × current {N(current)}: the cap on every listen() backlog in this namespace. The application must also ask for it (listen(fd, {want}), nginx backlog=, ...); {relisten}"));
+                $"{basis}: the cap on every listen() backlog in this namespace. The application must also ask for it (listen(fd, {want}), nginx backlog=, ...); {relisten}"));
         }
         fix.Add(Action(busiest is null ? "Find the listener: `ss -ltn` (Recv-Q = queue, Send-Q = backlog)" : $"Look at {Where(busiest)}: accept faster (more acceptor threads, no blocking work before accept())",
             "A bigger queue only absorbs bursts; an application that cannot keep up fills any queue."));

@@ -19,7 +19,12 @@ public sealed class OomKill : IRule
         "oom_kill",
         "OOM killer activity and socket (kernel) memory",
         "__oom_kill_process(): vmstat oom_kill; socket buffers + slab are unswappable kernel memory",
-        [Inputs.VmStatOomKill, Inputs.SockStatMem, Inputs.SlabInfo, Inputs.MemInfo, Inputs.KernelLog]);
+        [Inputs.VmStatOomKill, Inputs.SockStatMem, Inputs.SlabInfo, Inputs.MemInfo, Inputs.KernelLog, Inputs.Stated]);
+
+    private const string StatedExplanation =
+        "When the kernel cannot reclaim memory for an allocation, out_of_memory() picks the task with the highest badness score and kills it " +
+        "(__oom_kill_process() counts it in /proc/vmstat oom_kill). Socket buffers and socket slab are kernel memory the killer cannot free, so " +
+        "a host whose sockets hold much of RAM loses an unrelated large process instead.";
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -27,7 +32,16 @@ public sealed class OomKill : IRule
         var kills = c.Now.VmStat?.OomKill;
         var killDelta = c.Pair.Delta(s => s.VmStat?.OomKill);
         var log = Log(c, d.Id);
-        if (kills is null && !log.Any) return Unknown(d, "/proc/vmstat oom_kill");
+        if (kills is null && !log.Any)
+        {
+            var stated = Stated(c, StatedConditions.OomKill);
+            return stated.Count > 0
+                ? FromStatement(d, c, stated, "The paste says the OOM killer ran", StatedExplanation,
+                    [Action("Find the kill in the kernel log: dmesg -T | grep -iE 'invoked oom-killer|Killed process', and paste it with /proc/meminfo and /proc/net/sockstat",
+                        "The log names the victim and whether a memory cgroup's limit or the host's RAM ran out; sockstat shows how much of the memory was socket buffers.")],
+                    ["vmstat oom_kill counts global and memory-cgroup kills together; the log tells them apart."])
+                : Unknown(d, "/proc/vmstat oom_kill");
+        }
 
         var incidents = c.Incidents(d.Id);
         // A memory-cgroup kill hit the cgroup's memory.max, not the host's RAM: host-wide socket limits are not the fix.

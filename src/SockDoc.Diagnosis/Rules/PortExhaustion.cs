@@ -20,7 +20,7 @@ public sealed class PortExhaustion : IRule
         "port_exhaustion",
         "Ephemeral ports per destination against ip_local_port_range",
         "__inet_hash_connect(): EADDRNOTAVAIL when every port of the range is taken for one (saddr, daddr, dport)",
-        [Inputs.IpLocalPortRange, Inputs.IpLocalReservedPorts, Inputs.CensusDestinations, Inputs.SockStatTw, Inputs.TcpExtTw, Inputs.TcpTwReuse, Inputs.AppErrors]);
+        [Inputs.IpLocalPortRange, Inputs.IpLocalReservedPorts, Inputs.CensusDestinations, Inputs.SockStatTw, Inputs.TcpExtTw, Inputs.TcpTwReuse, Inputs.AppErrors, Inputs.Stated]);
 
     /// <summary>Newer kernels (6.18 has it, 6.12 not): milliseconds before a TIME_WAIT may be reused; 1000 by default.</summary>
     public const string TcpTwReuseDelay = "net.ipv4.tcp_tw_reuse_delay";
@@ -40,10 +40,8 @@ public sealed class PortExhaustion : IRule
         // connection is the same exhaustion for sockets bound with bind(addr, 0) first (kernel-facts §5.3), and so is that
         // bind(addr, 0) itself failing with EADDRINUSE (inet_csk_get_port() found no free port in the range). bind()'s own
         // EADDRNOTAVAIL is an address the host does not have: not this.
-        // One exception: connect() to an IPv6 loopback or link-local destination on a host whose IPv6 is off has no source
-        // address at all (ip6_route_output() finds none) and fails with EADDRNOTAVAIL on the first try: not ports.
+        // (connect() to ::1 on a host without IPv6 is the paste reader's look-alike and never reaches a rule.)
         var errors = AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
-            .Where(e => e.Sample is not { } text || !text.Contains("[::1]", StringComparison.Ordinal))
             .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)")).ToList();
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
@@ -57,7 +55,7 @@ public sealed class PortExhaustion : IRule
         if (range is null || range[0] > range[1] || range[0] < 0)
         {
             if (errors.Count > 0 || unsure.Count > 0) return FromErrors(c, errors, unsure, null);
-            return Unknown(d, SysctlNames.IpLocalPortRange);
+            return NothingMeasured(c, SysctlNames.IpLocalPortRange);
         }
         long low = range[0], high = range[1];
         long reserved = CountReserved(c.Now.Sysctls.Raw(SysctlNames.IpLocalReservedPorts), low, high);
@@ -134,7 +132,7 @@ public sealed class PortExhaustion : IRule
             // destination holds them, but if it is the range size or more, one destination can be out.
             var tw = c.Now.SockStat?.TcpTw;
             if (tw is null)
-                return errors.Count > 0 || unsure.Count > 0 ? FromErrors(c, errors, unsure, evidence) : Unknown(d, "census per destination", "sockstat TCP tw");
+                return errors.Count > 0 || unsure.Count > 0 ? FromErrors(c, errors, unsure, evidence) : NothingMeasured(c, "census per destination", "sockstat TCP tw");
             evidence.Add(Count("TIME_WAIT in this namespace", tw.Value, N(tw.Value), SockStatSrc));
             var twDelta = c.CounterDelta("TcpExt", "TW");
             double? rate = twDelta is { } t && c.IntervalSeconds is > 0 ? t / c.IntervalSeconds!.Value : null;
@@ -208,6 +206,28 @@ public sealed class PortExhaustion : IRule
     }
 
     /// <summary>
+    /// Nothing in the sample measures the ports: the paste's own words ("we ran out of ephemeral ports") make a possible
+    /// finding; without them the check is unknown.
+    /// </summary>
+    private CheckResult NothingMeasured(RuleContext c, params string[] missing)
+    {
+        var stated = Stated(c, StatedConditions.EphemeralPortsExhausted);
+        if (stated.Count == 0) return Unknown(Descriptor, missing);
+        var reuse = new TwReuse(c.Now);
+        return FromStatement(Descriptor, c, stated, "The paste says the ephemeral ports ran out", Explanation, UnmeasuredFixes(c, reuse), Caveats(reuse));
+    }
+
+    /// <summary>The range and the ports per destination are not known: read them first, and pool connections meanwhile.</summary>
+    private static List<FixLine> UnmeasuredFixes(RuleContext c, TwReuse reuse)
+    {
+        var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
+        int twLen = Math.Max(TwBuckets.TimeWaitLength(c.Now), 1);
+        return range is { } r && r[0] <= r[1]
+            ? Fixes(c, r[0], r[1], Math.Max(r[1] - r[0] + 1, 0), twLen, 0, reuse)
+            : [Action("Read the range: sysctl net.ipv4.ip_local_port_range, and the ports in use per destination: ss -tan state all", "The proposal is sized on the range and the busiest destination."), PortAdvice.Pooling(twLen)];
+    }
+
+    /// <summary>
     /// The verdict from application errors alone (no gauge says ports are short, or none was pasted): EADDRNOTAVAIL or
     /// EADDRINUSE from connect() is likely this; EADDRNOTAVAIL without the call is possible (bind() to an address the host
     /// does not have gives it too).
@@ -228,12 +248,8 @@ public sealed class PortExhaustion : IRule
         var census = c.Now.Census;
         if (census is not null && errors.Count > 0)
             title += "; the census shows no destination out of ports now (it was earlier, or in another network namespace)";
-        var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
-        int twLen = Math.Max(TwBuckets.TimeWaitLength(c.Now), 1);
         var reuse = new TwReuse(c.Now);
-        var fix = range is { } r && r[0] <= r[1]
-            ? Fixes(c, r[0], r[1], Math.Max(r[1] - r[0] + 1, 0), twLen, 0, reuse)
-            : [Action("Read the range: sysctl net.ipv4.ip_local_port_range, and the ports in use per destination: ss -tan state all", "The proposal is sized on the range and the busiest destination."), PortAdvice.Pooling(twLen)];
+        var fix = UnmeasuredFixes(c, reuse);
         var caveats = Caveats(reuse);
         if (errors.Count == 0)
             caveats.Add("EADDRNOTAVAIL from bind() (an address the host does not have, or not yet up) is not port exhaustion; the failing call decides.");

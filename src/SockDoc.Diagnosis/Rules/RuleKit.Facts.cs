@@ -11,7 +11,7 @@ namespace SockDoc.Diagnosis.Rules;
 /// </summary>
 internal static partial class RuleKit
 {
-    public const string AppErrorsSrc = "application errors";
+    public const string AppErrorsSrc = Evidence.AppErrorsSource;
 
     // ---- numeric evidence -------------------------------------------------------------------------------
 
@@ -68,6 +68,27 @@ internal static partial class RuleKit
         return Count($"application: {e.Errno}{call}", e.Count, $"{N(e.Count)} lines{who}{last}{sample}", AppErrorsSrc);
     }
 
+    // ---- conditions stated in words ------------------------------------------------------------------------
+
+    public const string StatedSrc = Evidence.StatedSource;
+
+    /// <summary>The paste's statements of this condition (StatedConditions.*).</summary>
+    public static IReadOnlyList<StatedCondition> Stated(RuleContext c, string condition) =>
+        c.Now.Stated?.Where(s => s.Condition == condition).ToList() ?? [];
+
+    /// <summary>
+    /// A finding on the paste's words alone ("a lot of listen overflows"), taken only where nothing measured in the
+    /// paste decides: possible, a warning about the trouble the operator came with (recent), and the inputs that would
+    /// confirm it. The rule's own explanation and fixes follow, as for any other evidence.
+    /// </summary>
+    public static CheckResult FromStatement(RuleDescriptor d, RuleContext c, IReadOnlyList<StatedCondition> stated, string title,
+        string explanation, IReadOnlyList<FixLine> fix, IReadOnlyList<string> caveats)
+    {
+        var evidence = stated.Take(3).Select(s => new Evidence($"stated: {s.Condition}", $"line {s.Line}: \"{s.Sample}\"", StatedSrc)).ToList();
+        return Conclude(d, c, Severity.Warning, When.Recent, Confidence.Possible,
+            title + " (in words; nothing in the paste measures it)", evidence, explanation, fix, caveats);
+    }
+
     /// <summary>What the application errors say about timing: any, how many, the age of the latest, whether it is in the window.</summary>
     public sealed record AppState(bool Any, long Count, double? AgeSeconds, bool Recent);
 
@@ -113,7 +134,7 @@ internal static partial class RuleKit
     public static CheckResult Conclude(RuleDescriptor d, RuleContext c, Severity severity, When when, Confidence confidence, string title,
         IReadOnlyList<Evidence> evidence, string explanation, IReadOnlyList<FixLine> fix, IReadOnlyList<string> caveats)
     {
-        var toConfirm = confidence == Confidence.Confirmed ? [] : d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog && i != Inputs.AppErrors).ToList();
+        var toConfirm = confidence == Confidence.Confirmed ? [] : d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog && i != Inputs.AppErrors && i != Inputs.Stated).ToList();
         var finding = new Finding
         {
             Id = d.Id,

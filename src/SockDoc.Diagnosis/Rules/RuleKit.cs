@@ -146,7 +146,7 @@ internal static partial class RuleKit
             string when = last is null ? "lines carry no time"
                 : r.AgeSeconds is { } age ? $"last at {last} ({Ago(age)} before the sample)" + (r.Recent ? $", {N(r.InWindow)} in the last {Window(c)}" : "")
                 : $"last at {last}";
-            yield return new Evidence($"log: {i.Description}", $"{(i.Count == 1 ? "1 line" : $"{N(i.Count)} lines")}{suppressed}, {when}", source) { Value = i.Count, Unit = "count" };
+            yield return new Evidence($"{Evidence.LogPrefix}{i.Description}", $"{(i.Count == 1 ? "1 line" : $"{N(i.Count)} lines")}{suppressed}, {when}", source) { Value = i.Count, Unit = "count" };
         }
     }
 

@@ -22,8 +22,11 @@ public sealed class KernelLogAggregator
     private string? _lastNetworkingKind;
     // The oom-kill:constraint line comes just before its "Killed process" line; keep it to join them.
     private KernelLogLine? _pendingConstraint;
+    /// <summary>A kill counted from a summary line alone, which its "Killed process" line may still complete (a live read between the two).</summary>
+    private (State State, int Victim, KernelLogLine Constraint)? _loneKill;
     private long _oomInvocations;
     private long _oomTaskDumps;
+    private long _oomTraces;
     // Old kernels print "Out of memory: Kill process N (x) score S or sacrifice child" and then, for the same kill,
     // "Killed process M ..." (M may be a child). The selection is counted as the kill at once, so a log grepped for
     // "Out of memory" still counts its kills; the "Killed process" line that follows fills in the victim.
@@ -46,7 +49,8 @@ public sealed class KernelLogAggregator
     {
         _lastKind = null;
         _lastNetworkingKind = null;
-        _pendingConstraint = null;
+        KillOfLoneConstraint();
+        _loneKill = null;
         _pendingSelected = null;
     }
 
@@ -78,9 +82,12 @@ public sealed class KernelLogAggregator
                 if (_oomInvokedFirst is null) _oomInvokedFirst = line;
                 _oomInvokedLast = line;
                 return;
+            case LogLineKind.OomCallTrace:
             case LogLineKind.OomTaskDump:
-                // One task table per run of the OOM killer: an invocation when the "invoked oom-killer" line is not there.
-                _oomTaskDumps++;
+                // One task table and one stack per run of the OOM killer: an invocation when the "invoked oom-killer"
+                // line is not there (cut above the stack, or grepped away). Counted apart: a report has both.
+                if (line.Kind == LogLineKind.OomTaskDump) _oomTaskDumps++;
+                else _oomTraces++;
                 if (_oomInvocations == 0)
                 {
                     _oomInvokedFirst ??= line;
@@ -88,12 +95,20 @@ public sealed class KernelLogAggregator
                 }
                 return;
             case LogLineKind.OomConstraint:
+                KillOfLoneConstraint();
                 _pendingConstraint = line;
                 return;
             case LogLineKind.OomKillSelected:
                 _pendingSelected = AddOomKill(line, line.Message.Contains("Memory cgroup out of memory", StringComparison.Ordinal));
                 return;
             case LogLineKind.OomKilled:
+                if (_loneKill is { } lone && lone.Constraint.Pid == line.Pid)
+                {
+                    // Already counted from its summary line (Incidents() was asked for in between): complete the victim.
+                    _loneKill = null;
+                    if (lone.Victim >= 0) lone.State.Victims[lone.Victim] = Victim(line, lone.Constraint);
+                    return;
+                }
                 if (_pendingSelected is { } sel)
                 {
                     _pendingSelected = null;
@@ -121,6 +136,18 @@ public sealed class KernelLogAggregator
         };
         if (target is not null && _kinds.TryGetValue(target, out var state)) state.Suppressed += n;
         else SuppressedUnattributed += n;
+    }
+
+    /// <summary>
+    /// dump_oom_summary() prints "oom-kill:constraint=...,task=NAME,pid=N" from oom_kill_process() for the victim it is
+    /// about to kill; "Killed process N" follows unless the task is already exiting. A summary line that no kill line
+    /// followed before the next summary or the end of its file was cut or grepped away from its kill: it is the kill.
+    /// </summary>
+    private void KillOfLoneConstraint()
+    {
+        if (_pendingConstraint is not { } lone) return;
+        var (state, victim) = AddOomKill(lone, false);
+        _loneKill = (state, victim, lone);
     }
 
     /// <summary>Counts one kill; returns where its victim was kept (index -1 when past MaxVictims).</summary>
@@ -214,8 +241,9 @@ public sealed class KernelLogAggregator
     /// <summary>The incidents so far, most frequent first.</summary>
     public IReadOnlyList<KernelLogIncident> Incidents()
     {
+        KillOfLoneConstraint();
         var list = new List<KernelLogIncident>(_kinds.Count + 1);
-        long invocations = Math.Max(_oomInvocations, _oomTaskDumps);
+        long invocations = Math.Max(_oomInvocations, Math.Max(_oomTaskDumps, _oomTraces));
         if (invocations > 0 && !_kinds.ContainsKey(KernelLogKinds.MemcgOomKillKind) &&
             !_kinds.ContainsKey(KernelLogKinds.Of(LogLineKind.OomKilled).Kind))
         {

@@ -32,6 +32,7 @@ public static partial class KernelLogClassifier
         "enough memory"u8.ToArray(),
         "table overflow"u8.ToArray(),
         "oom_score_adj name"u8.ToArray(),
+        "oom_kill_process"u8.ToArray(),
         "drop open request"u8.ToArray(),
     ];
 
@@ -98,6 +99,7 @@ public static partial class KernelLogClassifier
         if (FollowedByDigit(line, "Killed process "u8)) return LogLineKind.OomKilled;
         if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
         if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
+        if (OomKillFrame(line)) return LogLineKind.OomCallTrace;
         if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
         // ARP / ND cache (gc_thresh3), not a socket limit.
         if (line.IndexOf("eighbour table overflow"u8) >= 0 || line.IndexOf("eighbor table overflow"u8) >= 0)
@@ -127,6 +129,16 @@ public static partial class KernelLogClassifier
         if (line.IndexOf("TCP: drop open request from "u8) >= 0) return LogLineKind.SynFlood;
         if (line.IndexOf("VFS: file-max limit "u8) >= 0) return LogLineKind.FileMax;
         return LogLineKind.None;
+    }
+
+    /// <summary>"oom_kill_process+0x" or "oom_kill_process.cold+0x" (a stack frame, not a word in prose).</summary>
+    private static bool OomKillFrame(ReadOnlySpan<byte> line)
+    {
+        int i = line.IndexOf("oom_kill_process"u8);
+        if (i < 0) return false;
+        var rest = line[(i + "oom_kill_process".Length)..];
+        if (rest.StartsWith(".cold"u8)) rest = rest[5..];
+        return rest.StartsWith("+0x"u8);
     }
 
     private static bool FollowedByDigit(ReadOnlySpan<byte> line, ReadOnlySpan<byte> needle)

@@ -42,6 +42,7 @@ public static class KernelLogKinds
         t[(int)LogLineKind.OomConstraint] = new("oom_kill", true, "the OOM killer chose a victim");
         t[(int)LogLineKind.OomKilled] = new("oom_kill", true, "the OOM killer killed a process");
         t[(int)LogLineKind.OomKillSelected] = new("oom_kill", true, "the OOM killer selected a process (old kernel wording)");
+        t[(int)LogLineKind.OomCallTrace] = new("oom_kill", true, "the OOM killer ran (oom_kill_process() in its stack trace)");
         t[(int)LogLineKind.OomTaskDump] = new("oom_kill", true, "the OOM killer listed the tasks to choose from (its report's task table)");
         t[(int)LogLineKind.MemoryOvercommit] = new("memory_overcommit", true,
             "an allocation was refused by the overcommit policy (__vm_enough_memory())");

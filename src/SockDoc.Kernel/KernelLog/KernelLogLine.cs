@@ -30,6 +30,9 @@ public enum LogLineKind
     /// <summary>The header of the OOM report's task table, "[ pid ] uid tgid total_vm rss ... oom_score_adj name"
     /// (dump_tasks(), printed only by dump_header() when the OOM killer runs, with vm.oom_dump_tasks on, the default).</summary>
     OomTaskDump,
+    /// <summary>The oom_kill_process() frame of the stack dump_header() prints ("[&lt;...&gt;] oom_kill_process+0x254/0x3d0",
+    /// "oom_kill_process.cold+0x..."): the OOM killer ran, once per report.</summary>
+    OomCallTrace,
     /// <summary>"__vm_enough_memory: pid: N, comm: X, bytes: N not enough memory for the allocation" (6.12+).</summary>
     MemoryOvercommit,
     /// <summary>"net_ratelimit: N callbacks suppressed", "printk: N messages suppressed", ...</summary>

@@ -22,10 +22,19 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // frames below ("at sun.nio.ch.Net.connect0") name the call; the class name alone does not.
         if (err.Runtime == "java" && err.Call == "bind" && line.Text.Contains("BindException", StringComparison.Ordinal) &&
             FrameCallBelow(lines, i, clientFrames: false) is { } frame)
+        {
             err = err with { Call = frame };
-        for (int back = 1; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
+            // A bind() inside a client socket's constructor or factory (new Socket(host, port, localAddr, 0),
+            // SocketFactory.createSocket(...)) is an outgoing connection bound before connect(): its EADDRINUSE is the
+            // ephemeral ports running out, as for bind(addr, 0) (inet_csk_get_port()).
+            if (frame == "bind" && err.Errno == AppErrors.EADDRINUSE && ClientSocketBelow(lines, i)) err = err with { Call = "bind(0)" };
+        }
+        for (int back = 0; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
         {
             var above = lines[i - back].Text;
+            // A client that only ever connects (telnet, curl, wget, ...) named on the line or just above it.
+            if (ConnectOnlyToolRegex().IsMatch(above)) { err = err with { Call = "connect" }; break; }
+            if (back == 0) continue;
             if (above.Contains(".connect(", StringComparison.Ordinal) || above.Contains("connect_ex(", StringComparison.Ordinal) ||
                 above.Contains("create_connection(", StringComparison.Ordinal) || (back == 1 && above.Contains("connect()", StringComparison.Ordinal)))
                 err = err with { Call = "connect" };
@@ -37,6 +46,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
             err = err with { Call = framed };
+        // connect() to ::1 or a link-local address on a host (or container) without IPv6 has no source address at all:
+        // ip6_route_output() finds none and connect() fails with EADDRNOTAVAIL on the first try; not ports. libpq prints
+        // the address on the line below ("Is the server running on host "localhost" (::1) and accepting").
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && Enumerable.Range(i, 3).Any(k => k < lines.Count && Ipv6NoSourceRegex().IsMatch(lines[k].Text)))
+            err = err with { LookAlike = "connect() to ::1 or a link-local (fe80::) address fails with EADDRNOTAVAIL at once when the host or container has no IPv6 address to send from (ip6_route_output() finds no source): not ports" };
+        // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
+        // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
+        if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
@@ -59,6 +76,16 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             if (clientFrames && ClientFrameRegex().IsMatch(lines[i + ahead].Text)) return "connect";
         }
         return null;
+    }
+
+    /// <summary>A frame within 15 lines below that opens a client socket (java.net.Socket's constructor, a socket factory).</summary>
+    private static bool ClientSocketBelow(IReadOnlyList<PasteLine> lines, int i)
+    {
+        for (int ahead = 1; ahead <= 15 && i + ahead < lines.Count; ahead++)
+        {
+            if (ClientSocketFrameRegex().IsMatch(lines[i + ahead].Text)) return true;
+        }
+        return false;
     }
 
     private static string CallOfFrame(string c) => c.ToLowerInvariant() switch
@@ -97,6 +124,15 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         : text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal) ? "bind"
         : null;
 
+    private bool? _inotifyEmfile;
+
+    /// <summary>Whether any of the paste's first 5,000 lines shows inotify failing with EMFILE; read once per paste.</summary>
+    private bool PasteShowsInotifyEmfile(IReadOnlyList<PasteLine> lines)
+    {
+        _inotifyEmfile ??= lines.Take(5_000).Any(l => AppErrors.IsInotifyEmfile(l.Text));
+        return _inotifyEmfile.Value;
+    }
+
     // The paste's frames are the same for every error line in it: read once (a recogniser lives for one paste).
     private bool _pasteFramesRead;
     private string? _pasteFramesCall;
@@ -130,6 +166,13 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex StackCallRegex();
     [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(", RegexOptions.CultureInvariant)]
     private static partial Regex ClientFrameRegex();
+    [GeneratedRegex(@"\bat\s+(?:java\.net\.Socket\.<init>|\S*SocketFactory\.createSocket\(|\S*\.HttpConnection\.open\()")]
+    private static partial Regex ClientSocketFrameRegex();
+    // Command-line clients that never bind or listen: an address error from them is their connect().
+    [GeneratedRegex(@"(?:^|[\s:`'(?])(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
+    private static partial Regex ConnectOnlyToolRegex();
+    [GeneratedRegex(@"\[::1\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::")]
+    private static partial Regex Ipv6NoSourceRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }

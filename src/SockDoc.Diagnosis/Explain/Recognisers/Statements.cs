@@ -1,0 +1,144 @@
+using System.Text.RegularExpressions;
+using SockDoc.Model;
+
+namespace SockDoc.Diagnosis.Explain.Recognisers;
+
+/// <summary>
+/// Sentences that state a kernel condition in words: "I am seeing a lot of listen overflows", "new connections fill up
+/// the LISTEN queue until it overflows", "the server's accept queue was full", "we ran out of ephemeral ports",
+/// "the conntrack table is full", "we ran out of file descriptors", "the OOM killer was invoked". An operator who read the counter (netstat -s, a monitoring chart) often pastes the
+/// conclusion rather than the counter. Only statements count: a sentence that asks ("?"), supposes ("maybe",
+/// "suspect", "if") or denies ("no", "not", "0 times") is not read, and a rule takes what is read as possible
+/// evidence only, when nothing measured in the paste says otherwise. This recogniser runs last, on lines no
+/// format claimed.
+/// </summary>
+public sealed partial class Statements : IPasteRecogniser
+{
+    public void Command(string command) { }
+
+    public int Read(IReadOnlyList<PasteLine> lines, int i, PasteBuilder into)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(into);
+        var line = lines[i];
+        var text = line.Text.Length > 4096 ? line.Text[..4096] : line.Text;
+        var found = new List<string>();
+        foreach (var sentence in SentenceSplitRegex().Split(text))
+        {
+            if (sentence.Length < 8 || QuestionRegex().IsMatch(sentence)) continue;
+            foreach (var condition in Conditions(sentence))
+            {
+                if (found.Contains(condition)) continue;
+                found.Add(condition);
+                var sample = sentence.Trim();
+                into.Stated.Add(new StatedCondition { Condition = condition, Sample = sample.Length > 200 ? sample[..200] : sample, Line = line.Number });
+            }
+        }
+        if (found.Count == 0) return 0;
+        into.Claim("statement", line.Number, "statements in words");
+        return 1;
+    }
+
+    /// <summary>The conditions one sentence states (a question is not read at all: see <see cref="QuestionRegex"/>).</summary>
+    public static IEnumerable<string> Conditions(string sentence)
+    {
+        ArgumentNullException.ThrowIfNull(sentence);
+        if (Stated(sentence, ListenOverflowRegex())) yield return StatedConditions.ListenQueueOverflow;
+        // A cloud NAT's or load balancer's SNAT ports are not this host's ip_local_port_range.
+        if (Stated(sentence, PortsExhaustedRegex()) && !SnatRegex().IsMatch(sentence)) yield return StatedConditions.EphemeralPortsExhausted;
+        if (Stated(sentence, ConntrackFullRegex())) yield return StatedConditions.ConntrackTableFull;
+        if (Stated(sentence, FdsExhaustedRegex())) yield return StatedConditions.FileDescriptorsExhausted;
+        if (Stated(sentence, OomKillRegex())) yield return StatedConditions.OomKill;
+    }
+
+    /// <summary>
+    /// The phrase is there, not supposed before it ("I suspect the accept queue is full") and not denied right before
+    /// it ("no listen overflows", "not a full accept queue") or right after it ("ListenOverflows are all 0"); a negation
+    /// further away belongs to another clause ("clients could not connect because the accept queue was full"). The
+    /// phrases themselves are positive, some with a negation of their own ("no free ports left").
+    /// </summary>
+    private static bool Stated(string sentence, Regex phrase)
+    {
+        var m = phrase.Match(sentence);
+        if (!m.Success) return false;
+        if (SuppositionRegex().IsMatch(sentence.AsSpan(0, m.Index))) return false;
+        int from = Math.Max(0, m.Index - 25);
+        if (NegationRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
+        int end = m.Index + m.Length;
+        return !AtZeroRegex().IsMatch(sentence.AsSpan(end, Math.Min(40, sentence.Length - end)));
+    }
+
+    // Sentence ends: . ! ? ; (and their CJK forms) followed by space, or the CJK marks alone.
+    [GeneratedRegex(@"(?<=[.!?;])\s+|(?<=[。！？；])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex SentenceSplitRegex();
+
+    // A question: a question mark, or a sentence that opens with a question word.
+    [GeneratedRegex(@"[?？]|^\s*(?:is|are|does|do|did|can|why|how|what|which)\b|是否|吗", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex QuestionRegex();
+
+    // A supposition, a rule of thumb or a precaution before the phrase ("when the accept queue is full, the kernel
+    // drops ...", "to avoid a full conntrack table"). "may" is left out: it is also a month in a timestamp.
+    [GeneratedRegex(@"\b(?:if|when|whenever|unless|in\s+case|avoid\w*|prevent\w*|whether|maybe|perhaps|possibl[ey]|might|suspect\w*|guess\w*|wonder\w*|think|assum\w+|seems?|resembl\w+|probably|likely|unsure|not sure)\b|怀疑|可能|かもしれ",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex SuppositionRegex();
+
+    // A denial next to the phrase.
+    [GeneratedRegex(@"\b(?:no|not|never|without|nor|none|zero|0\s+times)\b|n't\b|没有|不是|ない",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex NegationRegex();
+
+    // "... are all 0", "... stayed at zero" right after the phrase.
+    [GeneratedRegex(@"^\W*(?:\w+\W+){0,5}?(?:is|are|was|were|stays?|stayed|remains?|remained)\s+(?:all\s+|still\s+|at\s+)*(?:0|zero|none)\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex AtZeroRegex();
+
+    // "listen overflows", "ListenOverflows keeps increasing", "the listen queue (of the socket) overflows / is full / fills
+    // up", "the accept queue was full", "full accept queue", "full-connection (accept) queue overflow" (the Chinese
+    // name 全连接队列, and its own words).
+    [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up|keeps?)\b" +
+                    @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|hitting|getting|got|lots\s+of|many)\W{1,3}(?:TcpExt)?ListenOverflows\b" +
+                    @"|\bRecv-Q\s*(?:>|≥|>=|exceeds|is\s+(?:above|greater\s+than|larger\s+than|bigger\s+than))\s*(?:the\s+)?Send-Q\b" +
+                    @"|\blisten(?:ing)?[ -]?(?:queue|backlog)s?\b.{0,60}?\b(?:overflow(?:s|ed|ing)?|full|filled|fill(?:s|ing)?\s+up)\b" +
+                    @"|\b(?:accept|full[‑ -]connection)[ -]?(?:\(accept\)\s+)?(?:queue|backlog)s?\b.{0,40}?\b(?:overflow(?:s|ed|ing)?|full|filled)\b" +
+                    @"|\b(?:full|overflow(?:ed|ing)?)\s+accept[ -]?queues?\b" +
+                    @"|(?:全连接队列|accept\s*队列).{0,10}(?:溢出|满)",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ListenOverflowRegex();
+
+    // "ran out of (ephemeral / local / source) ports", "ephemeral port exhaustion", "port exhaustion", "exhausted the
+    // ephemeral ports", "local ports were used up", 端口耗尽, ポート枯渇.
+    [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:(?:free|available|the|all|local|ephemeral|source|client|outgoing|outbound|tcp)\s+){0,3}ports\b" +
+                    @"|\b(?:(?:ephemeral|local|source|client|outbound|outgoing)[ -])?ports?\s+(?:exhaustion|starvation|depletion)\b" +
+                    @"|\bexhaust(?:ed|ing|s)?\s+(?:[\w'’]+\s+){0,3}?(?:ephemeral|local|source|client)\s+ports?\b" +
+                    @"|\b(?:ephemeral|local|source|client)\s+ports?\s+(?:are|were|got|get|being|have\s+been|had\s+been)\s+(?:all\s+)?(?:exhausted|used\s+up|depleted)\b" +
+                    @"|\bno\s+(?:more\s+)?(?:free|available)\s+(?:local\s+|ephemeral\s+|source\s+)?ports?\s+(?:left|for\s+new\s+connections)\b" +
+                    @"|\bno\s+(?:more\s+)?(?:free\s+|available\s+)?(?:local|ephemeral|source)\s+ports?\s+(?:left|available|free)\b" +
+                    @"|端口(?:被|已|已经|都)?(?:耗尽|用尽|用完|不够用)|(?:没办法|无法|不能)(?:绑定|分配)(?:本地)?端口|ポート(?:が)?枯渇",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex PortsExhaustedRegex();
+
+    [GeneratedRegex(@"\bS?NAT\b|\bload[ -]?balancer|\bgateway\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex SnatRegex();
+
+    // "ran out of file descriptors / file handles", RabbitMQ's "file descriptor limit alarm set" (its fd use reached
+    // the process's limit). Not "fd exhaustion" alone: pages name it as a thing to rule out as often as a thing that happened.
+    [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:file\s+descriptors|file\s+handles|fds)\b|\bfile\s+descriptor\s+limit\s+alarm\s+set\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex FdsExhaustedRegex();
+
+    // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the OOM killer".
+    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b|\bkilled\s+by\s+(?:the\s+)?(?:kernel'?s?\s+)?oom(?:[ -]?killer)?\b" +
+                    @"|(?:触发|引发)了?\s*oom[ -]?killer|oom[ -]?killer.{0,15}?(?:杀死|杀掉|kill\s*掉|干掉)",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex OomKillRegex();
+
+    // "the conntrack table is full / fills up / overflows", "a full conntrack table", conntrack 表满.
+    // The verb may stand a few words after the table ("the conntrack table on a node hosting its pods gets completely
+    // overflown").
+    [GeneratedRegex(@"\b(?:nf_)?conntrack(?:ion)?\s+(?:table|entries)\b[^.;:]{0,60}?\b(?:full|filled|fill(?:s|ed|ing)\s+up|overflow(?:s|ed|ing|n)?|exhausted)\b" +
+                    @"|\bfill(?:s|ed|ing)?\s+(?:up\s+)?(?:the\s+)?(?:nf_)?conntrack\s+table\b" +
+                    @"|\b(?:nf_)?conntrack\s+(?:is\s+|was\s+|gets\s+|got\s+)(?:full|overflow(?:s|ed|ing|n)?|exhausted)\b" +
+                    @"|\bfull\s+(?:nf_)?conntrack\s+table\b|conntrack\s*表.{0,4}满",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ConntrackFullRegex();
+}

@@ -1,0 +1,31 @@
+namespace SockDoc.Model;
+
+/// <summary>
+/// A condition a paste states in words rather than numbers ("we see a lot of listen overflows", "the accept queue was
+/// full", "we ran out of ephemeral ports"): the operator's own reading of a counter or symptom. It is never a gauge: a
+/// rule takes it as possible evidence, when nothing measured says otherwise, and asks for what would confirm it.
+/// </summary>
+public sealed record StatedCondition
+{
+    /// <summary>One of <see cref="StatedConditions"/>.</summary>
+    public required string Condition { get; init; }
+    /// <summary>The sentence that says it, cut to 200 characters.</summary>
+    public string? Sample { get; init; }
+    /// <summary>Line number in the paste.</summary>
+    public int Line { get; init; }
+}
+
+/// <summary>The conditions a paste can state in words, each the kernel event a rule counts.</summary>
+public static class StatedConditions
+{
+    /// <summary>sk_acceptq_is_full() dropped a connection (TcpExt ListenOverflows).</summary>
+    public const string ListenQueueOverflow = "listen queue overflow";
+    /// <summary>__inet_hash_connect() found no free port in ip_local_port_range (EADDRNOTAVAIL).</summary>
+    public const string EphemeralPortsExhausted = "ephemeral ports exhausted";
+    /// <summary>nf_conntrack_alloc() found the table at nf_conntrack_max ("table full, dropping packet").</summary>
+    public const string ConntrackTableFull = "conntrack table full";
+    /// <summary>A process reached RLIMIT_NOFILE (EMFILE): "ran out of file descriptors", RabbitMQ's "file descriptor limit alarm set".</summary>
+    public const string FileDescriptorsExhausted = "file descriptors exhausted";
+    /// <summary>out_of_memory() chose and killed a task: "the OOM killer was invoked / killed dnsmasq".</summary>
+    public const string OomKill = "OOM killer ran";
+}
