@@ -147,7 +147,7 @@ public static class Explainer
             inputs.AddRange(check.MissingInputs.Select(name => declared.FirstOrDefault(i => name.StartsWith(i.Name, StringComparison.Ordinal))).OfType<RuleInput>());
             // For a check the paste points at, every declared input it lacks is worth asking for, not just the first.
             if (primary && (check.Status == CheckStatus.Unknown || check.Finding is { Confidence: not Confidence.Confirmed }))
-                inputs.AddRange(declared.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize && i != Inputs.KernelLog && i != Inputs.AppErrors && i != Inputs.Stated));
+                inputs.AddRange(declared.Where(i => !Present(i, snapshot, evidence) && i != Inputs.PageSize && !Inputs.EvidenceOnly(i)));
             var why = ambiguities.FirstOrDefault(a => a.Candidates.Contains(check.Id))?.ToDecide;
             foreach (var input in inputs.Distinct())
                 missing.Add(new MissingItem(check.Id, input.Name, "`" + input.Command + "`", why is null ? input.Why : $"{input.Why} (to decide: {why})", primary));

@@ -69,6 +69,12 @@ public static class Inputs
     public static readonly RuleInput CensusSkmem = new("census skmem (w, tb)", "ss -tmi (skmem w and tb, and the send queue)", "which sockets have a full send buffer") { IsIn = s => s.Census is { SendBufferFull: not null } };
     public static readonly RuleInput TaskStacks = new("/proc/PID/task/TID/stack", "sockdoc doctor run on the host as root", "which threads sleep in sk_stream_wait_memory") { IsIn = s => s.Census?.BlockedSenders is not null };
     public static readonly RuleInput KernelLog = new("kernel log", "dmesg -T (or journalctl -k) covering the incident", "the kernel's own line for the failure") { IsIn = s => s.KernelLog is not null };
+    /// <summary>
+    /// Inputs that are evidence when present but nothing to ask for when absent: the kernel's line, an application's
+    /// errno and the paste's words either came with the trouble or did not; a counter or setting confirms instead.
+    /// </summary>
+    public static bool EvidenceOnly(RuleInput input) => input == KernelLog || input == AppErrors || input == Stated;
+
     public static readonly RuleInput Stated = new("the paste's words", "the operator's description (\"a lot of listen overflows\")", "points at the rule; a counter confirms it") { IsIn = s => s.Stated is { Count: > 0 } };
     public static readonly RuleInput AppErrors = new("application errors", "the application's error lines with the failing call", "an errno only this failure gives") { IsIn = s => s.AppErrors is { Count: > 0 } };
 }

@@ -134,7 +134,7 @@ internal static partial class RuleKit
     public static CheckResult Conclude(RuleDescriptor d, RuleContext c, Severity severity, When when, Confidence confidence, string title,
         IReadOnlyList<Evidence> evidence, string explanation, IReadOnlyList<FixLine> fix, IReadOnlyList<string> caveats)
     {
-        var toConfirm = confidence == Confidence.Confirmed ? [] : d.Inputs.Where(i => !i.IsIn(c.Now) && i != Inputs.KernelLog && i != Inputs.AppErrors && i != Inputs.Stated).ToList();
+        var toConfirm = confidence == Confidence.Confirmed ? [] : d.Inputs.Where(i => !i.IsIn(c.Now) && !Inputs.EvidenceOnly(i)).ToList();
         var finding = new Finding
         {
             Id = d.Id,
