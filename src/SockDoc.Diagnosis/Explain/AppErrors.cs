@@ -236,7 +236,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"\[(?:error|crit|alert|emerg|warn)\] \d+#\d+:|while connecting to upstream|\bnginx\b", RegexOptions.CultureInvariant)]
     private static partial Regex NginxRegex();
 
-    [GeneratedRegex(@"\{error,\s*e[a-z]+\}|\{:error, :e[a-z]+\}|\*\* \(\w+\)|:gen_tcp\b|gen_tcp:|\breason: :e[a-z]+", RegexOptions.CultureInvariant)]
+    // Also an Erlang process id ("<0.812.0>") or Ranch, the acceptor pool, naming itself.
+    [GeneratedRegex(@"\{error,\s*e[a-z]+\}|\{:error, :e[a-z]+\}|\*\* \(\w+\)|:gen_tcp\b|gen_tcp:|\breason: :e[a-z]+|<\d+\.\d+\.\d+>|\bRanch (?:acceptor|listener)\b", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangRegex();
 
     [GeneratedRegex(@"(?<![\w/.\-])e(?:addrnotavail|addrinuse|mfile|nfile|connrefused|connreset|timedout)\b", RegexOptions.CultureInvariant)]

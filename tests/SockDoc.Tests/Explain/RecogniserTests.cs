@@ -230,6 +230,12 @@ public class RecogniserTests
     [InlineData("2014/03/24 10:00:00| commBind: Cannot bind socket FD 98 to *:0: (98) Address already in use", "EADDRINUSE", "c", "bind(0)")]
     [InlineData("bind(482, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr(\"10.0.0.1\")}, 16) = -1 EADDRINUSE (Address already in use)", "EADDRINUSE", "c", "bind(0)")]
     [InlineData("commBind: Cannot bind socket FD 12 to 10.0.0.1:3128: (98) Address already in use", "EADDRINUSE", "c", "bind")]
+    // Held-out sets 8-13 (their SOURCE.md): the MySQL client's CR_SOCKET_CREATE_ERROR, Ranch's own words for accept()'s
+    // emfile, strerror texts whose spaces a page dropped, and a line that names the HTTP client library.
+    [InlineData("ERROR 2004 (HY000): Can't create TCP/IP socket (24)", "EMFILE", "c", "unknown")]
+    [InlineData("2024-02-01 10:00:00.123 [error] <0.812.0> Ranch acceptor reducing accept rate: out of file descriptors", "EMFILE", "erlang", "unknown")]
+    [InlineData("java.net.ConnectException:Cannotassignrequestedaddress", "EADDRNOTAVAIL", "java", "connect")]
+    [InlineData("Error: Cannot assign requested address @ HTTP lib", "EADDRNOTAVAIL", "c", "connect")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
     {
         var e = AppErrors.TryRecognise(new PasteLine(1, line, null));
@@ -347,5 +353,68 @@ public class RecogniserTests
         var r = CorpusTests.Explain(Corpus("public-orphans-dmesg.txt"));
         Assert.Contains(r.Missing, m => m.CheckId == "orphans" && m.Input == "sockstat TCP orphan" && m.Paste == "`cat /proc/net/sockstat`");
         Assert.All(r.Missing, m => Assert.StartsWith("`", m.Paste, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_java_client_sockets_bind_in_use_is_bind_to_port_0()
+    {
+        // new Socket(host, port, localAddr, 0) binds before connect(): EADDRINUSE there is inet_csk_get_port() finding no
+        // free port, the ephemeral range used up. A server's bind() in the same words stays bind().
+        var client = "java.net.BindException: Address already in use (Bind failed)\n\tat java.net.PlainSocketImpl.socketBind(Native Method)\n" +
+                     "\tat java.net.AbstractPlainSocketImpl.bind(AbstractPlainSocketImpl.java:387)\n\tat java.net.Socket.bind(Socket.java:662)\n" +
+                     "\tat java.net.Socket.<init>(Socket.java:451)\n";
+        Assert.Equal("bind(0)", Read(client).AppErrors.Single().Call);
+        var server = "java.net.BindException: Address already in use (Bind failed)\n\tat java.net.PlainSocketImpl.socketBind(Native Method)\n" +
+                     "\tat java.net.ServerSocket.bind(ServerSocket.java:390)\n";
+        Assert.Equal("bind", Read(server).AppErrors.Single().Call);
+    }
+
+    [Theory]
+    [InlineData("$ redis-cli -h 10.0.0.5 ping\nError: Cannot assign requested address\n")]
+    [InlineData("telnet: Unable to open a socket: Cannot assign requested address\n")]
+    [InlineData("$ wrk -t4 -c2000 http://10.0.0.5/\nsocket errors: connect 1021, read 0\nerror: Cannot assign requested address\n")]
+    public void A_client_that_only_connects_names_connect(string paste) =>
+        Assert.Equal("connect", Read(paste).AppErrors.First().Call);
+
+    [Theory]
+    [InlineData("psql: error: connection to server at \"localhost\" (::1), port 5432 failed: Cannot assign requested address\n")]
+    [InlineData("dial tcp [::1]:6379: connect: cannot assign requested address\n")]
+    [InlineData("could not connect to server: Cannot assign requested address\n\tIs the server running on host \"localhost\" (::1) and accepting\n")]
+    public void Eaddrnotavail_to_ipv6_loopback_is_a_look_alike_with_no_finding(string paste)
+    {
+        Assert.NotNull(Read(paste).AppErrors.First().LookAlike);
+        Assert.DoesNotContain(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "port_exhaustion");
+    }
+
+    [Fact]
+    public void Inotify_emfile_anywhere_in_the_paste_explains_its_emfile_lines_that_name_no_call()
+    {
+        var paste = "inotify_init1(IN_NONBLOCK|IN_CLOEXEC) = -1 EMFILE (Too many open files)\nFailed to get journal fd: Too many open files\n";
+        Assert.All(Read(paste).AppErrors, e => Assert.NotNull(e.LookAlike));
+        Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
+        // Without the inotify line, the same EMFILE line is the process limit.
+        Assert.Null(Read("Failed to get journal fd: Too many open files\n").AppErrors.Single().LookAlike);
+    }
+
+    [Fact]
+    public void UwsgiListenQueue_reads_the_warning_as_a_full_listener()
+    {
+        var paste = "Tue Mar  5 10:01:02 2024 - *** uWSGI listen queue of socket \"127.0.0.1:8000\" (fd: 3) full !!! (101/100) ***\n" +
+                    "Tue Mar  5 10:01:03 2024 - *** uWSGI listen queue of socket \"127.0.0.1:8000\" (fd: 3) full !!! (101/100) ***\n";
+        var l = Read(paste).Sockets!.Listeners.Single();
+        Assert.Equal((101L, 100L), (l.AcceptQueue, l.Backlog));
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "listen_overflow");
+        Assert.Null(Read("uWSGI listen queue of socket 127.0.0.1:8000 is fine\n").Sockets);
+    }
+
+    [Theory]
+    [InlineData("# TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:80. Sending cookies.", null, "TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:80. Sending cookies.")]
+    [InlineData("# Too many open files", null, "Too many open files")]
+    [InlineData("# ss -ltn", "ss -ltn", "ss -ltn")]
+    [InlineData("$ ./run.sh --fast", "./run.sh --fast", "./run.sh --fast")]
+    public void A_bare_prompt_before_words_no_command_starts_with_is_a_heading(string line, string? command, string text)
+    {
+        var l = Lines(line + "\n")[0];
+        Assert.Equal((command, text), (l.Command, l.Text));
     }
 }

@@ -196,6 +196,39 @@ public class KernelLogReaderTests
     }
 
     [Fact]
+    public void A_lone_oom_kill_constraint_line_is_the_kill_and_its_killed_line_completes_it()
+    {
+        // dump_oom_summary()'s line grepped alone (held-out set 9): the kill, with its task and pid.
+        var lone = ReadText("[ 8012.100000] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/system.slice/mysql.service,task=mysqld,pid=911,uid=27\n");
+        var oom = Kind(lone, "oom_kill");
+        Assert.Equal(1, oom.Count);
+        Assert.Equal((911L, "mysqld"), (oom.Victims.Single().Pid, oom.Victims.Single().Name));
+        // Two summaries with no kill line between them: two kills.
+        var two = ReadText("[1.0] oom-kill:constraint=CONSTRAINT_NONE,task=a,pid=1,uid=0\n[2.0] oom-kill:constraint=CONSTRAINT_NONE,task=b,pid=2,uid=0\n");
+        Assert.Equal(2, Kind(two, "oom_kill").Count);
+        // The whole report: summary, then "Killed process": one kill, the victim's rss from the kill line.
+        var whole = ReadText("[1.0] oom-kill:constraint=CONSTRAINT_NONE,task=mysqld,pid=911,uid=27\n" +
+                             "[1.0] Out of memory: Killed process 911 (mysqld) total-vm:2000kB, anon-rss:1500kB, file-rss:0kB, shmem-rss:0kB, UID:27 pgtables:10kB oom_score_adj:0\n");
+        var one = Kind(whole, "oom_kill");
+        Assert.Equal(1, one.Count);
+        Assert.Equal(1500, one.Victims.Single().AnonRssKb);
+    }
+
+    [Fact]
+    public void The_oom_kill_process_frame_alone_is_one_run_of_the_oom_killer()
+    {
+        Assert.Equal(LogLineKind.OomCallTrace, KernelLogClassifier.DetectKind("[ 8012.0] [<ffffffff811a2c4e>] oom_kill_process+0x254/0x3d0"u8));
+        Assert.Equal(LogLineKind.OomCallTrace, KernelLogClassifier.DetectKind("[ 8012.0]  oom_kill_process.cold+0xb/0x10"u8));
+        // The word in prose is not a frame.
+        Assert.NotEqual(LogLineKind.OomCallTrace, KernelLogClassifier.DetectKind("we traced oom_kill_process in the kernel"u8));
+        var s = ReadText("[ 8012.000001] Call Trace:\n[ 8012.000002]  dump_stack+0x66/0x90\n[ 8012.000003]  dump_header+0x4a/0x1f0\n[ 8012.000004]  oom_kill_process.cold+0xb/0x10\n[ 8012.000005]  out_of_memory+0x1ad/0x4a0\n");
+        Assert.Equal(1, Kind(s, "oom_kill").Count);
+        // A report has the frame and the task table: still one run.
+        var both = ReadText("[1.0] oom_kill_process+0x254/0x3d0\n[1.0] [ pid ]   uid  tgid total_vm      rss nr_ptes swapents oom_score_adj name\n");
+        Assert.Equal(1, Kind(both, "oom_kill").Count);
+    }
+
+    [Fact]
     public void Suppressed_notice_before_any_incident_is_kept_unattributed()
     {
         var s = ReadText("[1.0] net_ratelimit: 12 callbacks suppressed\n[2.0] TCP: too many orphaned sockets\n[3.0] net_ratelimit: 5 callbacks suppressed\n");

@@ -1,0 +1,109 @@
+using SockDoc.Cli.Explain;
+using SockDoc.Diagnosis.Engine;
+using SockDoc.Diagnosis.Explain;
+using SockDoc.Diagnosis.Explain.Recognisers;
+using SockDoc.Model;
+
+namespace SockDoc.Tests.Explain;
+
+/// <summary>
+/// The statements recogniser (conditions said in words) and the rule path it feeds: possible, warning, recent, and only
+/// where nothing measured in the paste decides. Sentences are from held-out sets 8-13 (SOURCE.md there) or written in
+/// the same forms.
+/// </summary>
+public class StatementsTests
+{
+    private static IReadOnlyList<PasteLine> Lines(string text) => PasteText.Clean(text, PasteInput.Stamp(TimeProvider.System));
+
+    private static IReadOnlyList<StatedCondition> Stated(string text) => PasteReader.Read(Lines(text)).Stated;
+
+    [Theory]
+    [InlineData("We are seeing a lot of listen overflows on the frontends.", StatedConditions.ListenQueueOverflow)]
+    [InlineData("New connections fill up the LISTEN queue until it overflows.", StatedConditions.ListenQueueOverflow)]
+    [InlineData("The server's accept queue was full, so clients got RSTs.", StatedConditions.ListenQueueOverflow)]
+    [InlineData("Recv-Q > Send-Q on the listening socket of port 8080.", StatedConditions.ListenQueueOverflow)]
+    [InlineData("高并发时全连接队列溢出了", StatedConditions.ListenQueueOverflow)]
+    [InlineData("After an hour of load we ran out of ephemeral ports.", StatedConditions.EphemeralPortsExhausted)]
+    [InlineData("The batch job keeps exhausting the local ports to the database.", StatedConditions.EphemeralPortsExhausted)]
+    [InlineData("压测时客户端端口耗尽", StatedConditions.EphemeralPortsExhausted)]
+    [InlineData("During peaks the conntrack table gets filled and packets vanish.", StatedConditions.ConntrackTableFull)]
+    [InlineData("The broker ran out of file descriptors at 09:00.", StatedConditions.FileDescriptorsExhausted)]
+    [InlineData("file descriptor limit alarm set on node rabbit@mq1.", StatedConditions.FileDescriptorsExhausted)]
+    [InlineData("Then the OOM killer was invoked and killed mysqld.", StatedConditions.OomKill)]
+    [InlineData("内存不足触发了oom killer", StatedConditions.OomKill)]
+    public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
+    {
+        var s = Assert.Single(Stated(sentence + "\n"));
+        Assert.Equal(condition, s.Condition);
+        Assert.Equal(1, s.Line);
+    }
+
+    [Theory]
+    // A question, a supposition, a precaution, a denial before the phrase, zero after it.
+    [InlineData("Is the accept queue full when this happens?")]
+    [InlineData("Why would we run out of ephemeral ports with keep-alive on")]
+    [InlineData("I suspect the accept queue is full.")]
+    [InlineData("If the conntrack table is full, the kernel drops new flows.")]
+    [InlineData("To avoid a full conntrack table we raised nf_conntrack_max.")]
+    [InlineData("There are no listen overflows at all.")]
+    [InlineData("The ListenOverflows counters are all 0.")]
+    [InlineData("We have not run out of file descriptors.")]
+    // Not this host's ports: a cloud NAT's SNAT ports.
+    [InlineData("The Cloud NAT gateway ran out of ports for the VMs.")]
+    // Too short to be a sentence, and words that only resemble the phrases.
+    [InlineData("full")]
+    [InlineData("Our queue is full of jobs and the listener restarts.")]
+    public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
+
+    [Fact]
+    public void A_negation_in_another_clause_does_not_undo_the_statement()
+    {
+        // The denial belongs to "could not connect", thirty characters and more before the phrase.
+        var s = Assert.Single(Stated("Clients could not connect to the service because the accept queue was full.\n"));
+        Assert.Equal(StatedConditions.ListenQueueOverflow, s.Condition);
+    }
+
+    [Fact]
+    public void Each_condition_is_read_once_per_line_and_the_sample_is_bounded()
+    {
+        var longSentence = "We ran out of ephemeral ports " + new string('x', 400) + " and we ran out of ephemeral ports again.";
+        var s = Assert.Single(Stated(longSentence + "\n"));
+        Assert.True(s.Sample!.Length <= 200);
+        var two = Stated("The accept queue was full. Then the OOM killer was invoked.\n");
+        Assert.Equal([StatedConditions.ListenQueueOverflow, StatedConditions.OomKill], two.Select(x => x.Condition));
+    }
+
+    [Fact]
+    public void A_statement_alone_is_a_possible_recent_warning_that_says_it_is_only_words()
+    {
+        var r = CorpusTests.Explain("Since Monday we are seeing a lot of listen overflows on the nginx boxes.\n");
+        var f = Assert.Single(r.Report.Findings);
+        Assert.Equal(("listen_overflow", Severity.Warning, Confidence.Possible, When.Recent), (f.Id, f.Severity, f.Confidence, f.When));
+        Assert.Contains(f.Evidence, e => e.Source == Evidence.StatedSource);
+        Assert.NotEmpty(f.ToConfirm);
+    }
+
+    [Theory]
+    [InlineData("We ran out of ephemeral ports talking to the API.\n", "port_exhaustion")]
+    [InlineData("At night the conntrack table gets filled on the edge nodes.\n", "conntrack")]
+    [InlineData("The broker ran out of file descriptors at 09:00.\n", "fd_process")]
+    [InlineData("Then the OOM killer was invoked and killed mysqld.\n", "oom_kill")]
+    public void Every_stated_condition_reaches_its_rule(string paste, string id)
+    {
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal((id, Confidence.Possible, When.Recent), (f.Id, f.Confidence, f.When));
+    }
+
+    [Fact]
+    public void A_measured_counter_decides_over_the_words()
+    {
+        // The paste measures the counter and it is zero: the words do not make a finding.
+        var r = CorpusTests.Explain("We are seeing a lot of listen overflows.\n$ nstat -az TcpExtListenOverflows\nTcpExtListenOverflows           0                  0.0\n");
+        Assert.DoesNotContain(r.Report.Findings, f => f.Id == "listen_overflow");
+        // The paste measures it above zero: the finding rests on the counter, not on the words.
+        var m = CorpusTests.Explain("We are seeing a lot of listen overflows.\n$ nstat -az TcpExtListenOverflows\nTcpExtListenOverflows           1234               0.0\n");
+        var f = Assert.Single(m.Report.Findings, f => f.Id == "listen_overflow");
+        Assert.NotEqual(Confidence.Possible, f.Confidence);
+        Assert.DoesNotContain(f.Evidence, e => e.Source == Evidence.StatedSource);
+    }
+}
