@@ -37,6 +37,8 @@ public static class RuleScopes
         ["syn_flood"] = RuleScope.PerNamespace,
         ["conntrack"] = RuleScope.PerNamespace,
         ["send_buffer_full"] = RuleScope.PerNamespace,
+        // Udp RcvbufErrors and the UDP socket table are the namespace's (net.core.rmem_max is global: read-only in a child namespace).
+        ["udp_rcvbuf"] = RuleScope.PerNamespace,
     };
 
     public static RuleScope Of(string id) => ById.TryGetValue(id, out var s) ? s : RuleScope.Machine;

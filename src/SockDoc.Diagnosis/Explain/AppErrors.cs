@@ -37,11 +37,13 @@ public static partial class AppErrors
     public const string ECONNREFUSED = "ECONNREFUSED";
     public const string ECONNRESET = "ECONNRESET";
     public const string ETIMEDOUT = "ETIMEDOUT";
+    public const string EAGAIN = "EAGAIN";
 
     /// <summary>The spellings. Order matters: ENFILE's "Too many open files in system" before EMFILE's "Too many open files".</summary>
     public static IReadOnlyList<ErrnoSpelling> Table { get; } =
     [
-        new(EADDRNOTAVAIL, 99, 10049, ["Cannot assign requested address", "Can't assign requested address", "Address not available", "The requested address is not valid in its context"],
+        // "cannot assign address": the words as people retype them.
+        new(EADDRNOTAVAIL, 99, 10049, ["Cannot assign requested address", "Can't assign requested address", "cannot assign address", "Address not available", "The requested address is not valid in its context"],
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
         new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
@@ -49,6 +51,10 @@ public static partial class AppErrors
         // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as
         // "Ranch acceptor reducing accept rate: out of file descriptors".
         new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors"]),
+        // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
+        // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
+        // call tells apart.
+        new(EAGAIN, 11, 10035, ["Resource temporarily unavailable"], ["WouldBlock"]),
         new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
         new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
@@ -209,6 +215,12 @@ public static partial class AppErrors
         // An Erlang stack frame {Module,Function,Arity,...} in the exit value: {echo_client,connect,4,[...]}.
         var mfa = ErlangFrameRegex().Match(t);
         if (mfa.Success) return mfa.Groups["call"].Value switch { "connect" => "connect", "accept" => "accept", _ => "bind" };
+        // Go's net.OpError: "dial tcp LOCAL->REMOTE: bind: address already in use" names the system call after the
+        // addresses; "dial" is only the operation. A bind() to a fixed local port is that port in use; to port 0 it is
+        // the ephemeral range used up.
+        var go = GoDialSyscallRegex().Match(t);
+        if (go.Success)
+            return go.Groups["call"].Value == "connect" ? "connect" : go.Groups["port"].Value == "0" && errno == EADDRINUSE ? "bind(0)" : "bind";
         var m = CallRegex().Match(t);
         // socket(), open(), read() and write() never return EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick
         // an address): such a word is the program's own ("[error] socket:", Ruby's "Failed to open TCP connection").
@@ -264,6 +276,9 @@ public static partial class AppErrors
 
     [GeneratedRegex(@"(?i)\bbind|listen|\bserver\b", RegexOptions.CultureInvariant)]
     private static partial Regex BindWordRegex();
+
+    [GeneratedRegex(@"\bdial (?:tcp|udp)[46]? \S*?:(?<port>\d+)->\S+: (?<call>bind|connect): ", RegexOptions.CultureInvariant)]
+    private static partial Regex GoDialSyscallRegex();
 
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();

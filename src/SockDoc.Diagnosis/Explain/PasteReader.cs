@@ -27,6 +27,7 @@ public static class PasteReader
     [
         new KernelLogLines(),
         new FileNr(),
+        new TimeWaitCount(),
         new SysctlLines(),
         new PageSize(),
         new Limits(),

@@ -20,6 +20,7 @@ public static class All
         new MemoryOvercommit(),
         new SendBufferFull(),
         new UdpMem(),
+        new UdpRcvbuf(),
     ];
 
     public static IReadOnlyList<string> Ids { get; } = Rules.Select(r => r.Descriptor.Id).ToList();

@@ -44,6 +44,7 @@ public static class Inputs
     public static readonly RuleInput OvercommitRatio = GlobalSysctl(SysctlNames.OvercommitRatio, "CommitLimit's share of RAM in mode 2");
     public static readonly RuleInput OvercommitKbytes = GlobalSysctl(SysctlNames.OvercommitKbytes, "replaces the ratio in vm_commit_limit() when not 0");
     public static readonly RuleInput PanicOnOom = GlobalSysctl(SysctlNames.PanicOnOom, "whether an OOM panics the host");
+    public static readonly RuleInput RmemMax = GlobalSysctl(SysctlNames.RmemMax, "the ceiling of a program's SO_RCVBUF (the kernel grants up to twice this)");
     public static readonly RuleInput UdpRmemMin = Sysctl(SysctlNames.UdpRmemMin, "what a UDP socket may always hold, even over udp_mem[0]");
 
     public static readonly RuleInput TcpAbortOnMemory = Counter("TcpExt", "TCPAbortOnMemory", "connections reset by tcp_check_oom() (orphans or tcp_mem)");
@@ -65,6 +66,7 @@ public static class Inputs
     public static readonly RuleInput MemInfo = new("/proc/meminfo", "cat /proc/meminfo", "RAM, commit charge and commit limit") { IsIn = s => s.MemInfo is not null };
     public static readonly RuleInput PageSize = new("page size", "getconf PAGESIZE (or give --page-size)", "tcp_mem and sockstat mem count pages: 4 KiB on x86-64, 16 or 64 KiB on some arm64 kernels") { IsIn = s => s.PageSize is > 0 };
     public static readonly RuleInput CensusListeners = new("census listeners", "ss -ltn (Recv-Q is the accept queue, Send-Q the backlog)", "which listener's accept queue is full") { IsIn = s => s.Census is not null };
+    public static readonly RuleInput CensusUdp = new("census UDP sockets", "ss -uamp (Recv-Q and skmem: rb is the buffer, d the drops)", "which UDP socket's receive buffer is full or dropping") { IsIn = s => s.Census?.Udp is not null };
     public static readonly RuleInput CensusDestinations = new("census per destination", "ss -tan (all of it), or sockdoc doctor on the host", "ports in use per (source, destination, port)") { IsIn = s => s.Census is not null };
     public static readonly RuleInput CensusSkmem = new("census skmem (w, tb)", "ss -tmi (skmem w and tb, and the send queue)", "which sockets have a full send buffer") { IsIn = s => s.Census is { SendBufferFull: not null } };
     public static readonly RuleInput TaskStacks = new("/proc/PID/task/TID/stack", "sockdoc doctor run on the host as root", "which threads sleep in sk_stream_wait_memory") { IsIn = s => s.Census?.BlockedSenders is not null };

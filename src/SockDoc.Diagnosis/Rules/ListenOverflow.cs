@@ -17,7 +17,7 @@ public sealed class ListenOverflow : IRule
         "listen_overflow",
         "Listen (accept) queue overflows",
         "sk_acceptq_is_full(): ack_backlog > min(backlog, somaxconn) → ListenOverflows",
-        [Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.Somaxconn, Inputs.CensusListeners, Inputs.Stated]);
+        [Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.Somaxconn, Inputs.CensusListeners, Inputs.AppErrors, Inputs.Stated]);
 
     private const string Explanation =
         "Connections that finished the handshake wait in the listener's accept queue until the application calls accept(). " +
@@ -41,8 +41,11 @@ public sealed class ListenOverflow : IRule
         // A queue exactly at its backlog (Recv-Q 10 on Send-Q 10) is one connection from full: not yet an overflow, but
         // an application that has stopped keeping up.
         var atBacklog = full.Count > 0 ? [] : c.Now.Census?.Listeners.Where(l => l.AtBacklog).OrderByDescending(l => l.AcceptQueue).ToList() ?? [];
+        // A Unix stream listener's full queue is not in ListenOverflows (TCP's counter): its connect()s fail with EAGAIN.
+        var unixFull = AppErrors(c, "EAGAIN", call => call == "connect");
         if (overflows is null && full.Count == 0 && atBacklog.Count == 0)
         {
+            if (unixFull.Count > 0) return UnixBacklogFull(c, unixFull, somaxconn);
             var stated = Stated(c, StatedConditions.ListenQueueOverflow);
             return stated.Count > 0
                 ? FromStatement(d, c, stated, "The paste says a listen (accept) queue overflows", Explanation, Fixes(somaxconn, null), Caveats)
@@ -87,11 +90,39 @@ public sealed class ListenOverflow : IRule
         }
         else
         {
-            return Ok(d, "no accept queue overflow since boot");
+            return unixFull.Count > 0 ? UnixBacklogFull(c, unixFull, somaxconn) : Ok(d, "no accept queue overflow since boot");
         }
 
         return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(somaxconn, full.FirstOrDefault() ?? atBacklog.FirstOrDefault()), Caveats);
     }
+
+    /// <summary>
+    /// connect() to a Unix stream socket failed with EAGAIN: unix_stream_connect() found the listener's queue longer than
+    /// its backlog (unix_recvq_full(); the backlog is listen()'s, capped by somaxconn in __sys_listen()) and a
+    /// non-blocking caller does not wait. nginx in front of php-fpm or uWSGI prints it as "connect() to unix:/run/php.sock
+    /// failed (11: Resource temporarily unavailable) while connecting to upstream". TCP connect() never returns EAGAIN on
+    /// current kernels, so the call alone points here; the socket path on the line makes it likely.
+    /// </summary>
+    private CheckResult UnixBacklogFull(RuleContext c, IReadOnlyList<AppErrorReport> errors, long? somaxconn)
+    {
+        var app = AppTiming(c, errors);
+        var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        bool unixShown = errors.Any(e => e.Sample is { } s && UnixPath(s));
+        var ago = app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
+        var title = $"connect() to a Unix socket failed with EAGAIN {N(app.Count)} times ({ago}): its listener's queue is full";
+        var fix = Fixes(somaxconn, null);
+        fix.Add(Action("Raise the listener's own backlog with somaxconn (php-fpm listen.backlog, uWSGI --listen, gunicorn --backlog) and restart it; add workers if the queue stays full",
+            "a Unix listener's queue is the backlog it passed to listen(), capped by somaxconn"));
+        var caveats = new List<string>(Caveats)
+        {
+            "TcpExt ListenOverflows counts TCP listeners only: a full Unix listener shows as EAGAIN from connect() (or a blocked blocking connect()), not in any counter.",
+        };
+        return Conclude(Descriptor, c, severity, when, unixShown ? Confidence.Likely : Confidence.Possible, title,
+            errors.Select(AppErrorEvidence).ToList(), Explanation, fix, caveats);
+    }
+
+    private static bool UnixPath(string sample) =>
+        sample.Contains("unix:", StringComparison.OrdinalIgnoreCase) || sample.Contains(".sock", StringComparison.Ordinal);
 
     private static readonly IReadOnlyList<string> Caveats =
     [

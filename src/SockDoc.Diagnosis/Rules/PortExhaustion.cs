@@ -81,6 +81,10 @@ public sealed class PortExhaustion : IRule
         Severity severity;
         When when; string title;
         var census = c.Now.Census;
+        // Pasted rows are often an excerpt ("TIME_WAIT rows like this one"): when the paste also counts more TIME_WAIT than
+        // its rows hold (ss -s, grep TIME_WAIT | wc -l), the count speaks for the namespace and the rows do not.
+        if (census is not null && FromPaste(c.Now) && c.Now.SockStat?.TcpTw is { } counted && counted > census.TimeWaitBuckets)
+            census = null;
         long demand;
         DestinationPortUse? busiest = null;
         long busiestTaken = 0;

@@ -34,6 +34,7 @@ public static partial class KernelLogClassifier
         "oom_score_adj name"u8.ToArray(),
         "oom_kill_process"u8.ToArray(),
         "drop open request"u8.ToArray(),
+        "entries exceeded"u8.ToArray(),
     ];
 
     /// <summary>The socket failures' phrases exactly as the kernel prints them, for <see cref="Retyped"/>.</summary>
@@ -122,6 +123,9 @@ public static partial class KernelLogClassifier
             // OpenVZ kernels count per container: "ip_conntrack: VPS 101 table full, dropping packet."
             if (line.IndexOf("conntrack: VPS "u8) >= 0) return LogLineKind.ConntrackFull;
         }
+        // 2.4 kernels: "ip_conntrack: maximum limit of %d entries exceeded" (ip_conntrack_core.c init_conntrack(), the
+        // same check against ip_conntrack_max that later prints "table full, dropping packet").
+        if (line.IndexOf("conntrack: maximum limit of "u8) >= 0 && line.IndexOf("entries exceeded"u8) >= 0) return LogLineKind.ConntrackFull;
         // 2.6 kernels: "possible SYN flooding on port %d. Sending cookies." (lower case, no "TCP:" prefix, syn_flood_warning()).
         if (line.IndexOf("ossible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
         // 2.4/2.6 without syncookies: "TCP: drop open request from 10.0.0.1/3755" (tcp_v4_conn_request(), the last

@@ -96,6 +96,42 @@ public sealed class DoctorRealKernelTests : IDisposable
     }
 
     [Fact]
+    public void Udp_datagrams_dropped_on_a_full_receive_buffer_in_a_namespace_are_reported()
+    {
+        using var ns = new TestNetns();
+        // A receiver with the smallest buffer that never reads, and 400 datagrams of 1,000 bytes sent to it: the buffer
+        // holds a few, __udp_enqueue_schedule_skb() drops the rest with -ENOMEM (Udp RcvbufErrors).
+        var receiver = ns.Inside(() =>
+        {
+            var r = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1024 };
+            r.Bind(new IPEndPoint(IPAddress.Loopback, 9514));
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var payload = new byte[1000];
+            for (int i = 0; i < 400; i++) s.SendTo(payload, new IPEndPoint(IPAddress.Loopback, 9514));
+            return r;
+        });
+        try
+        {
+            var snmp = Support.Sh($"ip netns exec {ns.Name} cat /proc/net/snmp").Split('\n').Where(l => l.StartsWith("Udp: ", StringComparison.Ordinal)).ToList();
+            var names = snmp[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var values = snmp[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long rcvbufErrors = long.Parse(values[Array.IndexOf(names, "RcvbufErrors")], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(rcvbufErrors, 300, 400);
+
+            var run = Support.Sockdoc(ns.Name, "doctor", "--json", "--interval", "0", "--no-log", "--only", "udp_rcvbuf");
+            Support.AssertAtLeastWarning(Support.Findings(run), "udp_rcvbuf", run);
+            using var doc = System.Text.Json.JsonDocument.Parse(run.Stdout);
+            var finding = doc.RootElement.GetProperty("report").GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("id").GetString() == "udp_rcvbuf");
+            var counted = finding.GetProperty("evidence").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "Udp RcvbufErrors");
+            Assert.Equal(rcvbufErrors, counted.GetProperty("value").GetInt64()); // the kernel's own count, as /proc/net/snmp gives it
+        }
+        finally
+        {
+            receiver.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_process_near_its_open_file_limit_is_reported()
     {
         // A shell with a 64-file limit that opens 56 files and waits.

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SockDoc.Cli;
+using SockDoc.Diagnosis.Rules;
 using SockDoc.Tests.Rules;
 
 namespace SockDoc.Tests.Cli;
@@ -44,7 +45,7 @@ public class DoctorCliTests
         var report = root.GetProperty("report");
         Assert.Equal("6.18.44-fc-v657", report.GetProperty("kernel_release").GetString());
         var checks = report.GetProperty("checks").EnumerateArray().ToList();
-        Assert.Equal(13, checks.Count);
+        Assert.Equal(All.Ids.Count, checks.Count);
         Assert.All(checks, c => Assert.Contains(c.GetProperty("status").GetString(), new[] { "ok", "unknown" }));
         Assert.Equal(3712, report.GetProperty("socket_slab").GetProperty("floor_bytes_per_tcp_socket").GetDouble());
     }
@@ -60,7 +61,7 @@ public class DoctorCliTests
             var (exit, output, err) = Run("doctor", "--json", "--from", path);
             Assert.True(exit == 0, err);
             using var doc = JsonDocument.Parse(output);
-            Assert.Equal(13, doc.RootElement.GetProperty("report").GetProperty("checks").GetArrayLength());
+            Assert.Equal(All.Ids.Count, doc.RootElement.GetProperty("report").GetProperty("checks").GetArrayLength());
         }
         finally
         {

@@ -236,6 +236,12 @@ public class RecogniserTests
     [InlineData("2024-02-01 10:00:00.123 [error] <0.812.0> Ranch acceptor reducing accept rate: out of file descriptors", "EMFILE", "erlang", "unknown")]
     [InlineData("java.net.ConnectException:Cannotassignrequestedaddress", "EADDRNOTAVAIL", "java", "connect")]
     [InlineData("Error: Cannot assign requested address @ HTTP lib", "EADDRNOTAVAIL", "c", "connect")]
+    // Held-out set 14 (SOURCE.md there): Go names the system call after the addresses; "dial" is only the operation.
+    [InlineData("dial tcp :20->:8081: bind: address already in use", "EADDRINUSE", "go", "bind")]
+    [InlineData("dial tcp 10.0.0.1:0->10.0.0.9:80: bind: address already in use", "EADDRINUSE", "go", "bind(0)")]
+    [InlineData("dial tcp 10.0.0.1:0->10.0.0.9:80: connect: cannot assign requested address", "EADDRNOTAVAIL", "go", "connect")]
+    // Set 15: nginx to a php-fpm socket whose listen queue is full (unix_stream_connect() returns EAGAIN).
+    [InlineData("2024/01/01 10:00:00 [error] 10615#0: *172810754 connect() to unix:/run/php/www.sock failed (11: Resource temporarily unavailable) while connecting to upstream", "EAGAIN", "nginx", "connect")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
     {
         var e = AppErrors.TryRecognise(new PasteLine(1, line, null));
@@ -380,6 +386,9 @@ public class RecogniserTests
     [InlineData("psql: error: connection to server at \"localhost\" (::1), port 5432 failed: Cannot assign requested address\n")]
     [InlineData("dial tcp [::1]:6379: connect: cannot assign requested address\n")]
     [InlineData("could not connect to server: Cannot assign requested address\n\tIs the server running on host \"localhost\" (::1) and accepting\n")]
+    // connect() to [::] is connect() to ::1; one failure to a global IPv6 address is the missing source address (set 14).
+    [InlineData("grpc: connection error: desc = \"transport: dial tcp [::]:9090: connect: cannot assign requested address\"\n")]
+    [InlineData("2020/01/12 17:47:32 [crit] 47561#47561: *157 connect() to [240e:83:205:59:0:ff:b09b:159e]:443 failed (99: Cannot assign requested address) while connecting to upstream\n")]
     public void Eaddrnotavail_to_ipv6_loopback_is_a_look_alike_with_no_finding(string paste)
     {
         Assert.NotNull(Read(paste).AppErrors.First().LookAlike);
@@ -417,4 +426,56 @@ public class RecogniserTests
         var l = Lines(line + "\n")[0];
         Assert.Equal((command, text), (l.Command, l.Text));
     }
+
+    [Fact]
+    public void Repeated_eaddrnotavail_to_an_ipv6_address_stays_port_exhaustion()
+    {
+        var line = "[crit] connect() to [2001:db8::5]:443 failed (99: Cannot assign requested address) while connecting to upstream\n";
+        var paste = line + line + line;
+        Assert.All(Read(paste).AppErrors, e => Assert.Null(e.LookAlike));
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "port_exhaustion");
+        // A time in brackets is not an IPv6 address.
+        Assert.Null(Read("[12:34:56] connect() failed (99: Cannot assign requested address)\n").AppErrors.Single().LookAlike);
+    }
+
+    [Theory]
+    [InlineData("$ netstat -an | grep TIME_WAIT | wc -l\n28233\n", 28233L)]
+    [InlineData("$ netstat -anp|grep TIME_WAIT|grep 6379|wc -l\n28000\n", 28000L)]
+    [InlineData("# netstat -ant | grep -c TIME_WAIT\n5\n", 5L)]
+    [InlineData("$ ss -tan state time-wait | wc -l\n101\n", 100L)]
+    [InlineData("$ ss -Htan state time-wait | wc -l\n101\n", 101L)]
+    public void TimeWaitCount_reads_the_number_after_a_counting_pipe(string paste, long tw) => Assert.Equal(tw, Read(paste).SsTimeWait);
+
+    [Theory]
+    [InlineData("$ netstat -an | wc -l\n500\n")]
+    [InlineData("$ netstat -an | grep ESTABLISHED | wc -l\n500\n")]
+    [InlineData("$ netstat -an | grep TIME_WAIT | wc -l\nabout 500\n")]
+    public void TimeWaitCount_reads_no_other_count(string paste) => Assert.Null(Read(paste).SsTimeWait);
+
+    [Fact]
+    public void A_time_wait_count_above_the_pasted_rows_speaks_for_the_namespace()
+    {
+        // Set 15 (rcmdnk): one TIME_WAIT row "like this", the range, and the count of all of them.
+        var paste = "$ netstat -anp\ntcp        0      0 192.0.2.0:50000    192.0.2.0:39210    TIME_WAIT\n" +
+                    "$ cat /proc/sys/net/ipv4/ip_local_port_range\n32768   61000\n$ netstat -anp|grep TIME_WAIT|wc -l\n28233\n";
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal("port_exhaustion", f.Id);
+        // Without the count, the one row decides: no finding.
+        Assert.Empty(CorpusTests.Explain(paste[..paste.IndexOf("$ netstat -anp|", StringComparison.Ordinal)]).Report.Findings);
+    }
+
+    [Theory]
+    [InlineData("connect() to unix:/run/php/www.sock failed (11: Resource temporarily unavailable) while connecting to upstream\n", "likely")]
+    [InlineData("the dreaded \"Resource temporarily unavailable while connecting to upstream\" error\n", "possible")]
+    public void Eagain_from_connect_is_a_full_unix_listener(string paste, string confidence)
+    {
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal(("listen_overflow", confidence), (f.Id, f.Confidence.ToString().ToLowerInvariant()));
+    }
+
+    [Theory]
+    [InlineData("-bash: fork: retry: Resource temporarily unavailable\n")]
+    [InlineData("fatal: setresuid 20054: Resource temporarily unavailable\n")]
+    [InlineData("BlockingIOError: [Errno 11] Resource temporarily unavailable\n")]
+    public void Eagain_from_anything_but_connect_is_no_finding(string paste) => Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
 }

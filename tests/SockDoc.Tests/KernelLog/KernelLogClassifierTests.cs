@@ -34,6 +34,8 @@ public class KernelLogClassifierTests
     // Held-out sets 4 and 5 (corpus/HELDOUT4-SOURCE.md, HELDOUT5-SOURCE.md): OpenVZ's per-container conntrack line,
     // 2.4/2.6's SYN-queue line without syncookies, and the OOM report's task-table header (dump_tasks()).
     [InlineData("host kernel: ip_conntrack: VPS 101 table full, dropping packet.", LogLineKind.ConntrackFull, "conntrack")]
+    // 2.4 kernels (ip_conntrack_core.c init_conntrack()); held-out set 15.
+    [InlineData("Feb 18 23:05:50 rhino kernel: ip_conntrack: maximum limit of 8184 entries exceeded", LogLineKind.ConntrackFull, "conntrack")]
     [InlineData("Feb 28 09:27:37 nap1 kernel: TCP: drop open request from 80.222.46.192/3755", LogLineKind.SynFlood, "syn_flood")]
     [InlineData("[1742446.361087] [ pid ]   uid  tgid total_vm      rss nr_ptes swapents oom_score_adj name", LogLineKind.OomTaskDump, "oom_kill")]
     [InlineData("[  553.713843] [  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name", LogLineKind.OomTaskDump, "oom_kill")]

@@ -25,7 +25,7 @@ public class EngineTests
     public void Ids_are_the_stable_contract()
     {
         Assert.Equal(
-            ["orphans", "tcp_mem", "tw_buckets", "port_exhaustion", "conntrack", "listen_overflow", "syn_flood", "fd_process", "fd_system", "oom_kill", "memory_overcommit", "send_buffer_full", "udp_mem"],
+            ["orphans", "tcp_mem", "tw_buckets", "port_exhaustion", "conntrack", "listen_overflow", "syn_flood", "fd_process", "fd_system", "oom_kill", "memory_overcommit", "send_buffer_full", "udp_mem", "udp_rcvbuf"],
             All.Ids);
     }
 

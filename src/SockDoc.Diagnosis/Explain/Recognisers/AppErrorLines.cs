@@ -49,8 +49,16 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // connect() to ::1 or a link-local address on a host (or container) without IPv6 has no source address at all:
         // ip6_route_output() finds none and connect() fails with EADDRNOTAVAIL on the first try; not ports. libpq prints
         // the address on the line below ("Is the server running on host "localhost" (::1) and accepting").
+        // connect() to [::] is connect() to ::1 (tcp_v6_connect() turns the unspecified address into loopback).
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && Enumerable.Range(i, 3).Any(k => k < lines.Count && Ipv6NoSourceRegex().IsMatch(lines[k].Text)))
-            err = err with { LookAlike = "connect() to ::1 or a link-local (fe80::) address fails with EADDRNOTAVAIL at once when the host or container has no IPv6 address to send from (ip6_route_output() finds no source): not ports" };
+            err = err with { LookAlike = "connect() to ::1, [::] or a link-local (fe80::) address fails with EADDRNOTAVAIL at once when the host or container has no IPv6 address to send from (ip6_route_output() finds no source): not ports" };
+        // connect() to any other IPv6 address fails the same way, at once, where a route exists but no usable source address
+        // does (none configured, or still tentative in DAD: ip6_dst_lookup_tail() gets -EADDRNOTAVAIL from
+        // ipv6_dev_get_saddr()). Ports to an IPv6 destination run out too, but then connect() fails again and again: only an
+        // error seen once or twice, not said to repeat, is taken for the missing source address.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            Ipv6LiteralRegex().IsMatch(line.Text) && AddressErrorLines(lines) < 3)
+            err = err with { LookAlike = "connect() to an IPv6 address failed with EADDRNOTAVAIL once: the host has a route but no usable IPv6 source address (none configured, or tentative during DAD: ip6_dst_lookup_tail()); ports that ran out fail again and again" };
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
@@ -124,6 +132,15 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         : text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal) ? "bind"
         : null;
 
+    private int? _addressErrorLines;
+
+    /// <summary>How many of the paste's first 5,000 lines give EADDRNOTAVAIL; counted once per paste.</summary>
+    private int AddressErrorLines(IReadOnlyList<PasteLine> lines)
+    {
+        _addressErrorLines ??= lines.Take(5_000).Count(l => AppErrors.TryRecognise(l) is { Errno: AppErrors.EADDRNOTAVAIL });
+        return _addressErrorLines.Value;
+    }
+
     private bool? _inotifyEmfile;
 
     /// <summary>Whether any of the paste's first 5,000 lines shows inotify failing with EMFILE; read once per paste.</summary>
@@ -171,8 +188,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // Command-line clients that never bind or listen: an address error from them is their connect().
     [GeneratedRegex(@"(?:^|[\s:`'(?])(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
     private static partial Regex ConnectOnlyToolRegex();
-    [GeneratedRegex(@"\[::1\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::")]
+    [GeneratedRegex(@"\[::1?\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::")]
     private static partial Regex Ipv6NoSourceRegex();
+    // An IPv6 literal in brackets or parentheses, not a v4-mapped one; "::" or five groups, so a time ("[12:34:56]") is not one.
+    [GeneratedRegex(@"[\[(](?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}[\])]")]
+    private static partial Regex Ipv6LiteralRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }
