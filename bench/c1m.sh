@@ -49,24 +49,45 @@ sd_bin="$(native_binary)"                      # built first (not timed)
 SD_PORT="${SD_PORT:-27000}"
 C_PORT="${C_PORT:-28000}"
 
+# The machine around each run, printed beside it (no measure uses it): rates are only comparable when the machine
+# was as quiet for both. The CPU time other processes took while a run lasted (other users' work, kernel threads):
+# all non-idle user+system time minus this run's own (its reaped children). Softirq time is left out (mostly this
+# run's loopback traffic) and ksoftirqd counts as "other", so it is approximate. Steal: CPU time the hypervisor gave
+# to someone else. (The load average is printed once, before the first run: later, it counts the previous run's workers.)
+ctx_start() { ctx0=("$(date +%s.%N)" $(awk '/^cpu /{print $2+$3+$4, $9}' /proc/stat) $(awk '{print $16+$17}' /proc/$$/stat)); }
+ctx_end() {
+  local t1 b1 s1 o1
+  t1="$(date +%s.%N)"; read -r b1 s1 < <(awk '/^cpu /{print $2+$3+$4, $9}' /proc/stat); o1="$(awk '{print $16+$17}' /proc/$$/stat)"
+  awk -v t0="${ctx0[0]}" -v t1="$t1" -v b0="${ctx0[1]}" -v b1="$b1" -v s0="${ctx0[2]}" -v s1="$s1" -v o0="${ctx0[3]}" -v o1="$o1" \
+      -v n="$(nproc)" -v hz="$(getconf CLK_TCK)" -v who="$1" 'BEGIN {
+    cap = (t1 - t0) * n * hz; other = (b1 - b0) - (o1 - o0); if (other < 0) other = 0
+    printf "machine during %-18s other processes %3.0f%% of the %d CPUs, steal %.0f%%\n", who, 100 * other / cap, n, 100 * (s1 - s0) / cap }' \
+    >> "$tmp/context.txt"
+}
+
 run_c() {
   local before; before="$(tcp_inuse)"
+  ctx_start
   "$tmp/c1m-ref" "$N" 16000 8 "$C_PORT" "$HOLD" "$DUR" > "$tmp/c.$1.txt" &
   pids+=($!)
   wait $! || { echo "c1m.sh: C reference failed" >&2; cat "$tmp/c.$1.txt" >&2; exit 3; }
+  ctx_end "C reference $1"
   cat "$tmp/c.$1.txt"
   settle "$before"
 }
 run_sd() {
   local before; before="$(tcp_inuse)"
+  ctx_start
   "$sd_bin" load c1m --connections "$N" --hold "$HOLD" --duration "$DUR" --base-port "$SD_PORT" --json > "$tmp/sd.$1.json" 2> "$tmp/sd.$1.err" &
   pids+=($!)
   wait $! || true   # exit 1 means "held less than planned or errors": still report
+  ctx_end "sockdoc $1"
   tail -n 2 "$tmp/sd.$1.err"
   settle "$before"
 }
 
 ROUNDS="${ROUNDS:-2}"
+echo "load average before the first run: $(cut -d' ' -f1-3 /proc/loadavg)" > "$tmp/context.txt"
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r: sockdoc load c1m --connections $N"
   run_sd "$r"
@@ -100,6 +121,9 @@ print(f"establishment rate, C reference {c_rates} connects/s (mean {c_rate:,.0f}
 sd_list = ", ".join(f"{r:,.0f}" for r in sd_rates)
 print(f"establishment rate, sockdoc     {sd_list} connects/s (mean {rate:,.0f}; workers start in {sd.get('startup_seconds', 0):.1f} s, not timed, like the C forks)")
 print(f"ratio sockdoc / C               {rate / c_rate:.2f}   (target >= 0.80)")
+per_round = ", ".join(f"{s / c['rate']:.2f}" for s, c in zip(sd_rates, cs))
+print(f"ratio per round (sockdoc r / C r) {per_round}")
+print(open(f"{tmp}/context.txt").read().rstrip())
 print(f"connect latency p50/p99/max     {sd.get('connect_p50_micros')} / {sd.get('connect_p99_micros')} / {sd.get('connect_max_micros')} us")
 print(f"errors                          {sd.get('failed', 0)} {sd.get('errors', {})}")
 uc, us = sd.get("user_client_delta_per_connection"), sd.get("user_server_delta_per_connection")
