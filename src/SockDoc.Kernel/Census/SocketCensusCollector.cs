@@ -141,7 +141,7 @@ public static class SocketCensusCollector
         // No sock_diag here (qemu-user, gVisor, inet_diag not loadable, a sandbox refusing AF_NETLINK): the same
         // aggregates from /proc/net/tcp and tcp6, with what those files do not carry marked unknown.
         if (noSockDiag is null && outcome.Sockets == 0 && !outcome.Complete && SockDiagDump.MeansNoSockDiag(outcome.Errno))
-            noSockDiag = outcome.Problem ?? Interop.Errno.Name(outcome.Errno);
+            noSockDiag = $"{outcome.Problem ?? "sock_diag"} [{Interop.Errno.Name(outcome.Errno)}]";
         if (noSockDiag is not null)
         {
             agg = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null)
@@ -169,7 +169,7 @@ public static class SocketCensusCollector
         string source = noSockDiag is null ? Source : SocketCensus.SourceProcNetTcp;
         if (outcome.Sockets == 0 && !outcome.Complete && outcome.Problem is not null)
             return ReadResult<SocketCensus>.Fail(ReadStatus.Failed, source,
-                noSockDiag is null || noSockDiag == outcome.Problem ? outcome.Problem : $"sock_diag unavailable ({noSockDiag}); {outcome.Problem}");
+                noSockDiag is null ? outcome.Problem : $"sock_diag unavailable ({noSockDiag}); {outcome.Problem}");
 
         List<BlockedSender>? blocked = null;
         if (samples.Count > 0)
