@@ -242,7 +242,7 @@ public static class Surface
             }
         }
         sb.Append(".SH EXIT STATUS\n.TP\n0\nnothing to report\n.TP\n1\nwarnings\n.TP\n2\ncritical\n.TP\n3\ncould not run (bad arguments, unreadable or foreign input)\n");
-        sb.Append(".SH ENVIRONMENT\n.TP\n.B COLUMNS\nwidth to wrap prose at (commands, paths and numbers are never broken)\n.TP\n.B NO_COLOR\nno colour, as \\-\\-no\\-color\n");
+        sb.Append(".SH ENVIRONMENT\n.TP\n.B COLUMNS\nwidth to wrap prose at (commands, paths and numbers are never broken)\n.TP\n.B NO_COLOR\nno colour, as \\-\\-no\\-color\n.TP\n.B SOCKDOC_NO_SOCK_DIAG\n1: take the socket census from /proc/net/tcp as on a host without sock_diag (no skmem, tcp_info, cgroup ids or listener backlogs)\n");
         return sb.ToString();
     }
 }

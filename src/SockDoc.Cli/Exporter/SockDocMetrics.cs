@@ -92,10 +92,12 @@ public sealed class SockDocMetrics
         Gauge("sockdoc_socket_slab_bytes", "Kernel memory of socket structures in slab (TCP, request and timewait socks, inodes), apart from tcp_mem's buffers.",
             s => SocketSlab.Summarise(s)?.TotalBytes);
         Gauge("sockdoc_listeners_accept_queue_full", "Listening sockets whose accept queue is full now (census; sk_acceptq_is_full()).",
-            s => s.Census is { } c ? c.Listeners.Count(l => l.Full) : null);
+            s => s.Census is { SockDiagUnavailable: null } c ? c.Listeners.Count(l => l.Full) : null);
         Gauge("sockdoc_send_buffer_full_sockets", "Sockets whose queued send data is at sk_sndbuf (census; send_buffer_full).", s => s.Census?.SendBufferFullCount);
-        Gauge("sockdoc_tcp_rmem_alloc_bytes", "Sum of sk_rmem_alloc over TCP sockets (census skmem r).", s => s.Census?.Memory.RmemAllocBytes);
-        Gauge("sockdoc_tcp_wmem_queued_bytes", "Sum of sk_wmem_queued over TCP sockets (census skmem w).", s => s.Census?.Memory.WmemQueuedBytes);
+        Gauge("sockdoc_tcp_rmem_alloc_bytes", "Sum of sk_rmem_alloc over TCP sockets (census skmem r).", s => s.Census?.Memory?.RmemAllocBytes);
+        Gauge("sockdoc_tcp_wmem_queued_bytes", "Sum of sk_wmem_queued over TCP sockets (census skmem w).", s => s.Census?.Memory?.WmemQueuedBytes);
+        Gauge("sockdoc_census_from_proc_net_tcp", "1 when the census was read from /proc/net/tcp because sock_diag is unavailable (no skmem, tcp_info, cgroup ids or listener backlogs), 0 from sock_diag.",
+            s => s.Census is { } c ? (c.SockDiagUnavailable is null ? 0 : 1) : null);
 
         _tcpSockets = _factory.CreateGauge("sockdoc_tcp_sockets", "TCP sockets by kernel state (sock_diag census; cached, refreshed in the background).", ["state"]);
         _tcpOrphansByState = _factory.CreateGauge("sockdoc_tcp_orphans_by_state", "Orphaned TCP sockets by state (sock_diag census).", ["state"]);

@@ -37,6 +37,7 @@ public static class SocketsView
         doc.Prose($"{N(c.TotalSockets)} TCP sockets ({N(c.Ipv4Sockets)} IPv4, {N(c.Ipv6Sockets)} IPv6)" +
             (filter.Count > 0 ? $", filter: {string.Join("; ", filter)}" : "") +
             (c.Timings is { } tm ? $", dump {tm.DumpMs.ToString("0", Inv)} ms" + (tm.OwnerScanMs > 0 ? $", owner scan {tm.OwnerScanMs.ToString("0", Inv)} ms" : "") : ""), tone: Tone.Bold, hanging: 2);
+        if (c.SourceLine is { } source) doc.Prose(source, tone: Tone.Warning, hanging: 2);
         if (c.Partial) doc.Prose("partial: " + (c.PartialReason ?? "the dump did not complete"), tone: Tone.Warning, hanging: 2);
 
         if (sections.HasFlag(SocketsSections.State))
@@ -48,7 +49,7 @@ public static class SocketsView
         if (sections.HasFlag(SocketsSections.Listen) && c.Listeners.Count > 0)
         {
             Table(doc, "Listeners", ["listener", "accept queue", "backlog", "full", "process"], c.Listeners
-                .Select(l => new[] { $"{Host(l.LocalAddress)}:{l.LocalPort}", N(l.AcceptQueue), N(l.Backlog), l.Full ? "FULL" : l.AtBacklog ? "at backlog" : "", Proc(l.Pid, l.Command) }),
+                .Select(l => new[] { $"{Host(l.LocalAddress)}:{l.LocalPort}", N(l.AcceptQueue), l.Backlog is { } b ? N(b) : "?", l.Full ? "FULL" : l.AtBacklog ? "at backlog" : "", Proc(l.Pid, l.Command) }),
                 c.Listeners.Select(l => l.Full ? Tone.Critical : Tone.Plain));
         }
         if (sections.HasFlag(SocketsSections.Port) && c.LocalPorts.Count > 0)
@@ -71,30 +72,39 @@ public static class SocketsView
             Table(doc, "Processes", ["pid", "sockets", "ESTABLISHED", "LISTEN", "command"], c.Processes
                 .Select(p => new[] { p.Pid.ToString(Inv), N(p.Sockets), N(p.Established), N(p.Listening), p.Command }));
         }
-        if (sections.HasFlag(SocketsSections.Memory))
+        if (sections.HasFlag(SocketsSections.Memory) && c.Memory is null)
         {
-            var m = c.Memory;
+            doc.Blank();
+            doc.Prose("Buffer memory: unknown (no skmem without sock_diag).", hanging: 2, tone: Tone.Dim);
+        }
+        if (sections.HasFlag(SocketsSections.Memory) && c.Memory is { } m)
+        {
             doc.Blank();
             doc.Prose($"Buffer memory of {N(m.SocketsWithMemInfo)} sockets: receive queues (r) {Bytes(m.RmemAllocBytes)}, " +
                 $"send queues (w) {Bytes(m.WmemQueuedBytes)}, forward alloc (f) {Bytes(m.ForwardAllocBytes)}; " +
                 $"total {Bytes(m.RmemAllocBytes + m.WmemQueuedBytes + m.ForwardAllocBytes)} (counts against tcp_mem)", hanging: 2);
-            if (c.TopByMemory.Count > 0)
+            if (c.TopByMemory is { Count: > 0 })
             {
                 Table(doc, null, ["local", "peer", "state", "r", "rb", "w", "tb", "process"], c.TopByMemory
                     .Select(e => new[] { e.Local, e.Peer, e.State, Bytes(e.RmemAlloc), Bytes(e.RcvBuf), Bytes(e.WmemQueued), Bytes(e.SndBuf), Proc(e.Pid, e.Command) }));
             }
         }
-        if (sections.HasFlag(SocketsSections.SendQueue))
+        if (sections.HasFlag(SocketsSections.SendQueue) && c.SendBufferFull is null)
         {
             doc.Blank();
-            if (c.SendBufferFullCount == 0)
+            doc.Prose("Full send buffers: unknown (no skmem without sock_diag).", hanging: 2, tone: Tone.Dim);
+        }
+        else if (sections.HasFlag(SocketsSections.SendQueue))
+        {
+            doc.Blank();
+            if (c.SendBufferFullCount is null or 0)
             {
                 doc.Prose("No socket has its send buffer (nearly) full.");
             }
             else
             {
-                doc.Heading($"{N(c.SendBufferFullCount)} sockets with w ≥ 2/3 of their send buffer and data queued (a slow or stalled receiver)");
-                doc.Table(["local", "peer", "Send-Q", "w / tb", "not sent", "peer window 0", "process"], c.SendBufferFull
+                doc.Heading($"{N(c.SendBufferFullCount.Value)} sockets with w ≥ 2/3 of their send buffer and data queued (a slow or stalled receiver)");
+                doc.Table(["local", "peer", "Send-Q", "w / tb", "not sent", "peer window 0", "process"], c.SendBufferFull!
                     .Select(s => (new[] { s.Local, s.Peer, s.SendQueue is { } q ? N(q) : "", $"{Bytes(s.WmemQueued)} / {Bytes(s.SndBuf)}",
                         s.NotSentBytes is { } ns ? N(ns) : "", s.PeerWindowZero ? "yes" : "", Proc(s.Pid, s.Command) }, s.PeerWindowZero ? Tone.Warning : Tone.Plain)), indent: 2);
             }
@@ -114,8 +124,10 @@ public static class SocketsView
                         b.SendQueue is { } q ? N(q) : "", $"≥ {b.SecondsObservedBlocked.ToString("0.0", Inv)} s ({b.SamplesBlocked}/{b.Samples} samples)", b.Command }, Tone.Plain)), indent: 2);
             }
         }
-        if (c.Notes.Count > 0) doc.Blank();
-        foreach (var note in c.Notes) doc.Prose("note: " + note, tone: Tone.Dim, hanging: 2);
+        // The source line is already shown under the headline.
+        var notes = c.Notes.Where(n => n != c.SourceLine).ToList();
+        if (notes.Count > 0) doc.Blank();
+        foreach (var note in notes) doc.Prose("note: " + note, tone: Tone.Dim, hanging: 2);
         return doc;
     }
 

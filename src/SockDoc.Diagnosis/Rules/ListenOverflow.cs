@@ -59,7 +59,7 @@ public sealed class ListenOverflow : IRule
         // atBacklog is empty whenever a queue is full: one list, each listener named for what it shows.
         foreach (var l in full.Concat(atBacklog).Take(5))
             evidence.Add(Count((l.Full ? "full accept queue " : "accept queue at its backlog ") + Where(l), l.AcceptQueue,
-                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog)}" + (l.Full ? "" : ": the next connection fills it") +
+                $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog.GetValueOrDefault())}" + (l.Full ? "" : ": the next connection fills it") +
                 (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn" + Evidence.PastedSuffix : CensusSrc));
         foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
             evidence.Add(AppErrorEvidence(e));
@@ -72,7 +72,7 @@ public sealed class ListenOverflow : IRule
             severity = Severity.Critical; when = When.Now;
             title = overDelta > 0
                 ? $"Accept queues overflow now: ListenOverflows {Rate(overDelta!.Value, c.IntervalSeconds)}"
-                : $"{full.Count} listener(s) have a full accept queue" + (pasted ? " in the pasted socket list" : " now") + $": {Where(full[0])} holds {N(full[0].AcceptQueue)} with backlog {N(full[0].Backlog)}";
+                : $"{full.Count} listener(s) have a full accept queue" + (pasted ? " in the pasted socket list" : " now") + $": {Where(full[0])} holds {N(full[0].AcceptQueue)} with backlog {N(full[0].Backlog.GetValueOrDefault())}";
             if (overDelta is not > 0 && pasted) confidence = Confidence.Likely;
         }
         else if (atBacklog.Count > 0)
@@ -80,7 +80,7 @@ public sealed class ListenOverflow : IRule
             severity = Severity.Warning; when = When.Now;
             confidence = Confidence.Possible;
             title = $"{atBacklog.Count} listener(s) have an accept queue at its backlog" + (pasted ? " in the pasted socket list" : " now") +
-                    $": {Where(atBacklog[0])} holds {N(atBacklog[0].AcceptQueue)} of {N(atBacklog[0].Backlog)}; one more connection and it overflows" +
+                    $": {Where(atBacklog[0])} holds {N(atBacklog[0].AcceptQueue)} of {N(atBacklog[0].Backlog.GetValueOrDefault())}; one more connection and it overflows" +
                     (overflows > 0 ? $" (ListenOverflows {N(overflows!.Value)} since boot)" : "");
         }
         else if (overflows > 0)
@@ -144,12 +144,12 @@ public sealed class ListenOverflow : IRule
         // somaxconn is an int (sk_max_ack_backlog is u32 but the sysctl is proc_dointvec): never propose above INT_MAX.
         want = Math.Min(want, int.MaxValue);
         string relisten = "then restart or reload the service so that it calls listen() again: sockets already listening keep the backlog they got.";
-        if (busiest is not null && somaxconn is { } sm && busiest.Backlog < sm)
+        if (busiest is { Backlog: { } backlog } && somaxconn is { } sm && backlog < sm)
         {
             // 2 × today's backlog, as far as somaxconn grants without a sysctl change.
-            long appWant = Math.Max(Math.Min(Mul(Math.Max(busiest.Backlog, 1), 2), sm), busiest.Backlog + 1);
-            fix.Add(Action($"Raise the backlog the application passes to listen() on {Where(busiest)} from {N(busiest.Backlog)} to {N(appWant)} (listen(fd, {appWant}), nginx `listen ... backlog={appWant}`, ...)",
-                $"Its backlog {N(busiest.Backlog)} is already below somaxconn {N(sm)}, so somaxconn is not what limits it; a new value up to {N(sm)} needs no sysctl. " +
+            long appWant = Math.Max(Math.Min(Mul(Math.Max(backlog, 1), 2), sm), backlog + 1);
+            fix.Add(Action($"Raise the backlog the application passes to listen() on {Where(busiest)} from {N(backlog)} to {N(appWant)} (listen(fd, {appWant}), nginx `listen ... backlog={appWant}`, ...)",
+                $"Its backlog {N(backlog)} is already below somaxconn {N(sm)}, so somaxconn is not what limits it; a new value up to {N(sm)} needs no sysctl. " +
                 "If somaxconn was raised after the service started, the service only needs to listen() again."));
         }
         else if (current < want)

@@ -36,10 +36,11 @@ public sealed class SendBufferFull : IRule
         var census = c.Now.Census;
         if (census is null) return Unknown(d, "socket census (sock_diag; `sockdoc sockets`)");
         var blocked = census.BlockedSenders ?? [];
-        var top = census.SendBufferFull;
+        // A census from /proc/net/tcp (no sock_diag on this host) has no skmem: nothing to say either way.
+        if (census.SendBufferFull is not { } top) return Unknown(d, "socket memory (skmem w, tb): " + (census.SourceLine ?? "not in the census"));
         // The census lists w ≥ 2/3·tb; only w ≥ tb is full. Old samples lack the count: take it from the listed sockets.
         long atLimit = census.SendBufferAtLimitCount ?? top.Count(s => s.WmemQueued >= s.SndBuf);
-        long draining = Math.Max(0, Math.Max(census.SendBufferFullCount, top.Count) - atLimit);
+        long draining = Math.Max(0, Math.Max(census.SendBufferFullCount ?? 0, top.Count) - atLimit);
 
         // Global TCP memory: over tcp_mem[2] or in pressure now, the pressure counter rising, or the kernel's tcp_mem line in the window.
         var tcpMem = c.Now.Sysctls.Vector(SysctlNames.TcpMem, 3);

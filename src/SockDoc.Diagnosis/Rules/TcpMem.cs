@@ -48,8 +48,8 @@ public sealed class TcpMem : IRule
         };
         if (pressTotal is { } pt) evidence.Add(CountEv("TCPMemoryPressures", pressDelta is { } pd ? $"{N(pt)} since boot, {Rate(pd, c.IntervalSeconds)}" : $"{N(pt)} since boot", NetStatSrc, pt));
         if (chrono is > 0) evidence.Add(Ev("time spent under pressure", $"{N(chrono.Value / 1000.0)} s since boot", NetStatSrc, chrono.Value / 1000.0, "seconds"));
-        if (c.Now.Census is { } census && census.Memory.SocketsWithMemInfo > 0)
-            evidence.Add(new("queued in sockets (census)", $"receive {Bytes(census.Memory.RmemAllocBytes)}, send {Bytes(census.Memory.WmemQueuedBytes)}, reserve {Bytes(census.Memory.ForwardAllocBytes)}", CensusSrc));
+        if (c.Now.Census?.Memory is { SocketsWithMemInfo: > 0 } m)
+            evidence.Add(new("queued in sockets (census)", $"receive {Bytes(m.RmemAllocBytes)}, send {Bytes(m.WmemQueuedBytes)}, reserve {Bytes(m.ForwardAllocBytes)}", CensusSrc));
         var slab = SocketSlab.Summarise(c.Now);
         if (slab is not null)
             evidence.Add(BytesEv("socket structures (slab, not in tcp_mem)", $"{Bytes(slab.TotalBytes)}" + (slab.FloorBytesPerTcpSocket is { } per ? $", {N(per, 0)} B per idle TCP socket" : ""), SlabSrc, slab.TotalBytes));

@@ -79,6 +79,8 @@ public sealed class CensusAggregator
     public long FwdAllocTotal { get; private set; }
     public long WithMemInfo { get; private set; }
     public long ListenersDropped { get; private set; }
+    /// <summary>False when the sockets came from /proc/net/tcp, whose tx_queue of a listener is not its backlog (sk_max_ack_backlog).</summary>
+    public bool ListenerBacklogKnown { get; set; } = true;
 
     /// <summary>The socket with this inode, if it was captured (inodes of interest and send-buffer-full sockets).</summary>
     public bool TryGetByInode(uint inode, out Brief brief) => _byInode.TryGetValue(inode, out brief);
@@ -314,12 +316,13 @@ public sealed class CensusAggregator
 
         // Listeners: the full ones always, then the fullest up to top N.
         var listeners = _listeners
-            .OrderByDescending(l => l.RQueue > l.WQueue)
-            .ThenByDescending(l => l.WQueue == 0 ? 0 : (double)l.RQueue / l.WQueue)
+            // Without backlogs (/proc/net/tcp) the longest accept queues come first.
+            .OrderByDescending(l => ListenerBacklogKnown && l.RQueue > l.WQueue)
+            .ThenByDescending(l => !ListenerBacklogKnown ? l.RQueue : l.WQueue == 0 ? 0 : (double)l.RQueue / l.WQueue)
             .ThenBy(l => l.SourcePort)
-            .Where((l, i) => i < _top || l.RQueue > l.WQueue)
+            .Where((l, i) => i < _top || (ListenerBacklogKnown && l.RQueue > l.WQueue))
             .Select(l => (L: l, Pid: PidOf(l)))
-            .Select(x => new ListenerQueue(Addr(x.L.Family, x.L.S0, x.L.S1), x.L.SourcePort, x.L.RQueue, x.L.WQueue, x.Pid > 0 ? x.Pid : null, Cmd(x.Pid)))
+            .Select(x => new ListenerQueue(Addr(x.L.Family, x.L.S0, x.L.S1), x.L.SourcePort, x.L.RQueue, ListenerBacklogKnown ? x.L.WQueue : null, x.Pid > 0 ? x.Pid : null, Cmd(x.Pid)))
             .ToList();
 
         var topPorts = new PriorityQueue<int, (long, long)>(_top + 1);

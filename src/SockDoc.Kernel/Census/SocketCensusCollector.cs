@@ -110,7 +110,12 @@ public static class SocketCensusCollector
         if (options.TcpInfo) ext |= InetDiag.ExtInfo;
         var dumpWatch = Stopwatch.StartNew();
         DumpOutcome outcome;
-        if (options.Record is null && (options.ParallelDump ?? SecondCpuIdle(options.ProcRoot)))
+        string? noSockDiag = SockDiagSwitchedOff();
+        if (noSockDiag is not null)
+        {
+            outcome = default;
+        }
+        else if (options.Record is null && (options.ParallelDump ?? SecondCpuIdle(options.ProcRoot)))
         {
             // Two dumps of disjoint halves (InetDiag.SplitBytecode) on two threads: the kernel's per-socket fill
             // work, which dominates the census, runs on two CPUs. Each half has its own aggregator, merged after.
@@ -133,6 +138,26 @@ public static class SocketCensusCollector
             var sink = new AggregatorSink(agg);
             outcome = SockDiagDump.DumpTcp(ref sink, states, ext, options.Record);
         }
+        // No sock_diag here (qemu-user, gVisor, inet_diag not loadable, a sandbox refusing AF_NETLINK): the same
+        // aggregates from /proc/net/tcp and tcp6, with what those files do not carry marked unknown.
+        if (noSockDiag is null && outcome.Sockets == 0 && !outcome.Complete && SockDiagDump.MeansNoSockDiag(outcome.Errno))
+            noSockDiag = $"{outcome.Problem ?? "sock_diag"} [{Interop.Errno.Name(outcome.Errno)}]";
+        if (noSockDiag is not null)
+        {
+            agg = new CensusAggregator(options.TopN, range, options.Ports, options.SharedOwners, interest, trackInodes: options.Owners && options.SharedOwners is null)
+            {
+                ListenerBacklogKnown = false,
+            };
+            var sink = new StateFilterSink(agg, states);
+            // sock_diag answers for the calling thread's namespace; so does /proc/thread-self/net (not /proc/net).
+            var net = options.ProcRoot.IsLive ? ProcRoot.ThreadNetns : options.ProcRoot;
+            var v4 = ProcNetTcpReader.ReadFile(net.PathOf("net/tcp"), udp: false, ref sink);
+            var v6 = ProcNetTcpReader.ReadFile(net.PathOf("net/tcp6"), udp: false, ref sink);
+            // A kernel without IPv6 has no tcp6: that is no socket, not a gap.
+            if (!v6.Complete && v6.Lines == 0 && !File.Exists(net.PathOf("net/tcp6"))) v6 = v6 with { Complete = true, Problem = null };
+            var both = v4 + v6;
+            outcome = new DumpOutcome(both.Complete, false, both.Sockets, 0, 0, both.Problem);
+        }
         dumpWatch.Stop();
         if (ownerThread is not null)
         {
@@ -141,8 +166,10 @@ public static class SocketCensusCollector
             else if (!root) notes.Add("owners: not root; only processes of this user were scanned");
             agg.SetOwners(owners);
         }
+        string source = noSockDiag is null ? Source : SocketCensus.SourceProcNetTcp;
         if (outcome.Sockets == 0 && !outcome.Complete && outcome.Problem is not null)
-            return ReadResult<SocketCensus>.Fail(ReadStatus.Failed, Source, outcome.Problem);
+            return ReadResult<SocketCensus>.Fail(ReadStatus.Failed, source,
+                noSockDiag is null ? outcome.Problem : $"sock_diag unavailable ({noSockDiag}); {outcome.Problem}");
 
         List<BlockedSender>? blocked = null;
         if (samples.Count > 0)
@@ -168,7 +195,15 @@ public static class SocketCensusCollector
         bool partial = !outcome.Complete || outcome.Interrupted;
         string? partialReason = outcome.Problem ?? (outcome.Interrupted ? "sock_diag dump interrupted (NLM_F_DUMP_INTR): the socket table changed during the dump" : null);
         if (agg.ListenersDropped > 0) notes.Add($"listeners: only the first {CensusAggregator.MaxListeners} were kept");
-        var census = agg.Build(takenAt) with
+        var built = agg.Build(takenAt) with { Source = source, SockDiagUnavailable = noSockDiag };
+        if (noSockDiag is not null)
+        {
+            // What only sock_diag gives stays unknown (null), never zero.
+            built = built with { Memory = null, TopByMemory = null, SendBufferFull = null, SendBufferFullCount = null, SendBufferAtLimitCount = null };
+            notes.Insert(0, built.SourceLine!);
+            notes.Remove(MemInfoNotRequested);
+        }
+        var census = built with
         {
             Partial = partial,
             PartialReason = partialReason,
@@ -180,8 +215,15 @@ public static class SocketCensusCollector
             Timings = new CensusTimings(dumpWatch.Elapsed.TotalMilliseconds, owners?.Elapsed.TotalMilliseconds ?? 0,
                 blockedWatch.Elapsed.TotalMilliseconds, outcome.Datagrams, outcome.Bytes, owners?.Fds ?? 0),
         };
-        return ReadResult<SocketCensus>.Success(census, Source, partial, partialReason);
+        return ReadResult<SocketCensus>.Success(census, source, partial, partialReason);
     }
+
+    /// <summary>The documented switch that forces the /proc/net/tcp census (tests, and hosts where sock_diag misbehaves).</summary>
+    public const string NoSockDiagVariable = "SOCKDOC_NO_SOCK_DIAG";
+
+    /// <summary>Non-null (the reason) when SOCKDOC_NO_SOCK_DIAG=1 asks for the /proc/net/tcp census.</summary>
+    public static string? SockDiagSwitchedOff() =>
+        Environment.GetEnvironmentVariable(NoSockDiagVariable) is "1" or "yes" or "true" ? $"{NoSockDiagVariable}=1" : null;
 
     public const string EmptyBySockstat = "no socket in this namespace (sockstat: used 0, TCP inuse 0, tw 0): not dumped";
 
@@ -282,5 +324,14 @@ public static class SocketCensusCollector
     private struct AggregatorSink(CensusAggregator agg) : ISockDiagSink
     {
         public readonly void OnSocket(in InetDiagSocket socket) => agg.Add(in socket);
+    }
+
+    /// <summary>The state filter sock_diag applies in the kernel (idiag_states), applied here to /proc/net/tcp lines.</summary>
+    private struct StateFilterSink(CensusAggregator agg, uint states) : ISockDiagSink
+    {
+        public readonly void OnSocket(in InetDiagSocket socket)
+        {
+            if (socket.State < 32 && (states & (1u << socket.State)) != 0) agg.Add(in socket);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using SockDoc.Kernel.Interop;
 using SockDoc.Kernel.Netlink;
 using SockDoc.Kernel.Netlink.SockDiag;
+using SockDoc.Kernel.Procfs;
 using SockDoc.Model.Census;
 
 namespace SockDoc.Kernel.Census;
@@ -17,7 +18,10 @@ public static class UdpCensusCollector
     public static UdpCensus Collect(int top)
     {
         var sink = new Sink(Math.Max(1, top));
+        if (SocketCensusCollector.SockDiagSwitchedOff() is { } off) return FromProcNet(sink, off);
         using var nl = NetlinkSocket.Open(Libc.NETLINK_SOCK_DIAG, SockDiagDump.ReceiveBufferBytes, out int errno);
+        if (nl is null && SockDiagDump.MeansNoSockDiag(errno))
+            return FromProcNet(sink, $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Errno.Describe(errno)}");
         if (nl is null) return new UdpCensus { Partial = true, Problem = $"socket(AF_NETLINK, NETLINK_SOCK_DIAG): {Errno.Describe(errno)}" };
         var buffer = ArrayPool<byte>.Shared.Rent(SockDiagDump.ReceiveBufferBytes);
         string? problem = null;
@@ -46,6 +50,9 @@ public static class UdpCensusCollector
                         break;
                     }
                     var step = SockDiagDump.ParseDatagram(buffer.AsSpan(0, (int)Math.Min(n, buffer.Length)), ref sink, "sock_diag UDP");
+                    // No udp_diag (module not loadable: ENOENT from inet_diag_lock_handler) before any socket.
+                    if (step.Problem is not null && step.Sockets == 0 && sink.Count == 0 && SockDiagDump.MeansNoSockDiag(step.Errno))
+                        return FromProcNet(new Sink(Math.Max(1, top)), step.Problem);
                     if (step.Problem is not null)
                     {
                         problem = step.Problem;
@@ -63,6 +70,24 @@ public static class UdpCensusCollector
         return sink.Build() with { Partial = problem is not null, Problem = problem };
     }
 
+    /// <summary>
+    /// /proc/net/udp and udp6 of the calling thread's namespace: queues and sk_drops per socket (udp4_format_sock
+    /// prints them), no skmem: memory is unknown (null).
+    /// </summary>
+    private static UdpCensus FromProcNet(Sink sink, string why)
+    {
+        var root = ProcRoot.ThreadNetns;
+        var v4 = ProcNetTcpReader.ReadFile(root.PathOf("net/udp"), udp: true, ref sink);
+        var v6 = ProcNetTcpReader.ReadFile(root.PathOf("net/udp6"), udp: true, ref sink);
+        if (!v6.Complete && v6.Lines == 0 && !File.Exists(root.PathOf("net/udp6"))) v6 = v6 with { Complete = true, Problem = null };
+        var both = v4 + v6;
+        return sink.Build() with
+        {
+            MemoryBytes = null, Partial = !both.Complete, Problem = both.Problem,
+            Source = "/proc/net/udp", SockDiagUnavailable = why,
+        };
+    }
+
     /// <summary>Folds UDP sockets into totals and a bounded top list (by drops, then receive queue).</summary>
     public struct Sink(int top) : ISockDiagSink
     {
@@ -74,7 +99,7 @@ public static class UdpCensusCollector
             _sockets++;
             _rq += s.RQueue;
             _wq += s.WQueue;
-            long drops = s.HasMemInfo ? Math.Max(0, s.Drops) : 0;
+            long drops = s.HasMemInfo || s.HasDrops ? Math.Max(0, s.Drops) : 0;
             _drops += drops;
             if (s.HasMemInfo) _mem += Math.Max(0, s.RmemAlloc) + Math.Max(0, s.WmemAlloc) + Math.Max(0, s.FwdAlloc);
             var key = (drops, (long)s.RQueue);
@@ -84,6 +109,8 @@ public static class UdpCensusCollector
             if (_top.Count < top) _top.Enqueue(row, key);
             else _top.DequeueEnqueue(row, key);
         }
+
+        public readonly long Count => _sockets;
 
         public readonly UdpCensus Build()
         {

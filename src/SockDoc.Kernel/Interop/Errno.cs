@@ -27,7 +27,9 @@ public static class Errno
     public const int ENOSPC = 28;
     public const int ESPIPE = 29;
     public const int EPIPE = 32;
+    public const int EPROTONOSUPPORT = 93;
     public const int EOPNOTSUPP = 95;
+    public const int EAFNOSUPPORT = 97;
     public const int EADDRINUSE = 98;
     public const int EADDRNOTAVAIL = 99;
     public const int ENETUNREACH = 101;

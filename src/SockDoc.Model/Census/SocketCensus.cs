@@ -24,11 +24,14 @@ public sealed record SocketCensus
     public IReadOnlyList<LocalPortUse> LocalPorts { get; init; } = [];
     public IReadOnlyList<PeerUse> Peers { get; init; } = [];
     public IReadOnlyList<ProcessSocketUse> Processes { get; init; } = [];
-    public SocketMemoryTotals Memory { get; init; } = new();
-    public IReadOnlyList<SocketMemoryEntry> TopByMemory { get; init; } = [];
-    /// <summary>Sockets whose queued send data is at or near sk_sndbuf (kernel-facts §11.3).</summary>
-    public IReadOnlyList<SendBufferFullSocket> SendBufferFull { get; init; } = [];
-    public long SendBufferFullCount { get; init; }
+    /// <summary>Buffer memory totals (skmem); null when not known: the census came from /proc/net/tcp, which has no skmem.</summary>
+    public SocketMemoryTotals? Memory { get; init; } = new();
+    /// <summary>Null when skmem is not known (census from /proc/net/tcp).</summary>
+    public IReadOnlyList<SocketMemoryEntry>? TopByMemory { get; init; } = [];
+    /// <summary>Sockets whose queued send data is at or near sk_sndbuf (kernel-facts §11.3); null when skmem is not known.</summary>
+    public IReadOnlyList<SendBufferFullSocket>? SendBufferFull { get; init; } = [];
+    /// <summary>Null when skmem is not known (census from /proc/net/tcp).</summary>
+    public long? SendBufferFullCount { get; init; }
     /// <summary>Of SendBufferFullCount, sockets with w ≥ tb (full: a writer blocks); the rest are draining above the 2/3 wake-up mark. Null in samples taken before it was counted.</summary>
     public long? SendBufferAtLimitCount { get; init; }
     /// <summary>Threads whose kernel stack is in sk_stream_wait_memory (root only); null when not sampled.</summary>
@@ -51,6 +54,17 @@ public sealed record SocketCensus
     /// <summary>What is missing or approximate (no root, owners skipped, sampling off), one sentence each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
     public CensusTimings? Timings { get; init; }
+
+    /// <summary>Where the sockets were read: "netlink:sock_diag", or "/proc/net/tcp" (tcp and tcp6) when sock_diag is not there.</summary>
+    public string Source { get; init; } = SourceSockDiag;
+    /// <summary>Why sock_diag was not used (errno, or the SOCKDOC_NO_SOCK_DIAG switch); null when it was.</summary>
+    public string? SockDiagUnavailable { get; init; }
+    public const string SourceSockDiag = "netlink:sock_diag";
+    public const string SourceProcNetTcp = "/proc/net/tcp";
+    /// <summary>The one line that says the census is the /proc fallback; null for a sock_diag census.</summary>
+    public string? SourceLine => Source == SourceProcNetTcp
+        ? $"census from /proc/net/tcp: sock_diag unavailable ({SockDiagUnavailable}); socket memory (skmem), tcp_info and cgroup ids are unknown, listener backlogs are unknown"
+        : null;
 
     // Added for every namespace and container (issue 13).
     /// <summary>Per cgroup v2 id (INET_DIAG_CGROUP_ID, Linux 5.7+): sockets, orphans and buffer bytes; null when the kernel sent no ids.</summary>
@@ -80,11 +94,15 @@ public sealed record UdpCensus
     public long SendQueueBytes { get; init; }
     /// <summary>Σ sk_drops: datagrams dropped on full receive buffers (and other receive-side drops) since each socket was made.</summary>
     public long Drops { get; init; }
-    /// <summary>Σ sk_rmem_alloc + sk_wmem_alloc + sk_forward_alloc, bytes (what udp_mem counts, in bytes).</summary>
-    public long MemoryBytes { get; init; }
+    /// <summary>Σ sk_rmem_alloc + sk_wmem_alloc + sk_forward_alloc, bytes (what udp_mem counts, in bytes); null when read from /proc/net/udp (no skmem).</summary>
+    public long? MemoryBytes { get; init; }
     public IReadOnlyList<UdpSocketRow> Top { get; init; } = [];
     public bool Partial { get; init; }
     public string? Problem { get; init; }
+    /// <summary>"netlink:sock_diag", or "/proc/net/udp" (udp and udp6) when sock_diag is not there.</summary>
+    public string Source { get; init; } = SocketCensus.SourceSockDiag;
+    /// <summary>Why sock_diag was not used; null when it was.</summary>
+    public string? SockDiagUnavailable { get; init; }
 }
 
 public sealed record UdpSocketRow(string Local, string Peer, long RecvQueue, long SendQueue, long RmemAlloc, long RcvBuf, long Drops, ulong CgroupId = 0);
@@ -92,10 +110,11 @@ public sealed record UdpSocketRow(string Local, string Peer, long RecvQueue, lon
 /// <summary>Where the census spent its time (milliseconds), for the budget.</summary>
 public sealed record CensusTimings(double DumpMs, double OwnerScanMs, double BlockedSampleMs, long Datagrams, long Bytes, long FdsScanned);
 
-public sealed record ListenerQueue(string LocalAddress, int LocalPort, long AcceptQueue, long Backlog, int? Pid = null, string? Command = null)
+/// <param name="Backlog">sk_max_ack_backlog; null when not known (/proc/net/tcp does not print it).</param>
+public sealed record ListenerQueue(string LocalAddress, int LocalPort, long AcceptQueue, long? Backlog, int? Pid = null, string? Command = null)
 {
-    /// <summary>sk_acceptq_is_full(): the queue holds backlog + 1 children before it overflows.</summary>
-    public bool Full => AcceptQueue > Backlog;
+    /// <summary>sk_acceptq_is_full(): the queue holds backlog + 1 children before it overflows. False when the backlog is unknown.</summary>
+    public bool Full => Backlog is { } b && AcceptQueue > b;
 
     /// <summary>The address a pasted row cut before its address column stands in with ("LISTEN 129 128").</summary>
     public const string AddressNotShown = "?";
@@ -104,7 +123,7 @@ public sealed record ListenerQueue(string LocalAddress, int LocalPort, long Acce
     public bool AddressShown => !(LocalAddress == AddressNotShown && LocalPort == 0);
 
     /// <summary>Exactly at its backlog: one more finished handshake and the queue is full (the application is not keeping up).</summary>
-    public bool AtBacklog => Backlog > 0 && AcceptQueue == Backlog;
+    public bool AtBacklog => Backlog is > 0 && AcceptQueue == Backlog;
 }
 
 public sealed record DestinationPortUse(string SourceAddress, string DestinationAddress, int DestinationPort, long Connections, long TimeWait);

@@ -223,7 +223,7 @@ public sealed partial class CensusRealKernelTests : IDisposable
             Assert.Equal((int)client.Handle, found.Fd);
             Assert.True(found.SendQueue > 0);
             Assert.True(found.SamplesBlocked >= 2, $"blocked in {found.SamplesBlocked} of {found.Samples} samples");
-            Assert.Contains(census.SendBufferFull, s => s.Local == found.Local && s.Pid == Environment.ProcessId);
+            Assert.Contains(census.SendBufferFull!, s => s.Local == found.Local && s.Pid == Environment.ProcessId);
         }
         finally
         {

@@ -75,8 +75,8 @@ public sealed class SendBufferMemoryRealKernelTests
         }
         Assert.Equal(globals, Support.ReadGlobals());
 
-        var sock = census.SendBufferFull.SingleOrDefault(s => s.Local.EndsWith($":{port}", StringComparison.Ordinal));
-        Assert.True(sock is not null, $"the writer is not in the census list: {string.Join(", ", census.SendBufferFull.Select(s => $"{s.Local} w{s.WmemQueued} tb{s.SndBuf}"))}");
+        var sock = census.SendBufferFull!.SingleOrDefault(s => s.Local.EndsWith($":{port}", StringComparison.Ordinal));
+        Assert.True(sock is not null, $"the writer is not in the census list: {string.Join(", ", census.SendBufferFull!.Select(s => $"{s.Local} w{s.WmemQueued} tb{s.SndBuf}"))}");
         Assert.True(sock.WmemQueued >= sock.SndBuf, $"w {sock.WmemQueued} < tb {sock.SndBuf}: the writer is not at its buffer");
         Assert.True(sock.SndBuf < sndBufBefore, $"tb {sock.SndBuf} was not shrunk from {sndBufBefore}");
         Assert.True(sock.SndBuf <= wmemDefault * SendBufferFull.Shrunk || (sock.WmemQueued / 2 >= sock.SndBuf && sock.WmemQueued >= sock.SndBuf + 65_536),

@@ -9,23 +9,42 @@ namespace SockDoc.RealKernel.Tests.Ship;
 /// </summary>
 internal static class NativeBinary
 {
-    private static readonly Lazy<string> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<(string X64, string? Arm64)> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Path of dist/sockdoc-linux-x64 from this run's build.</summary>
-    public static string Path_ => Built.Value;
+    public static string Path_ => Built.Value.X64;
 
-    private static string Build()
+    /// <summary>dist/sockdoc-linux-arm64 of the same build (checked by dist under qemu-user), or null without the cross toolchain.</summary>
+    public static string? Arm64 => Built.Value.Arm64;
+
+    /// <summary>What scripts/dist needs for arm64 (scripts/ensure-deps installs all of it); empty when everything is there.</summary>
+    public static IReadOnlyList<string> Arm64ToolchainMissing { get; } =
+        new[] { "clang", "ld.lld", "aarch64-linux-gnu-gcc", "qemu-aarch64-static" }.Where(t => !OnPath(t)).ToList();
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(System.IO.Path.Combine(d, tool)));
+
+    private static (string, string?) Build()
     {
-        // An already built binary (scripts/dist output) for a rerun by hand: SOCKDOC_NATIVE, as bench/lib/native.sh reads it.
+        // An already built binary (scripts/dist output) for a rerun by hand: SOCKDOC_NATIVE, as bench/lib/native.sh reads it;
+        // its arm64 sibling (sockdoc-linux-arm64 in the same folder) is used when present.
         if (Environment.GetEnvironmentVariable("SOCKDOC_NATIVE") is { Length: > 0 } given)
-            return File.Exists(given) ? given : throw new InvalidOperationException($"SOCKDOC_NATIVE={given}: no such file");
+        {
+            if (!File.Exists(given)) throw new InvalidOperationException($"SOCKDOC_NATIVE={given}: no such file");
+            var sibling = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(given)!, "sockdoc-linux-arm64");
+            return (given, File.Exists(sibling) ? sibling : null);
+        }
         var dir = System.IO.Path.Combine(Path.GetTempPath(), "sockdoc-native-test-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
         var dist = System.IO.Path.Combine(Tools.RepoRoot(), "scripts", "dist");
-        var r = Tools.Run(dist, ["--arch", "x64", "--out", dir], TimeSpan.FromMinutes(20));
+        // Both architectures when the cross toolchain is here: dist ships arm64 only after its checks pass under qemu-user.
+        string arch = Arm64ToolchainMissing.Count == 0 ? "all" : "x64";
+        var r = Tools.Run(dist, ["--arch", arch, "--out", dir], TimeSpan.FromMinutes(arch == "all" ? 45 : 20));
         var bin = System.IO.Path.Combine(dir, "sockdoc-linux-x64");
-        if (r.Code != 0 || !File.Exists(bin)) throw new InvalidOperationException($"scripts/dist failed (exit {r.Code}):\n{r.Out}\n{r.Err}");
-        return bin;
+        var arm = System.IO.Path.Combine(dir, "sockdoc-linux-arm64");
+        if (r.Code != 0 || !File.Exists(bin) || (arch == "all" && !File.Exists(arm)))
+            throw new InvalidOperationException($"scripts/dist --arch {arch} failed (exit {r.Code}):\n{r.Out}\n{r.Err}");
+        return (bin, arch == "all" ? arm : null);
     }
 }

@@ -81,9 +81,9 @@ public class CapturedDumpTests
         Assert.Equal(ssListener.SendQ, full.Backlog);
         Assert.Equal(5, census.Listeners.Count);
         // The 5000 unread bytes sit in the accepted socket's receive queue: skmem r > 0.
-        Assert.True(census.Memory.RmemAllocBytes >= 5000);
-        Assert.Contains(census.TopByMemory, m => m.Local == "127.0.0.2:7005" && m.RmemAlloc >= 5000);
-        Assert.Equal(22, census.Memory.SocketsWithMemInfo); // every full socket; the 3 TIME_WAIT buckets carry no skmem
+        Assert.True(census.Memory!.RmemAllocBytes >= 5000);
+        Assert.Contains(census.TopByMemory!, m => m.Local == "127.0.0.2:7005" && m.RmemAlloc >= 5000);
+        Assert.Equal(22, census.Memory!.SocketsWithMemInfo); // every full socket; the 3 TIME_WAIT buckets carry no skmem
         Assert.Equal(3, census.TimeWaitBuckets);
     }
 

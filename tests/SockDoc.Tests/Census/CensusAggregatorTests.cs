@@ -85,13 +85,13 @@ public class CensusAggregatorTests
             .Add(new("10.0.0.1", 40002, "10.0.0.2", 80, TCP_ESTABLISHED, WQueue: 0, MemInfo: Mem(4_000_000, 4_000_000))); // nothing queued
         var c = Census(e);
         Assert.Equal(1, c.SendBufferFullCount);
-        var s = Assert.Single(c.SendBufferFull);
+        var s = Assert.Single(c.SendBufferFull!);
         Assert.Equal("10.0.0.1:40000", s.Local);
         Assert.Equal("10.0.0.2:80", s.Peer);
         Assert.True(s.PeerWindowZero);
         Assert.Equal(90000, s.NotSentBytes);
         Assert.Equal(100000, s.SendQueue);
-        Assert.Equal(3_000_000 + 2_666_000 + 4_000_000, c.Memory.WmemQueuedBytes);
+        Assert.Equal(3_000_000 + 2_666_000 + 4_000_000, c.Memory!.WmemQueuedBytes);
     }
 
     [Fact]
@@ -101,11 +101,11 @@ public class CensusAggregatorTests
         for (int i = 0; i < 50; i++)
             e.Add(new("10.0.0.1", 40000 + i, "10.0.0.2", 80, TCP_ESTABLISHED, MemInfo: [(uint)(i * 1000), 131072, 0, 16384, 0, 0, 0, 0, 0]));
         var c = Census(e, top: 5);
-        Assert.Equal(5, c.TopByMemory.Count);
-        Assert.Equal([49000L, 48000, 47000, 46000, 45000], c.TopByMemory.Select(m => m.RmemAlloc));
+        Assert.Equal(5, c.TopByMemory!.Count);
+        Assert.Equal([49000L, 48000, 47000, 46000, 45000], c.TopByMemory!.Select(m => m.RmemAlloc));
         Assert.Equal(5, c.LocalPorts.Count);
-        Assert.Equal(Enumerable.Range(0, 50).Sum(i => i * 1000L), c.Memory.RmemAllocBytes);
-        Assert.Equal(50, c.Memory.SocketsWithMemInfo);
+        Assert.Equal(Enumerable.Range(0, 50).Sum(i => i * 1000L), c.Memory!.RmemAllocBytes);
+        Assert.Equal(50, c.Memory!.SocketsWithMemInfo);
     }
 
     [Fact]

@@ -237,6 +237,8 @@ public struct InetDiagSocket
     public bool HasMemInfo;
     /// <summary>SK_MEMINFO_* (sock_diag.h): r, rb, t, tb, f, w, o, bl, d. -1 when the attribute was shorter.</summary>
     public long RmemAlloc, RcvBuf, WmemAlloc, SndBuf, FwdAlloc, WmemQueued, OptMem, Backlog, Drops;
+    /// <summary>Drops known without the rest of skmem (/proc/net/udp prints sk_drops): set by ProcNetTcpReader only.</summary>
+    public bool HasDrops;
 
     /// <summary>INET_DIAG_CGROUP_ID; 0 when absent (pre-5.7 kernel, TIME_WAIT or request sock).</summary>
     public ulong CgroupId;

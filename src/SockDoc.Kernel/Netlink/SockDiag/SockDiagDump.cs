@@ -118,6 +118,20 @@ public static class SockDiagDump
     }
 
     /// <summary>
+    /// True when errno says this host has no sock_diag for TCP (as opposed to a dump that failed half-way):
+    /// EPROTONOSUPPORT from socket(): netlink_create() finds no registered NETLINK_SOCK_DIAG (gVisor; qemu-user's
+    /// do_socket() refuses every netlink protocol but ROUTE, KOBJECT_UEVENT and AUDIT);
+    /// EAFNOSUPPORT, EPERM or EACCES from socket(): a sandbox refuses AF_NETLINK (seccomp, systemd
+    /// RestrictAddressFamilies=, an LSM);
+    /// ENOENT from the dump: __sock_diag_cmd() and inet_diag_lock_handler() found no handler for the family or for
+    /// IPPROTO_TCP even after request_module() (inet_diag / tcp_diag built as modules that cannot be loaded);
+    /// EOPNOTSUPP: sock_diag_rcv_msg() has no inet compat handler (the per-family retry then says ENOENT).
+    /// ENOBUFS, EINTR, EBUSY and a malformed message are failures of a dump that exists, not its absence.
+    /// </summary>
+    public static bool MeansNoSockDiag(int errno) =>
+        errno is Errno.EPROTONOSUPPORT or Errno.EAFNOSUPPORT or Errno.EPERM or Errno.EACCES or Errno.ENOENT or Errno.EOPNOTSUPP;
+
+    /// <summary>
     /// Parses one datagram. Complete is true when it held NLMSG_DONE; Problem is set for NLMSG_ERROR or damage.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
