@@ -37,7 +37,17 @@ public sealed class UdpRcvbuf : IRule
         var errors = c.Counter("Udp", "RcvbufErrors");
         var delta = c.CounterDelta("Udp", "RcvbufErrors");
         var udp = c.Now.Census?.Udp;
-        if (errors is null && udp is null) return Unknown(d, Inputs.UdpRcvbufErrors);
+        if (errors is null && udp is null)
+        {
+            // Kernels before 2.6.18 and old net-tools print only "packet receive errors" (InErrors): full receive buffers,
+            // udp_mem refusals and bad checksums together. Without the finer counters that is possible, not confirmed.
+            return c.Counter("Udp", "InErrors") is > 0 and var inErrors && c.Counter("Udp", "MemErrors") is null
+                ? Conclude(d, c, Severity.Warning, When.SinceBoot, Confidence.Possible,
+                    $"{N(inErrors)} UDP receive errors since boot (InErrors): most often full socket receive buffers, also udp_mem or bad checksums",
+                    [CountEv("Udp InErrors (receive buffer, memory and checksum drops)", $"{N(inErrors)} since boot", SnmpSrc, inErrors)],
+                    Explanation, Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats)
+                : Unknown(d, Inputs.UdpRcvbufErrors);
+        }
         var dropping = udp?.Top.Where(r => r.Drops > 0).OrderByDescending(r => r.Drops).ToList() ?? [];
         // A socket whose queued bytes reached its buffer drops the next datagram (the same comparison the kernel makes).
         var fullNow = udp?.Top.Where(r => r.RcvBuf > 0 && r.RmemAlloc >= r.RcvBuf).OrderByDescending(r => r.RmemAlloc).ToList() ?? [];

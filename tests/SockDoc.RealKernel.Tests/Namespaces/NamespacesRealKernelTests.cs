@@ -125,7 +125,11 @@ public sealed class NamespacesRealKernelTests
             var quiet = report.GetProperty("namespaces").EnumerateArray()
                 .Single(n => n.GetProperty("identity").GetProperty("netns_names").EnumerateArray().Any(x => x.GetString() == quietNs.Name));
             Assert.Empty(FindingIds(quiet));
-            var hostIds = report.GetProperty("findings").EnumerateArray().Where(f => !f.TryGetProperty("namespace", out _)).Select(f => f.GetProperty("id").GetString()).ToList();
+            // A host that overflowed its own TIME_WAIT table earlier this boot (a load run on loopback) keeps a since-boot
+            // warning: only what happens now may not leak from the containers to the host.
+            var hostIds = report.GetProperty("findings").EnumerateArray()
+                .Where(f => !f.TryGetProperty("namespace", out _) && f.GetProperty("when").GetString() != "since_boot")
+                .Select(f => f.GetProperty("id").GetString()).ToList();
             Assert.DoesNotContain("port_exhaustion", hostIds);
             Assert.DoesNotContain("tw_buckets", hostIds);
 

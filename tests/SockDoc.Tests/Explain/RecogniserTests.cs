@@ -478,4 +478,22 @@ public class RecogniserTests
     [InlineData("fatal: setresuid 20054: Resource temporarily unavailable\n")]
     [InlineData("BlockingIOError: [Errno 11] Resource temporarily unavailable\n")]
     public void Eagain_from_anything_but_connect_is_no_finding(string paste) => Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
+
+    [Theory]
+    // Held-out set 16: the program says bind failed on the line above its errno.
+    [InlineData("The following port(s) failed to bind:\n\n1.\tAddress: 203.0.113.189:6697 \tReason: Cannot assign requested address\n", "bind")]
+    [InlineData("Cannot bind address ([1.1.1.1]:0)\nCannot assign requested address\n", "bind")]
+    [InlineData("Cannot bind address ([10.0.0.1]:0)\nAddress already in use\n", "bind(0)")]
+    public void A_bind_failure_named_above_the_errno_is_bind(string paste, string call)
+    {
+        Assert.Equal(call, Read(paste).AppErrors.Last().Call);
+        if (call == "bind") Assert.Empty(CorpusTests.Explain(paste + paste).Report.Findings);
+    }
+
+    [Theory]
+    [InlineData("1m ipv4 udp receive buffer errors\t\n", "RcvbufErrors", 1L)]
+    [InlineData("ipv4.udperrors, 1m_ipv4_udp_receive_buffer_errors = 12.5 errors\n", "RcvbufErrors", 13L)]
+    [InlineData("1m ipv4 udp send buffer errors = 3\n", "SndbufErrors", 3L)]
+    public void NetdataAlerts_read_the_udp_buffer_alarms(string paste, string counter, long value) =>
+        Assert.Equal(value, Read(paste).Counters["Udp"][counter]);
 }

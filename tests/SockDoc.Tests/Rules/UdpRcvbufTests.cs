@@ -67,4 +67,15 @@ public class UdpRcvbufTests
         var s = Snap.Base().Counter("Udp", "RcvbufErrors", 0).Counter("Udp", "MemErrors", 9000);
         Assert.Equal(CheckStatus.Ok, Snap.Run(Rule, Snap.One(s)).Status);
     }
+
+    [Fact]
+    public void Receive_errors_alone_from_old_net_tools_are_possible()
+    {
+        // "packet receive errors" (InErrors) without RcvbufErrors/MemErrors: full buffers, udp_mem or checksums.
+        var empty = Snap.Base() with { NetStat = new NetStatCounters { Groups = new Dictionary<string, IReadOnlyDictionary<string, long>>() }, Census = null };
+        Assert.Equal((CheckStatus.Warning, When.SinceBoot, Confidence.Possible), Outcome(Snap.One(empty.Counter("Udp", "InErrors", 38491))));
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(empty.Counter("Udp", "InErrors", 0))).Status);
+        // With MemErrors known, InErrors without RcvbufErrors is not read as full buffers.
+        Assert.Equal(CheckStatus.Unknown, Snap.Run(Rule, Snap.One(empty.Counter("Udp", "InErrors", 5).Counter("Udp", "MemErrors", 5))).Status);
+    }
 }

@@ -35,6 +35,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             // A client that only ever connects (telnet, curl, wget, ...) named on the line or just above it.
             if (ConnectOnlyToolRegex().IsMatch(above)) { err = err with { Call = "connect" }; break; }
             if (back == 0) continue;
+            // The program's own words for a failed bind() on the line above ("The following port(s) failed to bind:",
+            // "Cannot bind address ([1.1.1.1]:0)"): the errno below is that bind()'s; to port 0 with EADDRINUSE it is the
+            // range used up (bind(0)), any other bind() error is the address or port asked for.
+            if (BindFailedRegex().IsMatch(above))
+            {
+                err = err with { Call = err.Errno == AppErrors.EADDRINUSE && PortZeroRegex().IsMatch(above) ? "bind(0)" : "bind" };
+                break;
+            }
             if (above.Contains(".connect(", StringComparison.Ordinal) || above.Contains("connect_ex(", StringComparison.Ordinal) ||
                 above.Contains("create_connection(", StringComparison.Ordinal) || (back == 1 && above.Contains("connect()", StringComparison.Ordinal)))
                 err = err with { Call = "connect" };
@@ -193,6 +201,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // An IPv6 literal in brackets or parentheses, not a v4-mapped one; "::" or five groups, so a time ("[12:34:56]") is not one.
     [GeneratedRegex(@"[\[(](?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}[\])]")]
     private static partial Regex Ipv6LiteralRegex();
+    [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to|fails?\s+to)\s+bind\b|\bbind(?:ing)?\s+(?:failed|error)\b|\berror\s+binding\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex BindFailedRegex();
+    [GeneratedRegex(@":0(?:\)|\s|$)")]
+    private static partial Regex PortZeroRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }

@@ -26,7 +26,19 @@ public sealed partial class NetdataAlerts : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        var m = AlarmRegex().Match(line.Text.Length > 4096 ? line.Text[..4096] : line.Text);
+        var text = line.Text.Length > 4096 ? line.Text[..4096] : line.Text;
+        // netdata's UDP alarm (health.d/udp_errors.conf: 1m_ipv4_udp_receive_buffer_errors on Udp RcvbufErrors) fires only
+        // when the counter rose; its notification may name it without a value: at least one then.
+        var udp = UdpAlarmRegex().Match(text);
+        if (udp.Success)
+        {
+            double uv = 1;
+            if (udp.Groups["v"].Success && !double.TryParse(udp.Groups["v"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out uv)) return 0;
+            into.Counter("Udp", udp.Groups["k"].Value.Equals("send", StringComparison.OrdinalIgnoreCase) ? "SndbufErrors" : "RcvbufErrors", Math.Max(1, (long)Math.Ceiling(uv)));
+            into.Claim("netdata", line.Number, "monitoring alerts");
+            return 1;
+        }
+        var m = AlarmRegex().Match(text);
         if (!m.Success) return 0;
         var name = m.Groups["q"].Value.Replace('_', ' ') + " " + m.Groups["k"].Value.ToLowerInvariant();
         if (!Counters.TryGetValue(name, out var counter) ||
@@ -38,4 +50,7 @@ public sealed partial class NetdataAlerts : IPasteRecogniser
 
     [GeneratedRegex(@"(?i)\b1m[ _]tcp[ _](?<q>syn[ _]queue|accept[ _]queue)[ _](?<k>cookies|drops|overflows)\s*=\s*(?<v>\d+(?:\.\d+)?)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AlarmRegex();
+
+    [GeneratedRegex(@"(?i)\b1m[ _]ipv4[ _]udp[ _](?<k>receive|send)[ _]buffer[ _]errors\b(?:\s*=\s*(?<v>\d+(?:\.\d+)?))?", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UdpAlarmRegex();
 }
