@@ -112,10 +112,9 @@ public sealed class FdProcess : IRule
     private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, AppState app, List<Evidence>? evidence = null)
     {
         var d = Descriptor;
-        var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        var (severity, when) = app.Timing;
         var calls = string.Join(", ", errors.Select(e => e.Call).Where(x => x != "unknown").Distinct().Select(x => x + "()"));
-        var ago = app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
-        string title = $"A process hit its open-file limit: EMFILE {N(app.Count)} times{(calls.Length > 0 ? " from " + calls : "")} ({ago})" +
+        string title = $"A process hit its open-file limit: EMFILE {N(app.Count)} times{(calls.Length > 0 ? " from " + calls : "")} ({app.LastText})" +
             (c.Now.Processes is { Count: > 0 } ? "; no sampled process is at its limit now" : "");
         var fix = Fixes(null, null, c.Now.Sysctls.Long(SysctlNames.NrOpen));
         var caveats = new List<string>(BaseCaveats);

@@ -117,7 +117,7 @@ public sealed class FdSystem : IRule
         if (max is { } m) evidence.Insert(0, Count("fs.file-max", m, N(m), Sys(SysctlNames.FileMax)));
         string title = log.Any
             ? $"The kernel logged that fs.file-max was reached: {LogWhen(c, log)}"
-            : $"Applications failed with ENFILE {N(app.Count)} times ({(app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines")}): fs.file-max was reached";
+            : $"Applications failed with ENFILE {N(app.Count)} times ({app.LastText}): fs.file-max was reached";
         return Conclude(d, c, severity, when, Confidence.Likely, title, evidence, Explanation,
             [SizeOnThePeak(SysctlNames.FileMax, "unknown (fs.file-nr was not given)", "fs.file-max ≥ 2 × the peak of fs.file-nr's first field; each file costs ~1 KiB of slab")],
             BaseCaveats);

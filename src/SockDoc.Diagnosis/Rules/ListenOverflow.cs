@@ -106,10 +106,9 @@ public sealed class ListenOverflow : IRule
     private CheckResult UnixBacklogFull(RuleContext c, IReadOnlyList<AppErrorReport> errors, long? somaxconn)
     {
         var app = AppTiming(c, errors);
-        var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        var (severity, when) = app.Timing;
         bool unixShown = errors.Any(e => e.Sample is { } s && UnixPath(s));
-        var ago = app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
-        var title = $"connect() to a Unix socket failed with EAGAIN {N(app.Count)} times ({ago}): its listener's queue is full";
+        var title = $"connect() to a Unix socket failed with EAGAIN {N(app.Count)} times ({app.LastText}): its listener's queue is full";
         var fix = Fixes(somaxconn, null);
         fix.Add(Action("Raise the listener's own backlog with somaxconn (php-fpm listen.backlog, uWSGI --listen, gunicorn --backlog) and restart it; add workers if the queue stays full",
             "a Unix listener's queue is the backlog it passed to listen(), capped by somaxconn"));

@@ -243,12 +243,11 @@ public sealed class PortExhaustion : IRule
         var app = AppTiming(c, all);
         var ev = evidence ?? all.Select(AppErrorEvidence).ToList();
         var confidence = errors.Count > 0 ? Confidence.Likely : Confidence.Possible;
-        var (severity, when) = app.Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+        var (severity, when) = app.Timing;
         var errno = string.Join(" and ", all.Select(e => e.Errno).Distinct());
-        var ago = app.AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
         string title = errors.Count > 0
-            ? $"connect() failed with {errno} {N(app.Count)} times ({ago}): the ephemeral ports to a destination ran out"
-            : $"{errno} {N(app.Count)} times without the failing call ({ago}): ports used up if it came from connect(), a missing address if from bind()";
+            ? $"connect() failed with {errno} {N(app.Count)} times ({app.LastText}): the ephemeral ports to a destination ran out"
+            : $"{errno} {N(app.Count)} times without the failing call ({app.LastText}): ports used up if it came from connect(), a missing address if from bind()";
         var census = c.Now.Census;
         if (census is not null && errors.Count > 0)
             title += "; the census shows no destination out of ports now (it was earlier, or in another network namespace)";

@@ -90,7 +90,14 @@ internal static partial class RuleKit
     }
 
     /// <summary>What the application errors say about timing: any, how many, the age of the latest, whether it is in the window.</summary>
-    public sealed record AppState(bool Any, long Count, double? AgeSeconds, bool Recent);
+    public sealed record AppState(bool Any, long Count, double? AgeSeconds, bool Recent)
+    {
+        /// <summary>"last 40 s ago", or "time not in the lines" when no error line carries a time; for a title.</summary>
+        public string LastText => AgeSeconds is { } a ? $"last {Ago(a)} ago" : "time not in the lines";
+
+        /// <summary>Errors inside the --recent window are trouble now (critical, recent); older ones a warning since boot.</summary>
+        public (Severity Severity, When When) Timing => Recent ? (Severity.Critical, When.Recent) : (Severity.Warning, When.SinceBoot);
+    }
 
     /// <summary>
     /// An error line with a time is recent when inside the --recent window of the sample (a paste's "now" is its latest

@@ -44,7 +44,7 @@ public sealed class UdpRcvbuf : IRule
             return c.Counter("Udp", "InErrors") is > 0 and var inErrors && c.Counter("Udp", "MemErrors") is null
                 ? Conclude(d, c, Severity.Warning, When.SinceBoot, Confidence.Possible,
                     $"{N(inErrors)} UDP receive errors since boot (InErrors): most often full socket receive buffers, also udp_mem or bad checksums",
-                    [CountEv("Udp InErrors (receive buffer, memory and checksum drops)", $"{N(inErrors)} since boot", SnmpSrc, inErrors)],
+                    [InErrorsEvidence(inErrors)],
                     Explanation, Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats)
                 : Unknown(d, Inputs.UdpRcvbufErrors);
         }
@@ -57,7 +57,7 @@ public sealed class UdpRcvbuf : IRule
         var evidence = new List<Evidence>();
         if (errors is { } e)
             evidence.Add(CountEv("Udp RcvbufErrors", delta is { } dl ? $"{N(e)} since boot, {Rate(dl, c.IntervalSeconds)}" : $"{N(e)} since boot", SnmpSrc + " (this network namespace)", e));
-        if (c.Counter("Udp", "InErrors") is { } inErr) evidence.Add(CountEv("Udp InErrors (receive buffer, memory and checksum drops)", $"{N(inErr)} since boot", SnmpSrc, inErr));
+        if (c.Counter("Udp", "InErrors") is { } inErr) evidence.Add(InErrorsEvidence(inErr));
         if (rmemDefault is { } rd) evidence.Add(BytesEv("net.core.rmem_default (buffer of a socket that sets none)", Bytes(rd), Sys(RmemDefault), rd));
         if (rmemMax is { } rm) evidence.Add(BytesEv("net.core.rmem_max (caps SO_RCVBUF at twice this)", Bytes(rm), Sys(SysctlNames.RmemMax), rm));
         foreach (var r in fullNow.Concat(dropping.Except(fullNow)).Take(5))
@@ -92,6 +92,9 @@ public sealed class UdpRcvbuf : IRule
         }
         return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(rmemMax), Caveats);
     }
+
+    private static Evidence InErrorsEvidence(long inErrors) =>
+        CountEv("Udp InErrors (receive buffer, memory and checksum drops)", $"{N(inErrors)} since boot", SnmpSrc, inErrors);
 
     /// <summary>A ceiling that lets a program ask for a burst-sized buffer; the program's own SO_RCVBUF, and its reader, are the fix.</summary>
     private static List<FixLine> Fixes(long? rmemMax)
