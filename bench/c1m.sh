@@ -27,6 +27,7 @@ cleanup() {
   sleep 1
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
+  native_cleanup "${sd_bin:-}"
 }
 trap cleanup EXIT INT TERM
 

@@ -14,7 +14,7 @@ gc_env="${SOCKDOC_GC_ENV:-}"
 sp=19577; np=19578
 env ${gc_env:-} "$bin" exporter --listen "127.0.0.1:$sp" --census-interval 15s >/dev/null 2>&1 & s=$!
 prometheus-node-exporter --web.listen-address="127.0.0.1:$np" >/dev/null 2>&1 & p=$!
-trap 'kill $s $p 2>/dev/null; wait $s $p 2>/dev/null || true' EXIT
+trap 'kill $s $p 2>/dev/null; wait $s $p 2>/dev/null || true; native_cleanup "$bin"' EXIT
 for port in $sp $np; do for _ in $(seq 100); do curl -sf "127.0.0.1:$port/metrics" >/dev/null && break; sleep 0.1; done; done
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] * 1000}'; }
 scrape() { for _ in $(seq "$n"); do curl -s -o /dev/null -w '%{time_total}\n' "127.0.0.1:$1/metrics"; done | median; }

@@ -9,6 +9,7 @@ n="${1:-20}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 . "$here/bench/lib/native.sh"
 native="$(native_binary)"
+trap 'native_cleanup "$native"' EXIT
 r2r="${SOCKDOC_R2R:-}"                       # SOCKDOC_R2R=path to use an existing ReadyToRun build
 if [ -z "$r2r" ]; then "$here/sockdoc" --help >/dev/null; r2r="$here/.build/release/sockdoc"; fi   # built when stale
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }

@@ -7,3 +7,8 @@ native_binary() {
   "$(dirname "${BASH_SOURCE[0]}")/../../scripts/dist" --arch x64 --out "$out" >/dev/null
   echo "$out/sockdoc-linux-x64"
 }
+
+# Removes the temporary folder native_binary built BIN into; a SOCKDOC_NATIVE binary is the caller's and stays.
+native_cleanup() {
+  case "${1:-}" in /tmp/sockdoc-bench-native.*/sockdoc-linux-x64) rm -rf "$(dirname "$1")" ;; esac
+}

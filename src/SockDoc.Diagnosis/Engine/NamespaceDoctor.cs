@@ -111,7 +111,7 @@ public static class NamespaceDoctor
     {
         if (f.Id == "conntrack") return Rules.ConntrackWhy.Add(f, now);
         if (f.Id != "tw_buckets" || now.Census?.TimeWaitBy is not { Count: > 0 } tw) return f;
-        var lines = tw.Take(TopHolders).Select(t => new Evidence($"TIME_WAIT local port {t.LocalPort} → {t.PeerAddress}", N(t.TimeWait), "sock_diag census (TIME_WAIT has no cgroup: by port and peer)"));
+        var lines = tw.Take(TopHolders).Select(t => new Evidence($"TIME_WAIT local port {t.LocalPort} → {t.PeerAddress}", N(t.TimeWait), Rules.RuleKit.CensusSource(now.Census) + " (TIME_WAIT has no cgroup: by port and peer)"));
         return f with { Evidence = [.. f.Evidence, .. lines] };
     }
 

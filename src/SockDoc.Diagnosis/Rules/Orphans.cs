@@ -56,7 +56,7 @@ public sealed class Orphans : IRule
         };
         if (abortTotal is { } at) evidence.Add(CountEv("TCPAbortOnMemory", abortDelta is { } ad ? $"{N(at)} since boot, {Rate(ad, c.IntervalSeconds)}" : $"{N(at)} since boot", NetStatSrc + " (this network namespace)", at));
         if (c.Now.Census is { } census && census.OrphansByState.Count > 0)
-            evidence.Add(new("orphans by state", string.Join(", ", census.OrphansByState.Select(kv => $"{kv.Key} {N(kv.Value)}")), CensusSrc));
+            evidence.Add(new("orphans by state", string.Join(", ", census.OrphansByState.Select(kv => $"{kv.Key} {N(kv.Value)}")), CensusSource(census)));
         evidence.AddRange(LogEvidence(c, d.Id));
 
         Severity severity;

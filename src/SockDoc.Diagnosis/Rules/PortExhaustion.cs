@@ -106,7 +106,7 @@ public sealed class PortExhaustion : IRule
             string to = $"{busiest.SourceAddress} → {busiest.DestinationAddress}:{busiest.DestinationPort}";
             evidence.Add(Count("busiest destination", busiestTaken,
                 $"{to}: {N(busiest.Connections)} ports in use, {N(busiest.TimeWait)} in TIME_WAIT" +
-                (busiestReusable > 0 ? $", of which {N(busiestReusable)} reusable by connect() ({reuse.Why}): {N(busiestTaken)} taken" : ""), CensusSrc));
+                (busiestReusable > 0 ? $", of which {N(busiestReusable)} reusable by connect() ({reuse.Why}): {N(busiestTaken)} taken" : ""), CensusSource(census)));
             double use = nEff > 0 ? (double)busiestTaken / nEff : 1;
             evidence.Add(Ratio("use of the range", use, "computed"));
             demand = busiest.Connections;

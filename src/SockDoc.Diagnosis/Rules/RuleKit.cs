@@ -13,6 +13,9 @@ internal static partial class RuleKit
     public const string VmStatSrc = "/proc/vmstat";
     public const string SlabSrc = "/proc/slabinfo";
     public const string CensusSrc = "sock_diag census";
+    /// <summary>The source of census evidence as read: sock_diag, or the /proc/net/tcp fallback (no sock_diag, e.g. a locked-down kernel).</summary>
+    public static string CensusSource(Model.Census.SocketCensus census) =>
+        census.Source == Model.Census.SocketCensus.SourceProcNetTcp ? "/proc/net/tcp census" : CensusSrc;
     public const string KernelLogSrc = "kernel log";
 
     /// <summary>Warning threshold for gauges: past 80 % of a limit.</summary>

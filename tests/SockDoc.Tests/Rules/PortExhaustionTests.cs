@@ -51,6 +51,16 @@ public class PortExhaustionTests
     }
 
     [Fact]
+    public void Census_evidence_names_where_the_sockets_were_read()
+    {
+        // A census from the /proc/net/tcp fallback (no sock_diag) must not be labelled as a sock_diag one.
+        var snap = Census("127.0.0.1", "127.0.0.2", 10, 9, "0");
+        Assert.Equal("sock_diag census", Snap.Run(Rule, Snap.One(snap)).Finding!.Evidence.Single(e => e.Name == "busiest destination").Source);
+        var proc = snap with { Census = snap.Census! with { Source = SocketCensus.SourceProcNetTcp, SockDiagUnavailable = "EPROTONOSUPPORT" } };
+        Assert.Equal("/proc/net/tcp census", Snap.Run(Rule, Snap.One(proc)).Finding!.Evidence.Single(e => e.Name == "busiest destination").Source);
+    }
+
+    [Fact]
     public void Loopback_time_wait_with_the_default_reuse_2_is_reusable_so_no_exhaustion()
     {
         // Issue 14 #1: tcp_twsk_unique() reuses a loopback TIME_WAIT with tcp_tw_reuse=2 (timestamps on): 9 of the 10
