@@ -14,7 +14,7 @@ public sealed record Evidence(string Name, string Text, string Source)
     public const string AppErrorsSource = "application errors";
     /// <summary>Source of a condition the paste states in words.</summary>
     public const string StatedSource = "the paste's words";
-    /// <summary>Suffix of a source that is a pasted socket row ("ss -ltn (pasted)").</summary>
+    /// <summary>Suffix of a source that is a pasted socket row ("listener rows (pasted)": ss, netstat, netstat -L, uWSGI).</summary>
     public const string PastedSuffix = " (pasted)";
 
     [JsonIgnore] public bool FromLog => Name.StartsWith(LogPrefix, StringComparison.Ordinal);

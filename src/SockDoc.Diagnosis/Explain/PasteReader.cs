@@ -41,6 +41,7 @@ public static class PasteReader
         new Memory(),
         new SsRows(),
         new NetstatRows(),
+        new BsdListenQueues(),
         new AppErrorLines(),
         new FlattenedBlocks(),
         // Last: only a line no format claimed is read as words.

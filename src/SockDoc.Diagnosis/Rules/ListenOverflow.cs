@@ -60,7 +60,7 @@ public sealed class ListenOverflow : IRule
         foreach (var l in full.Concat(atBacklog).Take(5))
             evidence.Add(Count((l.Full ? "full accept queue " : "accept queue at its backlog ") + Where(l), l.AcceptQueue,
                 $"{N(l.AcceptQueue)} waiting, backlog {N(l.Backlog.GetValueOrDefault())}" + (l.Full ? "" : ": the next connection fills it") +
-                (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "ss -ltn" + Evidence.PastedSuffix : CensusSrc));
+                (l.Command is null ? "" : $", {l.Command} (pid {l.Pid})"), pasted ? "listener rows" + Evidence.PastedSuffix : CensusSrc));
         foreach (var e in AppErrors(c, "EMFILE", call => call == "accept").Concat(AppErrors(c, "ENFILE", call => call == "accept")))
             evidence.Add(AppErrorEvidence(e));
 

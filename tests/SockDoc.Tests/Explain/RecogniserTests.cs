@@ -106,6 +106,34 @@ public class RecogniserTests
     }
 
     [Fact]
+    public void Nstat_reads_group_name_value_pairs_inside_prose()
+    {
+        // Held-out set 19 (h19-nshx-udp-rcvbuferrors-zh, SOURCE.md there): one /proc/net/snmp field retyped inside a sentence.
+        var e = Read("# 优化前 $ grep RcvbufErrors /proc/net/snmp Udp: RcvbufErrors 89200 # 不再增长\nTcpExt: ListenOverflows 12, Udp6: SndbufErrors 3\n");
+        Assert.Equal(89200, e.Counters["Udp"]["RcvbufErrors"]);
+        Assert.Equal(12, e.Counters["TcpExt"]["ListenOverflows"]);
+        Assert.Equal(3, e.Counters["Udp6"]["SndbufErrors"]);
+        // A /proc/net/snmp names line, a values line and a kernel line are not pairs.
+        Assert.False(Read("Udp: InDatagrams NoPorts InErrors\n").Counters.ContainsKey("Udp"));
+        Assert.False(Read("Udp: 12 34 56\n").Counters.ContainsKey("Udp"));
+        Assert.Empty(Read("TCP: too many orphaned sockets 3\n").Counters);
+    }
+
+    [Fact]
+    public void BsdListenQueues_reads_netstat_L_rows_after_the_header_only()
+    {
+        // Held-out set 19 (h19-nbari-freebsd-listen-queue, SOURCE.md there), with a FreeBSD Proto column and a unix row added.
+        var e = Read(Corpus("h19-nbari-freebsd-listen-queue.txt") + "tcp6  3/0/511   ::1.8080\nunix  200/0/128  /var/run/app.sock\n");
+        var l = e.Sockets!.Listeners.Single(x => x.LocalPort == 80);
+        Assert.Equal(("*", 192L, 128L), (l.LocalAddress, l.AcceptQueue, l.Backlog));
+        Assert.Contains(e.Sockets!.Listeners, x => x.LocalPort == 8080 && x.Backlog == 511 && x.AcceptQueue == 3);
+        Assert.Equal(4, e.Sockets!.Listeners.Count);
+        Assert.Equal("[::1]:8080", BsdListenQueues.Endpoint("::1.8080"));
+        // Without the header a "192/0/128 *.80" line is nothing (a ratio or a date in someone's log).
+        Assert.Empty(Read("192/0/128        *.80\n").Sockets?.Listeners ?? []);
+    }
+
+    [Fact]
     public void SsSummary_gives_sockstat_orphans_and_timewait()
     {
         var e = Read(Corpus("public-ss-s-orphans.txt"));
@@ -242,6 +270,8 @@ public class RecogniserTests
     [InlineData("dial tcp 10.0.0.1:0->10.0.0.9:80: connect: cannot assign requested address", "EADDRNOTAVAIL", "go", "connect")]
     // Set 15: nginx to a php-fpm socket whose listen queue is full (unix_stream_connect() returns EAGAIN).
     [InlineData("2024/01/01 10:00:00 [error] 10615#0: *172810754 connect() to unix:/run/php/www.sock failed (11: Resource temporarily unavailable) while connecting to upstream", "EAGAIN", "nginx", "connect")]
+    // Set 19: Squid stops accepting when fewer than RESERVED_FD of its descriptors are free (TcpAcceptor::okToAccept()).
+    [InlineData("2019/03/01 10:00:00 kid1| WARNING! Your cache is running out of filedescriptors", "EMFILE", "c", "unknown")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
     {
         var e = AppErrors.TryRecognise(new PasteLine(1, line, null));

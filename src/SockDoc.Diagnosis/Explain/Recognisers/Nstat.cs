@@ -3,7 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace SockDoc.Diagnosis.Explain.Recognisers;
 
-/// <summary>`nstat` / `nstat -az` (iproute2): "#kernel", then "TcpExtListenOverflows  12  0.0" (name, value, rate).</summary>
+/// <summary>
+/// `nstat` / `nstat -az` (iproute2): "#kernel", then "TcpExtListenOverflows  12  0.0" (name, value, rate). Also one
+/// counter as "Group: Name value" ("Udp: RcvbufErrors 89200"), the way people retype one field of /proc/net/snmp,
+/// anywhere in a line (prose glued around it), each such pair read.
+/// </summary>
 public sealed partial class Nstat : IPasteRecogniser
 {
     private static readonly string[] Groups = ["MPTcpExt", "TcpExt", "IpExt", "IcmpMsg", "Icmp6", "Icmp", "Ip6", "Ip", "UdpLite6", "UdpLite", "Udp6", "Udp", "Tcp", "Sctp"];
@@ -27,7 +31,16 @@ public sealed partial class Nstat : IPasteRecogniser
             into.Claim("nstat", lines[i].Number, "nstat counters");
             return 1;
         }
-        return 0;
+        bool any = false;
+        foreach (Match p in PairRegex().Matches(t.Length > 4096 ? t[..4096] : t))
+        {
+            if (!long.TryParse(p.Groups["v"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pv)) continue;
+            into.Counter(p.Groups["g"].Value, p.Groups["n"].Value, pv);
+            any = true;
+        }
+        if (!any) return 0;
+        into.Claim("nstat", lines[i].Number, "counters written as Group: Name value");
+        return 1;
     }
 
     /// <summary>"TcpExtListenOverflows" → ("TcpExt", "ListenOverflows").</summary>
@@ -44,4 +57,8 @@ public sealed partial class Nstat : IPasteRecogniser
 
     [GeneratedRegex(@"^(?<n>[A-Z][A-Za-z0-9]+)\s+(?<v>\d+)(?:\s+\d+(?:\.\d+)?)?$")]
     private static partial Regex RowRegex();
+    // The group names of /proc/net/snmp and /proc/net/netstat; one CamelCase counter name and its value, nothing after
+    // the value but a space or the end (so "Udp: InDatagrams NoPorts" headers and "Udp: 12 34" values are not pairs).
+    [GeneratedRegex(@"(?<![\w-])(?<g>TcpExt|IpExt|MPTcpExt|UdpLite6?|Udp6?|Tcp|Ip6?|Icmp6?|Sctp): (?<n>[A-Z][A-Za-z0-9]{2,40}) (?<v>\d{1,19})(?![\w.])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex PairRegex();
 }
