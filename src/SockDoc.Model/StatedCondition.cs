@@ -13,6 +13,11 @@ public sealed record StatedCondition
     public string? Sample { get; init; }
     /// <summary>Line number in the paste.</summary>
     public int Line { get; init; }
+    /// <summary>
+    /// Null when the paste's own words say it. Otherwise the program whose status field reports the kernel event
+    /// ("Kubernetes", "Docker", "systemd"): a machine's record of it, not someone's reading, so a likely finding.
+    /// </summary>
+    public string? Reporter { get; init; }
 }
 
 /// <summary>The conditions a paste can state in words, each the kernel event a rule counts.</summary>

@@ -36,6 +36,7 @@ public static class PasteReader
         new Nstat(),
         new NetdataAlerts(),
         new UwsgiListenQueue(),
+        new RuntimeOomReports(),
         new SsSummary(),
         new SockStatLines(),
         new Memory(),

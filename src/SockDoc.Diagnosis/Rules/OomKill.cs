@@ -36,7 +36,7 @@ public sealed class OomKill : IRule
         {
             var stated = Stated(c, StatedConditions.OomKill);
             return stated.Count > 0
-                ? FromStatement(d, c, stated, "The paste says the OOM killer ran", StatedExplanation,
+                ? FromStatement(d, c, stated, stated.Any(s => s.Reporter is not null) ? "The OOM killer killed a process in a container or unit" : "The paste says the OOM killer ran", StatedExplanation,
                     [Action("Find the kill in the kernel log: dmesg -T | grep -iE 'invoked oom-killer|Killed process', and paste it with /proc/meminfo and /proc/net/sockstat",
                         "The log names the victim and whether a memory cgroup's limit or the host's RAM ran out; sockstat shows how much of the memory was socket buffers.")],
                     ["vmstat oom_kill counts global and memory-cgroup kills together; the log tells them apart."])

@@ -84,6 +84,15 @@ internal static partial class RuleKit
     public static CheckResult FromStatement(RuleDescriptor d, RuleContext c, IReadOnlyList<StatedCondition> stated, string title,
         string explanation, IReadOnlyList<FixLine> fix, IReadOnlyList<string> caveats)
     {
+        // A program's status field (Kubernetes' "Reason: OOMKilled") records the kernel event itself: likely, like an errno.
+        var reported = stated.Where(s => s.Reporter is not null).ToList();
+        if (reported.Count > 0)
+        {
+            var reporters = string.Join(" and ", reported.Select(s => s.Reporter).Distinct());
+            var shown = reported.Take(3).Select(s => new Evidence($"reported: {s.Condition}", $"line {s.Line}: \"{s.Sample}\"", s.Reporter + " status" + Evidence.PastedSuffix)).ToList();
+            return Conclude(d, c, Severity.Warning, When.Recent, Confidence.Likely,
+                title + $" ({reporters} reports it; no kernel line or counter in the paste)", shown, explanation, fix, caveats);
+        }
         var evidence = stated.Take(3).Select(s => new Evidence($"stated: {s.Condition}", $"line {s.Line}: \"{s.Sample}\"", StatedSrc)).ToList();
         return Conclude(d, c, Severity.Warning, When.Recent, Confidence.Possible,
             title + " (in words; nothing in the paste measures it)", evidence, explanation, fix, caveats);

@@ -94,6 +94,29 @@ public class StatementsTests
         Assert.Equal((id, Confidence.Possible, When.Recent), (f.Id, f.Confidence, f.When));
     }
 
+    [Theory]
+    // kubectl describe pod; kubectl get pods; docker inspect; systemd's journal for a unit (forms as those tools print them).
+    [InlineData("    Last State:     Terminated\n      Reason:       OOMKilled\n      Exit Code:    137\n", "Kubernetes")]
+    [InlineData("NAME        READY   STATUS      RESTARTS   AGE\nworker-0    0/1     OOMKilled   4          10m\n", "Kubernetes")]
+    [InlineData("            \"OOMKilled\": true,\n", "Docker")]
+    [InlineData("Jan 01 10:00:00 host systemd[1]: app.service: A process of this unit has been killed by the OOM killer.\nJan 01 10:00:00 host systemd[1]: app.service: Failed with result 'oom-kill'.\n", "systemd")]
+    public void A_runtime_that_reports_an_oom_kill_is_likely(string paste, string reporter)
+    {
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal(("oom_kill", Confidence.Likely, When.Recent), (f.Id, f.Confidence, f.When));
+        Assert.Contains(reporter + " reports it", f.Title, StringComparison.Ordinal);
+        Assert.All(f.Evidence, e => Assert.Equal(reporter + " status" + Evidence.PastedSuffix, e.Source));
+    }
+
+    [Theory]
+    [InlineData("            \"OOMKilled\": false,\n")]
+    [InlineData("OOMKilled=false\n")]
+    [InlineData("      Reason:       Completed\n      Exit Code:    137\n")]
+    public void A_runtime_field_that_says_no_or_only_a_sigkill_is_not_an_oom_kill(string paste)
+    {
+        Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
+    }
+
     [Fact]
     public void A_measured_counter_decides_over_the_words()
     {
