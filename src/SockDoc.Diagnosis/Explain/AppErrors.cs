@@ -195,7 +195,7 @@ public static partial class AppErrors
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
-        if (java.Success) return java.Groups["call"].Value == "connect" ? "connect" : "bind";
+        if (java.Success) return java.Groups["call"].Value.Equals("connect", StringComparison.OrdinalIgnoreCase) ? "connect" : "bind";
         // JMeter's HTTP sampler ("Non HTTP response code: java.net.BindException") is a client: its requests connect.
         if (errno is EADDRNOTAVAIL or EADDRINUSE && t.Contains("Non HTTP response", StringComparison.Ordinal)) return "connect";
         if (t.Contains("BindException", StringComparison.Ordinal) || t.Contains("Bind failed", StringComparison.Ordinal)) return "bind";
@@ -289,7 +289,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b|大量|压测|壓測|频繁|頻繁", RegexOptions.CultureInvariant)]
     private static partial Regex RepeatedRegex();
 
-    [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.CultureInvariant)]
+    // Case-insensitive: a page may upper-case the whole line ("JAVA.NET.BINDEXCEPTION: ADDRESS ALREADY IN USE: CONNECT").
+    [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex JavaCallSuffixRegex();
 
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]

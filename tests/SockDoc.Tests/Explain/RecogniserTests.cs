@@ -270,6 +270,8 @@ public class RecogniserTests
     [InlineData("dial tcp 10.0.0.1:0->10.0.0.9:80: connect: cannot assign requested address", "EADDRNOTAVAIL", "go", "connect")]
     // Set 15: nginx to a php-fpm socket whose listen queue is full (unix_stream_connect() returns EAGAIN).
     [InlineData("2024/01/01 10:00:00 [error] 10615#0: *172810754 connect() to unix:/run/php/www.sock failed (11: Resource temporarily unavailable) while connecting to upstream", "EAGAIN", "nginx", "connect")]
+    // Set 21: a page that upper-cases the JDK's line keeps its call suffix.
+    [InlineData("JAVA.NET.BINDEXCEPTION: ADDRESS ALREADY IN USE: CONNECT", "EADDRINUSE", "c", "connect")]
     // Set 19: Squid stops accepting when fewer than RESERVED_FD of its descriptors are free (TcpAcceptor::okToAccept()).
     [InlineData("2019/03/01 10:00:00 kid1| WARNING! Your cache is running out of filedescriptors", "EMFILE", "c", "unknown")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
@@ -518,6 +520,18 @@ public class RecogniserTests
     {
         Assert.Equal(call, Read(paste).AppErrors.Last().Call);
         if (call == "bind") Assert.Empty(CorpusTests.Explain(paste + paste).Report.Findings);
+    }
+
+    [Theory]
+    // Held-out set 21 (SOURCE.md there): .NET's WebException over the SocketException (Windows' WSAEADDRINUSE on connect);
+    // the same words over a Linux errno.
+    [InlineData("Unable to connect to the remote server\nSystem.Net.Sockets.SocketException: Only one usage of each socket address (protocol/network address/port) is normally permitted.\n", "EADDRINUSE")]
+    [InlineData("Failed to connect to backend 10.0.0.9:8080\nerror: Cannot assign requested address\n", "EADDRNOTAVAIL")]
+    public void A_connect_failure_named_above_the_errno_is_connect(string paste, string errno)
+    {
+        var e = Read(paste).AppErrors.Last();
+        Assert.Equal((errno, "connect"), (e.Errno, e.Call));
+        Assert.Equal("port_exhaustion", Assert.Single(CorpusTests.Explain(paste).Report.Findings).Id);
     }
 
     [Theory]

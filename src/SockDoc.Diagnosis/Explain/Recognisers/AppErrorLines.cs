@@ -43,6 +43,13 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                 err = err with { Call = err.Errno == AppErrors.EADDRINUSE && PortZeroRegex().IsMatch(above) ? "bind(0)" : "bind" };
                 break;
             }
+            // And its words for a failed connect ("Unable to connect to the remote server", .NET's WebException over the
+            // SocketException below it): an address errno under them is connect()'s.
+            if (err.Errno is AppErrors.EADDRINUSE or AppErrors.EADDRNOTAVAIL && ConnectFailedRegex().IsMatch(above))
+            {
+                err = err with { Call = "connect" };
+                break;
+            }
             if (above.Contains(".connect(", StringComparison.Ordinal) || above.Contains("connect_ex(", StringComparison.Ordinal) ||
                 above.Contains("create_connection(", StringComparison.Ordinal) || (back == 1 && above.Contains("connect()", StringComparison.Ordinal)))
                 err = err with { Call = "connect" };
@@ -203,6 +210,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex Ipv6LiteralRegex();
     [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to|fails?\s+to)\s+bind\b|\bbind(?:ing)?\s+(?:failed|error)\b|\berror\s+binding\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BindFailedRegex();
+    [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to)\s+connect\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectFailedRegex();
     [GeneratedRegex(@":0(?:\)|\s|$)")]
     private static partial Regex PortZeroRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
