@@ -8,7 +8,10 @@ public sealed record AppError(int Line, string Errno, string Runtime, string Cal
 {
     public DateTimeOffset? Wall { get; init; }
     public string? LookAlike { get; init; }
-    /// <summary>The line says the error came many times: "a flood of EADDRNOTAVAIL", "thousands of", "under load".</summary>
+    /// <summary>
+    /// The words say the error came many times: on its line ("a flood of EADDRNOTAVAIL", "thousands of", "under load"), or
+    /// anywhere in the paste, that it came during a load test or benchmark (<see cref="AppErrors.PasteSaysLoadTest"/>).
+    /// </summary>
     public bool SaidToRepeat { get; init; }
 }
 
@@ -52,7 +55,9 @@ public static partial class AppErrors
         // "Ranch acceptor reducing accept rate: out of file descriptors". Squid stops accepting with "WARNING! Your cache is
         // running out of filedescriptors" when fewer than RESERVED_FD (100) of its max_filedescriptors are free
         // (Comm::TcpAcceptor::okToAccept()): the process at its own descriptor limit.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors"]),
+        // Mosquitto logs accept()'s EMFILE (or ENFILE) as "Unable to accept new connection, system socket count has been
+        // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -223,6 +228,10 @@ public static partial class AppErrors
         var go = GoDialSyscallRegex().Match(t);
         if (go.Success)
             return go.Groups["call"].Value == "connect" ? "connect" : go.Groups["port"].Value == "0" && errno == EADDRINUSE ? "bind(0)" : "bind";
+        // A program's wrapper named after the call (Dovecot's net_connect_unix(), PHP's socket_bind(), mysqli_connect()), or
+        // Go on Windows naming ConnectEx ("connectex: Only one usage of each socket address"): that call failed.
+        var wrapper = WrapperCallRegex().Match(t);
+        if (wrapper.Success) return wrapper.Groups["call"].Value.ToLowerInvariant() switch { "bind" => "bind", "accept" => "accept", _ => "connect" };
         var m = CallRegex().Match(t);
         // socket(), open(), read() and write() never return EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick
         // an address): such a word is the program's own ("[error] socket:", Ruby's "Failed to open TCP connection").
@@ -282,8 +291,26 @@ public static partial class AppErrors
     [GeneratedRegex(@"\bdial (?:tcp|udp)[46]? \S*?:(?<port>\d+)->\S+: (?<call>bind|connect): ", RegexOptions.CultureInvariant)]
     private static partial Regex GoDialSyscallRegex();
 
+    [GeneratedRegex(@"(?<![A-Za-z])(?<call>connect|bind|accept)(?:_unix|_tcp|_inet6?|_ip)?\(\w{0,40}\)? ?(?:failed|error|:)|\b(?<call>connectex)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WrapperCallRegex();
+
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();
+
+    /// <summary>
+    /// Whether a line of the paste says it is a load test or benchmark, in words or by the load generator's name (wrk,
+    /// ab -n, JMeter, Locust, k6, siege, hey, vegeta): a client there opens connections as fast as it can, so an
+    /// address error in it is repeated connect()s, not a bind() to an address the host lacks, which fails once at start-up.
+    /// </summary>
+    public static bool PasteSaysLoadTest(IEnumerable<PasteLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        return lines.Take(5_000).Any(l => (l.Command is { } c && LoadTestRegex().IsMatch(c)) || LoadTestRegex().IsMatch(l.Text.Length > 4096 ? l.Text[..4096] : l.Text));
+    }
+
+    // Korean 부하 테스트, Japanese 負荷テスト/負荷試験, Chinese 压测/压力测试, Russian нагрузочное тестирование.
+    [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta)\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex LoadTestRegex();
 
     // CJK: 大量 (a great many), 压测/壓測 (load test), 频繁/頻繁 (frequent).
     [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b|大量|压测|壓測|频繁|頻繁", RegexOptions.CultureInvariant)]

@@ -121,7 +121,8 @@ public sealed class ListenOverflow : IRule
     }
 
     private static bool UnixPath(string sample) =>
-        sample.Contains("unix:", StringComparison.OrdinalIgnoreCase) || sample.Contains(".sock", StringComparison.Ordinal);
+        sample.Contains("unix:", StringComparison.OrdinalIgnoreCase) || sample.Contains(".sock", StringComparison.Ordinal) ||
+        sample.Contains("connect_unix", StringComparison.OrdinalIgnoreCase);
 
     private static readonly IReadOnlyList<string> Caveats =
     [

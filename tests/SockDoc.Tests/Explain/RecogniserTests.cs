@@ -270,6 +270,12 @@ public class RecogniserTests
     [InlineData("dial tcp 10.0.0.1:0->10.0.0.9:80: connect: cannot assign requested address", "EADDRNOTAVAIL", "go", "connect")]
     // Set 15: nginx to a php-fpm socket whose listen queue is full (unix_stream_connect() returns EAGAIN).
     [InlineData("2024/01/01 10:00:00 [error] 10615#0: *172810754 connect() to unix:/run/php/www.sock failed (11: Resource temporarily unavailable) while connecting to upstream", "EAGAIN", "nginx", "connect")]
+    // Sets 22 and 23 (SOURCE.md there): Mosquitto's words for accept()'s EMFILE; a wrapper named after its call (Dovecot's
+    // net_connect_unix(), PHP's socket_bind()); Go on Windows naming ConnectEx.
+    [InlineData("2019-11-22T07:45:14: Unable to accept new connection, system socket count has been exceeded. Try increasing \"ulimit -n\" or equivalent.", "EMFILE", "c", "unknown")]
+    [InlineData("imap-login: Error: net_connect_unix(imap) failed: Resource temporarily unavailable", "EAGAIN", "c", "connect")]
+    [InlineData("PHP Warning:  socket_bind(): unable to bind address [99]: Cannot assign requested address", "EADDRNOTAVAIL", "php", "bind")]
+    [InlineData("dial tcp 10.1.2.3:443: connectex: Only one usage of each socket address (protocol/network address/port) is normally permitted.", "EADDRINUSE", "go", "connect")]
     // Set 21: a page that upper-cases the JDK's line keeps its call suffix.
     [InlineData("JAVA.NET.BINDEXCEPTION: ADDRESS ALREADY IN USE: CONNECT", "EADDRINUSE", "c", "connect")]
     // Set 19: Squid stops accepting when fewer than RESERVED_FD of its descriptors are free (TcpAcceptor::okToAccept()).
@@ -532,6 +538,22 @@ public class RecogniserTests
         var e = Read(paste).AppErrors.Last();
         Assert.Equal((errno, "connect"), (e.Errno, e.Call));
         Assert.Equal("port_exhaustion", Assert.Single(CorpusTests.Explain(paste).Report.Findings).Id);
+    }
+
+    [Theory]
+    // A paste about a load test or benchmark (corpus h17-python-errno99-es-load-namth-ko, h16-go-httptest-bench-errno99):
+    // one address error without its call is a client connecting as fast as it can.
+    [InlineData("사내에서 Node - ES 서버의 부하 테스트를 진행하였습니다.\nOSError: [Errno 99] Cannot assign requested address\n", "Possible")]
+    [InlineData("net/http: cannot assign requested address\nRun this benchmark:\n", "Possible")]
+    // wrk only connects: its own line above names the call, so likely.
+    [InlineData("$ wrk -t4 -c400 -d30s http://10.0.0.9/\nsocket: Cannot assign requested address\n", "Likely")]
+    public void An_address_error_in_a_load_test_is_said_to_repeat(string paste, string confidence)
+    {
+        Assert.True(Read(paste).AppErrors.Single().SaidToRepeat);
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal(("port_exhaustion", confidence), (f.Id, f.Confidence.ToString()));
+        // Without the load test the same single line stays a recognised line, not a finding (bind() to a missing address fits).
+        Assert.Empty(CorpusTests.Explain(paste.Split('\n').First(l => l.Contains("assign", StringComparison.Ordinal)) + "\n").Report.Findings);
     }
 
     [Theory]

@@ -67,6 +67,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // connect() to [::] is connect() to ::1 (tcp_v6_connect() turns the unspecified address into loopback).
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && Enumerable.Range(i, 3).Any(k => k < lines.Count && Ipv6NoSourceRegex().IsMatch(lines[k].Text)))
             err = err with { LookAlike = "connect() to ::1, [::] or a link-local (fe80::) address fails with EADDRNOTAVAIL at once when the host or container has no IPv6 address to send from (ip6_route_output() finds no source): not ports" };
+        // A paste about a load test or benchmark: its address errors came from a client connecting as fast as it can.
+        // After the IPv6 no-source look-alike above (connect() to ::1 without IPv6 fails under load too), before the one below.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && err.LookAlike is null && !err.SaidToRepeat && PasteSaysLoadTest(lines))
+            err = err with { SaidToRepeat = true };
         // connect() to any other IPv6 address fails the same way, at once, where a route exists but no usable source address
         // does (none configured, or still tentative in DAD: ip6_dst_lookup_tail() gets -EADDRNOTAVAIL from
         // ipv6_dev_get_saddr()). Ports to an IPv6 destination run out too, but then connect() fails again and again: only an
@@ -154,6 +158,15 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     {
         _addressErrorLines ??= lines.Take(5_000).Count(l => AppErrors.TryRecognise(l) is { Errno: AppErrors.EADDRNOTAVAIL });
         return _addressErrorLines.Value;
+    }
+
+    private bool? _loadTest;
+
+    /// <summary>Whether the paste says it is a load test or benchmark; read once per paste.</summary>
+    private bool PasteSaysLoadTest(IReadOnlyList<PasteLine> lines)
+    {
+        _loadTest ??= AppErrors.PasteSaysLoadTest(lines);
+        return _loadTest.Value;
     }
 
     private bool? _inotifyEmfile;
