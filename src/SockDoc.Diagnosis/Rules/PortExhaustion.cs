@@ -48,7 +48,7 @@ public sealed class PortExhaustion : IRule
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a
         // repeated one is worth a "possible" finding (the paste shows it twice or more, or its words say it came in a
         // flood); a single one stays a recognised line.
-        if (errors.Count == 0 && unsure.Sum(e => e.Count) < 2 && !unsure.Any(e => e.SaidToRepeat)) unsure = [];
+        if (errors.Count == 0 && Failures(unsure) < 2 && !unsure.Any(e => e.SaidToRepeat)) unsure = [];
         var app = AppTiming(c, errors);
 
         var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
@@ -207,6 +207,27 @@ public sealed class PortExhaustion : IRule
         fix.Add(PortAdvice.Pooling(twLen));
         if (PortAdvice.SpreadTuples(demand, proposed?.Ports ?? nEff) is { } spread) fix.Add(spread);
         return fix;
+    }
+
+    /// <summary>
+    /// How many failures the error lines show. One failure is often printed twice in different forms a few lines apart
+    /// (ejabberd's "can't assign requested address" and the {eaddrnotavail, ...} term under it; a message and its
+    /// exception): a line of one spelling within five lines of a line of another spelling is the same failure. Lines of
+    /// one spelling each count (a loop prints the same line again and again).
+    /// </summary>
+    private static long Failures(IReadOnlyList<AppErrorReport> reports)
+    {
+        long total = reports.Aggregate(0L, (s, r) => s + r.Count);
+        var seen = new List<(int Line, int Report)>();
+        for (int r = 0; r < reports.Count; r++)
+        {
+            foreach (var line in reports[r].Lines)
+            {
+                if (seen.Any(x => x.Report != r && Math.Abs(x.Line - line) <= 5)) total--;
+                seen.Add((line, r));
+            }
+        }
+        return total;
     }
 
     /// <summary>

@@ -556,6 +556,29 @@ public class RecogniserTests
         Assert.Empty(CorpusTests.Explain(paste.Split('\n').First(l => l.Contains("assign", StringComparison.Ordinal)) + "\n").Report.Findings);
     }
 
+    [Fact]
+    public void One_failure_printed_in_two_spellings_is_one_failure()
+    {
+        // Held-out set 24 (h24-ejabberd-proxy65-eaddrnotavail, SOURCE.md there): a listener's bind() to an address the
+        // host lacks, printed as a message and as the Erlang term under it. Not a repeat, so no port_exhaustion.
+        var paste = "20:47:41.242 [error] Failed to open socket at 198.18.1.179:7777 for mod_proxy65_stream: can't assign requested address\n\n" +
+                    "20:47:41.242 [error] Failed to start module mod_proxy65:\n{error,\n    {eaddrnotavail,\n";
+        Assert.Equal(2, Read(paste).AppErrors.Count);
+        Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
+        // The same spelling again and again is a loop failing: possible.
+        var loop = "Error: Cannot assign requested address\nError: Cannot assign requested address\n";
+        Assert.Equal(("port_exhaustion", SockDoc.Diagnosis.Engine.Confidence.Possible), Assert.Single(CorpusTests.Explain(loop).Report.Findings) is var f ? (f.Id, f.Confidence) : default);
+    }
+
+    [Theory]
+    // Held-out set 24 (h24-node-v0-localhost-eaddrnotavail-loop): the quoted code only makes requests.
+    [InlineData("This code breaks with `EADDRNOTAVAIL` after 20000 requests.\n  http.get(options, function(resp){\n", "connect")]
+    [InlineData("r = requests.get(url)\nOSError: [Errno 99] Cannot assign requested address\n", "connect")]
+    // Code that also listens: the lines do not say which.
+    [InlineData("server.listen(8080)\nhttp.get(options)\nError: EADDRNOTAVAIL\n", "unknown")]
+    public void An_address_error_in_a_paste_whose_code_only_connects_is_connect(string paste, string call) =>
+        Assert.Equal(call, Read(paste).AppErrors.Single().Call);
+
     [Theory]
     [InlineData("1m ipv4 udp receive buffer errors\t\n", "RcvbufErrors", 1L)]
     [InlineData("ipv4.udperrors, 1m_ipv4_udp_receive_buffer_errors = 12.5 errors\n", "RcvbufErrors", 13L)]

@@ -61,6 +61,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
             err = err with { Call = framed };
+        if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && PasteCodeOnlyConnects(lines))
+            err = err with { Call = "connect" };
         // connect() to ::1 or a link-local address on a host (or container) without IPv6 has no source address at all:
         // ip6_route_output() finds none and connect() fails with EADDRNOTAVAIL on the first try; not ports. libpq prints
         // the address on the line below ("Is the server running on host "localhost" (::1) and accepting").
@@ -178,6 +180,28 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         return _inotifyEmfile.Value;
     }
 
+    private bool? _codeOnlyConnects;
+
+    /// <summary>
+    /// Whether the code the paste quotes only makes outgoing connections (http.get(), requests.get(), fetch(),
+    /// net.Dial(), HttpClient, curl_exec()) and never listens or binds (listen(), bind(), createServer(),
+    /// ListenAndServe, ServerSocket): then an address error the lines do not attribute came from its connect().
+    /// Bounded: the first 5,000 lines; read once per paste.
+    /// </summary>
+    private bool PasteCodeOnlyConnects(IReadOnlyList<PasteLine> lines)
+    {
+        if (_codeOnlyConnects is { } known) return known;
+        bool client = false, server = false;
+        foreach (var l in lines.Take(5_000))
+        {
+            var text = l.Text.Length > 4096 ? l.Text[..4096] : l.Text;
+            client |= ClientCodeRegex().IsMatch(text);
+            server |= ServerCodeRegex().IsMatch(text);
+        }
+        _codeOnlyConnects = client && !server;
+        return _codeOnlyConnects.Value;
+    }
+
     // The paste's frames are the same for every error line in it: read once (a recogniser lives for one paste).
     private bool _pasteFramesRead;
     private string? _pasteFramesCall;
@@ -213,6 +237,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex ClientFrameRegex();
     [GeneratedRegex(@"\bat\s+(?:java\.net\.Socket\.<init>|\S*SocketFactory\.createSocket\(|\S*\.HttpConnection\.open\()")]
     private static partial Regex ClientSocketFrameRegex();
+    [GeneratedRegex(@"\bhttps?\.(?:get|request)\(|\brequests\.(?:get|post|put|delete|head|request)\(|\burlopen\(|\bfetch\(|\baxios\.\w+\(|\bnet\.(?:connect|createConnection|Dial(?:Timeout)?)\(|\bhttp\.(?:Get|Post|Head|NewRequest)\(|\bnew HttpClient\(|\.(?:GetAsync|PostAsync|SendAsync)\(|\bcurl_exec\(|\bsocket\.connect\(", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ClientCodeRegex();
+    [GeneratedRegex(@"\.listen\(|\bbind\(|createServer\(|ListenAndServe|\bserve_forever\(|\bServerSocket\b|\bTcpListener\b|\bnet\.Listen\(|\bapp\.run\(", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ServerCodeRegex();
     // Command-line clients that never bind or listen: an address error from them is their connect().
     [GeneratedRegex(@"(?:^|[\s:`'(?])(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
     private static partial Regex ConnectOnlyToolRegex();
