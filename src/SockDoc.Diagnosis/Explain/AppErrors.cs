@@ -48,7 +48,9 @@ public static partial class AppErrors
         // "cannot assign address": the words as people retype them.
         new(EADDRNOTAVAIL, 99, 10049, ["Cannot assign requested address", "Can't assign requested address", "cannot assign address", "Address not available", "The requested address is not valid in its context"],
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
-        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address"], ["AddrInUse", "AddressAlreadyInUse"]),
+        // Windows logs its connect()'s port reuse failure as Tcpip event 4227: "TCP/IP failed to establish an outgoing
+        // connection because the selected local endpoint was recently used to connect to the same remote endpoint".
+        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
         // "Too many files open": the words as people retype them; "Hit max file limit": node 0.x's own EMFILE message.
         // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as

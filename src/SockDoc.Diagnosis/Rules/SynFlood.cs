@@ -39,6 +39,12 @@ public sealed class SynFlood : IRule
             if (log.Any)
                 return FromLog(d, c, $"The kernel logged a possible SYN flood: {LogWhen(c, log)}", Explanation,
                     Fixes(c, syncookies, acceptFull: false), Caveats());
+            if (HalfOpen(c) is { } halfOpen && halfOpen >= HalfOpenRows)
+                return Conclude(d, c, Severity.Warning, When.Now, Confidence.Possible,
+                    $"{N(halfOpen)} half-open (SYN_RECV) connections in the socket rows: a SYN flood, or clients whose final ACK does not arrive",
+                    [Count("half-open connections (SYN_RECV)", halfOpen, N(halfOpen), CensusSource(c.Now.Census!))], Explanation,
+                    Fixes(c, syncookies, acceptFull: false),
+                    [.. Caveats(), "A request waits in SYN_RECV for one round trip when the client is real; spoofed sources never answer, so a flood keeps them for the SYN-ACK retries (tcp_synack_retries, about 30 s). TCPReqQFullDoCookies / TCPReqQFullDrop rising, or the kernel's \"Possible SYN flooding\" line, would decide."]);
             return Unknown(d, "TcpExt TCPReqQFullDrop", "TcpExt TCPReqQFullDoCookies");
         }
         var dropDelta = c.CounterDelta("TcpExt", "TCPReqQFullDrop");
@@ -113,6 +119,16 @@ public sealed class SynFlood : IRule
 
         return Conclude(d, c, severity, when, confidence, title, evidence, Explanation, Fixes(c, syncookies, acceptFull), Caveats());
     }
+
+    /// <summary>
+    /// Rows in SYN_RECV a socket list shows at once at which the half-open connections are no longer a server's normal
+    /// traffic (one round trip each) but requests left waiting for an ACK that does not come.
+    /// </summary>
+    public const long HalfOpenRows = 10;
+
+    /// <summary>Half-open requests in the census (SYN_RECV rows of a pasted list, NEW_SYN_RECV request sockets of a dump).</summary>
+    private static long? HalfOpen(RuleContext c) =>
+        c.Now.Census is { } census ? census.ByState.GetValueOrDefault("SYN_RECV") + census.ByState.GetValueOrDefault("NEW_SYN_RECV") : null;
 
     private static string[] Caveats() =>
     [

@@ -276,6 +276,8 @@ public class RecogniserTests
     [InlineData("imap-login: Error: net_connect_unix(imap) failed: Resource temporarily unavailable", "EAGAIN", "c", "connect")]
     [InlineData("PHP Warning:  socket_bind(): unable to bind address [99]: Cannot assign requested address", "EADDRNOTAVAIL", "php", "bind")]
     [InlineData("dial tcp 10.1.2.3:443: connectex: Only one usage of each socket address (protocol/network address/port) is normally permitted.", "EADDRINUSE", "go", "connect")]
+    // Set 25: Windows' Tcpip event 4227 (connect() found the local port still bound to the same remote endpoint).
+    [InlineData("TCP/IP failed to establish an outgoing connection because the selected local endpoint was recently used to connect to the same remote endpoint.", "EADDRINUSE", "c", "connect")]
     // Set 21: a page that upper-cases the JDK's line keeps its call suffix.
     [InlineData("JAVA.NET.BINDEXCEPTION: ADDRESS ALREADY IN USE: CONNECT", "EADDRINUSE", "c", "connect")]
     // Set 19: Squid stops accepting when fewer than RESERVED_FD of its descriptors are free (TcpAcceptor::okToAccept()).
@@ -554,6 +556,21 @@ public class RecogniserTests
         Assert.Equal(("port_exhaustion", confidence), (f.Id, f.Confidence.ToString()));
         // Without the load test the same single line stays a recognised line, not a finding (bind() to a missing address fits).
         Assert.Empty(CorpusTests.Explain(paste.Split('\n').First(l => l.Contains("assign", StringComparison.Ordinal)) + "\n").Report.Findings);
+    }
+
+    [Fact]
+    public void Many_half_open_rows_without_counters_are_a_possible_syn_flood()
+    {
+        // Held-out set 25 (h25-synrecv-443-brazil-adib, SOURCE.md there): netstat rows, SYN_RECV on :443 from many peers.
+        string Rows(int n) => "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n" +
+            string.Concat(Enumerable.Range(0, n).Select(k => $"tcp        0      0 51.79.160.8:443         177.8.135.{k + 1}:{40000 + k}     SYN_RECV    -\n"));
+        var f = Assert.Single(CorpusTests.Explain(Rows(10)).Report.Findings);
+        Assert.Equal(("syn_flood", SockDoc.Diagnosis.Engine.Confidence.Possible), (f.Id, f.Confidence));
+        Assert.Equal(10, f.Evidence.Single(e => e.Name == "half-open connections (SYN_RECV)").Value);
+        // A few half-open rows are a server's normal traffic (one round trip each).
+        Assert.Empty(CorpusTests.Explain(Rows(SockDoc.Diagnosis.Rules.SynFlood.HalfOpenRows is var t ? (int)t - 1 : 0)).Report.Findings);
+        // Counters decide when pasted: SYN queue counters at 0 and no log line, no finding.
+        Assert.DoesNotContain(CorpusTests.Explain(Rows(10) + "TcpExtTCPReqQFullDrop 0 0.0\nTcpExtTCPReqQFullDoCookies 0 0.0\n").Report.Findings, x => x.Id == "syn_flood");
     }
 
     [Fact]
