@@ -29,6 +29,13 @@ public sealed class PasteBuilder
     public Dictionary<string, long> Vm { get; } = new(StringComparer.Ordinal);
     public List<AppError> Errors { get; } = [];
     public List<StatedCondition> Stated { get; } = [];
+
+    /// <summary>A condition a line states (its words, or a program's status field when <paramref name="reporter"/> is set), its text cut to 200 characters.</summary>
+    public void State(string condition, int line, string text, string? reporter = null)
+    {
+        var sample = text.Trim();
+        Stated.Add(new StatedCondition { Condition = condition, Sample = sample.Length > 200 ? sample[..200] : sample, Line = line, Reporter = reporter });
+    }
     public List<string> Damage { get; } = [];
     public List<PasteLine> Unrelated { get; } = [];
     public long? SsOrphaned { get; set; }

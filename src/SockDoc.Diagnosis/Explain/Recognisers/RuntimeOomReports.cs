@@ -24,8 +24,7 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
         var m = ReportRegex().Match(text);
         if (!m.Success) return 0;
         string reporter = m.Groups["docker"].Success ? "Docker" : m.Groups["systemd"].Success ? "systemd" : "Kubernetes";
-        var sample = text.Trim();
-        into.Stated.Add(new StatedCondition { Condition = StatedConditions.OomKill, Sample = sample.Length > 200 ? sample[..200] : sample, Line = line.Number, Reporter = reporter });
+        into.State(StatedConditions.OomKill, line.Number, text, reporter);
         into.Claim("runtime-oom", line.Number, "OOM kills reported by a container runtime or systemd");
         return 1;
     }

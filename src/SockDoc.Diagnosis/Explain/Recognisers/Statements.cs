@@ -30,8 +30,7 @@ public sealed partial class Statements : IPasteRecogniser
             {
                 if (found.Contains(condition)) continue;
                 found.Add(condition);
-                var sample = sentence.Trim();
-                into.Stated.Add(new StatedCondition { Condition = condition, Sample = sample.Length > 200 ? sample[..200] : sample, Line = line.Number });
+                into.State(condition, line.Number, sentence);
             }
         }
         if (found.Count == 0) return 0;
