@@ -19,6 +19,8 @@ public static partial class Libc
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
     public const int CLONE_NEWNET = 0x40000000;
+    /// <summary>include/uapi/linux/sched.h: runs only when nothing else on the CPU wants to.</summary>
+    public const int SCHED_IDLE = 5;
 
 
     [LibraryImport(Lib, SetLastError = true)]
@@ -42,4 +44,12 @@ public static partial class Libc
     /// <summary>setns(2): moves the calling thread (only it) into the namespace behind fd.</summary>
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int setns(int fd, int nstype);
+
+    /// <summary>sched_setscheduler(2) with pid 0: the calling thread only (Linux schedules threads).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sched_setscheduler(int pid, int policy, in int priority);
+
+    /// <summary>sched_setaffinity(2) with pid 0: the calling thread only; mask is a cpu_set_t of size bytes.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sched_setaffinity(int pid, nuint size, ulong[] mask);
 }

@@ -42,6 +42,7 @@ public static class LabRunner
         NetNamespace? ns = null;
         IDisposable? load = null;
         LabTrace? trace = null;
+        BusyCpus? busy = null;
         TraceAttribution? attribution = null;
         using var cancel = new CancellationTokenSource(options.Timeout);
         using var followStop = new CancellationTokenSource();
@@ -57,6 +58,7 @@ public static class LabRunner
                 cleaned = true;
                 try { load?.Dispose(); } catch (LoadException) { } catch (IOException) { } catch (InvalidOperationException) { }
                 trace?.Dispose();
+                busy?.Dispose();
                 journal?.Dispose();
                 ns?.Dispose();
                 globalLock?.Dispose();
@@ -124,6 +126,9 @@ public static class LabRunner
                 {
                     trace = LabTrace.Start(options.SelfCommand, what, TimeSpan.FromSeconds(120));
                     ctx.Note("note", $"sockdoc trace --what {what} attached");
+                    // perf loses tracepoint samples raised in softirq on an idle CPU (see BusyCpus): keep them busy meanwhile.
+                    busy = BusyCpus.Start(TimeSpan.FromSeconds(120));
+                    if (busy.Problem is not null) ctx.Note("note", busy.Problem);
                 }
                 catch (LoadException e)
                 {
@@ -150,6 +155,7 @@ public static class LabRunner
                 try
                 {
                     var report = trace.Stop();
+                    busy?.Dispose();
                     attribution = scenario.CheckTrace(report, ctx);
                     if (!attribution.Matched) attribution = attribution with { Text = attribution.Text + "; " + LabTrace.Describe(report) };
                 }

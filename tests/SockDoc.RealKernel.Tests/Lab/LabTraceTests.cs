@@ -8,10 +8,10 @@ namespace SockDoc.RealKernel.Tests.Lab;
 /// and holds the trace against the generator: port_exhaustion, this process and 127.0.0.1:8080 with as many EADDRNOTAVAIL
 /// as connect() got; orphans, the resets for memory sent to this run's peer; tcp_mem, this process's refused charges above
 /// tcp_mem[2] and its resets for memory; tw_buckets (churn), the connection rate within 5 % of the generator's.
-/// Each run is `sockdoc lab run NAME --trace --json` in its own process, as an operator runs it. In this test process
-/// the orphans run right after tcp_mem's (xunit's order in a fresh clone) three CI runs in a row saw the kernel count
-/// 39 TCPAbortOnMemory while no reset reached either side's tracepoint; as separate processes, as users run them, the
-/// same two scenarios back to back attribute every reset.
+/// Each run is `sockdoc lab run NAME --trace --json` in its own process, as an operator runs it. Three CI runs once saw the
+/// kernel count 39 TCPAbortOnMemory while no reset reached either side's tracepoint; that was not the order of the tests
+/// but perf dropping samples raised in softirq on an idle CPU (ftrace saw them all; `perf record -a` lost them too), which
+/// `lab run --trace` now prevents by keeping the CPUs busy under SCHED_IDLE (BusyCpus).
 /// </summary>
 public sealed class LabTraceTests
 {
