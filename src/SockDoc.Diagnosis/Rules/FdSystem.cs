@@ -18,6 +18,9 @@ public sealed class FdSystem : IRule
         "alloc_empty_file(): ENFILE when nr_files >= file-max (not for CAP_SYS_ADMIN)",
         [Inputs.FileNr, Inputs.FileMax, Inputs.KernelLog, Inputs.AppErrors]);
 
+    /// <summary>Below this share of fs.file-max, a pasted fs.file-nr rules file-max out as the cause of an application's ENFILE.</summary>
+    public const double FarBelow = 0.1;
+
     private const string Explanation =
         "fs.file-max caps struct file objects for the whole machine (every socket is one). Past it, processes without " +
         "CAP_SYS_ADMIN get ENFILE (\"Too many open files in system\"); root is not limited. The kernel's default is about one file " +
@@ -65,6 +68,14 @@ public sealed class FdSystem : IRule
         {
             severity = Severity.Critical; when = When.Now;
             title = $"The system is out of file handles: {N(allocated)} of fs.file-max {N(limit)}; non-root opens fail with ENFILE";
+        }
+        else if (!log.Any && errors.Count > 0 && limit > 0 && allocated < FarBelow * limit)
+        {
+            // The paste shows fs.file-nr far from fs.file-max beside the application's ENFILE: alloc_empty_file() did not
+            // refuse. Runtimes report their own tables with the same errno: Erlang's {error, enfile} from gen_tcp:accept is its
+            // port table full (ERL_MAX_PORTS / +Q) on older OTP releases, lwIP's errno 23 its LWIP_MAX_SOCKETS.
+            return Ok(d, $"ENFILE from applications ({N(app.Count)}) while fs.file-nr shows {N(allocated)} of {N(limit)} ({Pct(Share(allocated, limit))}): " +
+                         "not fs.file-max; a runtime's own table (Erlang's port limit ERL_MAX_PORTS / +Q, an embedded stack's socket table) gives ENFILE too");
         }
         else if (!unlimited && (log.Recent || app.Recent))
         {

@@ -28,7 +28,9 @@ public sealed class MemoryOvercommit : IRule
         if (mode is null || mi?.CommittedAsBytes is null || mi.CommitLimitBytes is null || mi.MemTotalBytes is null || mi.MemTotalBytes <= 0)
         {
             if (log.Any)
-                return FromLog(d, c, $"The kernel refused allocations for lack of commit memory (__vm_enough_memory(), strict overcommit): {LogWhen(c, log)}",
+                // __vm_enough_memory() refuses in mode 2 past CommitLimit and in mode 0 a single request larger than RAM + swap;
+                // the line does not say which, the mode and /proc/meminfo do.
+                return FromLog(d, c, $"The kernel refused allocations for lack of commit memory (__vm_enough_memory(): past CommitLimit with vm.overcommit_memory=2, or one request larger than RAM + swap with 0): {LogWhen(c, log)}",
                     Explanation, [Action("Read the commit charge and its limit: `grep -E 'Commit|MemTotal|SwapTotal|Hugetlb' /proc/meminfo` and `sysctl vm.overcommit_memory vm.overcommit_ratio vm.overcommit_kbytes`",
                         "A new limit is computed from the commit charge and both sysctls; without them any value is a guess.")]);
             return Unknown(d, mode is null ? SysctlNames.OvercommitMemory : "/proc/meminfo");

@@ -602,4 +602,35 @@ public class RecogniserTests
     [InlineData("1m ipv4 udp send buffer errors = 3\n", "SndbufErrors", 3L)]
     public void NetdataAlerts_read_the_udp_buffer_alarms(string paste, string counter, long value) =>
         Assert.Equal(value, Read(paste).Counters["Udp"][counter]);
+
+    [Theory]
+    // Held-out set 26 (h26-esp32-lwip-accept-errno23): ESP-IDF's log format names the stack on the line itself.
+    [InlineData("E (39868) tcp_server: Unable to accept connection: errno 23\n")]
+    // A paste that names lwIP (or its sdkconfig) elsewhere: its socket errors are lwIP's.
+    [InlineData("in sdkconfig, I have bumped the LWIP_MAX_SOCKETS to 16\naccept failed: Too many open files in system\n")]
+    public void Errors_of_an_embedded_stack_are_look_alikes(string paste)
+    {
+        Assert.NotNull(Assert.Single(Read(paste).AppErrors).LookAlike);
+        Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
+    }
+
+    [Fact]
+    public void Enfile_beside_a_file_nr_far_from_file_max_is_no_finding()
+    {
+        // Held-out set 27 (h27-erlang-accept-enfile-filenr-zh): Erlang's {error, enfile} with fs.file-nr at 0.1 % of file-max.
+        const string enfile = "gen_tcp:accept returned {error, enfile}\n";
+        Assert.Empty(CorpusTests.Explain(enfile + "$ cat /proc/sys/fs/file-nr\n2040    0       2417338\n").Report.Findings);
+        // Near the limit it is file-max; without the gauge the errno alone is likely.
+        Assert.Contains(CorpusTests.Explain(enfile + "$ cat /proc/sys/fs/file-nr\n2417000    0       2417338\n").Report.Findings, f => f.Id == "fd_system");
+        Assert.Equal(SockDoc.Diagnosis.Engine.Confidence.Likely, Assert.Single(CorpusTests.Explain(enfile).Report.Findings, f => f.Id == "fd_system").Confidence);
+    }
+
+    [Theory]
+    // Held-out set 26 (h26-eshadoop-httpclient-bind-failed): Apache HttpClient's request retry over a BindException.
+    [InlineData("INFO HttpMethodDirector: I/O exception (java.net.BindException) caught when processing request: Address already in use (Bind failed)\n", "bind(0)")]
+    [InlineData("I/O exception (java.net.BindException) caught when processing request to {}->http://10.0.0.5:9200: Address already in use (Bind failed)\n", "bind(0)")]
+    // A server's bind() stays bind().
+    [InlineData("java.net.BindException: Address already in use (Bind failed)\n", "bind")]
+    public void An_http_clients_bind_failure_is_an_outgoing_connection(string paste, string call) =>
+        Assert.Equal(call, Read(paste).AppErrors.Single().Call);
 }

@@ -29,6 +29,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             // ephemeral ports running out, as for bind(addr, 0) (inet_csk_get_port()).
             if (frame == "bind" && err.Errno == AppErrors.EADDRINUSE && ClientSocketBelow(lines, i)) err = err with { Call = "bind(0)" };
         }
+        // Apache HttpClient binds its outgoing socket before connect() when a local address is configured, and logs a failure
+        // while sending as "I/O exception (java.net.BindException) caught when processing request" (3.x HttpMethodDirector,
+        // 4.x RetryExec / DefaultRequestDirector). That bind() is to port 0: its EADDRINUSE is the ephemeral ports used up
+        // (inet_csk_get_port()), as for any outgoing connection.
+        if (err.Errno == AppErrors.EADDRINUSE && err.Call is "bind" or "unknown" && HttpClientRequestRegex().IsMatch(line.Text)) err = err with { Call = "bind(0)" };
         for (int back = 0; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
         {
             var above = lines[i - back].Text;
@@ -83,6 +88,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
+        // lwIP (ESP-IDF, FreeRTOS, Zephyr's socket layer) keeps its own socket table and errno values: "Unable to accept
+        // connection: errno 23" on an ESP32 is its LWIP_MAX_SOCKETS (CONFIG_LWIP_MAX_SOCKETS) full, not Linux's file-max,
+        // and no Linux sysctl changes it. The line in ESP-IDF's log format, or a paste that names the stack, says so.
+        if (err.LookAlike is null && (EmbeddedLogRegex().IsMatch(line.Text) || PasteNamesEmbeddedStack(lines)))
+            err = err with { LookAlike = "an embedded TCP/IP stack (lwIP under ESP-IDF, FreeRTOS or Zephyr) has its own socket table (LWIP_MAX_SOCKETS) and errno numbers: not a Linux kernel limit, no sysctl changes it" };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
@@ -180,6 +190,15 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         return _inotifyEmfile.Value;
     }
 
+    private bool? _embeddedStack;
+
+    /// <summary>Whether the paste's first 5,000 lines name an embedded TCP/IP stack (lwIP, ESP-IDF, FreeRTOS, Zephyr); read once per paste.</summary>
+    private bool PasteNamesEmbeddedStack(IReadOnlyList<PasteLine> lines)
+    {
+        _embeddedStack ??= lines.Take(5_000).Any(l => EmbeddedStackRegex().IsMatch(l.Text.Length > 4096 ? l.Text[..4096] : l.Text));
+        return _embeddedStack.Value;
+    }
+
     private bool? _codeOnlyConnects;
 
     /// <summary>
@@ -255,6 +274,13 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex ConnectFailedRegex();
     [GeneratedRegex(@":0(?:\)|\s|$)")]
     private static partial Regex PortZeroRegex();
+    [GeneratedRegex(@"caught when processing request|\bHttpMethodDirector\b|\bRetryExec\b|\bDefaultRequestDirector\b", RegexOptions.CultureInvariant)]
+    private static partial Regex HttpClientRequestRegex();
+    // ESP-IDF's log line: level letter, tick count in parentheses, tag ("E (39868) tcp_server: Unable to accept ...").
+    [GeneratedRegex(@"^\s*[EWI] \(\d+\) [\w.\-]+: ")]
+    private static partial Regex EmbeddedLogRegex();
+    [GeneratedRegex(@"\blwip\b|\bLWIP_[A-Z_]+|\bESP-IDF\b|\besp_idf\b|\bsdkconfig\b|\bFreeRTOS\b|\bZephyr\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex EmbeddedStackRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }
