@@ -31,6 +31,8 @@ public static class StatedConditions
     public const string ConntrackTableFull = "conntrack table full";
     /// <summary>A process reached RLIMIT_NOFILE (EMFILE): "ran out of file descriptors", RabbitMQ's "file descriptor limit alarm set".</summary>
     public const string FileDescriptorsExhausted = "file descriptors exhausted";
+    /// <summary>A datagram dropped entering a UDP socket's receive queue (dropwatch at udp_queue_rcv_skb()): RcvbufErrors mostly.</summary>
+    public const string UdpReceiveDrops = "UDP receive queue drops";
     /// <summary>out_of_memory() chose and killed a task: "the OOM killer was invoked / killed dnsmasq".</summary>
     public const string OomKill = "OOM killer ran";
 }

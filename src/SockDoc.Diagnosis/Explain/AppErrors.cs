@@ -41,6 +41,7 @@ public static partial class AppErrors
     public const string ECONNRESET = "ECONNRESET";
     public const string ETIMEDOUT = "ETIMEDOUT";
     public const string EAGAIN = "EAGAIN";
+    public const string ENOBUFS = "ENOBUFS";
 
     /// <summary>The spellings. Order matters: ENFILE's "Too many open files in system" before EMFILE's "Too many open files".</summary>
     public static IReadOnlyList<ErrnoSpelling> Table { get; } =
@@ -67,6 +68,10 @@ public static partial class AppErrors
         new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
         new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
+        // Windows fails connect() and bind() with WSAENOBUFS (10055) when its dynamic ports are used up; the JDK says
+        // "No buffer space available (maximum connections reached?)", Winsock's own text the second. Linux's ENOBUFS is other
+        // trouble (a full qdisc, netlink, the neighbour table): PortExhaustion takes only the Windows spellings.
+        new(ENOBUFS, 105, 10055, ["No buffer space available (maximum connections reached?)", "the system lacked sufficient buffer space or because a queue was full"], []),
     ];
 
     /// <summary>
@@ -149,9 +154,25 @@ public static partial class AppErrors
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };
             if (errno is EMFILE or ENFILE && InotifyRegex().IsMatch(text)) err = AsInotify(err);
+            // Adding an address or a route (ip's "RTNETLINK answers:", route(8) "writing to routing socket", "add net ...:
+            // gateway ...", the SIOCADDRT ioctl) fails with EADDRNOTAVAIL when the gateway or address is on no local network.
+            if (errno is EADDRNOTAVAIL && RouteConfigRegex().IsMatch(text))
+                err = err with { Call = "route", LookAlike = "configuring an address or a route (RTNETLINK, the routing socket, SIOCADDRT) fails with EADDRNOTAVAIL when the gateway or address is on no local network: no connection, not ports" };
+            // connect() to port 0 fails with EADDRNOTAVAIL on BSD and macOS (in_pcbconnect()): the destination, not ports.
+            if (errno is EADDRNOTAVAIL && ConnectPortZeroRegex().IsMatch(text)) err = AsConnectToPortZero(err);
             return err;
         }
         return null;
+    }
+
+    /// <summary>A connect() to port 0 on this line (Python's s.connect(('8.8.8.8', 0))).</summary>
+    public static bool IsConnectToPortZero(string text) => ConnectPortZeroRegex().IsMatch(text);
+
+    /// <summary>connect() to port 0: EADDRNOTAVAIL at once on BSD and macOS (in_pcbconnect()), the destination's fault.</summary>
+    public static AppError AsConnectToPortZero(AppError err)
+    {
+        ArgumentNullException.ThrowIfNull(err);
+        return err with { Call = "connect", LookAlike = "connect() to port 0 is refused at once (EADDRNOTAVAIL on BSD and macOS): the destination is wrong, not ports" };
     }
 
     /// <summary>The error as inotify's instance limit: a look-alike, not the open-file limit.</summary>
@@ -336,6 +357,11 @@ public static partial class AppErrors
     [GeneratedRegex(@"\b(?:TCP |UDP |tcp |udp )?[Ll]istener\b|\bTcpListener\b|\bUdpSocket::bind\b|\blistening on\b", RegexOptions.CultureInvariant)]
     private static partial Regex ListenerRegex();
 
+    [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RouteConfigRegex();
+    // Python's s.connect(('8.8.8.8', 0)), a C/Go address written host:0 in a connect call.
+    [GeneratedRegex(@"\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectPortZeroRegex();
     // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch".
     [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC|directory watch", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex InotifyRegex();

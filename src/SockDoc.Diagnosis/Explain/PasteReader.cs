@@ -37,6 +37,7 @@ public static class PasteReader
         new NetdataAlerts(),
         new UwsgiListenQueue(),
         new RuntimeOomReports(),
+        new Dropwatch(),
         new SsSummary(),
         new SockStatLines(),
         new Memory(),

@@ -14,7 +14,7 @@ namespace SockDoc.Diagnosis.Rules;
 /// destination port), mostly held by TIME_WAIT for 60 s. connect() then fails with EADDRNOTAVAIL.
 /// R_max = N_eff / T_hold new connections per second per destination.
 /// </summary>
-public sealed class PortExhaustion : IRule
+public sealed partial class PortExhaustion : IRule
 {
     public RuleDescriptor Descriptor { get; } = new(
         "port_exhaustion",
@@ -42,7 +42,9 @@ public sealed class PortExhaustion : IRule
         // EADDRNOTAVAIL is an address the host does not have: not this.
         // (connect() to ::1 on a host without IPv6 is the paste reader's look-alike and never reaches a rule.)
         var errors = AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
-            .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)")).ToList();
+            .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)"))
+            // Windows' WSAENOBUFS from connect(): its dynamic port range used up (the JDK's "maximum connections reached?").
+            .Concat(AppErrors(c, "ENOBUFS", call => call is "connect" or "bind(0)").Where(e => e.Sample is { } t && WindowsNoBuffersRegex().IsMatch(t))).ToList();
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a
@@ -338,4 +340,7 @@ public sealed class PortExhaustion : IRule
         }
         return count;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|lacked sufficient buffer space", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex WindowsNoBuffersRegex();
 }

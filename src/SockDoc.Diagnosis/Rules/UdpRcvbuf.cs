@@ -20,7 +20,7 @@ public sealed class UdpRcvbuf : IRule
         "udp_rcvbuf",
         "UDP datagrams dropped on full socket receive buffers",
         "__udp_enqueue_schedule_skb(): sk_rmem_alloc > sk_rcvbuf → -ENOMEM → Udp RcvbufErrors",
-        [Inputs.UdpRcvbufErrors, Inputs.RmemMax, Inputs.CensusUdp]);
+        [Inputs.UdpRcvbufErrors, Inputs.RmemMax, Inputs.CensusUdp, Inputs.Stated]);
 
     private const string RmemDefault = "net.core.rmem_default";
 
@@ -41,6 +41,10 @@ public sealed class UdpRcvbuf : IRule
         {
             // Kernels before 2.6.18 and old net-tools print only "packet receive errors" (InErrors): full receive buffers,
             // udp_mem refusals and bad checksums together. Without the finer counters that is possible, not confirmed.
+            var stated = Stated(c, StatedConditions.UdpReceiveDrops);
+            if (c.Counter("Udp", "InErrors") is null && stated.Count > 0)
+                return FromStatement(d, c, stated, "Datagrams were dropped entering UDP socket receive queues", Explanation,
+                    Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats);
             return c.Counter("Udp", "InErrors") is > 0 and var inErrors && c.Counter("Udp", "MemErrors") is null
                 ? Conclude(d, c, Severity.Warning, When.SinceBoot, Confidence.Possible,
                     $"{N(inErrors)} UDP receive errors since boot (InErrors): most often full socket receive buffers, also udp_mem or bad checksums",

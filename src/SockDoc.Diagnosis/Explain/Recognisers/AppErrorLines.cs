@@ -34,6 +34,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // 4.x RetryExec / DefaultRequestDirector). That bind() is to port 0: its EADDRINUSE is the ephemeral ports used up
         // (inet_csk_get_port()), as for any outgoing connection.
         if (err.Errno == AppErrors.EADDRINUSE && err.Call is "bind" or "unknown" && HttpClientRequestRegex().IsMatch(line.Text)) err = err with { Call = "bind(0)" };
+        // The traceback's frame above names a connect() to port 0 (macOS / BSD refuse it with EADDRNOTAVAIL).
+        if (err.Errno == AppErrors.EADDRNOTAVAIL && err.LookAlike is null && Enumerable.Range(1, 3).Any(b => i - b >= 0 && AppErrors.IsConnectToPortZero(lines[i - b].Text)))
+            err = AppErrors.AsConnectToPortZero(err);
         for (int back = 0; err.Call == "unknown" && back <= 3 && i - back >= 0; back++)
         {
             var above = lines[i - back].Text;
@@ -250,7 +253,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     }
 
     // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").
-    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'")]
+    // sun.nio.ch.Net.pollConnect / SocketChannelImpl.finishConnect: a non-blocking connect() completing with its error.
+    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'")]
     private static partial Regex StackCallRegex();
     [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(", RegexOptions.CultureInvariant)]
     private static partial Regex ClientFrameRegex();

@@ -6,7 +6,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// <summary>
 /// `netstat -s` (net-tools statistics.c): "TcpExt:" group headers, then indented sentences (<see cref="NetstatSentences"/>)
 /// or "Name: value" for counters net-tools has no sentence for. Tolerant of what pastes do to it: indentation lost
-/// (markdown, `grep` of one sentence), trailing blanks, the header cut off (TcpExt and Tcp sentences are unique to their
+/// (markdown, `grep` of one sentence), trailing blanks and a reader's marks ("&lt;---- HERE"), the header cut off (TcpExt and Tcp sentences are unique to their
 /// group), old net-tools wordings ("SYNs to LISTEN sockets ignored", "segments send out").
 /// </summary>
 public sealed partial class NetstatStatistics : IPasteRecogniser
@@ -26,7 +26,8 @@ public sealed partial class NetstatStatistics : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
         var text = line.Text;
-        var t = text.Trim();
+        // A reader's mark after a sentence ("33861296 packet receive errors    <---- HERE", "# this one") is not part of it.
+        var t = AnnotationRegex().Replace(text.Trim(), "");
         if (HeaderRegex().Match(t) is { Success: true } h && !text.StartsWith(' '))
         {
             _group = h.Groups["g"].Value == "TCPExt" ? "TcpExt" : h.Groups["g"].Value;
@@ -67,6 +68,8 @@ public sealed partial class NetstatStatistics : IPasteRecogniser
     private static partial Regex HeaderRegex();
     [GeneratedRegex(@"^(?<n>[A-Za-z][A-Za-z0-9_]*): (?<v>\d+)$")]
     private static partial Regex NameValueRegex();
+    [GeneratedRegex(@"\s+(?:<-+|<=+|←|#|//)(?:\s.*|[^\d\s].*)?$")]
+    private static partial Regex AnnotationRegex();
     [GeneratedRegex(@"^\d+ [a-zA-Z]")]
     private static partial Regex OtherSentenceRegex();
 }
