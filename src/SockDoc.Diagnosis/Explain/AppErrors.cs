@@ -139,6 +139,8 @@ public static partial class AppErrors
             $@"|\b(?:unexpected|socket|connect|connection|system) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         if (s.Winsock is { } w) parts.Add($@"\({w}\)|\bWSA{s.Errno}\b|error {w}\b");
+        // An errno without other names adds an empty alternative, which would match every line.
+        parts.RemoveAll(p => p.Length == 0);
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
@@ -340,7 +342,7 @@ public static partial class AppErrors
     private static partial Regex RepeatedRegex();
 
     // Case-insensitive: a page may upper-case the whole line ("JAVA.NET.BINDEXCEPTION: ADDRESS ALREADY IN USE: CONNECT").
-    [GeneratedRegex(@"(?:already in use|requested address|not available): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:already in use|requested address|not available|maximum connections reached\?\)): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex JavaCallSuffixRegex();
 
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]

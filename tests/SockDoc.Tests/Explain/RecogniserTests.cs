@@ -633,4 +633,59 @@ public class RecogniserTests
     [InlineData("java.net.BindException: Address already in use (Bind failed)\n", "bind")]
     public void An_http_clients_bind_failure_is_an_outgoing_connection(string paste, string call) =>
         Assert.Equal(call, Read(paste).AppErrors.Single().Call);
+
+    [Theory]
+    // Held-out set 28 (h28-lookalike-hls-udp-connect-port0-macos): the frame above connects to port 0.
+    [InlineData("    s.connect(('8.8.8.8', 0))  # connecting to a UDP address doesn't send packets\nOSError: [Errno 49] Can't assign requested address\n")]
+    // Held-out set 28 (h28-lookalike-vpnc-routing-socket-macos): route(8) and ip(8) changing routes and addresses.
+    [InlineData("route: writing to routing socket: Can't assign requested address\nadd net 10.1.0.0: gateway 10.0.0.1: Can't assign requested address\n")]
+    [InlineData("RTNETLINK answers: Cannot assign requested address\nRTNETLINK answers: Cannot assign requested address\n")]
+    public void Address_errors_that_are_not_ports_are_look_alikes(string paste)
+    {
+        Assert.All(Read(paste).AppErrors, e => Assert.NotNull(e.LookAlike));
+        Assert.Empty(CorpusTests.Explain(paste).Report.Findings);
+    }
+
+    [Fact]
+    public void A_non_blocking_connect_completing_with_eaddrinuse_is_connect()
+    {
+        // Held-out set 28 (h28-jetty-win-bindexception-pollconnect): the JDK's BindException from finishing a connect().
+        var paste = "Caused by: java.net.BindException: Address already in use: no further information\n" +
+                    "\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)\n\tat java.base/sun.nio.ch.Net.pollConnectNow(Net.java:672)\n";
+        Assert.Equal("connect", Read(paste).AppErrors.Single().Call);
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "port_exhaustion");
+    }
+
+    [Fact]
+    public void Windows_wsaenobufs_on_connect_is_port_exhaustion_and_linux_enobufs_is_not()
+    {
+        // Held-out set 29 (h29-java-nobufs-twostacks-windows-csdn-zh): the Windows JDK's text for WSAENOBUFS from connect().
+        var windows = "Caused by: java.net.SocketException: No buffer space available (maximum connections reached?): connect\n" +
+                      "    at java.net.TwoStacksPlainSocketImpl.socketConnect(Native Method)\n";
+        Assert.Equal(("ENOBUFS", "connect"), Read(windows).AppErrors.Single() is var e ? (e.Errno, e.Call) : default);
+        Assert.Contains(CorpusTests.Explain(windows).Report.Findings, f => f.Id == "port_exhaustion");
+        // Linux's ENOBUFS (ping through a full neighbour table, a full qdisc) is something else.
+        Assert.Empty(CorpusTests.Explain("ping: sendmsg: No buffer space available\nping: sendmsg: No buffer space available\n").Report.Findings);
+        Assert.Empty(CorpusTests.Explain("OSError: [Errno 105] No buffer space available\nOSError: [Errno 105] No buffer space available\n").Report.Findings);
+    }
+
+    [Fact]
+    public void Dropwatch_at_udp_receive_queueing_is_a_reported_udp_drop()
+    {
+        // Held-out set 28 (h28-syslogng-dropwatch-udp-queue-rcv-skb).
+        var paste = "dropwatch is reporting dropping with `95255 drops at udp_queue_rcv_skb+374 (0xffffffff815e1c64)`\n";
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal(("udp_rcvbuf", SockDoc.Diagnosis.Engine.Confidence.Likely), (f.Id, f.Confidence));
+        // Drops elsewhere are not one limit.
+        Assert.Empty(CorpusTests.Explain("12 drops at tcp_v4_rcv+87 (0xffffffff815d2a27)\n").Report.Findings);
+    }
+
+    [Fact]
+    public void A_readers_mark_after_a_netstat_sentence_is_not_part_of_it()
+    {
+        // Held-out set 29 (h29-netstat-su-rcv-errors-brainzhang).
+        var paste = "netstat -su\n\nUdp:\n    559933412 packets received\n    33861296 packet receive errors    <---- HERE\n";
+        Assert.Equal(33861296L, Read(paste).Counters["Udp"]["InErrors"]);
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "udp_rcvbuf");
+    }
 }
