@@ -43,8 +43,9 @@ public sealed partial class PortExhaustion : IRule
         // (connect() to ::1 on a host without IPv6 is the paste reader's look-alike and never reaches a rule.)
         var errors = AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
             .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)"))
-            // Windows' WSAENOBUFS from connect(): its dynamic port range used up (the JDK's "maximum connections reached?").
-            .Concat(AppErrors(c, "ENOBUFS", call => call is "connect" or "bind(0)").Where(e => e.Sample is { } t && WindowsNoBuffersRegex().IsMatch(t))).ToList();
+            // Windows' WSAENOBUFS from connect() or the bind() of an outgoing socket (Go's "dial tcp ...: bind: ... lacked
+            // sufficient buffer space"): its dynamic port range used up (the JDK's "maximum connections reached?").
+            .Concat(AppErrors(c, "ENOBUFS", call => call is "connect" or "bind(0)" or "bind").Where(e => e.Sample is { } t && WindowsNoBuffersRegex().IsMatch(t))).ToList();
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a

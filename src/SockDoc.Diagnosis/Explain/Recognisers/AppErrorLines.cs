@@ -254,7 +254,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").
     // sun.nio.ch.Net.pollConnect / SocketChannelImpl.finishConnect: a non-blocking connect() completing with its error.
-    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'")]
+    // Node's frames put a space before the parenthesis and may have no receiver ("at doConnect (net.js:555:5)",
+    // "at Socket.connect (net.js:718:20)").
+    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
+                    @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+\.js:\d+")]
     private static partial Regex StackCallRegex();
     [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(", RegexOptions.CultureInvariant)]
     private static partial Regex ClientFrameRegex();

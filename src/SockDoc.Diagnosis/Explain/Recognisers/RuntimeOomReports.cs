@@ -6,7 +6,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// <summary>
 /// What container runtimes and service managers record when the kernel's OOM killer killed a process in their cgroup
 /// (memory.events oom_kill, or the cgroup v1 OOM eventfd): Kubernetes' container status "Reason: OOMKilled" (kubectl
-/// describe, pod YAML, the STATUS column of kubectl get pods), its node event "OOMKilling", Docker's
+/// describe, pod YAML, the STATUS column of kubectl get pods; early kubelet's "reason": "OOM Killed"), its node event "OOMKilling", Docker's
 /// "OOMKilled": true (docker inspect) and systemd's "Failed with result 'oom-kill'" / "killed by the OOM killer".
 /// Each is the runtime's record of the kernel event, not someone's reading of it: read as a reported OOM kill.
 /// "OOMKilled": false is the field saying no.
@@ -30,7 +30,9 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
     }
 
     [GeneratedRegex(@"(?<docker>""OOMKilled""\s*:\s*true\b)|(?<![\w-])OOMKill(?:ed|ing)\b(?!""?\s*[:=]\s*false)" +
-                    @"|(?<systemd>Failed with result '?oom-kill'?|\bprocess of this unit has been killed by the OOM killer)",
+                    @"|(?<systemd>Failed with result '?oom-kill'?|\bprocess of this unit has been killed by the OOM killer)" +
+                    // Early kubelet (2014, Docker 1.4) wrote the container's termination reason with a space: "reason": "OOM Killed".
+                    @"|""reason""\s*:\s*""OOM Killed""",
         RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ReportRegex();
 }

@@ -63,6 +63,10 @@ public sealed partial class Statements : IPasteRecogniser
         if (SuppositionRegex().IsMatch(sentence.AsSpan(0, m.Index))) return false;
         int from = Math.Max(0, m.Index - 25);
         if (NegationRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
+        // Denied inside the phrase, between the subject and its verb ("the conntrack table is not filled"); a negation that
+        // opens the phrase is its own ("no free ports left").
+        int firstWord = m.Value.IndexOf(' ', StringComparison.Ordinal);
+        if (firstWord > 0 && NegationRegex().IsMatch(m.Value.AsSpan(firstWord))) return false;
         int end = m.Index + m.Length;
         return !AtZeroRegex().IsMatch(sentence.AsSpan(end, Math.Min(40, sentence.Length - end)));
     }
