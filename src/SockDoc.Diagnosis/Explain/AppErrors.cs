@@ -42,6 +42,7 @@ public static partial class AppErrors
     public const string ETIMEDOUT = "ETIMEDOUT";
     public const string EAGAIN = "EAGAIN";
     public const string ENOBUFS = "ENOBUFS";
+    public const string ENOMEM = "ENOMEM";
 
     /// <summary>The spellings. Order matters: ENFILE's "Too many open files in system" before EMFILE's "Too many open files".</summary>
     public static IReadOnlyList<ErrnoSpelling> Table { get; } =
@@ -71,6 +72,10 @@ public static partial class AppErrors
         // Windows fails connect() and bind() with WSAENOBUFS (10055) when its dynamic ports are used up; the JDK says
         // "No buffer space available (maximum connections reached?)", Winsock's own text the second. Linux's ENOBUFS is other
         // trouble (a full qdisc, netlink, the neighbour table): PortExhaustion takes only the Windows spellings.
+        // fork(), clone() and mmap() get ENOMEM when __vm_enough_memory() refuses the commit charge (overcommit mode 2, or
+        // one request larger than RAM + swap in mode 0): Redis's "Can't save in background: fork: Cannot allocate memory",
+        // strace's "mmap(...) = -1 ENOMEM". Other calls' ENOMEM is other trouble; MemoryOvercommit takes only these calls.
+        new(ENOMEM, 12, null, ["Cannot allocate memory"], []),
         new(ENOBUFS, 105, 10055, ["No buffer space available (maximum connections reached?)", "the system lacked sufficient buffer space or because a queue was full"], []),
     ];
 
@@ -223,6 +228,7 @@ public static partial class AppErrors
         // strace's "bind(3, {... sin_port=htons(0) ...}) = -1 EADDRINUSE" show. "bind(0)" keeps it apart from a
         // listener's own port in use.
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
+        if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem) return mem.Groups["call"].Value;
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
         if (java.Success) return java.Groups["call"].Value.Equals("connect", StringComparison.OrdinalIgnoreCase) ? "connect" : "bind";
@@ -359,6 +365,9 @@ public static partial class AppErrors
     [GeneratedRegex(@"\b(?:TCP |UDP |tcp |udp )?[Ll]istener\b|\bTcpListener\b|\bUdpSocket::bind\b|\blistening on\b", RegexOptions.CultureInvariant)]
     private static partial Regex ListenerRegex();
 
+    // "fork: Cannot allocate memory", "mmap(NULL, 4294967296, ...) = -1 ENOMEM", "clone() failed".
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)", RegexOptions.CultureInvariant)]
+    private static partial Regex MemoryCallRegex();
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();
     // Python's s.connect(('8.8.8.8', 0)), a C/Go address written host:0 in a connect call.

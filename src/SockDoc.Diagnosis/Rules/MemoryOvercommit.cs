@@ -17,7 +17,7 @@ public sealed class MemoryOvercommit : IRule
         "memory_overcommit",
         "Memory commit and unswappable socket memory",
         "__vm_enough_memory(): mode 2 refuses past CommitLimit; socket memory is outside Committed_AS",
-        [Inputs.OvercommitMemory, Inputs.MemInfo, Inputs.OvercommitRatio, Inputs.OvercommitKbytes, Inputs.PanicOnOom, Inputs.KernelLog]);
+        [Inputs.OvercommitMemory, Inputs.MemInfo, Inputs.OvercommitRatio, Inputs.OvercommitKbytes, Inputs.PanicOnOom, Inputs.KernelLog, Inputs.AppErrors]);
 
     public CheckResult Evaluate(RuleContext c)
     {
@@ -25,6 +25,19 @@ public sealed class MemoryOvercommit : IRule
         var mode = c.Now.Sysctls.Long(SysctlNames.OvercommitMemory);
         var mi = c.Now.MemInfo;
         var log = Log(c, d.Id);
+        // ENOMEM from the calls that charge commit (fork(), clone(), mmap(), brk()): __vm_enough_memory() refusing is the
+        // usual cause, but memory really running out or a cgroup gives the same errno: possible.
+        var refused = AppErrors(c, "ENOMEM", call => call is "fork" or "vfork" or "clone" or "clone3" or "mmap" or "mmap2" or "brk");
+        if (mode is null && mi?.CommittedAsBytes is null && !log.Any && refused.Count > 0)
+        {
+            var calls = string.Join(", ", refused.Select(e => e.Call + "()").Distinct());
+            return Conclude(d, c, Severity.Warning, When.Recent, Confidence.Possible,
+                $"{calls} failed with ENOMEM {N(refused.Sum(e => e.Count))} times: most often the kernel's overcommit accounting refusing the commit charge (__vm_enough_memory())",
+                refused.Select(AppErrorEvidence).ToList(), Explanation,
+                [Action("Read the commit charge and its limit: `grep -E 'Commit|MemTotal|SwapTotal' /proc/meminfo` and `sysctl vm.overcommit_memory vm.overcommit_ratio`",
+                    "Mode 2 refuses past CommitLimit; mode 0 refuses one request larger than RAM + swap (a 4 GiB mmap on a smaller host). A big process's fork() charges its whole private memory again (Redis's background save).")],
+                ["ENOMEM also comes when memory truly runs out or from a memory cgroup; the kernel's __vm_enough_memory line, when printed, settles it."]);
+        }
         if (mode is null || mi?.CommittedAsBytes is null || mi.CommitLimitBytes is null || mi.MemTotalBytes is null || mi.MemTotalBytes <= 0)
         {
             if (log.Any)

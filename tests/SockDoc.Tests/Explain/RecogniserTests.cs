@@ -688,4 +688,52 @@ public class RecogniserTests
         Assert.Equal(33861296L, Read(paste).Counters["Udp"]["InErrors"]);
         Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "udp_rcvbuf");
     }
+
+    [Fact]
+    public void Node_frames_with_a_space_name_the_call()
+    {
+        // Held-out set 30 (h30-node04-doconnect-eaddrinuse-lockerd): node 0.4's stack under an EADDRINUSE.
+        var paste = "Error: EADDRINUSE, Address already in use\n    at doConnect (net.js:555:5)\n    at net.js:725:9\n";
+        Assert.Equal("connect", Read(paste).AppErrors.Single().Call);
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "port_exhaustion");
+    }
+
+    [Fact]
+    public void Early_kubelets_oom_killed_reason_is_a_reported_oom_kill()
+    {
+        // Held-out set 30 (h30-kubelet-status-json-oom-killed-137).
+        var paste = "\"termination\": {\n    \"exitCode\": 137,\n    \"reason\": \"OOM Killed\",\n";
+        Assert.Equal(("oom_kill", SockDoc.Diagnosis.Engine.Confidence.Likely), Assert.Single(CorpusTests.Explain(paste).Report.Findings) is var f ? (f.Id, f.Confidence) : default);
+    }
+
+    [Theory]
+    // Held-out set 30 (h30-merlin-ip-conntrack-count-below-max): denied between the table and its verb.
+    [InlineData("Netfilter conntrack table is not filled.\n", false)]
+    [InlineData("The conntrack table isn't full.\n", false)]
+    [InlineData("The conntrack table is completely filled.\n", true)]
+    public void A_denial_inside_the_phrase_is_no_statement(string paste, bool stated) =>
+        Assert.Equal(stated, Read(paste).Stated.Any(x => x.Condition == SockDoc.Model.StatedConditions.ConntrackTableFull));
+
+    [Fact]
+    public void Gos_windows_wsaenobufs_on_a_dials_bind_is_port_exhaustion()
+    {
+        // Held-out set 30 (h30-prometheus-windows-dial-bind-wsaenobufs).
+        var paste = "err=\"Get http://127.0.0.1:3000/metrics: dial tcp 127.0.0.1:3000: bind: An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full.\"\n";
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "port_exhaustion");
+    }
+
+    [Theory]
+    // Held-out set 30 (h30-redis-bgsave-fork-enomem-bibdata, h30-c3c-strace-mmap-4g-enomem-heuristic).
+    [InlineData("1255:M 14 Oct 03:00:46.069 # Can't save in background: fork: Cannot allocate memory\n", "fork")]
+    [InlineData("mmap(NULL, 4294967296, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = -1 ENOMEM (Cannot allocate memory)\n", "mmap")]
+    public void Enomem_from_a_call_that_charges_commit_is_possible_overcommit(string paste, string call)
+    {
+        Assert.Equal(call, Read(paste).AppErrors.Single().Call);
+        var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);
+        Assert.Equal(("memory_overcommit", SockDoc.Diagnosis.Engine.Confidence.Possible), (f.Id, f.Confidence));
+    }
+
+    [Fact]
+    public void Enomem_from_other_calls_is_no_finding() =>
+        Assert.Empty(CorpusTests.Explain("RTNETLINK answers: Cannot allocate memory\nsetsockopt: Cannot allocate memory\n").Report.Findings);
 }
