@@ -75,7 +75,9 @@ public static partial class AppErrors
         // fork(), clone() and mmap() get ENOMEM when __vm_enough_memory() refuses the commit charge (overcommit mode 2, or
         // one request larger than RAM + swap in mode 0): Redis's "Can't save in background: fork: Cannot allocate memory",
         // strace's "mmap(...) = -1 ENOMEM". Other calls' ENOMEM is other trouble; MemoryOvercommit takes only these calls.
-        new(ENOMEM, 12, null, ["Cannot allocate memory"], []),
+        // HotSpot's "Native memory allocation (mmap) failed to map N bytes for committing reserved memory" is its mmap()'s
+        // ENOMEM (os::pd_commit_memory_or_exit()); it prints "os::commit_memory(...) failed; error='...' (errno=12)" first.
+        new(ENOMEM, 12, null, ["Cannot allocate memory", "Native memory allocation (mmap) failed"], []),
         new(ENOBUFS, 105, 10055, ["No buffer space available (maximum connections reached?)", "the system lacked sufficient buffer space or because a queue was full"], []),
     ];
 
@@ -228,7 +230,8 @@ public static partial class AppErrors
         // strace's "bind(3, {... sin_port=htons(0) ...}) = -1 EADDRINUSE" show. "bind(0)" keeps it apart from a
         // listener's own port in use.
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
-        if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem) return mem.Groups["call"].Value;
+        if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem)
+            return mem.Groups["commit"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
         if (java.Success) return java.Groups["call"].Value.Equals("connect", StringComparison.OrdinalIgnoreCase) ? "connect" : "bind";
@@ -344,7 +347,7 @@ public static partial class AppErrors
     private static partial Regex LoadTestRegex();
 
     // CJK: 大量 (a great many), 压测/壓測 (load test), 频繁/頻繁 (frequent).
-    [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b|大量|压测|壓測|频繁|頻繁", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?i)\b(?:a (?:flood|storm|lot) of|floods of|lots of|tons of|thousands of|hundreds of|(?:a )?(?:large|huge|big) (?:number|amount) of|again and again|under (?:heavy )?load|load[- ]test(?:ing|s)?)\b|大量|压测|壓測|频繁|頻繁", RegexOptions.CultureInvariant)]
     private static partial Regex RepeatedRegex();
 
     // Case-insensitive: a page may upper-case the whole line ("JAVA.NET.BINDEXCEPTION: ADDRESS ALREADY IN USE: CONNECT").
@@ -366,7 +369,9 @@ public static partial class AppErrors
     private static partial Regex ListenerRegex();
 
     // "fork: Cannot allocate memory", "mmap(NULL, 4294967296, ...) = -1 ENOMEM", "clone() failed".
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)", RegexOptions.CultureInvariant)]
+    // HotSpot's os::commit_memory() and "(mmap) failed" are mmap(); the JDK's "Cannot run program ...: error=12" is its
+    // fork()/posix_spawn() of the child.
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program)", RegexOptions.CultureInvariant)]
     private static partial Regex MemoryCallRegex();
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();

@@ -736,4 +736,24 @@ public class RecogniserTests
     [Fact]
     public void Enomem_from_other_calls_is_no_finding() =>
         Assert.Empty(CorpusTests.Explain("RTNETLINK answers: Cannot allocate memory\nsetsockopt: Cannot allocate memory\n").Report.Findings);
+
+    [Theory]
+    // Held-out sets 32 and 33: HotSpot committing heap with mmap(), the JDK spawning a child.
+    [InlineData("OpenJDK 64-Bit Server VM warning: INFO: os::commit_memory(0x0000000748280000, 127401984, 0) failed; error='Cannot allocate memory' (errno=12)\n", "mmap")]
+    [InlineData("Java HotSpot(TM) 64-Bit Server VM warning: INFO: os::commit_memory(0x00007fc1b8917000, 262144, 0) failed; error='无法分配内存' (errno=12)\n", "mmap")]
+    [InlineData("# Native memory allocation (mmap) failed to map 246939648 bytes for committing reserved memory.\n", "mmap")]
+    [InlineData("java.io.IOException: Cannot run program \"/usr/bin/env\": java.io.IOException: error=12, Cannot allocate memory\n", "fork")]
+    public void The_jvms_commit_and_spawn_enomem_name_their_call(string paste, string call)
+    {
+        Assert.Equal(("ENOMEM", call), Read(paste).AppErrors.Single() is var e ? (e.Errno, e.Call) : default);
+        Assert.Equal("memory_overcommit", Assert.Single(CorpusTests.Explain(paste).Report.Findings).Id);
+    }
+
+    [Fact]
+    public void A_large_number_of_requests_is_said_to_repeat()
+    {
+        // Held-out set 32 (h32-py-pyapns-errno99): one quoted error, said to come with a large number of sends.
+        var paste = "When i send large number of provisions+notifications sometimes i get error(99, 'Cannot assign requested address') from the client\n";
+        Assert.True(Read(paste).AppErrors.Single().SaidToRepeat);
+    }
 }
