@@ -371,7 +371,9 @@ public static partial class AppErrors
     // "fork: Cannot allocate memory", "mmap(NULL, 4294967296, ...) = -1 ENOMEM", "clone() failed".
     // HotSpot's os::commit_memory() and "(mmap) failed" are mmap(); the JDK's "Cannot run program ...: error=12" is its
     // fork()/posix_spawn() of the child.
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program)" +
+                    // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
+                    @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?<call>fork)\b", RegexOptions.CultureInvariant)]
     private static partial Regex MemoryCallRegex();
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();

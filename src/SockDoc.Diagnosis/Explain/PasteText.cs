@@ -75,6 +75,11 @@ public static partial class PasteText
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Split('\n');
         if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
+        // A page that lost its newlines glues syslog's kernel lines to each other or to the command that printed them
+        // ("$ tail -f /var/log/messages Jan 14 02:11:05 centos kernel: nf_conntrack: table full, ..."): each stamped
+        // kernel line starts a line again. (Line numbers then count the split lines.)
+        if (lines.Any(l => l.Length < 100_000 && GluedKernelLineRegex().IsMatch(l)))
+            lines = lines.SelectMany(l => l.Length < 100_000 ? GluedKernelLineRegex().Split(l) : [l]).ToArray();
         return Clean(lines, stamp);
     }
 
@@ -120,6 +125,8 @@ public static partial class PasteText
     }
 
     // "  12\t", "12:", "12|", "  12  " (cat -n, grep -n, nl, editors). Needs a separator after the digits.
+    [GeneratedRegex(@"(?<=\S)\s+(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s{1,2}\d{1,2}\s\d\d:\d\d:\d\d\s\S+\s+kernel:)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex GluedKernelLineRegex();
     [GeneratedRegex(@"^\s*(?<n>\d{1,7})(?:[:|]\s?|\t| +|$)")]
     private static partial Regex LineNumberRegex();
 

@@ -756,4 +756,21 @@ public class RecogniserTests
         var paste = "When i send large number of provisions+notifications sometimes i get error(99, 'Cannot assign requested address') from the client\n";
         Assert.True(Read(paste).AppErrors.Single().SaidToRepeat);
     }
+
+    [Fact]
+    public void Kernel_lines_glued_by_a_page_are_split_again()
+    {
+        // Held-out set 35 (h35-conntrack-virt-host-netshop-cy): the command and two syslog lines on one line.
+        var paste = "$ tail -f /var/log/messages Jan 14 02:11:05 centos kernel: : nf_conntrack: table full, dropping packet Jan 14 02:11:09 centos kernel: : nf_conntrack: table full, dropping packet\n";
+        Assert.Equal(3, Lines(paste).Count);
+        Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "conntrack");
+        // A line with one stamp at its start is left alone.
+        Assert.Single(Lines("Jan 14 02:11:05 centos kernel: nf_conntrack: table full, dropping packet\n"));
+    }
+
+    [Theory]
+    // Held-out set 35: PostgreSQL's and Redis's own words for a failed fork().
+    [InlineData("could not fork new process for connection: Cannot allocate memory\n")]
+    [InlineData("Failed to fork process for saving: Cannot allocate memory\n")]
+    public void A_failed_fork_in_words_is_fork(string paste) => Assert.Equal("fork", Read(paste).AppErrors.Single().Call);
 }
