@@ -69,15 +69,15 @@ public static partial class AppErrors
         new(ECONNREFUSED, 111, 10061, ["Connection refused", "actively refused"], ["ConnectionRefused"]),
         new(ECONNRESET, 104, 10054, ["Connection reset by peer", "Connection reset", "forcibly closed by the remote host"], ["ConnectionReset"]),
         new(ETIMEDOUT, 110, 10060, ["Connection timed out", "Operation timed out"], ["TimedOut"]),
-        // Windows fails connect() and bind() with WSAENOBUFS (10055) when its dynamic ports are used up; the JDK says
-        // "No buffer space available (maximum connections reached?)", Winsock's own text the second. Linux's ENOBUFS is other
-        // trouble (a full qdisc, netlink, the neighbour table): PortExhaustion takes only the Windows spellings.
         // fork(), clone() and mmap() get ENOMEM when __vm_enough_memory() refuses the commit charge (overcommit mode 2, or
         // one request larger than RAM + swap in mode 0): Redis's "Can't save in background: fork: Cannot allocate memory",
         // strace's "mmap(...) = -1 ENOMEM". Other calls' ENOMEM is other trouble; MemoryOvercommit takes only these calls.
         // HotSpot's "Native memory allocation (mmap) failed to map N bytes for committing reserved memory" is its mmap()'s
         // ENOMEM (os::pd_commit_memory_or_exit()); it prints "os::commit_memory(...) failed; error='...' (errno=12)" first.
         new(ENOMEM, 12, null, ["Cannot allocate memory", "Native memory allocation (mmap) failed"], []),
+        // Windows fails connect() and bind() with WSAENOBUFS (10055) when its dynamic ports are used up; the JDK says
+        // "No buffer space available (maximum connections reached?)", Winsock's own text the second. Linux's ENOBUFS is other
+        // trouble (a full qdisc, netlink, the neighbour table): PortExhaustion takes only the Windows spellings.
         new(ENOBUFS, 105, 10055, ["No buffer space available (maximum connections reached?)", "the system lacked sufficient buffer space or because a queue was full"], []),
     ];
 
@@ -154,8 +154,7 @@ public static partial class AppErrors
     public static AppError? TryRecognise(PasteLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var text = line.Text;
-        if (text.Length > 4096) text = text[..4096];
+        var text = line.Scanned;
         foreach (var (spelling, pattern) in Patterns)
         {
             if (!pattern.IsMatch(text)) continue;
@@ -339,7 +338,7 @@ public static partial class AppErrors
     public static bool PasteSaysLoadTest(IEnumerable<PasteLine> lines)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        return lines.Take(5_000).Any(l => (l.Command is { } c && LoadTestRegex().IsMatch(c)) || LoadTestRegex().IsMatch(l.Text.Length > 4096 ? l.Text[..4096] : l.Text));
+        return lines.Take(5_000).Any(l => (l.Command is { } c && LoadTestRegex().IsMatch(c)) || LoadTestRegex().IsMatch(l.Scanned));
     }
 
     // Korean 부하 테스트, Japanese 負荷テスト/負荷試験, Chinese 压测/压力测试, Russian нагрузочное тестирование.

@@ -21,6 +21,12 @@ public sealed record PasteLine(int Number, string Text, string? Command)
 
     [JsonIgnore]
     public string WithStamp => Stamped ?? Text;
+
+    /// <summary>The text cut to <see cref="ScanLimit"/> characters: what recognisers match, so a huge line cannot make a regex slow.</summary>
+    [JsonIgnore]
+    public string Scanned => Text.Length > ScanLimit ? Text[..ScanLimit] : Text;
+
+    public const int ScanLimit = 4096;
 }
 
 /// <summary>A log timestamp found at the head of a line: its times and the message after it.</summary>
@@ -124,9 +130,10 @@ public static partial class PasteText
         return nonEmpty >= 2 && withNumber >= nonEmpty * 0.8 && consecutive >= (withNumber - 1) * 0.7;
     }
 
-    // "  12\t", "12:", "12|", "  12  " (cat -n, grep -n, nl, editors). Needs a separator after the digits.
+    // The gap before a syslog-stamped kernel line that does not start its line ("... Jan 14 02:11:05 centos kernel: ...").
     [GeneratedRegex(@"(?<=\S)\s+(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s{1,2}\d{1,2}\s\d\d:\d\d:\d\d\s\S+\s+kernel:)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex GluedKernelLineRegex();
+    // "  12\t", "12:", "12|", "  12  " (cat -n, grep -n, nl, editors). Needs a separator after the digits.
     [GeneratedRegex(@"^\s*(?<n>\d{1,7})(?:[:|]\s?|\t| +|$)")]
     private static partial Regex LineNumberRegex();
 

@@ -39,16 +39,18 @@ public sealed class UdpRcvbuf : IRule
         var udp = c.Now.Census?.Udp;
         if (errors is null && udp is null)
         {
-            // Kernels before 2.6.18 and old net-tools print only "packet receive errors" (InErrors): full receive buffers,
-            // udp_mem refusals and bad checksums together. Without the finer counters that is possible, not confirmed.
+            var inErrors = c.Counter("Udp", "InErrors");
+            // dropwatch's drop sites in UDP's receive queueing (a reported drop), when no counter is pasted.
             var stated = Stated(c, StatedConditions.UdpReceiveDrops);
-            if (c.Counter("Udp", "InErrors") is null && stated.Count > 0)
+            if (inErrors is null && stated.Count > 0)
                 return FromStatement(d, c, stated, "Datagrams were dropped entering UDP socket receive queues", Explanation,
                     Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats);
-            return c.Counter("Udp", "InErrors") is > 0 and var inErrors && c.Counter("Udp", "MemErrors") is null
+            // Kernels before 2.6.18 and old net-tools print only "packet receive errors" (InErrors): full receive buffers,
+            // udp_mem refusals and bad checksums together. Without the finer counters that is possible, not confirmed.
+            return inErrors is long ie && ie > 0 && c.Counter("Udp", "MemErrors") is null
                 ? Conclude(d, c, Severity.Warning, When.SinceBoot, Confidence.Possible,
-                    $"{N(inErrors)} UDP receive errors since boot (InErrors): most often full socket receive buffers, also udp_mem or bad checksums",
-                    [InErrorsEvidence(inErrors)],
+                    $"{N(ie)} UDP receive errors since boot (InErrors): most often full socket receive buffers, also udp_mem or bad checksums",
+                    [InErrorsEvidence(ie)],
                     Explanation, Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats)
                 : Unknown(d, Inputs.UdpRcvbufErrors);
         }

@@ -4,9 +4,11 @@ using SockDoc.Kernel.Tracing;
 namespace SockDoc.Load.Lab;
 
 /// <summary>
-/// Keeps every online CPU out of the idle task while a traced scenario runs: one spinning thread per CPU, pinned to it,
-/// under SCHED_IDLE so it only takes time nothing else wants. Why: on the kernel of our test VM (6.18) perf drops
-/// tracepoint samples raised in softirq while the CPU runs the idle task. Orphans reset by their timer (tcp_probe_timer()
+/// Keeps every online CPU out of the idle task: one spinning thread per CPU, pinned to it, under SCHED_IDLE so it only takes
+/// time nothing else wants. Two uses. The orphans recipe needs tcp_orphan_timer, a deferrable timer that an idle NOHZ CPU
+/// leaves waiting, to refresh tcp_orphan_cache while the lowered limit is in force. A traced scenario needs its events: on
+/// the kernel of our test VM (6.18) perf drops tracepoint samples raised in softirq while the CPU runs the idle task.
+/// Orphans reset by their timer (tcp_probe_timer()
 /// → tcp_out_of_resources() → tcp_send_active_reset()) fire there: an ftrace instance saw all 80 tcp_send_reset and
 /// tcp_receive_reset events of the orphans scenario, while our perf rings and the stock `perf record -a` both saw 9 to 80,
 /// with no PERF_RECORD_LOST. With the CPUs kept busy, `perf record` saw 80 of 80 in six runs out of six. A lab run checks

@@ -198,7 +198,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     /// <summary>Whether the paste's first 5,000 lines name an embedded TCP/IP stack (lwIP, ESP-IDF, FreeRTOS, Zephyr); read once per paste.</summary>
     private bool PasteNamesEmbeddedStack(IReadOnlyList<PasteLine> lines)
     {
-        _embeddedStack ??= lines.Take(5_000).Any(l => EmbeddedStackRegex().IsMatch(l.Text.Length > 4096 ? l.Text[..4096] : l.Text));
+        _embeddedStack ??= lines.Take(5_000).Any(l => EmbeddedStackRegex().IsMatch(l.Scanned));
         return _embeddedStack.Value;
     }
 
@@ -216,7 +216,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         bool client = false, server = false;
         foreach (var l in lines.Take(5_000))
         {
-            var text = l.Text.Length > 4096 ? l.Text[..4096] : l.Text;
+            var text = l.Scanned;
             client |= ClientCodeRegex().IsMatch(text);
             server |= ServerCodeRegex().IsMatch(text);
         }

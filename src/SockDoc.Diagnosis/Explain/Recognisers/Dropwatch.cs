@@ -20,7 +20,7 @@ public sealed partial class Dropwatch : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        var text = line.Text.Length > 4096 ? line.Text[..4096] : line.Text;
+        var text = line.Scanned;
         var m = DropSiteRegex().Match(text);
         if (!m.Success) return 0;
         into.State(StatedConditions.UdpReceiveDrops, line.Number, m.Value.Trim(), "dropwatch");

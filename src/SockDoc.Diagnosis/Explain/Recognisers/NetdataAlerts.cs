@@ -26,7 +26,7 @@ public sealed partial class NetdataAlerts : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        var text = line.Text.Length > 4096 ? line.Text[..4096] : line.Text;
+        var text = line.Scanned;
         // netdata's UDP alarm (health.d/udp_errors.conf: 1m_ipv4_udp_receive_buffer_errors on Udp RcvbufErrors) fires only
         // when the counter rose; its notification may name it without a value: at least one then.
         var udp = UdpAlarmRegex().Match(text);

@@ -20,7 +20,7 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        var text = line.Text.Length > 4096 ? line.Text[..4096] : line.Text;
+        var text = line.Scanned;
         var m = ReportRegex().Match(text);
         if (!m.Success) return 0;
         string reporter = m.Groups["docker"].Success ? "Docker" : m.Groups["systemd"].Success ? "systemd" : "Kubernetes";

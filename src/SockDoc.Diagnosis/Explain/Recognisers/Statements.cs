@@ -21,7 +21,7 @@ public sealed partial class Statements : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        var text = line.Text.Length > 4096 ? line.Text[..4096] : line.Text;
+        var text = line.Scanned;
         var found = new List<string>();
         foreach (var sentence in SentenceSplitRegex().Split(text))
         {

@@ -17,7 +17,7 @@ public sealed partial class UwsgiListenQueue : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        var m = QueueFullRegex().Match(line.Text.Length > 4096 ? line.Text[..4096] : line.Text);
+        var m = QueueFullRegex().Match(line.Scanned);
         if (!m.Success || PasteParse.Long(m.Groups["q"].Value) is not { } queue || PasteParse.Long(m.Groups["b"].Value) is not { } backlog) return 0;
         into.ListenerSeen(m.Groups["s"].Value, queue, backlog);
         into.Claim("uwsgi", line.Number, "uWSGI listen queue warnings");

@@ -83,6 +83,7 @@ public sealed class OrphansScenario : LabScenario
             // old value past the wait below (CI saw 41 orphans over a limit of 20 and no reset, TCPAbortOnMemory +0). Keeping
             // the CPUs out of idle keeps their tick, and the timer, running.
             using var busy = BusyCpus.Start(TimeSpan.FromSeconds(10));
+            if (busy.Problem is not null) ctx.Note("note", busy.Problem);
             var max = long.Parse(ctx.Set("net.ipv4.tcp_max_orphans", LoweredMax.ToString(CultureInfo.InvariantCulture)).Trim(), CultureInfo.InvariantCulture);
             Thread.Sleep(350);
             if (orphans > max) ctx.Note("note", $"orphans {orphans} > tcp_max_orphans {max}: the next close() is reset by tcp_check_oom(sk, 0)");
