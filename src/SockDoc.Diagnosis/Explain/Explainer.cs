@@ -258,6 +258,18 @@ public static class Explainer
             LocalPortRangeLow = range is null ? null : (int)range[0],
             LocalPortRangeHigh = range is null ? null : (int)range[1],
             Notes = notes,
+            Udp = k.Udp.Count > 0
+                ? new UdpCensus
+                {
+                    Sockets = k.Udp.Count,
+                    RecvQueueBytes = k.Udp.Sum(r => r.RecvQueue),
+                    SendQueueBytes = k.Udp.Sum(r => r.SendQueue),
+                    Drops = k.Udp.Sum(r => r.Drops),
+                    Top = k.Udp.OrderByDescending(r => r.RecvQueue).Take(20).ToList(),
+                    Partial = true,
+                    Source = "pasted ss / netstat rows",
+                }
+                : null,
         };
     }
 

@@ -15,6 +15,7 @@ public sealed class PasteBuilder
     private readonly List<ListenerQueue> _listeners = [];
     private readonly List<string> _listenersWithoutBacklog = [];
     private readonly List<SendBufferFullSocket> _sendFull = [];
+    private readonly List<UdpSocketRow> _udp = [];
     private long _rows, _skmem, _rcvFull, _rmem, _wmem, _fwd;
     private bool _sawSockets;
 
@@ -94,6 +95,17 @@ public sealed class PasteBuilder
     }
 
     /// <summary>
+    /// One UDP socket row: for UDP both ss (udp_diag) and /proc/net/udp print Recv-Q as udp_rqueue_get(), the bytes
+    /// queued with their overhead, which __udp_enqueue_schedule_skb() compares with sk_rcvbuf. The buffer is not on the row.
+    /// Called beside <see cref="Socket"/>, which counts the row.
+    /// </summary>
+    public void UdpSocket(string local, string peer, long recvQ, long sendQ)
+    {
+        _sawSockets = true;
+        _udp.Add(new UdpSocketRow(local, peer, recvQ, sendQ, recvQ, 0, 0));
+    }
+
+    /// <summary>
     /// A listener's queue as an application reported it, repeatedly (uWSGI's warning each second): one row per
     /// listening address, holding the fullest queue reported.
     /// </summary>
@@ -119,6 +131,9 @@ public sealed class PasteBuilder
         if (f.TryGetValue("tb", out var tb) && tb > 0 && f.GetValueOrDefault("w") >= tb)
             _sendFull.Add(new SendBufferFullSocket(local, peer, state, f.GetValueOrDefault("w"), tb, null, false));
         if (f.TryGetValue("rb", out var rb) && rb > 0 && f.GetValueOrDefault("r") >= rb) _rcvFull++;
+        // skmem below a UDP row gives that socket's buffer and drops.
+        if (_udp.Count > 0 && _udp[^1].Local == local && _udp[^1].Peer == peer && _udp[^1].RcvBuf == 0)
+            _udp[^1] = _udp[^1] with { RmemAlloc = f.GetValueOrDefault("r"), RcvBuf = rb, Drops = f.GetValueOrDefault("d") };
     }
 
     public void AddUnrelated(PasteLine line)
@@ -177,6 +192,7 @@ public sealed class PasteBuilder
                     SendBufferFull = _sendFull,
                     ReceiveBufferFull = _rcvFull,
                     Memory = new SocketMemoryTotals { RmemAllocBytes = _rmem, WmemQueuedBytes = _wmem, ForwardAllocBytes = _fwd, SocketsWithMemInfo = _skmem },
+                    Udp = _udp,
                 }
                 : null,
             AppErrors = Errors,

@@ -22,6 +22,8 @@ public sealed record PastedSockets
     /// <summary>skmem r (rmem_alloc) ≥ rb (rcvbuf).</summary>
     public long ReceiveBufferFull { get; init; }
     public SocketMemoryTotals Memory { get; init; } = new();
+    /// <summary>UDP rows: Recv-Q is sk_rmem_alloc in bytes (udp_rqueue_get()), the buffer unknown unless skmem was pasted (rb).</summary>
+    public IReadOnlyList<UdpSocketRow> Udp { get; init; } = [];
 }
 
 /// <summary>Everything the recognisers read from a paste, before it becomes a partial Snapshot.</summary>

@@ -24,6 +24,12 @@ public sealed class UdpRcvbuf : IRule
 
     private const string RmemDefault = "net.core.rmem_default";
 
+    /// <summary>
+    /// net.core.rmem_default when nothing changed it: SK_RMEM_MAX (include/net/sock.h, 256 packets of SKB_TRUESIZE(256)),
+    /// 212,992 bytes on x86-64 kernels of the last decade (larger on older ones, whose sk_buff was bigger).
+    /// </summary>
+    private const long SkRmemMax = 212_992;
+
     private const string Explanation =
         "A UDP socket queues datagrams until its program reads them; when the queued bytes (with their buffer overhead) pass the socket's " +
         "receive buffer, the kernel drops each new datagram and counts Udp RcvbufErrors (\"receive buffer errors\" in netstat -su). " +
@@ -37,7 +43,29 @@ public sealed class UdpRcvbuf : IRule
         var errors = c.Counter("Udp", "RcvbufErrors");
         var delta = c.CounterDelta("Udp", "RcvbufErrors");
         var udp = c.Now.Census?.Udp;
-        if (errors is null && udp is null)
+        var rmemMax = c.Now.Sysctls.Long(SysctlNames.RmemMax);
+        var rmemDefault = c.Now.Sysctls.Long(RmemDefault);
+        // Rows without the buffer (pasted ss/netstat rows, /proc/net/udp): a queue at the buffer a socket gets when its
+        // program sets no SO_RCVBUF is full the same way, unless the program asked for more.
+        long defaultBuffer = rmemDefault ?? SkRmemMax;
+        var atDefault = udp?.Top.Where(r => r.RcvBuf <= 0 && r.RecvQueue >= defaultBuffer).OrderByDescending(r => r.RecvQueue).ToList() ?? [];
+        if (errors is null && atDefault.Count > 0 && delta is null)
+        {
+            var top = atDefault[0];
+            var rows = udp!.Source;
+            var ev = new List<Evidence>
+            {
+                BytesEv($"UDP socket {top.Local} Recv-Q", $"{Bytes(top.RecvQueue)} queued unread", rows, top.RecvQueue),
+                rmemDefault is { } pasted
+                    ? BytesEv("net.core.rmem_default (buffer of a socket that sets none)", Bytes(pasted), Sys(RmemDefault), pasted)
+                    : BytesEv("receive buffer of a socket that sets none", $"{Bytes(SkRmemMax)} (net.core.rmem_default's default on x86-64, SK_RMEM_MAX; not in the input)", "kernel default", SkRmemMax),
+            };
+            ev.AddRange(atDefault.Skip(1).Take(4).Select(r => BytesEv($"UDP socket {r.Local} Recv-Q", $"{Bytes(r.RecvQueue)} queued unread", rows, r.RecvQueue)));
+            return Conclude(d, c, Severity.Warning, When.Now, rmemDefault is null ? Confidence.Possible : Confidence.Likely,
+                $"{atDefault.Count} UDP socket(s) hold a receive queue at the default buffer: {top.Local} has {Bytes(top.RecvQueue)} unread of {Bytes(defaultBuffer)}; unless its program set a larger SO_RCVBUF, new datagrams are dropped",
+                ev, Explanation, Fixes(rmemMax), Caveats);
+        }
+        if (errors is null && (udp is null || !udp.Top.Any(r => r.Drops > 0 || r.RcvBuf > 0 && r.RmemAlloc >= r.RcvBuf)))
         {
             var inErrors = c.Counter("Udp", "InErrors");
             // dropwatch's drop sites in UDP's receive queueing (a reported drop), when no counter is pasted.
@@ -57,8 +85,6 @@ public sealed class UdpRcvbuf : IRule
         var dropping = udp?.Top.Where(r => r.Drops > 0).OrderByDescending(r => r.Drops).ToList() ?? [];
         // A socket whose queued bytes reached its buffer drops the next datagram (the same comparison the kernel makes).
         var fullNow = udp?.Top.Where(r => r.RcvBuf > 0 && r.RmemAlloc >= r.RcvBuf).OrderByDescending(r => r.RmemAlloc).ToList() ?? [];
-        var rmemMax = c.Now.Sysctls.Long(SysctlNames.RmemMax);
-        var rmemDefault = c.Now.Sysctls.Long(RmemDefault);
 
         var evidence = new List<Evidence>();
         if (errors is { } e)

@@ -681,6 +681,28 @@ public class RecogniserTests
     }
 
     [Fact]
+    public void A_udp_row_whose_recv_q_reached_the_default_buffer_is_a_full_receive_buffer()
+    {
+        // Corpus h34-rsyslog-udp-514-recvq-full: ss without Netid, an UNCONN row 1,280 bytes over SK_RMEM_MAX (one datagram past sk_rcvbuf).
+        var f = Assert.Single(CorpusTests.Explain(Corpus("h34-rsyslog-udp-514-recvq-full.txt")).Report.Findings);
+        Assert.Equal(("udp_rcvbuf", SockDoc.Diagnosis.Engine.Confidence.Possible), (f.Id, f.Confidence));
+        Assert.Contains(f.Evidence, e => e.Value == 214272 && e.Source.StartsWith("pasted", StringComparison.Ordinal));
+
+        // netstat -ulnp prints no state for UDP; with rmem_default pasted the buffer is known, so likely.
+        const string Netstat = "net.core.rmem_default = 8388608\n$ netstat -ulnp\nProto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n" +
+            "udp   8390400      0 0.0.0.0:1900            0.0.0.0:*                           17804/perl\n" +
+            "udp        0      0 0.0.0.0:68              0.0.0.0:*                           2580/dhclient\n";
+        Assert.Equal(2, Read(Netstat).Sockets!.Udp.Count);
+        f = Assert.Single(CorpusTests.Explain(Netstat).Report.Findings);
+        Assert.Equal(("udp_rcvbuf", SockDoc.Diagnosis.Engine.Confidence.Likely), (f.Id, f.Confidence));
+
+        // A queue below the buffer is a reader behind, not a drop; and rows alone do not say nothing was ever dropped.
+        var below = Netstat.Replace("8390400", "8000000", StringComparison.Ordinal);
+        Assert.Empty(CorpusTests.Explain(below).Report.Findings);
+        Assert.DoesNotContain(CorpusTests.Explain(below).Report.Checks, k => k.Id == "udp_rcvbuf" && k.Status == SockDoc.Diagnosis.Engine.CheckStatus.Ok);
+    }
+
+    [Fact]
     public void A_readers_mark_after_a_netstat_sentence_is_not_part_of_it()
     {
         // Held-out set 29 (h29-netstat-su-rcv-errors-brainzhang).

@@ -55,12 +55,18 @@ public sealed partial class NetstatRows : IPasteRecogniser
             }
             into.Socket(state, rq, backlog, m.Groups["l"].Value, m.Groups["p"].Value);
         }
+        // net-tools prints no state for an unconnected UDP socket (and ESTABLISHED for a connected one).
+        if (m.Groups["proto"].Value.StartsWith("udp", StringComparison.Ordinal))
+        {
+            if (!m.Groups["st"].Success) into.Socket("UNCONN", PasteParse.Long(m.Groups["rq"].Value) ?? 0, null, m.Groups["l"].Value, m.Groups["p"].Value);
+            into.UdpSocket(m.Groups["l"].Value, m.Groups["p"].Value, PasteParse.Long(m.Groups["rq"].Value) ?? 0, PasteParse.Long(m.Groups["sq"].Value) ?? 0);
+        }
         into.Claim("netstat", line.Number, "socket list");
         return 1;
     }
 
     [GeneratedRegex(@"^(?:Active Internet connections|Proto\s+Recv-Q\s+Send-Q\s+Local Address\s+Foreign Address)")]
     private static partial Regex HeadRegex();
-    [GeneratedRegex(@"^(?:tcp|udp|raw)6?\s+(?<rq>\d+)\s+(?<sq>\d+)\s+(?<l>\S+:\S+)\s+(?<p>\S+:\S+)(?:\s+(?<st>[A-Z_12]+))?(?:\s+(?:\d+/\S.*|-))?\s*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<proto>(?:tcp|udp|raw)6?)\s+(?<rq>\d+)\s+(?<sq>\d+)\s+(?<l>\S+:\S+)\s+(?<p>\S+:\S+)(?:\s+(?<st>[A-Z_12]+))?(?:\s+(?:\d+/\S.*|-))?\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex RowRegex();
 }

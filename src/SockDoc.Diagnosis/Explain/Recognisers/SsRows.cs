@@ -64,6 +64,8 @@ public sealed partial class SsRows : IPasteRecogniser
         if (Row(t) is { } row)
         {
             into.Socket(row.State, row.RecvQ, row.State == "LISTEN" ? row.SendQ : null, row.Local, row.Peer);
+            // Without the Netid column an unconnected row with an address:port is UDP (raw sockets print a protocol name, unix sockets a path).
+            if (row.Netid is "udp" or "udp6" || row.Netid is null && row.State == "UNCONN") into.UdpSocket(row.Local, row.Peer, row.RecvQ, row.SendQ);
             _last = (row.Local, row.Peer, row.State);
             if (Skmem(t) is { } mem) into.Skmem(mem, row.Local, row.Peer, row.State);
             into.Claim("ss", line.Number, "socket list");
@@ -85,11 +87,12 @@ public sealed partial class SsRows : IPasteRecogniser
         return 0;
     }
 
-    private (string State, long RecvQ, long SendQ, string Local, string Peer)? Row(string t)
+    private (string? Netid, string State, long RecvQ, long SendQ, string Local, string Peer)? Row(string t)
     {
         var tok = t.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         int k = 0;
-        if (k < tok.Length && Netids.Contains(tok[k])) k++;
+        string? netid = null;
+        if (k < tok.Length && Netids.Contains(tok[k])) netid = tok[k++];
         string? state = _filterState;
         bool stateColumn = false;
         if (k < tok.Length && States.TryGetValue(tok[k], out var st))
@@ -101,7 +104,7 @@ public sealed partial class SsRows : IPasteRecogniser
         // The columns cut after Send-Q ("LISTEN     129    128", what an operator keeps of the row): a listener's queue
         // and backlog are all that matter, so the row counts with its address unknown.
         if (stateColumn && state == "LISTEN" && k + 2 == tok.Length && PasteParse.Long(tok[k]) is { } cutRq && PasteParse.Long(tok[k + 1]) is { } cutSq)
-            return (state, cutRq, cutSq, ListenerQueue.AddressNotShown, "");
+            return (netid, state, cutRq, cutSq, ListenerQueue.AddressNotShown, "");
         if (state is null || k + 2 >= tok.Length + 0 && k + 3 > tok.Length) return null;
         if (PasteParse.Long(tok[k]) is not { } rq || PasteParse.Long(tok[k + 1]) is not { } sq) return null;
         var local = tok[k + 2];
@@ -109,7 +112,7 @@ public sealed partial class SsRows : IPasteRecogniser
         // Without the State column, only inside an ss table (a header or the ss command seen), so a netstat row is not read here.
         if (!stateColumn && !_table) return null;
         var peer = k + 3 < tok.Length && (tok[k + 3].Contains(':', StringComparison.Ordinal) || tok[k + 3] == "*") ? tok[k + 3] : "";
-        return (state, rq, sq, local, peer);
+        return (netid, state, rq, sq, local, peer);
     }
 
     private static Dictionary<string, long>? Skmem(string t)
