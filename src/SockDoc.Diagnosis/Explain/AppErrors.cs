@@ -52,7 +52,7 @@ public static partial class AppErrors
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
         // Windows logs its connect()'s port reuse failure as Tcpip event 4227: "TCP/IP failed to establish an outgoing
         // connection because the selected local endpoint was recently used to connect to the same remote endpoint".
-        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse"]),
+        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
         // "Too many files open": the words as people retype them; "Hit max file limit": node 0.x's own EMFILE message.
         // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as
@@ -120,13 +120,57 @@ public static partial class AppErrors
         ],
     };
 
-    // After Table and Localised: static initialisers run in the order they are written.
+    /// <summary>
+    /// Windows' translations of the Winsock texts (FormatMessage() of WSAEADDRINUSE 10048, WSAEADDRNOTAVAIL 10049 and
+    /// WSAENOBUFS 10055), as .NET and the JDK print them under a non-English Windows ("通常每个套接字地址(协议/网络地址/端口)只允许使用一次。").
+    /// Only the part of each sentence that says the errno, so a translation that differs in its ending still matches.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> WindowsLocalised { get; } = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [EADDRINUSE] =
+        [
+            "每个套接字地址(协议/网络地址/端口)只允许使用一次", "每個通訊端位址 (通訊協定/網路位址/連接埠) 只允許使用一次",
+            "各ソケット アドレスに対してプロトコル、ネットワーク アドレス、またはポートのどれか 1 つのみを使用できます",
+            "소켓 주소(프로토콜/네트워크 주소/포트)는 하나만 사용할 수 있습니다",
+            "jede Socketadresse (Protokoll, Netzwerkadresse oder Anschluss) nur jeweils einmal verwendet werden",
+            "Une seule utilisation de chaque adresse de socket", "Solo se permite un uso de cada dirección de socket",
+            "только одно использование адреса сокета", "apenas uma utilização de cada endereço de soquete", "un solo utilizzo di ogni indirizzo di socket",
+        ],
+        [EADDRNOTAVAIL] =
+        [
+            "在其上下文中，该请求的地址无效", "所要求的位址在它的內容中是無效的", "要求したアドレスのコンテキストが無効です",
+            "요청한 주소는 해당 컨텍스트에서 유효하지 않습니다", "Die angeforderte Adresse ist in diesem Kontext ungültig",
+            "adresse demandée n’est pas valide dans son contexte", "adresse demandée n'est pas valide dans son contexte",
+            "La dirección solicitada no es válida en este contexto", "Требуемый адрес для своего контекста неверен",
+            "O endereço solicitado não é válido no contexto",
+        ],
+        [ENOBUFS] =
+        [
+            "由于系统缓冲区空间不足或队列已满，不能执行套接字上的操作", "システムのバッファー領域が不足しているか、またはキューがいっぱいなため",
+            "da das System nicht genügend Pufferspeicher hatte oder eine Warteschlange voll war",
+            "le système ne disposait pas de suffisamment d’espace dans la mémoire tampon",
+            "el sistema no tenía suficiente espacio en el búfer o porque la cola estaba llena",
+            "системе не хватило места в буфере или очередь была переполнена",
+        ],
+    };
+
+    /// <summary>Whether a line gives Windows' WSAENOBUFS (its dynamic ports used up), in English or translated, not Linux's ENOBUFS.</summary>
+    public static bool IsWindowsNoBuffers(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return WindowsNoBuffersRegex().IsMatch(text) || WindowsLocalised[ENOBUFS].Any(t => text.Contains(t, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|lacked sufficient buffer space", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WindowsNoBuffersRegex();
+
+    // After Table and the translations: static initialisers run in the order they are written.
     private static readonly (ErrnoSpelling Spelling, Regex Pattern)[] Patterns = Table.Select(s => (s, Build(s))).ToArray();
 
     private static Regex Build(ErrnoSpelling s)
     {
         var atom = s.Errno.ToLowerInvariant();
-        var texts = s.Texts.Concat(Localised.TryGetValue(s.Errno, out var l) ? l : []);
+        var texts = s.Texts.Concat(Localised.TryGetValue(s.Errno, out var l) ? l : []).Concat(WindowsLocalised.TryGetValue(s.Errno, out var w) ? w : []);
         var parts = new List<string>
         {
             // Spaces may be underscores (Envoy's response-code details write "_Cannot_assign_requested_address") or lost
@@ -138,14 +182,17 @@ public static partial class AppErrors
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
             // reason: :emfile, "File operation error: emfile." (not a path or file name such as emfile.py).
             $@"(?<![\w/.\-]){atom}\b(?!\.\w|[/\-])",
-            string.Join('|', s.Kinds.Select(k => @"\b" + Regex.Escape(k) + @"\b")),
+            // An underscore separates too: "[ES_ERR_SOCKET_ADDRESS_IN_USE]".
+            string.Join('|', s.Kinds.Select(k => @"(?<![A-Za-z0-9])" + Regex.Escape(k) + @"(?![A-Za-z0-9])")),
             $@"\[Errno {s.Number}\]|\(errno {s.Number}\)|errno[ =:]+{s.Number}\b|Os \{{ code: {s.Number},|\({s.Number}: |SocketException \({s.Number}\)|connect error: {s.Number}\b" +
             // httperf's "connection failed with unexpected error 99"; the MySQL/MariaDB client's CR_CONN_HOST_ERROR
             // "Can't connect to MySQL server on 'host' (99)" (the errno in parentheses, nothing else).
             // The MySQL client's CR_SOCKET_CREATE_ERROR, "2004: Can't create TCP/IP socket (24)" (ProxySQL prints it too).
+            // MySQL's my_error() "(Errcode: 24)" and "(errno: 24 - Too many open files)", InnoDB's "Operating system error number 24".
+            $@"|\(Errcode: {s.Number}\b|\(errno: {s.Number}\b|[Oo]perating system error number {s.Number}\b" +
             $@"|\b(?:unexpected|socket|connect|connection|system) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
-        if (s.Winsock is { } w) parts.Add($@"\({w}\)|\bWSA{s.Errno}\b|error {w}\b");
+        if (s.Winsock is { } ws) parts.Add($@"\({ws}\)|\bWSA{s.Errno}\b|error {ws}\b");
         // An errno without other names adds an empty alternative, which would match every line.
         parts.RemoveAll(p => p.Length == 0);
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -168,6 +215,10 @@ public static partial class AppErrors
                 err = err with { Call = "route", LookAlike = "configuring an address or a route (RTNETLINK, the routing socket, SIOCADDRT) fails with EADDRNOTAVAIL when the gateway or address is on no local network: no connection, not ports" };
             // connect() to port 0 fails with EADDRNOTAVAIL on BSD and macOS (in_pcbconnect()): the destination, not ports.
             if (errno is EADDRNOTAVAIL && ConnectPortZeroRegex().IsMatch(text)) err = AsConnectToPortZero(err);
+            // connect() to 0.0.0.0: Windows refuses the unspecified address as a destination with WSAEADDRNOTAVAIL (Linux
+            // takes it for loopback). A client given a listener's "0.0.0.0:4723" as its server, not ports.
+            if (errno is EADDRNOTAVAIL && err.Call == "connect" && err.LookAlike is null && ConnectToUnspecifiedRegex().IsMatch(text))
+                err = err with { LookAlike = "connect() to 0.0.0.0 (the address a server listens on, not one to connect to) is refused at once with WSAEADDRNOTAVAIL on Windows: the destination is wrong, not ports" };
             return err;
         }
         return null;
@@ -230,10 +281,13 @@ public static partial class AppErrors
         // listener's own port in use.
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
         if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem)
-            return mem.Groups["commit"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
+            return mem.Groups["commit"].Success || mem.Groups["stack"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
         if (java.Success) return java.Groups["call"].Value.Equals("connect", StringComparison.OrdinalIgnoreCase) ? "connect" : "bind";
+        // .NET (and .NET Framework) append the remote endpoint to a SocketException thrown by Connect() ("Only one usage of
+        // each socket address ... is normally permitted 34.209.189.137:443"); Bind() throws without it.
+        if (errno is EADDRNOTAVAIL or EADDRINUSE or ENOBUFS && DotNetConnectEndpointRegex().IsMatch(t)) return "connect";
         // JMeter's HTTP sampler ("Non HTTP response code: java.net.BindException") is a client: its requests connect.
         if (errno is EADDRNOTAVAIL or EADDRINUSE && t.Contains("Non HTTP response", StringComparison.Ordinal)) return "connect";
         if (t.Contains("BindException", StringComparison.Ordinal) || t.Contains("Bind failed", StringComparison.Ordinal)) return "bind";
@@ -353,6 +407,14 @@ public static partial class AppErrors
     [GeneratedRegex(@"(?:already in use|requested address|not available|maximum connections reached\?\)): (?<call>connect|bind|JVM_Bind|NET_Bind|Bind)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex JavaCallSuffixRegex();
 
+    // The destination 0.0.0.0: .NET's endpoint after the text, Node's "connect EADDRNOTAVAIL 0.0.0.0:80", "connect to 0.0.0.0:80".
+    [GeneratedRegex(@"(?:context[.。]?\s+|connect\s+EADDRNOTAVAIL\s+|connect(?:ing)?\s+to\s+)0\.0\.0\.0:\d", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectToUnspecifiedRegex();
+
+    // The endpoint right after the Winsock text's last word (English or translated), at the end of the line or before " --->".
+    [GeneratedRegex(@"(?:permitted|context|full|一次|无效|無效|無効|않습니다|verwendet werden|autorisée|socket|сокета|soquete|ungültig|contexte|contexto|неверен|переполнена)[.。]?\s+(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[\w.\-]+):\d{1,5}\.?\s*(?:$|--->)", RegexOptions.CultureInvariant)]
+    private static partial Regex DotNetConnectEndpointRegex();
+
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangFrameRegex();
 
@@ -370,9 +432,15 @@ public static partial class AppErrors
     // "fork: Cannot allocate memory", "mmap(NULL, 4294967296, ...) = -1 ENOMEM", "clone() failed".
     // HotSpot's os::commit_memory() and "(mmap) failed" are mmap(); the JDK's "Cannot run program ...: error=12" is its
     // fork()/posix_spawn() of the child.
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program)" +
+    // Go's os/exec: "fork/exec /sbin/zfs: cannot allocate memory" (its clone() of the child). The JDK's process launcher
+    // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,)" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
-                    @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?<call>fork)\b", RegexOptions.CultureInvariant)]
+                    // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
+                    @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +
+                    // A thread's stack is an mmap(): glibc's pthread_create() passes its ENOMEM on (allocate_stack()), as
+                    // Apache's "(12)Cannot allocate memory: apr_thread_create: unable to create worker thread".
+                    @"|(?<stack>\b(?:apr_|pthread_)thread_create\b)", RegexOptions.CultureInvariant)]
     private static partial Regex MemoryCallRegex();
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();

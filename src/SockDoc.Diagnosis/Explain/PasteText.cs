@@ -46,6 +46,9 @@ public static partial class PasteText
     {
         ArgumentNullException.ThrowIfNull(raw);
         var undamaged = raw.Select(Undamage).ToList();
+        // A page that rendered each line as a list item ("- Jul 13 07:34:01 host kernel: ..." in a stored pastebin copy):
+        // the marker goes when nearly every line has it, so a lone "- " in a paste stays.
+        if (LooksListed(undamaged)) undamaged = undamaged.Select(l => ListMarkerRegex().Match(l) is { Success: true } m ? l[m.Length..] : l).ToList();
         bool numbered = LooksNumbered(undamaged);
         var result = new List<PasteLine>(undamaged.Count);
         for (int i = 0; i < undamaged.Count; i++)
@@ -86,6 +89,11 @@ public static partial class PasteText
         // kernel line starts a line again. (Line numbers then count the split lines.)
         if (lines.Any(l => l.Length < 100_000 && GluedKernelLineRegex().IsMatch(l)))
             lines = lines.SelectMany(l => l.Length < 100_000 ? GluedKernelLineRegex().Split(l) : [l]).ToArray();
+        // And dmesg's lines glued on one ("dmesg | grep oom [197352.008908] Out of memory: Kill process ... [197352.030461]
+        // Killed process ..."): a line with two or more uptime stamps is split before each, except a stamp that follows
+        // syslog's "kernel:" (its own message, not a second line).
+        if (lines.Any(l => l.Length < 100_000 && DmesgStampRegex().Count(l) >= 2))
+            lines = lines.SelectMany(l => l.Length < 100_000 && DmesgStampRegex().Count(l) >= 2 ? GluedDmesgLineRegex().Split(l) : [l]).ToArray();
         return Clean(lines, stamp);
     }
 
@@ -109,6 +117,21 @@ public static partial class PasteText
         return t;
     }
 
+    private static bool LooksListed(IReadOnlyList<string> raw)
+    {
+        int nonEmpty = 0, listed = 0;
+        foreach (var line in raw)
+        {
+            if (line.Trim().Length == 0) continue;
+            nonEmpty++;
+            if (ListMarkerRegex().IsMatch(line)) listed++;
+        }
+        return nonEmpty >= 3 && listed >= nonEmpty * 0.9;
+    }
+
+    [GeneratedRegex(@"^\s*- ")]
+    private static partial Regex ListMarkerRegex();
+
     private static bool LooksNumbered(IReadOnlyList<string> raw)
     {
         int nonEmpty = 0, withNumber = 0, consecutive = 0;
@@ -130,11 +153,16 @@ public static partial class PasteText
         return nonEmpty >= 2 && withNumber >= nonEmpty * 0.8 && consecutive >= (withNumber - 1) * 0.7;
     }
 
+    [GeneratedRegex(@"\[\s*\d{1,10}\.\d{6}\]", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex DmesgStampRegex();
+    [GeneratedRegex(@"(?<=\S)(?<!kernel:)\s+(?=\[\s*\d{1,10}\.\d{6}\]\s)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex GluedDmesgLineRegex();
+
     // The gap before a syslog-stamped kernel line that does not start its line ("... Jan 14 02:11:05 centos kernel: ...").
     [GeneratedRegex(@"(?<=\S)\s+(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s{1,2}\d{1,2}\s\d\d:\d\d:\d\d\s\S+\s+kernel:)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex GluedKernelLineRegex();
-    // "  12\t", "12:", "12|", "  12  " (cat -n, grep -n, nl, editors). Needs a separator after the digits.
-    [GeneratedRegex(@"^\s*(?<n>\d{1,7})(?:[:|]\s?|\t| +|$)")]
+    // "  12\t", "12:", "12|", "  12  " (cat -n, grep -n, nl, editors), "  12. " (pastebin's numbered copy). Needs a separator after the digits.
+    [GeneratedRegex(@"^\s*(?<n>\d{1,7})(?:[:|]\s?|\.\s|\t| +|$)")]
     private static partial Regex LineNumberRegex();
 
     // Markdown block quotes, nested or not: "> ", ">> ", "> > ". A lone ">" line is an empty quoted line.

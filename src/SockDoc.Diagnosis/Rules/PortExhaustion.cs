@@ -45,7 +45,7 @@ public sealed partial class PortExhaustion : IRule
             .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)"))
             // Windows' WSAENOBUFS from connect() or the bind() of an outgoing socket (Go's "dial tcp ...: bind: ... lacked
             // sufficient buffer space"): its dynamic port range used up (the JDK's "maximum connections reached?").
-            .Concat(AppErrors(c, "ENOBUFS", call => call is "connect" or "bind(0)" or "bind").Where(e => e.Sample is { } t && WindowsNoBuffersRegex().IsMatch(t))).ToList();
+            .Concat(AppErrors(c, "ENOBUFS", call => call is "connect" or "bind(0)" or "bind").Where(e => e.Sample is { } t && Explain.AppErrors.IsWindowsNoBuffers(t))).ToList();
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a
@@ -341,7 +341,4 @@ public sealed partial class PortExhaustion : IRule
         }
         return count;
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|lacked sufficient buffer space", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex WindowsNoBuffersRegex();
 }

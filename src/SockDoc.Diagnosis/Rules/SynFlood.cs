@@ -39,6 +39,21 @@ public sealed class SynFlood : IRule
             if (log.Any)
                 return FromLog(d, c, $"The kernel logged a possible SYN flood: {LogWhen(c, log)}", Explanation,
                     Fixes(c, syncookies, acceptFull: false), Caveats());
+            // Kernels before TCPReqQFullDoCookies (3.x), and netstat -s pastes cut before it, show only SyncookiesSent.
+            // cookie_v4_init_sequence() counts it for each cookie sent, and tcp_conn_request() sends one only when
+            // tcp_syn_flood_action() found the SYN queue full, unless tcp_syncookies = 2 (cookies always).
+            if (c.Counter("TcpExt", "SyncookiesSent") is > 0 and var sentOnly && syncookies != 2)
+            {
+                var sentDelta = c.CounterDelta("TcpExt", "SyncookiesSent");
+                var (sev, sentWhen) = sentDelta > 0 ? (Severity.Critical, When.Now) : (Severity.Warning, When.SinceBoot);
+                return Conclude(d, c, sev, sentWhen, syncookies == 1 ? Confidence.Confirmed : Confidence.Likely,
+                    sentDelta > 0
+                        ? $"The SYN queue is full now; the kernel answers with SYN cookies (SyncookiesSent {Rate(sentDelta.Value, c.IntervalSeconds)})"
+                        : $"The SYN queue overflowed since boot: {N(sentOnly)} SYN cookies sent",
+                    [Counter("SYN cookies sent (SyncookiesSent)", sentOnly, sentDelta, c.IntervalSeconds, NetStatSrc), .. LogEvidence(c, d.Id)],
+                    Explanation, Fixes(c, syncookies, acceptFull: false),
+                    [.. Caveats(), "With tcp_syncookies = 2 every SYN gets a cookie, full queue or not; the setting is not in the input unless shown as evidence."]);
+            }
             if (HalfOpen(c) is { } halfOpen && halfOpen >= HalfOpenRows)
                 return Conclude(d, c, Severity.Warning, When.Now, Confidence.Possible,
                     $"{N(halfOpen)} half-open (SYN_RECV) connections in the socket rows: a SYN flood, or clients whose final ACK does not arrive",

@@ -28,6 +28,7 @@ public static partial class KernelLogClassifier
         "file-max"u8.ToArray(),
         "oom-kill"u8.ToArray(),
         "Killed process"u8.ToArray(),
+        "OOM killed process"u8.ToArray(),
         "Kill process"u8.ToArray(),
         "enough memory"u8.ToArray(),
         "table overflow"u8.ToArray(),
@@ -98,6 +99,9 @@ public static partial class KernelLogClassifier
         if (line.IndexOf(" invoked oom-killer"u8) >= 0) return LogLineKind.OomInvoked;
         if (line.IndexOf("oom-kill:constraint="u8) >= 0) return LogLineKind.OomConstraint;
         if (FollowedByDigit(line, "Killed process "u8)) return LogLineKind.OomKilled;
+        // OpenVZ kernels kill inside a container's memory beancounter: "Out of memory in UB 191: OOM killed process 27293
+        // (html2text) score 0 vm:3075332kB, rss:1818104kB, swap:993020kB" (ub_oom's report).
+        if (FollowedByDigit(line, "OOM killed process "u8)) return LogLineKind.OomKilled;
         if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
         if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
         if (OomKillFrame(line)) return LogLineKind.OomCallTrace;
@@ -327,7 +331,7 @@ public static partial class KernelLogClassifier
     [GeneratedRegex(@"Killed process (?<pid>\d+)(?:, UID \d+,)? \((?<name>.*)\)(?:, UID \d+)?,? total-vm:(?<vm>\d+)kB, anon-rss:(?<anon>\d+)kB")]
     private static partial Regex KilledProcessRegex();
 
-    [GeneratedRegex(@"Killed process (?<pid>\d+)(?:, UID \d+,)? \((?<name>.*)\)")]
+    [GeneratedRegex(@"(?:Killed|OOM killed) process (?<pid>\d+)(?:, UID \d+,)? \((?<name>.*)\)(?: score -?\d+ vm:(?<vm>\d+)kB)?")]
     private static partial Regex KilledProcessShortRegex();
 
     // Old mm/oom_kill.c oom_kill_process(): "%s: Kill process %d (%s) score %u or sacrifice child".

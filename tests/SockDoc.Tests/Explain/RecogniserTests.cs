@@ -702,6 +702,87 @@ public class RecogniserTests
         Assert.DoesNotContain(CorpusTests.Explain(below).Report.Checks, k => k.Id == "udp_rcvbuf" && k.Status == SockDoc.Diagnosis.Engine.CheckStatus.Ok);
     }
 
+    [Theory]
+    // Held-out 36: Go's os/exec spawning a child.
+    [InlineData("h36-memory_overcommit-flynn-fork-exec-zfs.txt", "memory_overcommit")]
+    // Held-out 36: Windows' WSAEADDRINUSE in Chinese, Socket.Bind() under a client's Connect() frame (bind before connect).
+    [InlineData("h36-port_exhaustion-beetlex-client-bind-zh.txt", "port_exhaustion")]
+    // Held-out 36: the Erlang call on its own line three lines above the bare atom.
+    [InlineData("h36-port_exhaustion-emqx-brod-kafka-eaddrnotavail.txt", "port_exhaustion")]
+    // Held-out 36: .NET appends the remote endpoint to a Connect()'s SocketException.
+    [InlineData("h36-port_exhaustion-sparkpost-only-one-usage-443.txt", "port_exhaustion")]
+    // Held-out 37: OpenVZ's beancounter OOM kill.
+    [InlineData("h37-oom_kill-openvz-ub-html2text-pastebin.txt", "oom_kill")]
+    // Held-out 38: MySQL's "(Errcode: 24)".
+    [InlineData("h38-fd_process-alibaba-rds-mysql-myd-errcode-24.txt", "fd_process")]
+    // Held-out 38: an enum-style errno name inside a tag and a C++ source location naming Socket::connect.
+    [InlineData("h38-port_exhaustion-ibm-wca-windows-connect-addr-in-use.txt", "port_exhaustion")]
+    // Held-out 39: pastebin's "  12. " line numbers over netstat -s, and SyncookiesSent without TCPReqQFullDoCookies.
+    [InlineData("h39-syn_flood-nlp-balancer-netstat-s-cookies.txt", "syn_flood")]
+    // Held-out 40: a thread's stack is an mmap() (Apache's apr_thread_create); grsecurity's "failed fork with errno ENOMEM".
+    [InlineData("h40-memory_overcommit-apache-thread-create-enomem.txt", "memory_overcommit")]
+    [InlineData("h40-memory_overcommit-grsec-failed-fork-enomem.txt", "memory_overcommit")]
+    // Held-out 40: a page that rendered every line as a list item ("- tcp 0 0 ...:80 ... SYN_RECV -").
+    [InlineData("h40-syn_flood-netstat-syn-recv-spoofed-port80.txt", "syn_flood")]
+    // Held-out 41: the kernel's line in a Japanese translation; BSD netstat -L rows quoted without their header;
+    // the JDK's process launcher's "error=12,"; dmesg lines glued onto one behind a prompt.
+    [InlineData("h41-conntrack-translated-message-raw-notrack-ja.txt", "conntrack")]
+    [InlineData("h41-listen_overflow-nginx-freebsd-netstat-lan-qlen.txt", "listen_overflow")]
+    [InlineData("h41-memory_overcommit-bitbucket-fork-error12-atlassian-kb.txt", "memory_overcommit")]
+    [InlineData("h41-oom_kill-mysqld-score-870-lofty888-zh.txt", "oom_kill")]
+    public void Spellings_of_sets_36_to_41_are_read(string paste, string id)
+    {
+        var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
+        Assert.Equal(id, f.Id);
+    }
+
+    [Theory]
+    // .NET's endpoint after the text is the destination: 0.0.0.0 is no place to connect to (Windows refuses it).
+    [InlineData("h37-none-dotnet-connect-to-0000-appium-pastebin.txt")]
+    // BSD netstat -s prints its counters as sentences: "0 listen queue overflows" says none.
+    [InlineData("h38-none-internet2-router-bsd-netstat-s-zero-overflows.txt")]
+    // Held-out 42: "too many open files" in a paste that counts inotify instances and raises max_user_instances.
+    [InlineData("h42-none-promtail-inotify-kubectl-logs.txt")]
+    public void Look_alikes_of_sets_37_to_42_give_no_finding(string paste) =>
+        Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
+
+    [Fact]
+    public void Glued_dmesg_lines_and_list_markers_are_undone_only_where_the_paste_shows_them()
+    {
+        // Two uptime stamps on one line are two lines; syslog's "kernel: [ 12.345678] ..." is one.
+        var glued = Lines("# dmesg | grep oom [197352.008908] Out of memory: Kill process 12166 (mysqld) score 870 or sacrifice child [197352.030461] Killed process 12166, UID 498, (mysqld) total-vm:1kB, anon-rss:1kB\n");
+        Assert.Equal(3, glued.Count);
+        Assert.Single(Lines("Jan  1 00:00:01 host kernel: [  123.456789] TCP: too many orphaned sockets\n"));
+        // A list marker goes when (nearly) every line has one; a lone "- " item stays.
+        Assert.Equal("tcp 0 0 1.2.3.4:80 5.6.7.8:1 SYN_RECV -", Lines("- a\n- b\n- tcp 0 0 1.2.3.4:80 5.6.7.8:1 SYN_RECV -\n")[2].Text);
+        Assert.Equal("- b", Lines("a\nb: c\n- b\nd\n")[2].Text);
+        // BSD rows without the header need the tcp4/tcp6 name; "190/0/128" alone is not one.
+        Assert.Single(Read("tcp4  190/0/128\n").Sockets!.Listeners);
+        Assert.Null(Read("190/0/128 *.80\n").Sockets);
+    }
+
+    [Fact]
+    public void Windows_texts_and_endpoints_decide_the_call()
+    {
+        // The endpoint appended by .NET is connect()'s; Bind() throws without one.
+        Assert.Equal("connect", AppErrors.Call("Only one usage of each socket address (protocol/network address/port) is normally permitted 10.0.0.5:443", AppErrors.EADDRINUSE));
+        Assert.Equal("unknown", AppErrors.Call("Only one usage of each socket address (protocol/network address/port) is normally permitted", AppErrors.EADDRINUSE));
+        // Translated WSAENOBUFS is Windows' (its ports), not Linux's ENOBUFS.
+        Assert.True(AppErrors.IsWindowsNoBuffers("System.Net.Sockets.SocketException: 由于系统缓冲区空间不足或队列已满，不能执行套接字上的操作。 10.1.1.1:80"));
+        Assert.False(AppErrors.IsWindowsNoBuffers("sendmsg: No buffer space available"));
+        // A listener's Socket.Bind() with no client Connect() frame stays a bind: a port taken, no finding.
+        const string Listener = "System.Net.Sockets.SocketException: 通常每个套接字地址(协议/网络地址/端口)只允许使用一次。\n" +
+            "   at System.Net.Sockets.Socket.UpdateStatusAfterSocketErrorAndThrowException(SocketError error, String callerName)\n" +
+            "   at System.Net.Sockets.Socket.DoBind(EndPoint endPointSnapshot, SocketAddress socketAddress)\n" +
+            "   at System.Net.Sockets.Socket.Bind(EndPoint localEP)\n" +
+            "   at System.Net.Sockets.TcpListener.Start(Int32 backlog)\n";
+        Assert.Equal("bind", Assert.Single(Read(Listener).AppErrors).Call);
+        Assert.Empty(CorpusTests.Explain(Listener).Report.Findings);
+        // "OOM killed process" names its victim as "Killed process" does.
+        var oom = CorpusTests.Explain("Jan 9 00:42:16 kernel: Out of memory in UB 191: OOM killed process 27293 (html2text) score 0 vm:3075332kB, rss:1818104kB, swap:993020kB\n");
+        Assert.Contains(Assert.Single(oom.Report.Findings).Evidence, e => e.Name.Contains("html2text (27293)", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_readers_mark_after_a_netstat_sentence_is_not_part_of_it()
     {

@@ -58,6 +58,17 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                 err = err with { Call = "connect" };
                 break;
             }
+            // Erlang's call named on a line of its own above the reason ("brod_client -> kpro_connection -> gen_tcp:connect/4").
+            if (above.Contains("gen_tcp:connect", StringComparison.Ordinal) || above.Contains("ssl:connect", StringComparison.Ordinal))
+            {
+                err = err with { Call = "connect" };
+                break;
+            }
+            if (above.Contains("gen_tcp:listen", StringComparison.Ordinal))
+            {
+                err = err with { Call = "bind" };
+                break;
+            }
             if (above.Contains(".connect(", StringComparison.Ordinal) || above.Contains("connect_ex(", StringComparison.Ordinal) ||
                 above.Contains("create_connection(", StringComparison.Ordinal) || (back == 1 && above.Contains("connect()", StringComparison.Ordinal)))
                 err = err with { Call = "connect" };
@@ -65,7 +76,13 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                      (back == 1 && above.Contains("bind()", StringComparison.Ordinal)))
                 err = err with { Call = "bind" };
         }
-        if (err.Call == "unknown" && FrameCallBelow(lines, i, clientFrames: true) is { } below) err = err with { Call = below };
+        if (err.Call == "unknown" && FrameCallBelow(lines, i, clientFrames: true) is { } below)
+        {
+            err = err with { Call = below };
+            // .NET's Socket.Bind() frame under a client's Connect() frame (BeetleX's AsyncTcpClient.Connect()): the
+            // outgoing socket bound before connect(), so its EADDRINUSE is the ephemeral ports used up, as in Java above.
+            if (below == "bind" && err.Errno == AppErrors.EADDRINUSE && ClientSocketBelow(lines, i)) err = err with { Call = "bind(0)" };
+        }
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
             err = err with { Call = framed };
@@ -186,10 +203,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     private bool? _inotifyEmfile;
 
-    /// <summary>Whether any of the paste's first 5,000 lines shows inotify failing with EMFILE; read once per paste.</summary>
+    /// <summary>
+    /// Whether any of the paste's first 5,000 lines shows inotify failing with EMFILE, or the operator counting inotify
+    /// instances (`lsof | grep inotify`) or changing inotify's limits (fs.inotify.max_user_instances / max_user_watches):
+    /// then the paste is about inotify. Read once per paste.
+    /// </summary>
     private bool PasteShowsInotifyEmfile(IReadOnlyList<PasteLine> lines)
     {
-        _inotifyEmfile ??= lines.Take(5_000).Any(l => AppErrors.IsInotifyEmfile(l.Text));
+        _inotifyEmfile ??= lines.Take(5_000).Any(l => AppErrors.IsInotifyEmfile(l.Text) || InotifyLimitRegex().IsMatch(l.Scanned));
         return _inotifyEmfile.Value;
     }
 
@@ -257,11 +278,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // Node's frames put a space before the parenthesis and may have no receiver ("at doConnect (net.js:555:5)",
     // "at Socket.connect (net.js:718:20)").
     [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
-                    @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+\.js:\d+")]
+                    @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+\.js:\d+" +
+                    // A C++ program's source location under its message ("src\Socket.cpp:oss::Socket::connect:581").
+                    @"|\.(?:cpp|cc|cxx|h|hpp):(?:\w+::)+(?<c>connect|bind|accept)(?::\d+|\(|\s*$)")]
     private static partial Regex StackCallRegex();
     [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(", RegexOptions.CultureInvariant)]
     private static partial Regex ClientFrameRegex();
-    [GeneratedRegex(@"\bat\s+(?:java\.net\.Socket\.<init>|\S*SocketFactory\.createSocket\(|\S*\.HttpConnection\.open\()")]
+    // And a .NET client's own Connect()/ConnectAsync() frame (not System.Net.Sockets.Socket's, which a listener never has either).
+    [GeneratedRegex(@"\bat\s+(?:java\.net\.Socket\.<init>|\S*SocketFactory\.createSocket\(|\S*\.HttpConnection\.open\(|(?!System\.Net\.Sockets\.Socket\.)\S+\.Connect(?:Async)?\()")]
     private static partial Regex ClientSocketFrameRegex();
     [GeneratedRegex(@"\bhttps?\.(?:get|request)\(|\brequests\.(?:get|post|put|delete|head|request)\(|\burlopen\(|\bfetch\(|\baxios\.\w+\(|\bnet\.(?:connect|createConnection|Dial(?:Timeout)?)\(|\bhttp\.(?:Get|Post|Head|NewRequest)\(|\bnew HttpClient\(|\.(?:GetAsync|PostAsync|SendAsync)\(|\bcurl_exec\(|\bsocket\.connect\(", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ClientCodeRegex();
@@ -288,6 +312,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex EmbeddedLogRegex();
     [GeneratedRegex(@"\blwip\b|\bLWIP_[A-Z_]+|\bESP-IDF\b|\besp_idf\b|\bsdkconfig\b|\bFreeRTOS\b|\bZephyr\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex EmbeddedStackRegex();
+    [GeneratedRegex(@"inotify[/._]max_user_(?:instances|watches)|\bgrep\s+(?:-\w+\s+)*inotify\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex InotifyLimitRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }

@@ -28,12 +28,13 @@ public sealed partial class BsdListenQueues : IPasteRecogniser
             into.Claim("netstat -L", line.Number, "listen queues (netstat -L, BSD)");
             return 1;
         }
-        if (!_sawHeader) return 0;
         var m = RowRegex().Match(t);
-        if (!m.Success) return 0;
+        // Without the header, only a row that names its TCP protocol ("tcp4  190/0/128", quoted from a mail with or
+        // without its address): nothing else prints qlen/incqlen/maxqlen after tcp4 or tcp6.
+        if (!m.Success || (!_sawHeader && m.Groups["p"].Value is not ("tcp4" or "tcp6" or "tcp46"))) return 0;
         if (!m.Groups["p"].Value.StartsWith("unix", StringComparison.Ordinal) &&
             PasteParse.Long(m.Groups["q"].Value) is { } qlen && PasteParse.Long(m.Groups["m"].Value) is { } maxqlen)
-            into.Socket("LISTEN", qlen, maxqlen, Endpoint(m.Groups["l"].Value), "*:*");
+            into.Socket("LISTEN", qlen, maxqlen, m.Groups["l"].Success ? Endpoint(m.Groups["l"].Value) : Model.Census.ListenerQueue.AddressNotShown, "*:*");
         into.Claim("netstat -L", line.Number, "listen queues (netstat -L, BSD)");
         return 1;
     }
@@ -52,6 +53,6 @@ public sealed partial class BsdListenQueues : IPasteRecogniser
     private static partial Regex HeaderRegex();
     [GeneratedRegex(@"^(?:Proto\s+)?Listen\s+Local Address\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex ColumnsRegex();
-    [GeneratedRegex(@"^(?:(?<p>tcp[46]{0,2}|sctp[46]{0,2}|unix)\s+)?(?<q>\d{1,10})/(?<i>\d{1,10})/(?<m>\d{1,10})\s+(?<l>\S{1,300})\s*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:(?<p>tcp[46]{0,2}|sctp[46]{0,2}|unix)\s+)?(?<q>\d{1,10})/(?<i>\d{1,10})/(?<m>\d{1,10})(?:\s+(?<l>\S{1,300}))?\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex RowRegex();
 }

@@ -63,6 +63,8 @@ public sealed partial class Statements : IPasteRecogniser
         if (SuppositionRegex().IsMatch(sentence.AsSpan(0, m.Index))) return false;
         int from = Math.Max(0, m.Index - 25);
         if (NegationRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
+        // A count of 0 before it, as netstat -s prints a counter (BSD's "0 listen queue overflows").
+        if (ZeroCountRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
         // Denied inside the phrase, between the subject and its verb ("the conntrack table is not filled"); a negation that
         // opens the phrase is its own ("no free ports left").
         int firstWord = m.Value.IndexOf(' ', StringComparison.Ordinal);
@@ -84,6 +86,9 @@ public sealed partial class Statements : IPasteRecogniser
     [GeneratedRegex(@"\b(?:if|when|whenever|unless|in\s+case|avoid\w*|prevent\w*|whether|maybe|perhaps|possibl[ey]|might|suspect\w*|guess\w*|wonder\w*|think|assum\w+|seems?|resembl\w+|probably|likely|unsure|not sure)\b|怀疑|可能|かもしれ",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SuppositionRegex();
+
+    [GeneratedRegex(@"(?<![\w.,])0\s+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ZeroCountRegex();
 
     // A denial next to the phrase.
     [GeneratedRegex(@"\b(?:no|not|never|without|nor|none|zero|0\s+times)\b|n't\b|没有|不是|ない",
@@ -135,13 +140,14 @@ public sealed partial class Statements : IPasteRecogniser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OomKillRegex();
 
-    // "the conntrack table is full / fills up / overflows", "a full conntrack table", conntrack 表满.
+    // "the conntrack table is full / fills up / overflows", "a full conntrack table", conntrack 表满, and the kernel's
+    // line as a translation renders it in Japanese ("nf_conntrack:テーブルがいっぱいです").
     // The verb may stand a few words after the table ("the conntrack table on a node hosting its pods gets completely
     // overflown").
     [GeneratedRegex(@"\b(?:nf_)?conntrack(?:ion)?\s+(?:table|entries)\b[^.;:]{0,60}?\b(?:full|filled|fill(?:s|ed|ing)\s+up|overflow(?:s|ed|ing|n)?|exhausted)\b" +
                     @"|\bfill(?:s|ed|ing)?\s+(?:up\s+)?(?:the\s+)?(?:nf_)?conntrack\s+table\b" +
                     @"|\b(?:nf_)?conntrack\s+(?:is\s+|was\s+|gets\s+|got\s+)(?:full|overflow(?:s|ed|ing|n)?|exhausted)\b" +
-                    @"|\bfull\s+(?:nf_)?conntrack\s+table\b|conntrack\s*表.{0,4}满",
+                    @"|\bfull\s+(?:nf_)?conntrack\s+table\b|conntrack\s*表.{0,4}满|conntrack\s*[:：]?\s*(?:の)?テーブル.{0,4}(?:いっぱい|満杯|フル)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ConntrackFullRegex();
 }
