@@ -78,7 +78,8 @@ public static partial class AppErrors
         // Windows fails connect() and bind() with WSAENOBUFS (10055) when its dynamic ports are used up; the JDK says
         // "No buffer space available (maximum connections reached?)", Winsock's own text the second. Linux's ENOBUFS is other
         // trouble (a full qdisc, netlink, the neighbour table): PortExhaustion takes only the Windows spellings.
-        new(ENOBUFS, 105, 10055, ["No buffer space available (maximum connections reached?)", "the system lacked sufficient buffer space or because a queue was full"], []),
+        // .NET's SocketError name is "NoBufferSpaceAvailable".
+        new(ENOBUFS, 105, 10055, ["No buffer space available (maximum connections reached?)", "the system lacked sufficient buffer space or because a queue was full"], ["NoBufferSpaceAvailable"]),
     ];
 
     /// <summary>
@@ -138,7 +139,7 @@ public static partial class AppErrors
         ],
         [EADDRNOTAVAIL] =
         [
-            "在其上下文中，该请求的地址无效", "所要求的位址在它的內容中是無效的", "要求したアドレスのコンテキストが無効です",
+            "该请求的地址无效", "所要求的位址在它的內容中是無效的", "要求したアドレスのコンテキストが無効です",
             "요청한 주소는 해당 컨텍스트에서 유효하지 않습니다", "Die angeforderte Adresse ist in diesem Kontext ungültig",
             "adresse demandée n’est pas valide dans son contexte", "adresse demandée n'est pas valide dans son contexte",
             "La dirección solicitada no es válida en este contexto", "Требуемый адрес для своего контекста неверен",
@@ -146,7 +147,7 @@ public static partial class AppErrors
         ],
         [ENOBUFS] =
         [
-            "由于系统缓冲区空间不足或队列已满，不能执行套接字上的操作", "システムのバッファー領域が不足しているか、またはキューがいっぱいなため",
+            "由于系统缓冲区空间不足或队列已满", "システムのバッファー領域が不足しているか、またはキューがいっぱいなため",
             "da das System nicht genügend Pufferspeicher hatte oder eine Warteschlange voll war",
             "le système ne disposait pas de suffisamment d’espace dans la mémoire tampon",
             "el sistema no tenía suficiente espacio en el búfer o porque la cola estaba llena",
@@ -161,6 +162,7 @@ public static partial class AppErrors
         return WindowsNoBuffersRegex().IsMatch(text) || WindowsLocalised[ENOBUFS].Any(t => text.Contains(t, StringComparison.OrdinalIgnoreCase));
     }
 
+    // Not .NET's SocketError name NoBufferSpaceAvailable alone: .NET on Linux maps ENOBUFS to it too.
     [GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|lacked sufficient buffer space", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WindowsNoBuffersRegex();
 
@@ -434,7 +436,7 @@ public static partial class AppErrors
     // fork()/posix_spawn() of the child.
     // Go's os/exec: "fork/exec /sbin/zfs: cannot allocate memory" (its clone() of the child). The JDK's process launcher
     // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|\(\)\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,)" +
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,)" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +

@@ -102,6 +102,13 @@ public sealed class PasteBuilder
     public void UdpSocket(string local, string peer, long recvQ, long sendQ)
     {
         _sawSockets = true;
+        // The same socket in two listings (ss -uan and netstat -uan of one moment): one row, its fullest queue.
+        int k = _udp.FindIndex(r => r.Local == local && r.Peer == peer);
+        if (k >= 0)
+        {
+            if (recvQ > _udp[k].RecvQueue) _udp[k] = _udp[k] with { RecvQueue = recvQ, RmemAlloc = Math.Max(recvQ, _udp[k].RmemAlloc) };
+            return;
+        }
         _udp.Add(new UdpSocketRow(local, peer, recvQ, sendQ, recvQ, 0, 0));
     }
 

@@ -46,6 +46,7 @@ public sealed class ListenOverflow : IRule
         if (overflows is null && full.Count == 0 && atBacklog.Count == 0)
         {
             if (unixFull.Count > 0) return UnixBacklogFull(c, unixFull, somaxconn);
+            if (DropsOnly(c, drops, dropDelta, somaxconn) is { } fromDrops) return fromDrops;
             var stated = Stated(c, StatedConditions.ListenQueueOverflow);
             return stated.Count > 0
                 ? FromStatement(d, c, stated, "The paste says a listen (accept) queue overflows", Explanation, Fixes(somaxconn, null), Caveats)
@@ -123,6 +124,29 @@ public sealed class ListenOverflow : IRule
     private static bool UnixPath(string sample) =>
         sample.Contains("unix:", StringComparison.OrdinalIgnoreCase) || sample.Contains(".sock", StringComparison.Ordinal) ||
         sample.Contains("connect_unix", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// ListenDrops without ListenOverflows (`netstat -s | grep -i listen` kept only "SYNs to LISTEN sockets dropped", a
+    /// netdata accept-queue-drops alarm): tcp_listendrop() counts every SYN or ACK a listener drops, and the accept queue
+    /// being full (tcp_conn_request() and tcp_v4_syn_recv_sock() both count ListenOverflows first) is the usual one; a full
+    /// SYN queue without cookies (TCPReqQFullDrop) and a failed child socket (memory, route) are the others. What is left
+    /// after TCPReqQFullDrop is possibly overflows; ListenOverflows would decide.
+    /// </summary>
+    private CheckResult? DropsOnly(RuleContext c, long? drops, long? dropDelta, long? somaxconn)
+    {
+        if (drops is not > 0) return null;
+        var synDrops = c.Counter("TcpExt", "TCPReqQFullDrop") ?? 0;
+        if (drops <= synDrops) return null;
+        var evidence = new List<Evidence> { Counter("ListenDrops (every listener drop, accept-queue overflows included)", drops.Value, dropDelta, c.IntervalSeconds, NetStatSrc) };
+        if (synDrops > 0) evidence.Add(Count("TCPReqQFullDrop (SYN queue drops, also in ListenDrops)", synDrops, N(synDrops), NetStatSrc));
+        var (severity, when) = dropDelta > 0 ? (Severity.Critical, When.Now) : (Severity.Warning, When.SinceBoot);
+        return Conclude(Descriptor, c, severity, when, Confidence.Possible,
+            dropDelta > 0
+                ? $"Listeners drop connections now (ListenDrops {Rate(dropDelta.Value, c.IntervalSeconds)}); ListenOverflows is not in the input, and a full accept queue is the usual cause"
+                : $"{N(drops.Value - synDrops)} listener drops since boot (ListenDrops{(synDrops > 0 ? " beyond TCPReqQFullDrop" : "")}); ListenOverflows is not in the input, and a full accept queue is the usual cause",
+            evidence, Explanation, Fixes(somaxconn, null),
+            [.. Caveats, "ListenDrops also counts SYNs dropped on a full SYN queue and child sockets that could not be made (memory, no route): ListenOverflows in the same netstat -s decides."]);
+    }
 
     private static readonly IReadOnlyList<string> Caveats =
     [

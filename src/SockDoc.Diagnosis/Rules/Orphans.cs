@@ -24,6 +24,12 @@ public sealed class Orphans : IRule
     /// <summary>tcp_sock slab object on x86-64 6.x when /proc/slabinfo is not in the sample.</summary>
     public const long DefaultTcpSockBytes = 2368;
 
+    /// <summary>
+    /// tcp_init() sets tcp_max_orphans to half the established hash, which alloc_large_system_hash() sizes at one slot per
+    /// 128 KB of memory: 128 on a 32 MB machine, thousands on any server. Below that the limit was set by hand.
+    /// </summary>
+    public const long TinyMaxOrphans = 128;
+
     public RuleDescriptor Descriptor { get; } = new(
         "orphans",
         "Orphaned TCP sockets against tcp_max_orphans",
@@ -167,6 +173,16 @@ public sealed class Orphans : IRule
             return FromLog(d, c, title, Explanation(IdleSeconds(c)), fix,
                 OrphanLine(log) ? null : ["The same text is printed when TCP memory is over tcp_mem[2]: sockstat orphan against tcp_max_orphans, and sockstat mem against tcp_mem, decide."],
                 extra);
+        }
+        // A hand-set limit this small resets nearly every close(): tcp_close() orphans any socket whose FIN is not yet
+        // acknowledged, and tcp_too_many_orphans() compares the orphan count with it (0: the first orphan is over).
+        if (c.Now.Sysctls.Long(SysctlNames.TcpMaxOrphans) is { } tiny && tiny < TinyMaxOrphans)
+        {
+            return Conclude(d, c, Severity.Warning, When.Risk, Confidence.Likely,
+                $"tcp_max_orphans is {N(tiny)}: almost every connection this host closes first is reset instead of finishing with FIN",
+                [CountEv("tcp_max_orphans", N(tiny), Sys(SysctlNames.TcpMaxOrphans), tiny)],
+                Explanation(IdleSeconds(c)), fix,
+                [$"The kernel's own value is half the established-hash size (tcp_init()), {N(TinyMaxOrphans)} or more on any machine with 32 MB; a value below that was set by hand."]);
         }
         if (abortTotal is { } total && (abortDelta > 0 || total > 0))
         {

@@ -52,6 +52,10 @@ public sealed partial class PortExhaustion : IRule
         // repeated one is worth a "possible" finding (the paste shows it twice or more, or its words say it came in a
         // flood); a single one stays a recognised line.
         if (errors.Count == 0 && Failures(unsure) < 2 && !unsure.Any(e => e.SaidToRepeat)) unsure = [];
+        // Windows' WSAENOBUFS without the call (a client library's "ErrorCode: NoBufferSpaceAvailable" from its send path):
+        // on Windows it is the dynamic ports used up, or the non-paged pool; no one-off start-up failure looks like it.
+        if (errors.Count == 0)
+            unsure = [.. unsure, .. AppErrors(c, "ENOBUFS", call => call == "unknown").Where(e => e.Sample is { } t && Explain.AppErrors.IsWindowsNoBuffers(t))];
         var app = AppTiming(c, errors);
 
         var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
@@ -271,6 +275,8 @@ public sealed partial class PortExhaustion : IRule
         var errno = string.Join(" and ", all.Select(e => e.Errno).Distinct());
         string title = errors.Count > 0
             ? $"connect() failed with {errno} {N(app.Count)} times ({app.LastText}): the ephemeral ports to a destination ran out"
+            : all.All(e => e.Errno == "ENOBUFS")
+            ? $"Windows' WSAENOBUFS {N(app.Count)} times without the failing call ({app.LastText}): its dynamic ports used up, or its non-paged pool"
             : $"{errno} {N(app.Count)} times without the failing call ({app.LastText}): ports used up if it came from connect(), a missing address if from bind()";
         var census = c.Now.Census;
         if (census is not null && errors.Count > 0)
@@ -278,7 +284,7 @@ public sealed partial class PortExhaustion : IRule
         var reuse = new TwReuse(c.Now);
         var fix = UnmeasuredFixes(c, reuse);
         var caveats = Caveats(reuse);
-        if (errors.Count == 0)
+        if (errors.Count == 0 && all.Any(e => e.Errno == "EADDRNOTAVAIL"))
             caveats.Add("EADDRNOTAVAIL from bind() (an address the host does not have, or not yet up) is not port exhaustion; the failing call decides.");
         return Conclude(d, c, severity, when, confidence, title, ev, Explanation, fix, caveats);
     }

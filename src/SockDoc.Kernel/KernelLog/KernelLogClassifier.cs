@@ -63,6 +63,8 @@ public static partial class KernelLogClassifier
         // The line retold without its advice ("errors “TCP: out of memory”", a title "TCP: Out of Memory"): the kernel's
         // only "TCP: out of memory" is tcp_check_oom()'s over tcp_mem[2].
         t = TcpOutOfMemoryShortRegex().Replace(t, "TCP: out of memory -- consider tuning tcp_mem");
+        // "Time wait bucket overflow", "TIME_WAIT bucket table overflow": tcp_time_wait()'s line retold.
+        t = TwBucketParaphraseRegex().Replace(t, "time wait bucket table overflow");
         foreach (var p in Phrases)
         {
             int at = t.IndexOf(p, StringComparison.OrdinalIgnoreCase);
@@ -77,6 +79,9 @@ public static partial class KernelLogClassifier
 
     [GeneratedRegex(@"(?i)out of memory\s*(?:-+|\u2014|\u2013)\s*consider(?:ing)?\s+tuning\s+tcp_?mem")]
     private static partial Regex TcpMemParaphraseRegex();
+
+    [GeneratedRegex(@"(?i)\btime[ _-]?wait\s+bucket\s+(?:table\s+)?overflow\b")]
+    private static partial Regex TwBucketParaphraseRegex();
 
     [GeneratedRegex(@"(?i)\bTCP:\s*out of memory\b(?!\s*(?:-+|\u2014|\u2013)\s*consider)")]
     private static partial Regex TcpOutOfMemoryShortRegex();

@@ -138,6 +138,20 @@ public class ExplainTests
     }
 
     [Fact]
+    public void A_udp_queue_the_kernel_stopped_just_below_the_buffer_is_full()
+    {
+        // Made on the VM: the kernel refused the 93rd datagram (UdpRcvbufErrors 308) with the queue at 211,968 of 212,992.
+        // The same socket in ss and netstat is one row; the :5141 socket, 23,040 bytes in, is not full.
+        var r = Explain(Paste("vm-udp-recvq-full.txt"));
+        var udp = r.Snapshot.Census!.Udp!;
+        Assert.Equal(3, udp.Sockets);
+        var f = Assert.Single(r.Report.Findings);
+        Assert.Equal("udp_rcvbuf", f.Id);
+        Assert.Equal(211968, f.Evidence.Single(e => e.Name.Contains("Recv-Q", StringComparison.Ordinal)).Value);
+        Assert.DoesNotContain(f.Evidence, e => e.Name.Contains(":5141", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Netstat_s_captured_on_the_vm_reads_tcp_and_udp_counters()
     {
         var r = Explain(Paste("vm-netstat-s.txt"));

@@ -53,7 +53,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             }
             // And its words for a failed connect ("Unable to connect to the remote server", .NET's WebException over the
             // SocketException below it): an address errno under them is connect()'s.
-            if (err.Errno is AppErrors.EADDRINUSE or AppErrors.EADDRNOTAVAIL && ConnectFailedRegex().IsMatch(above))
+            if (err.Errno is AppErrors.EADDRINUSE or AppErrors.EADDRNOTAVAIL or AppErrors.ENOBUFS && ConnectFailedRegex().IsMatch(above))
             {
                 err = err with { Call = "connect" };
                 break;
@@ -149,6 +149,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     private static string CallOfFrame(string c) => c.ToLowerInvariant() switch
     {
+        var x when x.Contains("connect", StringComparison.Ordinal) => "connect",
         var x when x.StartsWith('b') || x == "listen" => "bind",
         var x when x.StartsWith('a') => "accept",
         _ => "connect",
@@ -275,9 +276,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     // Java / .NET frames, also inside a JSON-serialised exception ("StackTraceString": "   at ...ConnectAsync(...)").
     // sun.nio.ch.Net.pollConnect / SocketChannelImpl.finishConnect: a non-blocking connect() completing with its error.
+    // .NET Framework's asynchronous connect: Socket.BeginConnect / UnsafeBeginConnect / DoBeginConnect. A page may have lost
+    // the space after "at" ("atsun.nio.ch.Net.connect0(Native Method)").
     // Node's frames put a space before the parenthesis and may have no receiver ("at doConnect (net.js:555:5)",
     // "at Socket.connect (net.js:718:20)").
-    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s+\S*?\.(?<c>bind0?|Bind|connect0?|Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
+    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s*\S*?\.(?<c>bind0?|Bind|connect0?|(?:Do|Unsafe)?(?:Begin)?Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
                     @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+\.js:\d+" +
                     // A C++ program's source location under its message ("src\Socket.cpp:oss::Socket::connect:581").
                     @"|\.(?:cpp|cc|cxx|h|hpp):(?:\w+::)+(?<c>connect|bind|accept)(?::\d+|\(|\s*$)")]
