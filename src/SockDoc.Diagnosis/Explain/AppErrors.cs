@@ -125,6 +125,9 @@ public static partial class AppErrors
     /// Windows' translations of the Winsock texts (FormatMessage() of WSAEADDRINUSE 10048, WSAEADDRNOTAVAIL 10049 and
     /// WSAENOBUFS 10055), as .NET and the JDK print them under a non-English Windows ("通常每个套接字地址(协议/网络地址/端口)只允许使用一次。").
     /// Only the part of each sentence that says the errno, so a translation that differs in its ending still matches.
+    /// The Chinese (zh-CN) texts are as real pastes print them (corpus h36, h44); the others are Microsoft's translations
+    /// as they are quoted, not checked against a Windows message table (none on this machine): a wrong one fails to match,
+    /// and being long and specific it matches nothing else.
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> WindowsLocalised { get; } = new Dictionary<string, IReadOnlyList<string>>
     {
@@ -414,7 +417,7 @@ public static partial class AppErrors
     private static partial Regex ConnectToUnspecifiedRegex();
 
     // The endpoint right after the Winsock text's last word (English or translated), at the end of the line or before " --->".
-    [GeneratedRegex(@"(?:permitted|context|full|一次|无效|無效|無効|않습니다|verwendet werden|autorisée|socket|сокета|soquete|ungültig|contexte|contexto|неверен|переполнена)[.。]?\s+(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[\w.\-]+):\d{1,5}\.?\s*(?:$|--->)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:permitted|context|full|一次|无效|無效|無効|않습니다|verwendet werden|autorisée|ungültig|contexte|contexto|неверен|переполнена|(?:puerto|порт|porta)\))[.。]?\s+(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[\w.\-]+):\d{1,5}\.?\s*(?:$|--->)", RegexOptions.CultureInvariant)]
     private static partial Regex DotNetConnectEndpointRegex();
 
     [GeneratedRegex(@"\{'?[a-z][\w@.]*'?,\s*'?(?<call>connect|listen|accept|bind)'?,\s*\d+", RegexOptions.CultureInvariant)]

@@ -795,6 +795,8 @@ public class RecogniserTests
         // The endpoint appended by .NET is connect()'s; Bind() throws without one.
         Assert.Equal("connect", AppErrors.Call("Only one usage of each socket address (protocol/network address/port) is normally permitted 10.0.0.5:443", AppErrors.EADDRINUSE));
         Assert.Equal("unknown", AppErrors.Call("Only one usage of each socket address (protocol/network address/port) is normally permitted", AppErrors.EADDRINUSE));
+        // Only after the Winsock sentence: a listener's own words with its address last are not a connect().
+        Assert.Equal("bind", AppErrors.Call("Address already in use: failed to bind socket 0.0.0.0:8080", AppErrors.EADDRINUSE));
         // Translated WSAENOBUFS is Windows' (its ports), not Linux's ENOBUFS.
         Assert.True(AppErrors.IsWindowsNoBuffers("System.Net.Sockets.SocketException: 由于系统缓冲区空间不足或队列已满，不能执行套接字上的操作。 10.1.1.1:80"));
         Assert.False(AppErrors.IsWindowsNoBuffers("sendmsg: No buffer space available"));
