@@ -401,7 +401,10 @@ public static partial class AppErrors
     }
 
     // Korean 부하 테스트, Japanese 負荷テスト/負荷試験, Chinese 压测/压力测试, Russian нагрузочное тестирование.
-    [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta)\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // Also a client said to have reached thousands of connections ("once it reaches 16k connections", "after 28,000
+    // connections"): a bind() to a missing address fails at the first one.
+    [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta)\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|" +
+                    @"\b(?:reach(?:es|ed|ing)?|after|around|about|over)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\+?\s+(?:\w+\s+)?connections\b|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LoadTestRegex();
 
     // CJK: 大量 (a great many), 压测/壓測 (load test), 频繁/頻繁 (frequent).

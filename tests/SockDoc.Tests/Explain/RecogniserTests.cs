@@ -743,6 +743,8 @@ public class RecogniserTests
     [InlineData("h47-port_exhaustion-java-nio-connect-28000-zh.txt", "port_exhaustion")]
     // Corpus h9: "SYNs to LISTEN sockets dropped" alone (ListenDrops without ListenOverflows) is possibly full accept queues.
     [InlineData("h9-smtp-syns-to-listen-dropped.txt", "listen_overflow")]
+    // Corpus h34: an Erlang client's bare {shutdown,eaddrnotavail} "once it reaches 16k connections".
+    [InlineData("h34-emqtt-bench-16k-eaddrnotavail.txt", "port_exhaustion")]
     public void Spellings_of_sets_36_to_47_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
@@ -785,6 +787,10 @@ public class RecogniserTests
         // The kernel's own tcp_max_orphans is in the thousands; a value set to 0 or 64 resets closes, 4096 does not.
         Assert.Contains(CorpusTests.Explain("net.ipv4.tcp_max_orphans = 64\n").Report.Findings, f => f.Id == "orphans");
         Assert.DoesNotContain(CorpusTests.Explain("net.ipv4.tcp_max_orphans = 4096\n").Report.Findings, f => f.Id == "orphans");
+        // Thousands of connections reached is load; a handful is not.
+        Assert.True(AppErrors.PasteSaysLoadTest(Lines("the client fails once it reaches 16k connections\n")));
+        Assert.True(AppErrors.PasteSaysLoadTest(Lines("errors start after 28,000 connections\n")));
+        Assert.False(AppErrors.PasteSaysLoadTest(Lines("it fails after 3 connections\n")));
         // A .NET SocketError name alone is ENOBUFS on Linux too: not Windows' ports.
         Assert.False(AppErrors.IsWindowsNoBuffers("SocketException: ErrorCode: NoBufferSpaceAvailable"));
     }
