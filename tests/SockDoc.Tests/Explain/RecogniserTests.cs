@@ -758,7 +758,9 @@ public class RecogniserTests
     [InlineData("h38-none-internet2-router-bsd-netstat-s-zero-overflows.txt")]
     // Held-out 42: "too many open files" in a paste that counts inotify instances and raises max_user_instances.
     [InlineData("h42-none-promtail-inotify-kubectl-logs.txt")]
-    public void Look_alikes_of_sets_37_to_42_give_no_finding(string paste) =>
+    // Corpus h16: one connect() EADDRNOTAVAIL "every time I started a new deployment" (the pod's network not up yet).
+    [InlineData("h16-moonlink-rust-addrnotavail-startup.txt")]
+    public void Look_alikes_of_sets_16_to_42_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]
@@ -787,6 +789,11 @@ public class RecogniserTests
         // The kernel's own tcp_max_orphans is in the thousands; a value set to 0 or 64 resets closes, 4096 does not.
         Assert.Contains(CorpusTests.Explain("net.ipv4.tcp_max_orphans = 64\n").Report.Findings, f => f.Id == "orphans");
         Assert.DoesNotContain(CorpusTests.Explain("net.ipv4.tcp_max_orphans = 4096\n").Report.Findings, f => f.Id == "orphans");
+        // At start-up once is the network not up yet; at start-up again and again is still ports.
+        const string Once = "It fails at startup:\nError: connect EADDRNOTAVAIL 10.0.0.5:5432 - Local (0.0.0.0:0)\n";
+        Assert.DoesNotContain(CorpusTests.Explain(Once).Report.Findings, f => f.Id == "port_exhaustion");
+        const string Again = "It fails at startup:\nError: connect EADDRNOTAVAIL 10.0.0.5:5432 - Local (0.0.0.0:0)\nError: connect EADDRNOTAVAIL 10.0.0.5:5432 - Local (0.0.0.0:0)\n";
+        Assert.Contains(CorpusTests.Explain(Again).Report.Findings, f => f.Id == "port_exhaustion");
         // Thousands of connections reached is load; a handful is not.
         Assert.True(AppErrors.PasteSaysLoadTest(Lines("the client fails once it reaches 16k connections\n")));
         Assert.True(AppErrors.PasteSaysLoadTest(Lines("errors start after 28,000 connections\n")));

@@ -105,6 +105,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
             Ipv6LiteralRegex().IsMatch(line.Text) && AddressErrorLines(lines) < 3)
             err = err with { LookAlike = "connect() to an IPv6 address failed with EADDRNOTAVAIL once: the host has a route but no usable IPv6 source address (none configured, or tentative during DAD: ip6_dst_lookup_tail()); ports that ran out fail again and again" };
+        // One connect() EADDRNOTAVAIL in a paste that says it comes as the program starts ("every time I started a new
+        // deployment", "at startup"), with no load and no repetition: the pod's or host's address or route is not up yet
+        // (ip_route_connect() finds no source address). Ports run out only after many connections, and then fail again and again.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            AddressErrorLines(lines) < 2 && PasteSaysStartup(lines))
+            err = err with { LookAlike = "connect() failed once as the program started: its network (an address or a route, a new pod's interface) was not up yet; ports that ran out fail again and again, after many connections" };
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
@@ -200,6 +206,15 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     {
         _loadTest ??= AppErrors.PasteSaysLoadTest(lines);
         return _loadTest.Value;
+    }
+
+    private bool? _startup;
+
+    /// <summary>Whether the paste's first 5,000 lines say the failure comes at start-up; read once per paste.</summary>
+    private bool PasteSaysStartup(IReadOnlyList<PasteLine> lines)
+    {
+        _startup ??= lines.Take(5_000).Any(l => StartupRegex().IsMatch(l.Scanned));
+        return _startup.Value;
     }
 
     private bool? _inotifyEmfile;
@@ -317,6 +332,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex EmbeddedStackRegex();
     [GeneratedRegex(@"inotify[/._]max_user_(?:instances|watches)|\bgrep\s+(?:-\w+\s+)*inotify\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex InotifyLimitRegex();
+    [GeneratedRegex(@"(?i)\b(?:at|on|during)\s+start[- ]?up\b|\bevery\s+time\s+(?:I|we)\s+start(?:ed)?\b|\bwhen\s+(?:I|we|it)\s+start(?:s|ed)?\b|\bnew\s+deployment\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex StartupRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 }
