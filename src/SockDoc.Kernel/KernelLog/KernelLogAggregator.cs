@@ -155,9 +155,9 @@ public sealed class KernelLogAggregator
     {
         var constraint = _pendingConstraint is { } c && (c.Pid is null || c.Pid == line.Pid) ? c : null;
         _pendingConstraint = null;
-        // OpenVZ's "Out of memory in UB N" is a container's memory limit, as a memory cgroup's is.
+        // OpenVZ's "Out of memory in UB N" is a container's beancounter, not a memory cgroup: counted as a plain OOM kill,
+        // whose text claims no limit it cannot name.
         bool memcg = (line.Action?.StartsWith("Memory cgroup", StringComparison.Ordinal) ?? false) ||
-                     (line.Action?.StartsWith("Out of memory in UB ", StringComparison.Ordinal) ?? false) ||
                      constraint?.Constraint == "CONSTRAINT_MEMCG" || selectedInMemcg;
         var info = memcg ? KernelLogKinds.MemcgOomKill : KernelLogKinds.Of(LogLineKind.OomKilled);
         var state = Count(info, line);
