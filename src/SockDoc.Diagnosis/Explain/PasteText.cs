@@ -87,15 +87,19 @@ public static partial class PasteText
         // A page that lost its newlines glues syslog's kernel lines to each other or to the command that printed them
         // ("$ tail -f /var/log/messages Jan 14 02:11:05 centos kernel: nf_conntrack: table full, ..."): each stamped
         // kernel line starts a line again. (Line numbers then count the split lines.)
-        if (lines.Any(l => l.Length < 100_000 && GluedKernelLineRegex().IsMatch(l)))
-            lines = lines.SelectMany(l => l.Length < 100_000 ? GluedKernelLineRegex().Split(l) : [l]).ToArray();
+        lines = SplitGlued(lines, l => GluedKernelLineRegex().IsMatch(l), GluedKernelLineRegex());
         // And dmesg's lines glued on one ("dmesg | grep oom [197352.008908] Out of memory: Kill process ... [197352.030461]
         // Killed process ..."): a line with two or more uptime stamps is split before each, except a stamp that follows
         // syslog's "kernel:" (its own message, not a second line).
-        if (lines.Any(l => l.Length < 100_000 && DmesgStampRegex().Count(l) >= 2))
-            lines = lines.SelectMany(l => l.Length < 100_000 && DmesgStampRegex().Count(l) >= 2 ? GluedDmesgLineRegex().Split(l) : [l]).ToArray();
+        lines = SplitGlued(lines, l => DmesgStampRegex().Count(l) >= 2, GluedDmesgLineRegex());
         return Clean(lines, stamp);
     }
+
+    /// <summary>Splits the lines that are <paramref name="glued"/> at each <paramref name="gap"/>; lines of 100,000 characters or more are left whole.</summary>
+    private static string[] SplitGlued(string[] lines, Func<string, bool> glued, Regex gap) =>
+        lines.Any(l => l.Length < 100_000 && glued(l))
+            ? lines.SelectMany(l => l.Length < 100_000 && glued(l) ? gap.Split(l) : [l]).ToArray()
+            : lines;
 
     /// <summary>What a web page, a chat or a markdown renderer did to the line: CR, entities, "&gt; " quotes, fences, trailing blanks.</summary>
     private static string Undamage(string line)

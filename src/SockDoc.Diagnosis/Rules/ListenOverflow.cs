@@ -139,7 +139,7 @@ public sealed class ListenOverflow : IRule
         if (drops <= synDrops) return null;
         var evidence = new List<Evidence> { Counter("ListenDrops (every listener drop, accept-queue overflows included)", drops.Value, dropDelta, c.IntervalSeconds, NetStatSrc) };
         if (synDrops > 0) evidence.Add(Count("TCPReqQFullDrop (SYN queue drops, also in ListenDrops)", synDrops, N(synDrops), NetStatSrc));
-        var (severity, when) = dropDelta > 0 ? (Severity.Critical, When.Now) : (Severity.Warning, When.SinceBoot);
+        var (severity, when) = CounterTiming(dropDelta);
         return Conclude(Descriptor, c, severity, when, Confidence.Possible,
             dropDelta > 0
                 ? $"Listeners drop connections now (ListenDrops {Rate(dropDelta.Value, c.IntervalSeconds)}); ListenOverflows is not in the input, and a full accept queue is the usual cause"

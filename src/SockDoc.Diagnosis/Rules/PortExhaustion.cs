@@ -45,7 +45,7 @@ public sealed partial class PortExhaustion : IRule
             .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)"))
             // Windows' WSAENOBUFS from connect() or the bind() of an outgoing socket (Go's "dial tcp ...: bind: ... lacked
             // sufficient buffer space"): its dynamic port range used up (the JDK's "maximum connections reached?").
-            .Concat(AppErrors(c, "ENOBUFS", call => call is "connect" or "bind(0)" or "bind").Where(e => e.Sample is { } t && Explain.AppErrors.IsWindowsNoBuffers(t))).ToList();
+            .Concat(WindowsNoBuffers(c, call => call is "connect" or "bind(0)" or "bind")).ToList();
         var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a
@@ -55,7 +55,7 @@ public sealed partial class PortExhaustion : IRule
         // Windows' WSAENOBUFS without the call (a client library's "ErrorCode: NoBufferSpaceAvailable" from its send path):
         // on Windows it is the dynamic ports used up, or the non-paged pool; no one-off start-up failure looks like it.
         if (errors.Count == 0)
-            unsure = [.. unsure, .. AppErrors(c, "ENOBUFS", call => call == "unknown").Where(e => e.Sample is { } t && Explain.AppErrors.IsWindowsNoBuffers(t))];
+            unsure = [.. unsure, .. WindowsNoBuffers(c, call => call == "unknown")];
         var app = AppTiming(c, errors);
 
         var range = c.Now.Sysctls.Vector(SysctlNames.IpLocalPortRange, 2);
@@ -264,6 +264,10 @@ public sealed partial class PortExhaustion : IRule
     /// EADDRINUSE from connect() is likely this; EADDRNOTAVAIL without the call is possible (bind() to an address the host
     /// does not have gives it too).
     /// </summary>
+    /// <summary>ENOBUFS reports from the given calls whose text is Windows' (WSAENOBUFS: its dynamic ports), not Linux's.</summary>
+    private static IEnumerable<AppErrorReport> WindowsNoBuffers(RuleContext c, Func<string, bool> call) =>
+        AppErrors(c, "ENOBUFS", call).Where(e => e.Sample is { } t && Explain.AppErrors.IsWindowsNoBuffers(t));
+
     private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, IReadOnlyList<AppErrorReport> unsure, List<Evidence>? evidence)
     {
         var d = Descriptor;

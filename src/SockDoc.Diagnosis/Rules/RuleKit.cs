@@ -189,6 +189,10 @@ internal static partial class RuleKit
 
     private static readonly AppState NoAppErrors = new(false, 0, null, false);
 
+    /// <summary>Severity and when of a failure counter: critical now when it rose during the interval, else a warning from history.</summary>
+    public static (Severity Severity, When When) CounterTiming(long? delta) =>
+        delta > 0 ? (Severity.Critical, When.Now) : (Severity.Warning, When.SinceBoot);
+
     /// <summary>
     /// A gauge or counter verdict joined with what the kernel logged: lines within the --recent window make a finding
     /// that is not already happening now critical and recent (the burst may be over; the operator came because of it).

@@ -45,7 +45,7 @@ public sealed class SynFlood : IRule
             if (c.Counter("TcpExt", "SyncookiesSent") is > 0 and var sentOnly && syncookies != 2)
             {
                 var sentDelta = c.CounterDelta("TcpExt", "SyncookiesSent");
-                var (sev, sentWhen) = sentDelta > 0 ? (Severity.Critical, When.Now) : (Severity.Warning, When.SinceBoot);
+                var (sev, sentWhen) = CounterTiming(sentDelta);
                 return Conclude(d, c, sev, sentWhen, syncookies == 1 ? Confidence.Confirmed : Confidence.Likely,
                     sentDelta > 0
                         ? $"The SYN queue is full now; the kernel answers with SYN cookies (SyncookiesSent {Rate(sentDelta.Value, c.IntervalSeconds)})"

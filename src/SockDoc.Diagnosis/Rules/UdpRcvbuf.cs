@@ -52,42 +52,38 @@ public sealed class UdpRcvbuf : IRule
         // (214,272 of 212,992 in a public paste). Within 5 % of the buffer covers datagrams up to ~10 KB of truesize.
         long defaultBuffer = rmemDefault ?? SkRmemMax;
         var atDefault = udp?.Top.Where(r => r.RcvBuf <= 0 && r.RecvQueue >= defaultBuffer - defaultBuffer / 20).OrderByDescending(r => r.RecvQueue).ToList() ?? [];
-        if (errors is null && atDefault.Count > 0 && delta is null)
+        // A missing counter has no delta either: errors is null covers both.
+        if (errors is null && atDefault.Count > 0)
         {
             var top = atDefault[0];
-            var rows = udp!.Source;
-            var ev = new List<Evidence>
-            {
-                BytesEv($"UDP socket {top.Local} Recv-Q", $"{Bytes(top.RecvQueue)} queued unread", rows, top.RecvQueue),
-                rmemDefault is { } pasted
-                    ? BytesEv("net.core.rmem_default (buffer of a socket that sets none)", Bytes(pasted), Sys(RmemDefault), pasted)
-                    : BytesEv("receive buffer of a socket that sets none", $"{Bytes(SkRmemMax)} (net.core.rmem_default's default on x86-64, SK_RMEM_MAX; not in the input)", "kernel default", SkRmemMax),
-            };
-            ev.AddRange(atDefault.Skip(1).Take(4).Select(r => BytesEv($"UDP socket {r.Local} Recv-Q", $"{Bytes(r.RecvQueue)} queued unread", rows, r.RecvQueue)));
+            var ev = atDefault.Take(5).Select(r => BytesEv($"UDP socket {r.Local} Recv-Q", $"{Bytes(r.RecvQueue)} queued unread", udp!.Source, r.RecvQueue)).ToList();
+            ev.Insert(1, rmemDefault is { } pasted
+                ? BytesEv("net.core.rmem_default (buffer of a socket that sets none)", Bytes(pasted), Sys(RmemDefault), pasted)
+                : BytesEv("receive buffer of a socket that sets none", $"{Bytes(SkRmemMax)} (net.core.rmem_default's default on x86-64, SK_RMEM_MAX; not in the input)", "kernel default", SkRmemMax));
             return Conclude(d, c, Severity.Warning, When.Now, rmemDefault is null ? Confidence.Possible : Confidence.Likely,
                 $"{atDefault.Count} UDP socket(s) hold a receive queue at the default buffer: {top.Local} has {Bytes(top.RecvQueue)} unread of {Bytes(defaultBuffer)}; unless its program set a larger SO_RCVBUF, the next datagram is dropped",
                 ev, Explanation, Fixes(rmemMax), Caveats);
         }
-        if (errors is null && (udp is null || !udp.Top.Any(r => r.Drops > 0 || r.RcvBuf > 0 && r.RmemAlloc >= r.RcvBuf)))
+        var dropping = udp?.Top.Where(r => r.Drops > 0).OrderByDescending(r => r.Drops).ToList() ?? [];
+        // A socket whose queued bytes reached its buffer drops the next datagram (the same comparison the kernel makes).
+        var fullNow = udp?.Top.Where(r => r.RcvBuf > 0 && r.RmemAlloc >= r.RcvBuf).OrderByDescending(r => r.RmemAlloc).ToList() ?? [];
+        if (errors is null && dropping.Count == 0 && fullNow.Count == 0)
         {
             var inErrors = c.Counter("Udp", "InErrors");
             // dropwatch's drop sites in UDP's receive queueing (a reported drop), when no counter is pasted.
             var stated = Stated(c, StatedConditions.UdpReceiveDrops);
             if (inErrors is null && stated.Count > 0)
                 return FromStatement(d, c, stated, "Datagrams were dropped entering UDP socket receive queues", Explanation,
-                    Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats);
+                    Fixes(rmemMax), Caveats);
             // Kernels before 2.6.18 and old net-tools print only "packet receive errors" (InErrors): full receive buffers,
             // udp_mem refusals and bad checksums together. Without the finer counters that is possible, not confirmed.
             return inErrors is long ie && ie > 0 && c.Counter("Udp", "MemErrors") is null
                 ? Conclude(d, c, Severity.Warning, When.SinceBoot, Confidence.Possible,
                     $"{N(ie)} UDP receive errors since boot (InErrors): most often full socket receive buffers, also udp_mem or bad checksums",
                     [InErrorsEvidence(ie)],
-                    Explanation, Fixes(c.Now.Sysctls.Long(SysctlNames.RmemMax)), Caveats)
+                    Explanation, Fixes(rmemMax), Caveats)
                 : Unknown(d, Inputs.UdpRcvbufErrors);
         }
-        var dropping = udp?.Top.Where(r => r.Drops > 0).OrderByDescending(r => r.Drops).ToList() ?? [];
-        // A socket whose queued bytes reached its buffer drops the next datagram (the same comparison the kernel makes).
-        var fullNow = udp?.Top.Where(r => r.RcvBuf > 0 && r.RmemAlloc >= r.RcvBuf).OrderByDescending(r => r.RmemAlloc).ToList() ?? [];
 
         var evidence = new List<Evidence>();
         if (errors is { } e)

@@ -211,11 +211,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _startup;
 
     /// <summary>Whether the paste's first 5,000 lines say the failure comes at start-up; read once per paste.</summary>
-    private bool PasteSaysStartup(IReadOnlyList<PasteLine> lines)
-    {
-        _startup ??= lines.Take(5_000).Any(l => StartupRegex().IsMatch(l.Scanned));
-        return _startup.Value;
-    }
+    private bool PasteSaysStartup(IReadOnlyList<PasteLine> lines) => AnyLine(ref _startup, lines, l => StartupRegex().IsMatch(l.Scanned));
 
     private bool? _inotifyEmfile;
 
@@ -224,20 +220,17 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     /// instances (`lsof | grep inotify`) or changing inotify's limits (fs.inotify.max_user_instances / max_user_watches):
     /// then the paste is about inotify. Read once per paste.
     /// </summary>
-    private bool PasteShowsInotifyEmfile(IReadOnlyList<PasteLine> lines)
-    {
-        _inotifyEmfile ??= lines.Take(5_000).Any(l => AppErrors.IsInotifyEmfile(l.Text) || InotifyLimitRegex().IsMatch(l.Scanned));
-        return _inotifyEmfile.Value;
-    }
+    private bool PasteShowsInotifyEmfile(IReadOnlyList<PasteLine> lines) =>
+        AnyLine(ref _inotifyEmfile, lines, l => AppErrors.IsInotifyEmfile(l.Text) || InotifyLimitRegex().IsMatch(l.Scanned));
 
     private bool? _embeddedStack;
 
     /// <summary>Whether the paste's first 5,000 lines name an embedded TCP/IP stack (lwIP, ESP-IDF, FreeRTOS, Zephyr); read once per paste.</summary>
-    private bool PasteNamesEmbeddedStack(IReadOnlyList<PasteLine> lines)
-    {
-        _embeddedStack ??= lines.Take(5_000).Any(l => EmbeddedStackRegex().IsMatch(l.Scanned));
-        return _embeddedStack.Value;
-    }
+    private bool PasteNamesEmbeddedStack(IReadOnlyList<PasteLine> lines) => AnyLine(ref _embeddedStack, lines, l => EmbeddedStackRegex().IsMatch(l.Scanned));
+
+    /// <summary>Whether any of the paste's first 5,000 lines passes <paramref name="test"/>, worked out once and kept in <paramref name="cache"/>.</summary>
+    private static bool AnyLine(ref bool? cache, IReadOnlyList<PasteLine> lines, Func<PasteLine, bool> test) =>
+        cache ??= lines.Take(5_000).Any(test);
 
     private bool? _codeOnlyConnects;
 
