@@ -195,7 +195,8 @@ public static partial class AppErrors
             // The MySQL client's CR_SOCKET_CREATE_ERROR, "2004: Can't create TCP/IP socket (24)" (ProxySQL prints it too).
             // MySQL's my_error() "(Errcode: 24)" and "(errno: 24 - Too many open files)", InnoDB's "Operating system error number 24".
             $@"|\(Errcode: {s.Number}\b|\(errno: {s.Number}\b|[Oo]perating system error number {s.Number}\b" +
-            $@"|\b(?:unexpected|socket|connect|connection|system) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
+            // ldmsd's "sock accept() error 24": the errno number straight after the call that failed.
+            $@"|\b(?:unexpected|socket|connect|connection|system|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         if (s.Winsock is { } ws) parts.Add($@"\({ws}\)|\bWSA{s.Errno}\b|error {ws}\b");
         // An errno without other names adds an empty alternative, which would match every line.
@@ -371,7 +372,8 @@ public static partial class AppErrors
 
     // The failing call as the runtimes name it: "bind:", "connect()", "bind() failed", "connect EADDRNOTAVAIL", "dial tcp",
     // "accept4()", "socket()", "open /path:", "Error connecting", "error binding".
-    [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // sendto() and sendmsg() too: Windows' WSAENOBUFS from a datagram send is its buffers, not its ports.
+    [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open|sendto|sendmsg)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
 
     [GeneratedRegex(@"connect(?:\(2\)|ion)?(?=[A-Z\s(:_]|\b)|\bConnect\w*", RegexOptions.CultureInvariant)]

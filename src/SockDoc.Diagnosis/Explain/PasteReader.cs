@@ -36,6 +36,7 @@ public static class PasteReader
         new Nstat(),
         new NetdataAlerts(),
         new UwsgiListenQueue(),
+        new PhpFpmStatus(),
         new RuntimeOomReports(),
         new Dropwatch(),
         new SsSummary(),

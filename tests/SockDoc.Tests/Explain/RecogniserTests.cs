@@ -252,6 +252,9 @@ public class RecogniserTests
     [InlineData("cannot accept new connection : Too Many Files Open", "EMFILE", "c", "unknown")]
     [InlineData("> (node) Hit max file limit. Increase 'ulimit -n'.", "EMFILE", "node", "unknown")]
     [InlineData("httperf: connection failed with unexpected error 99", "EADDRNOTAVAIL", "c", "connect")]
+    // Held-out 48: the errno number straight after the call (ldmsd's "sock accept() error 24").
+    [InlineData("ldmsd[1929252]: Mon Sep 22 17:29:36 2025: INFO      : sock accept() error 24: in __z_sock_conn_request at zap_sock.c:1651", "EMFILE", "c", "accept")]
+    [InlineData("connect() error 99 while opening the upstream", "EADDRNOTAVAIL", "c", "connect")]
     [InlineData("PHP Warning: mysqli::mysqli(): (HY000/2003): Can't connect to MySQL server on '77.777.120.81' (99) in /usr/local/dev/classes/Admin.php on line 15", "EADDRNOTAVAIL", "php", "connect")]
     [InlineData("javax.ws.rs.ProcessingException: java.net.BindException: Address already in use: connect", "EADDRINUSE", "java", "connect")]
     [InlineData("Non HTTP response code: java.net.BindException/Non HTTP response message: Cannot assign requested address", "EADDRNOTAVAIL", "java", "connect")]
@@ -454,6 +457,21 @@ public class RecogniserTests
         Assert.Equal((101L, 100L), (l.AcceptQueue, l.Backlog));
         Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "listen_overflow");
         Assert.Null(Read("uWSGI listen queue of socket 127.0.0.1:8000 is fine\n").Sockets);
+    }
+
+    [Fact]
+    public void PhpFpmStatus_reads_max_listen_queue_against_its_backlog()
+    {
+        // The text status page (fields as php-fpm prints them) and its JSON form, one line.
+        var text = "pool:                 www\nlisten queue:         0\nmax listen queue:     129\nlisten queue len:     128\nidle processes:       59\n";
+        var l = Read(text).Sockets!.Listeners.Single();
+        Assert.Equal((129L, 128L), (l.AcceptQueue, l.Backlog));
+        Assert.Contains(CorpusTests.Explain(text).Report.Findings, f => f.Id == "listen_overflow");
+        var json = "{\"pool\":\"api\",\"listen queue\":0,\"max listen queue\":513,\"listen queue len\":512,\"idle processes\":4}\n";
+        Assert.Equal((513L, 512L), (Read(json).Sockets!.Listeners.Single().AcceptQueue, Read(json).Sockets!.Listeners.Single().Backlog));
+        // Never full since start: a row, no finding. A Unix socket (listen queue len 0): no backlog, nothing read.
+        Assert.DoesNotContain(CorpusTests.Explain("pool: www\nlisten queue: 0\nmax listen queue: 12\nlisten queue len: 128\n").Report.Findings, f => f.Id == "listen_overflow");
+        Assert.Null(Read("pool: www\nlisten queue: 0\nmax listen queue: 0\nlisten queue len: 0\n").Sockets);
     }
 
     [Theory]
@@ -741,11 +759,17 @@ public class RecogniserTests
     // Held-out 47: tcp_max_orphans = 0; JDK frames whose "at " lost its space.
     [InlineData("h47-orphans-tcp-max-orphans-zero-fin-rst-i4box.txt", "orphans")]
     [InlineData("h47-port_exhaustion-java-nio-connect-28000-zh.txt", "port_exhaustion")]
+    // Held-out 48: "sock accept() error 24"; "killed by the Linux OOM"; UDP drops read in /proc/net/udp, in words.
+    [InlineData("h48-fd_process-ldmsd-zap-sock-accept-error-24.txt", "fd_process")]
+    [InlineData("h48-oom_kill-rabbitmq-watermark-killed-by-oom.txt", "oom_kill")]
+    [InlineData("h48-udp_rcvbuf-srt-rs-proc-net-udp-drops.txt", "udp_rcvbuf")]
+    // Held-out 49: php-fpm's status page, max listen queue 129 over listen queue len 128.
+    [InlineData("h49-listen_overflow-php-fpm-max-listen-queue-129.txt", "listen_overflow")]
     // Corpus h9: "SYNs to LISTEN sockets dropped" alone (ListenDrops without ListenOverflows) is possibly full accept queues.
     [InlineData("h9-smtp-syns-to-listen-dropped.txt", "listen_overflow")]
     // Corpus h34: an Erlang client's bare {shutdown,eaddrnotavail} "once it reaches 16k connections".
     [InlineData("h34-emqtt-bench-16k-eaddrnotavail.txt", "port_exhaustion")]
-    public void Spellings_of_sets_36_to_47_are_read(string paste, string id)
+    public void Spellings_of_sets_36_to_49_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
         Assert.Equal(id, f.Id);
@@ -760,7 +784,9 @@ public class RecogniserTests
     [InlineData("h42-none-promtail-inotify-kubectl-logs.txt")]
     // Corpus h16: one connect() EADDRNOTAVAIL "every time I started a new deployment" (the pod's network not up yet).
     [InlineData("h16-moonlink-rust-addrnotavail-startup.txt")]
-    public void Look_alikes_of_sets_16_to_42_give_no_finding(string paste) =>
+    // Held-out 48: Windows' WSAENOBUFS from a traceroute's SendTo (named two lines above): its buffers, not its ports.
+    [InlineData("h48-none-trippy-windows-sendto-wsaenobufs.txt")]
+    public void Look_alikes_of_sets_16_to_48_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]

@@ -31,6 +31,9 @@ public class StatementsTests
     [InlineData("file descriptor limit alarm set on node rabbit@mq1.", StatedConditions.FileDescriptorsExhausted)]
     [InlineData("Then the OOM killer was invoked and killed mysqld.", StatedConditions.OomKill)]
     [InlineData("内存不足触发了oom killer", StatedConditions.OomKill)]
+    [InlineData("The mq process was killed by the Linux OOM, as the system log records.", StatedConditions.OomKill)]
+    [InlineData("I've been seeing relatively high rates of UDP packet drops reported via `/proc/net/udp`.", StatedConditions.UdpReceiveDrops)]
+    [InlineData("On the collector RcvbufErrors keeps increasing every minute.", StatedConditions.UdpReceiveDrops)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -48,6 +51,8 @@ public class StatementsTests
     [InlineData("There are no listen overflows at all.")]
     [InlineData("The ListenOverflows counters are all 0.")]
     [InlineData("We have not run out of file descriptors.")]
+    [InlineData("The socket entries for that process in /proc/net/udp report no drops.")]
+    [InlineData("To avoid UDP receive buffer errors raise rmem_max.")]
     // Not this host's ports: a cloud NAT's SNAT ports.
     [InlineData("The Cloud NAT gateway ran out of ports for the VMs.")]
     // Too short to be a sentence, and words that only resemble the phrases.
@@ -88,6 +93,7 @@ public class StatementsTests
     [InlineData("At night the conntrack table gets filled on the edge nodes.\n", "conntrack")]
     [InlineData("The broker ran out of file descriptors at 09:00.\n", "fd_process")]
     [InlineData("Then the OOM killer was invoked and killed mysqld.\n", "oom_kill")]
+    [InlineData("We see UDP drops in /proc/net/udp on the syslog receiver.\n", "udp_rcvbuf")]
     public void Every_stated_condition_reaches_its_rule(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(paste).Report.Findings);

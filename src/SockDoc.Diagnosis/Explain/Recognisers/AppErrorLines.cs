@@ -58,6 +58,13 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                 err = err with { Call = "connect" };
                 break;
             }
+            // A datagram send named above ("Error for `SendTo`:"): Windows' WSAENOBUFS there is its buffers or a NIC gone,
+            // not its ports, which only connect() and bind() take.
+            if (SendCallRegex().IsMatch(above))
+            {
+                err = err with { Call = "sendto" };
+                break;
+            }
             // Erlang's call named on a line of its own above the reason ("brod_client -> kpro_connection -> gen_tcp:connect/4").
             if (above.Contains("gen_tcp:connect", StringComparison.Ordinal) || above.Contains("ssl:connect", StringComparison.Ordinal))
             {
@@ -329,4 +336,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex StartupRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
+
+    [GeneratedRegex(@"\bsend_?to(?:async)?\b|\bsendmsg\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SendCallRegex();
 }

@@ -6,7 +6,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// <summary>
 /// Sentences that state a kernel condition in words: "I am seeing a lot of listen overflows", "new connections fill up
 /// the LISTEN queue until it overflows", "the server's accept queue was full", "we ran out of ephemeral ports",
-/// "the conntrack table is full", "we ran out of file descriptors", "the OOM killer was invoked". An operator who read the counter (netstat -s, a monitoring chart) often pastes the
+/// "the conntrack table is full", "we ran out of file descriptors", "the OOM killer was invoked", "UDP drops reported via /proc/net/udp". An operator who read the counter (netstat -s, a monitoring chart) often pastes the
 /// conclusion rather than the counter. Only statements count: a sentence that asks ("?"), supposes ("maybe",
 /// "suspect", "if") or denies ("no", "not", "0 times") is not read, and a rule takes what is read as possible
 /// evidence only, when nothing measured in the paste says otherwise. This recogniser runs last, on lines no
@@ -48,6 +48,7 @@ public sealed partial class Statements : IPasteRecogniser
         if (Stated(sentence, ConntrackFullRegex())) yield return StatedConditions.ConntrackTableFull;
         if (Stated(sentence, FdsExhaustedRegex())) yield return StatedConditions.FileDescriptorsExhausted;
         if (Stated(sentence, OomKillRegex())) yield return StatedConditions.OomKill;
+        if (Stated(sentence, UdpReceiveDropsRegex())) yield return StatedConditions.UdpReceiveDrops;
     }
 
     /// <summary>
@@ -134,8 +135,8 @@ public sealed partial class Statements : IPasteRecogniser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
-    // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the OOM killer".
-    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b|\bkilled\s+by\s+(?:the\s+)?(?:kernel'?s?\s+)?oom(?:[ -]?killer)?\b" +
+    // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the (Linux) OOM killer".
+    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b|\bkilled\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
                     @"|(?:触发|引发)了?\s*oom[ -]?killer|oom[ -]?killer.{0,15}?(?:杀死|杀掉|kill\s*掉|干掉)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OomKillRegex();
@@ -150,4 +151,15 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|\bfull\s+(?:nf_)?conntrack\s+table\b|conntrack\s*表.{0,4}满|conntrack\s*[:：]?\s*(?:の)?テーブル.{0,4}(?:いっぱい|満杯|フル)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ConntrackFullRegex();
+
+    // Drops of a UDP socket as the operator read them: the drops column of /proc/net/udp (sk_drops: datagrams refused
+    // entering its receive queue, __udp_enqueue_schedule_skb()), RcvbufErrors said to rise, "receive buffer errors".
+    // Not "UDP packet loss" alone: that is as often the network's.
+    [GeneratedRegex(@"\bdrops?\b[^.;:]{0,40}?(?:reported\s+)?(?:in|via|from|by|of|on)\s+[`'""]?/proc/net/udp6?\b" +
+                    @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
+                    @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up|keeps?)\b" +
+                    @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|lots\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
+                    @"|\bUDP\s+(?:socket\s+)?receive\s+buffer\s+errors\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UdpReceiveDropsRegex();
 }
