@@ -33,6 +33,11 @@ public static class StatedConditions
     public const string FileDescriptorsExhausted = "file descriptors exhausted";
     /// <summary>A datagram dropped entering a UDP socket's receive queue (dropwatch at udp_queue_rcv_skb()): RcvbufErrors mostly.</summary>
     public const string UdpReceiveDrops = "UDP receive queue drops";
+    /// <summary>
+    /// vm.overcommit_memory is 2 ("once I set vm.overcommit_memory to 2"): __vm_enough_memory() refuses every commit charge
+    /// past CommitLimit. A setting, not an event: it names the cause of an ENOMEM beside it.
+    /// </summary>
+    public const string StrictOvercommit = "strict overcommit (vm.overcommit_memory = 2)";
     /// <summary>out_of_memory() chose and killed a task: "the OOM killer was invoked / killed dnsmasq".</summary>
     public const string OomKill = "OOM killer ran";
 }

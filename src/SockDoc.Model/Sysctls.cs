@@ -57,6 +57,9 @@ public static class SysctlNames
     public const string MinFreeKbytes = "vm.min_free_kbytes";
     public const string RmemMax = "net.core.rmem_max";
     public const string WmemMax = "net.core.wmem_max";
+    // Read from pastes only (the PID limit beside a fork() failure), not collected from the host.
+    public const string PidMax = "kernel.pid_max";
+    public const string ThreadsMax = "kernel.threads-max";
 
     // Per network namespace.
     public const string TcpMaxTwBuckets = "net.ipv4.tcp_max_tw_buckets";

@@ -286,6 +286,9 @@ public static partial class AppErrors
         // strace's "bind(3, {... sin_port=htons(0) ...}) = -1 EADDRINUSE" show. "bind(0)" keeps it apart from a
         // listener's own port in use.
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
+        // A datagram send ("Failed to send data packet", "UDP send"): Windows' WSAENOBUFS there is its buffers (or a NIC gone),
+        // not its ports, which connect() and bind() take.
+        if (errno == ENOBUFS && DatagramSendRegex().IsMatch(t)) return "sendto";
         if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem)
             return mem.Groups["commit"].Success || mem.Groups["stack"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
@@ -387,6 +390,9 @@ public static partial class AppErrors
 
     [GeneratedRegex(@"(?<![A-Za-z])(?<call>connect|bind|accept)(?:_unix|_tcp|_inet6?|_ip)?\(\w{0,40}\)? ?(?:failed|error|:)|\b(?<call>connectex)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WrapperCallRegex();
+
+    [GeneratedRegex(@"\bsend(?:ing)?\s+(?:\w+\s+){0,2}?(?:packets?|datagrams?)\b|\b(?:UDP|udp)\s+send|\bsend_?to(?:async)?\b|\bsendmsg\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DatagramSendRegex();
 
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();

@@ -28,6 +28,12 @@ public sealed class MemoryOvercommit : IRule
         // ENOMEM from the calls that charge commit (fork(), clone(), mmap(), brk()): __vm_enough_memory() refusing is the
         // usual cause, but memory really running out or a cgroup gives the same errno: possible.
         var refused = AppErrors(c, "ENOMEM", call => call is "fork" or "vfork" or "clone" or "clone3" or "mmap" or "mmap2" or "brk");
+        // fork() and clone() failed with ENOMEM when alloc_pid() found no free PID until Linux 4.18 (copy_process() set
+        // -ENOMEM before it; fixed by 35f71bc0a09a, "fork: report pid reservation failure properly"): a paste that shows the
+        // PID limit (kernel.pid_max, kernel.threads-max) fits PID exhaustion as well as commit, so it decides nothing alone.
+        if (mode is null && mi?.CommittedAsBytes is null && !log.Any && refused.Count > 0 && refused.All(e => e.Call is "fork" or "vfork" or "clone" or "clone3") &&
+            (c.Now.Sysctls.Raw(SysctlNames.PidMax) is not null || c.Now.Sysctls.Raw(SysctlNames.ThreadsMax) is not null))
+            return Unknown(d, SysctlNames.OvercommitMemory, "/proc/meminfo");
         if (mode is null && mi?.CommittedAsBytes is null && !log.Any && refused.Count > 0)
         {
             var calls = string.Join(", ", refused.Select(e => e.Call + "()").Distinct());
@@ -40,6 +46,25 @@ public sealed class MemoryOvercommit : IRule
         }
         if (mode is null || mi?.CommittedAsBytes is null || mi.CommitLimitBytes is null || mi.MemTotalBytes is null || mi.MemTotalBytes <= 0)
         {
+            // Strict overcommit, pasted or said, beside ENOMEM: in mode 2 __vm_enough_memory() charges every private
+            // writable mapping, fork() and brk() against CommitLimit, so ENOMEM there is that refusal unless the meminfo
+            // shows room. From the calls that charge commit it is likely; from a call not named, possible.
+            // Empty when the mode is pasted as 2, the sentences when only words say it, null when neither does.
+            IReadOnlyList<StatedCondition>? strict = mode == 2 ? [] : mode is null && Stated(c, StatedConditions.StrictOvercommit) is { Count: > 0 } said ? said : null;
+            var any = strict is null || log.Any ? [] : AppErrors(c, "ENOMEM", _ => true);
+            if (strict is not null && any.Count > 0)
+            {
+                var ev = any.Select(AppErrorEvidence).ToList();
+                ev.Insert(0, strict.Count == 0
+                    ? CountEv("vm.overcommit_memory", "2 (strict: CommitLimit enforced)", Sys(SysctlNames.OvercommitMemory), 2)
+                    : new Evidence($"stated: {strict[0].Condition}", $"line {strict[0].Line}: \"{strict[0].Sample}\"", StatedSrc));
+                return Conclude(d, c, Severity.Warning, When.Recent, refused.Count > 0 ? Confidence.Likely : Confidence.Possible,
+                    $"Allocations fail with ENOMEM {N(any.Sum(e => e.Count))} times under strict overcommit (vm.overcommit_memory = 2): the commit charge reached CommitLimit",
+                    ev, Explanation,
+                    [Action("Read the commit charge and its limit: `grep -E 'Commit|MemTotal|SwapTotal|Hugetlb' /proc/meminfo` and `sysctl vm.overcommit_ratio vm.overcommit_kbytes`",
+                        "CommitLimit is swap + overcommit_ratio % of RAM (default 50 %): on a small host without swap it is half its RAM, less than the programs reserve. Raise overcommit_ratio or overcommit_kbytes, add swap, or return to mode 0.")],
+                    ["ENOMEM also comes from a memory cgroup or memory truly running out; Committed_AS near CommitLimit in /proc/meminfo settles it."]);
+            }
             if (log.Any)
                 // __vm_enough_memory() refuses in mode 2 past CommitLimit and in mode 0 a single request larger than RAM + swap;
                 // the line does not say which, the mode and /proc/meminfo do.

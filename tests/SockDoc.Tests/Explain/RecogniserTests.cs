@@ -1,4 +1,5 @@
 using SockDoc.Cli.Explain;
+using SockDoc.Diagnosis.Engine;
 using SockDoc.Diagnosis.Explain;
 using SockDoc.Diagnosis.Explain.Recognisers;
 using SockDoc.Model;
@@ -255,6 +256,8 @@ public class RecogniserTests
     // Held-out 48: the errno number straight after the call (ldmsd's "sock accept() error 24").
     [InlineData("ldmsd[1929252]: Mon Sep 22 17:29:36 2025: INFO      : sock accept() error 24: in __z_sock_conn_request at zap_sock.c:1651", "EMFILE", "c", "accept")]
     [InlineData("connect() error 99 while opening the upstream", "EADDRNOTAVAIL", "c", "connect")]
+    // Held-out 50: WireGuard for Windows' datagram send; its WSAENOBUFS is not connect()'s.
+    [InlineData("2021-03-13 12:47:14.337: [TUN] [HK] peer(lucky) - Failed to send data packet: An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full.", "ENOBUFS", "c", "sendto")]
     [InlineData("PHP Warning: mysqli::mysqli(): (HY000/2003): Can't connect to MySQL server on '77.777.120.81' (99) in /usr/local/dev/classes/Admin.php on line 15", "EADDRNOTAVAIL", "php", "connect")]
     [InlineData("javax.ws.rs.ProcessingException: java.net.BindException: Address already in use: connect", "EADDRINUSE", "java", "connect")]
     [InlineData("Non HTTP response code: java.net.BindException/Non HTTP response message: Cannot assign requested address", "EADDRNOTAVAIL", "java", "connect")]
@@ -457,6 +460,44 @@ public class RecogniserTests
         Assert.Equal((101L, 100L), (l.AcceptQueue, l.Backlog));
         Assert.Contains(CorpusTests.Explain(paste).Report.Findings, f => f.Id == "listen_overflow");
         Assert.Null(Read("uWSGI listen queue of socket 127.0.0.1:8000 is fine\n").Sockets);
+    }
+
+    [Fact]
+    public void Connects_to_one_host_failing_once_per_port_are_the_source_address_and_repeats_are_ports()
+    {
+        // Ports run out per destination (__inet_hash_connect()): one host's ports each failing once is not that.
+        var perPort = string.Concat(Enumerable.Range(0, 4).Select(k => $"connect() to 10.0.0.5:{6660 + k} failed (99: Cannot assign requested address)\n"));
+        Assert.Empty(CorpusTests.Explain(perPort).Report.Findings);
+        Assert.All(Read(perPort).AppErrors, e => Assert.NotNull(e.LookAlike));
+        // The same destination again and again is.
+        var repeated = string.Concat(Enumerable.Repeat("connect() to 10.0.0.5:80 failed (99: Cannot assign requested address)\n", 4));
+        Assert.Equal("port_exhaustion", Assert.Single(CorpusTests.Explain(repeated).Report.Findings).Id);
+    }
+
+    [Fact]
+    public void Strict_overcommit_beside_enomem_is_the_commit_refused_and_a_pid_limit_leaves_fork_open()
+    {
+        var f = Assert.Single(CorpusTests.Explain("vm.overcommit_memory = 2\nbash: fork: Cannot allocate memory\n").Report.Findings);
+        Assert.Equal(("memory_overcommit", Confidence.Likely), (f.Id, f.Confidence));
+        // Without the mode, the same fork() failure is possible; beside kernel.pid_max it fits PID exhaustion as well.
+        Assert.Equal(Confidence.Possible, Assert.Single(CorpusTests.Explain("bash: fork: Cannot allocate memory\n").Report.Findings).Confidence);
+        Assert.Empty(CorpusTests.Explain("kernel.pid_max = 32768\nbash: fork: Cannot allocate memory\n").Report.Findings);
+    }
+
+    [Fact]
+    public void FlattenedBlocks_reads_snmp_lines_and_netstat_counters_run_together()
+    {
+        // /proc/net/snmp's header and values on one line; netstat -s's "Name: value" counters under their group
+        // (corpus h51: kernel commit messages quoting them).
+        var snmp = Read("RcvbufErrors can be examined per socket. # grep Udp: /proc/net/snmp Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors Udp: 23971006 75 899420 16390693 146348 0 # cat /proc/net/udp\n");
+        Assert.Equal(146348L, snmp.Counters["Udp"]["RcvbufErrors"]);
+        Assert.Equal(899420L, snmp.Counters["Udp"]["InErrors"]);
+        var netstat = Read("netstat: $ netstat -u -s Udp: 0 packets received 639 packets to unknown port received. 158689 packet receive errors 180022 packets sent RcvbufErrors: 20930 MemErrors: 137759 UdpLite: IpExt: InOctets: 257426235\n");
+        Assert.Equal((20930L, 137759L), (netstat.Counters["Udp"]["RcvbufErrors"], netstat.Counters["Udp"]["MemErrors"]));
+        Assert.Equal(257426235L, netstat.Counters["IpExt"]["InOctets"]);
+        // A name and a value with no group header before them is not a counter; nor is a header with more names than values.
+        Assert.Empty(Read("Note: RcvbufErrors: 20930 seen on the old box\n").Counters);
+        Assert.Empty(Read("Udp: InDatagrams NoPorts InErrors Udp: 1 2\n").Counters);
     }
 
     [Fact]
@@ -765,11 +806,15 @@ public class RecogniserTests
     [InlineData("h48-udp_rcvbuf-srt-rs-proc-net-udp-drops.txt", "udp_rcvbuf")]
     // Held-out 49: php-fpm's status page, max listen queue 129 over listen queue len 128.
     [InlineData("h49-listen_overflow-php-fpm-max-listen-queue-129.txt", "listen_overflow")]
+    // Corpus h48: vm.overcommit_memory = 2 said in words beside "Cannot allocate memory".
+    [InlineData("h48-memory_overcommit-supabase-postgres-overcommit2-t4g-micro.txt", "memory_overcommit")]
+    // Held-out 51: /proc/net/snmp's header and value lines run together in a commit message.
+    [InlineData("h51-udp_rcvbuf-snmp-rcvbuferrors-port111-commit-msg.txt", "udp_rcvbuf")]
     // Corpus h9: "SYNs to LISTEN sockets dropped" alone (ListenDrops without ListenOverflows) is possibly full accept queues.
     [InlineData("h9-smtp-syns-to-listen-dropped.txt", "listen_overflow")]
     // Corpus h34: an Erlang client's bare {shutdown,eaddrnotavail} "once it reaches 16k connections".
     [InlineData("h34-emqtt-bench-16k-eaddrnotavail.txt", "port_exhaustion")]
-    public void Spellings_of_sets_36_to_49_are_read(string paste, string id)
+    public void Spellings_of_sets_36_to_51_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
         Assert.Equal(id, f.Id);
@@ -786,7 +831,15 @@ public class RecogniserTests
     [InlineData("h16-moonlink-rust-addrnotavail-startup.txt")]
     // Held-out 48: Windows' WSAENOBUFS from a traceroute's SendTo (named two lines above): its buffers, not its ports.
     [InlineData("h48-none-trippy-windows-sendto-wsaenobufs.txt")]
-    public void Look_alikes_of_sets_16_to_48_give_no_finding(string paste) =>
+    // Held-out 49: a client trying one IRC server's ports in turn, each connect() EADDRNOTAVAIL once.
+    [InlineData("h49-none-irc-13-ports-cannot-assign-pastebin.txt")]
+    // Held-out 50: fork() ENOMEM beside kernel.pid_max (PID exhaustion gave ENOMEM before Linux 4.18); WireGuard's
+    // WSAENOBUFS sending a data packet.
+    [InlineData("h50-none-fork-enomem-pid-max-exhausted.txt")]
+    [InlineData("h50-none-wireguard-windows-send-lacked-buffer-space.txt")]
+    // Held-out 51: mmap() ENOMEM in an OpenVZ container whose shmpages beancounter counts failures.
+    [InlineData("h51-none-php-fcgi-shmpages-beancounter.txt")]
+    public void Look_alikes_of_sets_16_to_51_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]

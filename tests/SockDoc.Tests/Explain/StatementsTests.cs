@@ -34,6 +34,8 @@ public class StatementsTests
     [InlineData("The mq process was killed by the Linux OOM, as the system log records.", StatedConditions.OomKill)]
     [InlineData("I've been seeing relatively high rates of UDP packet drops reported via `/proc/net/udp`.", StatedConditions.UdpReceiveDrops)]
     [InlineData("On the collector RcvbufErrors keeps increasing every minute.", StatedConditions.UdpReceiveDrops)]
+    [InlineData("Been testing newer builds with `vm.overcommit_memory` set to the value `2`.", StatedConditions.StrictOvercommit)]
+    [InlineData("Yet, once I set vm.overcommit_memory to 2, I started getting Fork failed.", StatedConditions.StrictOvercommit)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -53,6 +55,9 @@ public class StatementsTests
     [InlineData("We have not run out of file descriptors.")]
     [InlineData("The socket entries for that process in /proc/net/udp report no drops.")]
     [InlineData("To avoid UDP receive buffer errors raise rmem_max.")]
+    // Advice to set the mode is not the host's mode.
+    [InlineData("You should set vm.overcommit_memory to 2 on database hosts.")]
+    [InlineData("Set vm.overcommit_memory = 2 and restart.")]
     // Not this host's ports: a cloud NAT's SNAT ports.
     [InlineData("The Cloud NAT gateway ran out of ports for the VMs.")]
     // Too short to be a sentence, and words that only resemble the phrases.

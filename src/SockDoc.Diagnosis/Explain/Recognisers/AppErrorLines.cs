@@ -118,9 +118,20 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
             AddressErrorLines(lines) < 2 && PasteSaysStartup(lines))
             err = err with { LookAlike = "connect() failed once as the program started: its network (an address or a route, a new pod's interface) was not up yet; ports that ran out fail again and again, after many connections" };
+        // connect() to one host failing once on each of several ports, with no load: connect() needs a free port per
+        // destination only (__inet_hash_connect() checks the 4-tuple), so ports used up towards one port leave the next
+        // port free. Every port failing at once, each a single time, is the source address (a bind() to an address the
+        // host lacks, no usable route), not ports.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            AddressErrors(lines).OneHostEachPortOnce)
+            err = err with { LookAlike = "connect() to one host failed once on each of several ports: ports are used up per destination (__inet_hash_connect()), so each new port would have free ones; all failing at once is the source address (a bind to an address the host lacks, no usable route), not ports" };
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
+        // OpenVZ's beancounters refuse a container's allocation with ENOMEM at their own limits (shmpages, privvmpages,
+        // kmemsize), counted in /proc/user_beancounters' failcnt: the container's limit, not the host's commit accounting.
+        if (err.Errno is AppErrors.ENOMEM && err.LookAlike is null && PasteShowsBeancounters(lines))
+            err = err with { LookAlike = "an OpenVZ container's beancounter (shmpages, privvmpages, kmemsize in /proc/user_beancounters, its failcnt rising) refuses allocations with ENOMEM at its own limit: not the host's overcommit accounting" };
         // lwIP (ESP-IDF, FreeRTOS, Zephyr's socket layer) keeps its own socket table and errno values: "Unable to accept
         // connection: errno 23" on an ESP32 is its LWIP_MAX_SOCKETS (CONFIG_LWIP_MAX_SOCKETS) full, not Linux's file-max,
         // and no Linux sysctl changes it. The line in ESP-IDF's log format, or a paste that names the stack, says so.
@@ -197,13 +208,25 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         : text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal) ? "bind"
         : null;
 
-    private int? _addressErrorLines;
+    private (int Lines, bool OneHostEachPortOnce)? _addressErrors;
 
     /// <summary>How many of the paste's first 5,000 lines give EADDRNOTAVAIL; counted once per paste.</summary>
-    private int AddressErrorLines(IReadOnlyList<PasteLine> lines)
+    private int AddressErrorLines(IReadOnlyList<PasteLine> lines) => AddressErrors(lines).Lines;
+
+    /// <summary>
+    /// The paste's EADDRNOTAVAIL lines, and whether there are three or more, each naming one endpoint of the same host on
+    /// a port no other line names (a client trying one server's ports in turn); worked out once per paste.
+    /// </summary>
+    private (int Lines, bool OneHostEachPortOnce) AddressErrors(IReadOnlyList<PasteLine> lines)
     {
-        _addressErrorLines ??= lines.Take(5_000).Count(l => AppErrors.TryRecognise(l) is { Errno: AppErrors.EADDRNOTAVAIL });
-        return _addressErrorLines.Value;
+        if (_addressErrors is { } known) return known;
+        var endpoints = lines.Take(5_000).Where(l => AppErrors.TryRecognise(l) is { Errno: AppErrors.EADDRNOTAVAIL })
+            .Select(l => EndpointRegex().Match(l.Text)).ToList();
+        bool oneHost = endpoints.Count >= 3 && endpoints.All(m => m.Success) &&
+                       endpoints.Select(m => m.Value).Distinct().Count() == endpoints.Count &&
+                       endpoints.Select(m => m.Groups["host"].Value).Distinct().Count() == 1;
+        _addressErrors = (endpoints.Count, oneHost);
+        return _addressErrors.Value;
     }
 
     private bool? _loadTest;
@@ -229,6 +252,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     /// </summary>
     private bool PasteShowsInotifyEmfile(IReadOnlyList<PasteLine> lines) =>
         AnyLine(ref _inotifyEmfile, lines, l => AppErrors.IsInotifyEmfile(l.Text) || InotifyLimitRegex().IsMatch(l.Scanned));
+
+    private bool? _beancounters;
+
+    /// <summary>Whether the paste's first 5,000 lines show OpenVZ's beancounters (user_beancounters, a failcnt beside a resource); read once per paste.</summary>
+    private bool PasteShowsBeancounters(IReadOnlyList<PasteLine> lines) => AnyLine(ref _beancounters, lines, l => BeancounterRegex().IsMatch(l.Scanned));
 
     private bool? _embeddedStack;
 
@@ -339,4 +367,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     [GeneratedRegex(@"\bsend_?to(?:async)?\b|\bsendmsg\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SendCallRegex();
+
+    // host:port, IPv4 or a bracketed IPv6 address.
+    [GeneratedRegex(@"(?<host>\b\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex EndpointRegex();
+
+    [GeneratedRegex(@"user_beancounters|\b(?:privvmpages|shmpages|kmemsize|physpages|vmguarpages|lockedpages)\b.{0,120}?\bfailcnt\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex BeancounterRegex();
 }

@@ -49,6 +49,8 @@ public sealed partial class Statements : IPasteRecogniser
         if (Stated(sentence, FdsExhaustedRegex())) yield return StatedConditions.FileDescriptorsExhausted;
         if (Stated(sentence, OomKillRegex())) yield return StatedConditions.OomKill;
         if (Stated(sentence, UdpReceiveDropsRegex())) yield return StatedConditions.UdpReceiveDrops;
+        // A setting said in words; advice to set it ("add 'vm.overcommit_memory = 1'", "Set ... to 2") is not the host's.
+        if (Stated(sentence, StrictOvercommitRegex()) && !AdviceRegex().IsMatch(sentence)) yield return StatedConditions.StrictOvercommit;
     }
 
     /// <summary>
@@ -162,4 +164,16 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|\bUDP\s+(?:socket\s+)?receive\s+buffer\s+errors\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UdpReceiveDropsRegex();
+
+    // "I set vm.overcommit_memory to 2", "with `vm.overcommit_memory` set to the value `2`", "mit sysctl vm.overcommit_memory = 2".
+    [GeneratedRegex(@"\bset\s+(?:the\s+)?[`'""]?(?:vm\.)?overcommit_memory[`'""]?\s+(?:to|=)\s*[`'""]?2\b" +
+                    @"|\b(?:vm\.)?overcommit_memory[`'""]?\s*(?:(?:is|was|has\s+been|had\s+been)\s+)?(?:set\s+)?(?:to\s+(?:the\s+value\s+)?|=\s*|:\s*)[`'""]?2\b(?![.\d])",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex StrictOvercommitRegex();
+
+    // Advice or a plan rather than the host's setting: "add", "should", "recommend", "consider", a sentence that opens
+    // with the imperative "Set".
+    [GeneratedRegex(@"\b(?:add|should|must|recommend\w*|consider|suggest\w*|advis\w+|try|need\s+to|want\s+to|plan\w*|will)\b|^\s*(?:[-*]\s*)?set\b|建议|推荐|すすめ|推奨",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex AdviceRegex();
 }
