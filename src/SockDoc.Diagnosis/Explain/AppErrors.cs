@@ -247,6 +247,13 @@ public static partial class AppErrors
         return err with { Call = "inotify", LookAlike = "inotify_init1() returns EMFILE when the user's inotify instances reach fs.inotify.max_user_instances (and inotify_add_watch() ENOSPC at max_user_watches): not the open-file limit, no socket is involved" };
     }
 
+    /// <summary>A frame or line that names inotify or a file watcher (the frames below an EMFILE: "at new FsWatcher (...)").</summary>
+    public static bool NamesFileWatcher(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return InotifyRegex().IsMatch(text.Length > 4096 ? text[..4096] : text);
+    }
+
     /// <summary>A line that shows inotify failing with EMFILE ("inotify_init1(...) = -1 EMFILE", tail's "inotify cannot be used ...: Too many open files").</summary>
     public static bool IsInotifyEmfile(string text)
     {
@@ -286,9 +293,9 @@ public static partial class AppErrors
         // strace's "bind(3, {... sin_port=htons(0) ...}) = -1 EADDRINUSE" show. "bind(0)" keeps it apart from a
         // listener's own port in use.
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
-        // A datagram send ("Failed to send data packet", "UDP send"): Windows' WSAENOBUFS there is its buffers (or a NIC gone),
-        // not its ports, which connect() and bind() take.
-        if (errno == ENOBUFS && DatagramSendRegex().IsMatch(t)) return "sendto";
+        // A send or a select() ("Failed to send data packet", "send eventually fails with error 10055", "the Winsock Select
+        // function"): Windows' WSAENOBUFS there is its buffers or its non-paged pool, not its ports, which connect() and bind() take.
+        if (errno == ENOBUFS && SendOrSelectCall(t) is { } other) return other;
         if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem)
             return mem.Groups["commit"].Success || mem.Groups["stack"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
@@ -391,8 +398,17 @@ public static partial class AppErrors
     [GeneratedRegex(@"(?<![A-Za-z])(?<call>connect|bind|accept)(?:_unix|_tcp|_inet6?|_ip)?\(\w{0,40}\)? ?(?:failed|error|:)|\b(?<call>connectex)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WrapperCallRegex();
 
-    [GeneratedRegex(@"\bsend(?:ing)?\s+(?:\w+\s+){0,2}?(?:packets?|datagrams?)\b|\b(?:UDP|udp)\s+send|\bsend_?to(?:async)?\b|\bsendmsg\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex DatagramSendRegex();
+    /// <summary>"sendto", "send" or "select" when the text names that call failing (a datagram send, a send that fails, Winsock's select()); null otherwise.</summary>
+    public static string? SendOrSelectCall(string t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var m = SendOrSelectRegex().Match(t.Length > 4096 ? t[..4096] : t);
+        return !m.Success ? null : m.Groups["select"].Success ? "select" : m.Groups["stream"].Success ? "send" : "sendto";
+    }
+
+    [GeneratedRegex(@"(?i:\bsend(?:ing)?\s+(?:\w+\s+){0,2}?(?:packets?|datagrams?)\b|\bUDP\s+send|\bsend_?to(?:async)?\b|\bsendmsg\b)" +
+                    @"|(?<stream>\b(?:WSA)?[Ss]end(?:\(\))?\s+(?:\w+\s+)?fail(?:s|ed)?\b|\bWSASend\b)|(?<select>\b(?:Winsock\s+)?[Ss]elect(?:\(\)|\s+function)\B?)", RegexOptions.CultureInvariant)]
+    private static partial Regex SendOrSelectRegex();
 
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();
@@ -463,7 +479,8 @@ public static partial class AppErrors
     // Python's s.connect(('8.8.8.8', 0)), a C/Go address written host:0 in a connect call.
     [GeneratedRegex(@"\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectPortZeroRegex();
-    // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch".
-    [GeneratedRegex(@"inotify|fsnotify|\bwatcher\b|ENOSPC|directory watch", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch",
+    // a runtime's file watcher (Deno's FsWatcher and watchFs, Node's fs.watch).
+    [GeneratedRegex(@"inotify|fsnotify|\b(?:fs)?watcher\b|\bwatchFs\b|\bfs\.watch\b|ENOSPC|directory watch", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex InotifyRegex();
 }

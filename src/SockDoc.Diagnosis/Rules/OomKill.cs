@@ -64,7 +64,7 @@ public sealed class OomKill : IRule
         if (slabBytes is { } sl) evidence.Add(BytesEv("socket structures (slab)", Bytes(sl), SlabSrc, sl));
         if (c.Now.MemInfo?.MemAvailableBytes is { } avail) evidence.Add(BytesEv("MemAvailable", Bytes(avail), MemInfoSrc, avail));
         foreach (var v in victims)
-            evidence.Add(Ev($"victim {v.Name} ({v.Pid})", (v.AnonRssKb is { } rss ? $"anon-rss {Bytes(Mul(rss, 1024))}" : "rss unknown") + (v.Cgroup is null ? "" : $", cgroup {v.Cgroup}") + (v.Constraint is null ? "" : $", {v.Constraint}"),
+            evidence.Add(Ev(v.Pid > 0 ? $"victim {v.Name} ({v.Pid})" : $"victim {v.Name} (pid not shown)", (v.AnonRssKb is { } rss ? $"anon-rss {Bytes(Mul(rss, 1024))}" : "rss unknown") + (v.Cgroup is null ? "" : $", cgroup {v.Cgroup}") + (v.Constraint is null ? "" : $", {v.Constraint}"),
                 KernelLogSrc, v.AnonRssKb is { } r2 ? Mul(r2, 1024) : null, "bytes"));
         evidence.AddRange(LogEvidence(c, d.Id));
 

@@ -27,6 +27,7 @@ public sealed class KernelLogAggregator
     private long _oomInvocations;
     private long _oomTaskDumps;
     private long _oomTraces;
+    private long _oomReaps;
     // Old kernels print "Out of memory: Kill process N (x) score S or sacrifice child" and then, for the same kill,
     // "Killed process M ..." (M may be a child). The selection is counted as the kill at once, so a log grepped for
     // "Out of memory" still counts its kills; the "Killed process" line that follows fills in the victim.
@@ -81,6 +82,15 @@ public sealed class KernelLogAggregator
                 _oomInvocations++;
                 if (_oomInvokedFirst is null) _oomInvokedFirst = line;
                 _oomInvokedLast = line;
+                return;
+            case LogLineKind.OomReaped:
+                // The reaper follows a kill line when there is one (counted there); alone it is one run of the OOM killer.
+                _oomReaps++;
+                if (_oomInvocations == 0)
+                {
+                    _oomInvokedFirst ??= line;
+                    _oomInvokedLast = line;
+                }
                 return;
             case LogLineKind.OomCallTrace:
             case LogLineKind.OomTaskDump:
@@ -245,7 +255,7 @@ public sealed class KernelLogAggregator
     {
         KillOfLoneConstraint();
         var list = new List<KernelLogIncident>(_kinds.Count + 1);
-        long invocations = Math.Max(_oomInvocations, Math.Max(_oomTaskDumps, _oomTraces));
+        long invocations = Math.Max(Math.Max(_oomInvocations, _oomReaps), Math.Max(_oomTaskDumps, _oomTraces));
         if (invocations > 0 && !_kinds.ContainsKey(KernelLogKinds.MemcgOomKillKind) &&
             !_kinds.ContainsKey(KernelLogKinds.Of(LogLineKind.OomKilled).Kind))
         {

@@ -30,6 +30,7 @@ public static partial class KernelLogClassifier
         "Killed process"u8.ToArray(),
         "OOM killed process"u8.ToArray(),
         "Kill process"u8.ToArray(),
+        "reaped process"u8.ToArray(),
         "enough memory"u8.ToArray(),
         "table overflow"u8.ToArray(),
         "oom_score_adj name"u8.ToArray(),
@@ -108,6 +109,7 @@ public static partial class KernelLogClassifier
         // (html2text) score 0 vm:3075332kB, rss:1818104kB, swap:993020kB" (ub_oom's report).
         if (FollowedByDigit(line, "OOM killed process "u8)) return LogLineKind.OomKilled;
         if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
+        if (FollowedByDigit(line, "oom_reaper: reaped process "u8)) return LogLineKind.OomReaped;
         if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
         if (OomKillFrame(line)) return LogLineKind.OomCallTrace;
         if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
@@ -158,7 +160,8 @@ public static partial class KernelLogClassifier
     {
         int i = line.IndexOf(needle);
         int d = i + needle.Length;
-        return i >= 0 && d < line.Length && char.IsAsciiDigit((char)line[d]);
+        // A page may redact the number ("Kill process #### (mysql) score ##"): '#' stands for the digits.
+        return i >= 0 && d < line.Length && (char.IsAsciiDigit((char)line[d]) || (line[d] == (byte)'#' && d + 1 < line.Length && line[d + 1] == (byte)'#'));
     }
 
     /// <summary>Classifies a line given as bytes; decodes it only when it is one of ours or a look-alike.</summary>
@@ -340,7 +343,8 @@ public static partial class KernelLogClassifier
     private static partial Regex KilledProcessShortRegex();
 
     // Old mm/oom_kill.c oom_kill_process(): "%s: Kill process %d (%s) score %u or sacrifice child".
-    [GeneratedRegex(@"Kill process (?<pid>\d+) \((?<name>.*?)\)")]
+    // A page may redact the pid ("Kill process #### (mysql)"): the name is still the victim's.
+    [GeneratedRegex(@"Kill process (?:(?<pid>\d+)|#+) \((?<name>.*?)\)")]
     private static partial Regex KillProcessRegex();
 
     // mm/util.c __vm_enough_memory() (6.12): "%s: pid: %d, comm: %s, bytes: %lu not enough memory for the allocation".

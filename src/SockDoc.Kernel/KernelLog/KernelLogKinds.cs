@@ -44,6 +44,7 @@ public static class KernelLogKinds
         t[(int)LogLineKind.OomKillSelected] = new("oom_kill", true, "the OOM killer selected a process (old kernel wording)");
         t[(int)LogLineKind.OomCallTrace] = new("oom_kill", true, "the OOM killer ran (oom_kill_process() in its stack trace)");
         t[(int)LogLineKind.OomTaskDump] = new("oom_kill", true, "the OOM killer listed the tasks to choose from (its report's task table)");
+        t[(int)LogLineKind.OomReaped] = new("oom_kill", true, "the OOM reaper freed a victim's memory: the OOM killer ran");
         t[(int)LogLineKind.MemoryOvercommit] = new("memory_overcommit", true,
             "an allocation was refused by the overcommit policy (__vm_enough_memory())");
         t[(int)LogLineKind.RateLimitNotice] = new("rate_limit_notice", false,

@@ -35,6 +35,9 @@ public enum LogLineKind
     OomCallTrace,
     /// <summary>"__vm_enough_memory: pid: N, comm: X, bytes: N not enough memory for the allocation" (6.12+).</summary>
     MemoryOvercommit,
+    /// <summary>"oom_reaper: reaped process N (NAME), now anon-rss:..." (oom_reap_task_mm()): the reaper frees only an OOM
+    /// victim's memory, so the OOM killer ran, also when it picked a task already dying and printed no kill line.</summary>
+    OomReaped,
     /// <summary>"net_ratelimit: N callbacks suppressed", "printk: N messages suppressed", ...</summary>
     RateLimitNotice,
     /// <summary>A message that looks like ours but is about something else (neighbour table, expectation table).</summary>

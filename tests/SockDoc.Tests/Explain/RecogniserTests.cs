@@ -257,6 +257,7 @@ public class RecogniserTests
     [InlineData("ldmsd[1929252]: Mon Sep 22 17:29:36 2025: INFO      : sock accept() error 24: in __z_sock_conn_request at zap_sock.c:1651", "EMFILE", "c", "accept")]
     [InlineData("connect() error 99 while opening the upstream", "EADDRNOTAVAIL", "c", "connect")]
     // Held-out 50: WireGuard for Windows' datagram send; its WSAENOBUFS is not connect()'s.
+    [InlineData("When large blocks of data are sent over a blocking socket, send eventually fails with error 10055, WSAENOBUFS.", "ENOBUFS", "c", "send")]
     [InlineData("2021-03-13 12:47:14.337: [TUN] [HK] peer(lucky) - Failed to send data packet: An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full.", "ENOBUFS", "c", "sendto")]
     [InlineData("PHP Warning: mysqli::mysqli(): (HY000/2003): Can't connect to MySQL server on '77.777.120.81' (99) in /usr/local/dev/classes/Admin.php on line 15", "EADDRNOTAVAIL", "php", "connect")]
     [InlineData("javax.ws.rs.ProcessingException: java.net.BindException: Address already in use: connect", "EADDRINUSE", "java", "connect")]
@@ -810,11 +811,15 @@ public class RecogniserTests
     [InlineData("h48-memory_overcommit-supabase-postgres-overcommit2-t4g-micro.txt", "memory_overcommit")]
     // Held-out 51: /proc/net/snmp's header and value lines run together in a commit message.
     [InlineData("h51-udp_rcvbuf-snmp-rcvbuferrors-port111-commit-msg.txt", "udp_rcvbuf")]
+    // Held-out 52: netstat -us's receive errors said to climb. Held-out 53: the OOM reaper's line alone; a redacted pid.
+    [InlineData("h52-udp_rcvbuf-carbon-c-relay-recvq-receive-errors.txt", "udp_rcvbuf")]
+    [InlineData("h53-oom_kill-proxmox-pve01-journald-reaped.txt", "oom_kill")]
+    [InlineData("h53-oom_kill-spamd-server-redacted-mysql-php.txt", "oom_kill")]
     // Corpus h9: "SYNs to LISTEN sockets dropped" alone (ListenDrops without ListenOverflows) is possibly full accept queues.
     [InlineData("h9-smtp-syns-to-listen-dropped.txt", "listen_overflow")]
     // Corpus h34: an Erlang client's bare {shutdown,eaddrnotavail} "once it reaches 16k connections".
     [InlineData("h34-emqtt-bench-16k-eaddrnotavail.txt", "port_exhaustion")]
-    public void Spellings_of_sets_36_to_51_are_read(string paste, string id)
+    public void Spellings_of_sets_36_to_53_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
         Assert.Equal(id, f.Id);
@@ -839,7 +844,12 @@ public class RecogniserTests
     [InlineData("h50-none-wireguard-windows-send-lacked-buffer-space.txt")]
     // Held-out 51: mmap() ENOMEM in an OpenVZ container whose shmpages beancounter counts failures.
     [InlineData("h51-none-php-fcgi-shmpages-beancounter.txt")]
-    public void Look_alikes_of_sets_16_to_51_give_no_finding(string paste) =>
+    // Held-out 52: Deno's FsWatcher in the frames below "Too many open files (os error 24)". Held-out 53: Windows'
+    // WSAENOBUFS from a blocking send() and from select() (Microsoft KBs).
+    [InlineData("h52-none-deno2-nest-watchfs-inotify.txt")]
+    [InlineData("h53-none-winsock-blocking-send-wsaenobufs.txt")]
+    [InlineData("h53-none-winsock-select-wsaenobufs-afd-pool.txt")]
+    public void Look_alikes_of_sets_16_to_53_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]

@@ -35,6 +35,7 @@ public class StatementsTests
     [InlineData("I've been seeing relatively high rates of UDP packet drops reported via `/proc/net/udp`.", StatedConditions.UdpReceiveDrops)]
     [InlineData("On the collector RcvbufErrors keeps increasing every minute.", StatedConditions.UdpReceiveDrops)]
     [InlineData("Been testing newer builds with `vm.overcommit_memory` set to the value `2`.", StatedConditions.StrictOvercommit)]
+    [InlineData("The output of **netstat -us | grep \"receive errors\"** was constantly increasing.", StatedConditions.UdpReceiveDrops)]
     [InlineData("Yet, once I set vm.overcommit_memory to 2, I started getting Fork failed.", StatedConditions.StrictOvercommit)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {

@@ -79,7 +79,6 @@ public class KernelLogClassifierTests
     [Theory]
     [InlineData("TCP: request_sock_TCP: some unrelated message")]
     [InlineData("[  553.715168] [   7408]     0  7408    10567     9650     8096     1554         0   126976        0             0 python3")]
-    [InlineData("oom_reaper: reaped process 15784 (python3), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB")]
     [InlineData("bash: Killed process group")]
     [InlineData("tcp: TOO MANY ORPHANED SOCKETS")]
     [InlineData("")]

@@ -196,6 +196,31 @@ public class KernelLogReaderTests
     }
 
     [Fact]
+    public void The_oom_reaper_alone_is_one_run_of_the_oom_killer_and_after_a_kill_adds_none()
+    {
+        // Held-out set 53 (a Proxmox pastebin): the reaper's line with no kill line (the task was already dying).
+        var reaped = "Dec 13 19:56:18 pve01 kernel: oom_reaper: reaped process 653 (systemd-journal), now anon-rss:0kB, file-rss:64kB, shmem-rss:0kB\n";
+        Assert.Equal(LogLineKind.OomReaped, KernelLogClassifier.DetectKind(System.Text.Encoding.UTF8.GetBytes(reaped)));
+        Assert.Equal(1, Kind(ReadText(reaped), "oom_kill").Count);
+        // After the kill line of the same victim: one kill, not two.
+        var whole = ReadText("[1.0] Out of memory: Killed process 911 (mysqld) total-vm:2000kB, anon-rss:1500kB, file-rss:0kB, shmem-rss:0kB, UID:27 pgtables:10kB oom_score_adj:0\n" +
+                             "[1.1] oom_reaper: reaped process 911 (mysqld), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB\n");
+        Assert.Equal(1, Kind(whole, "oom_kill").Count);
+        // The words in prose are not the line.
+        Assert.Equal(LogLineKind.None, KernelLogClassifier.DetectKind("the oom_reaper: reaped process memory is freed early"u8));
+    }
+
+    [Fact]
+    public void A_redacted_pid_still_names_the_victim()
+    {
+        // Held-out set 53 (a pastebin with its numbers blanked): "Kill process #### (mysql) score ##".
+        var oom = Kind(ReadText("Out of memory: Kill process #### (mysql) score ## or sacrifice child\nOut of memory: Kill process #### (php) score ## or sacrifice child\n"), "oom_kill");
+        Assert.Equal(2, oom.Count);
+        Assert.Equal(["mysql", "php"], oom.Victims.Select(v => v.Name));
+        Assert.Equal(LogLineKind.None, KernelLogClassifier.DetectKind("Kill process # (x)"u8));
+    }
+
+    [Fact]
     public void A_lone_oom_kill_constraint_line_is_the_kill_and_its_killed_line_completes_it()
     {
         // dump_oom_summary()'s line grepped alone (held-out set 9): the kill, with its task and pid.

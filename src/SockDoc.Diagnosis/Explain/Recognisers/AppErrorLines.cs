@@ -58,11 +58,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                 err = err with { Call = "connect" };
                 break;
             }
-            // A datagram send named above ("Error for `SendTo`:"): Windows' WSAENOBUFS there is its buffers or a NIC gone,
-            // not its ports, which only connect() and bind() take.
-            if (SendCallRegex().IsMatch(above))
+            // A send or a select() named above ("Error for `SendTo`:", "uses the Winsock Select function"): Windows'
+            // WSAENOBUFS there is its buffers, a NIC gone or its non-paged pool, not its ports, which only connect() and bind() take.
+            if (AppErrors.SendOrSelectCall(above) is { } other)
             {
-                err = err with { Call = "sendto" };
+                err = err with { Call = other };
                 break;
             }
             // Erlang's call named on a line of its own above the reason ("brod_client -> kpro_connection -> gen_tcp:connect/4").
@@ -128,6 +128,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
+        // The stack below names the file watcher that failed ("at new FsWatcher", "at Object.watchFs"): inotify_init1()'s
+        // EMFILE at the user's instance limit.
+        if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null &&
+            Enumerable.Range(i + 1, 3).Any(k => k < lines.Count && AppErrors.NamesFileWatcher(lines[k].Text)))
+            err = AppErrors.AsInotify(err);
         // OpenVZ's beancounters refuse a container's allocation with ENOMEM at their own limits (shmpages, privvmpages,
         // kmemsize), counted in /proc/user_beancounters' failcnt: the container's limit, not the host's commit accounting.
         if (err.Errno is AppErrors.ENOMEM && err.LookAlike is null && PasteShowsBeancounters(lines))
@@ -364,9 +369,6 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex StartupRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
-
-    [GeneratedRegex(@"\bsend_?to(?:async)?\b|\bsendmsg\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SendCallRegex();
 
     // host:port, IPv4 or a bracketed IPv6 address.
     [GeneratedRegex(@"(?<host>\b\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]

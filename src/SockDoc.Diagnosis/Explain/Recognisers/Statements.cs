@@ -161,7 +161,9 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
                     @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up|keeps?)\b" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|lots\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
-                    @"|\bUDP\s+(?:socket\s+)?receive\s+buffer\s+errors\b",
+                    @"|\bUDP\s+(?:socket\s+)?receive\s+buffer\s+errors\b" +
+                    // netstat -su's "packet receive errors" (Udp InErrors) said to climb, with the command named.
+                    @"|\bnetstat\s+-(?:us|su)\b.{0,60}?\breceive\s+errors\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up)\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UdpReceiveDropsRegex();
 
