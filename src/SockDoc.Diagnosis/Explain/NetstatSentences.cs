@@ -36,6 +36,9 @@ public static class NetstatSentences
         ("Udp", "OutDatagrams", "%llu packets sent"),
         ("Udp", "RcvbufErrors", "%llu receive buffer errors"),
         ("Udp", "SndbufErrors", "%llu send buffer errors"),
+        // FreeBSD's (and macOS's) netstat -s, "udp:" section: udps_fullsock, a datagram refused by a full receive buffer
+        // (sbappendaddr() failed in udp_append()). The same event as Linux's RcvbufErrors; its lower-case header is not read.
+        ("Udp", "RcvbufErrors", "%llu dropped due to full socket buffers"),
         ("TcpExt", "DelayedACKLocked", "%llu delayed acks further delayed because of locked socket"),
         ("TcpExt", "DelayedACKLost", "Quick ack mode was activated %llu times"),
         ("TcpExt", "DelayedACKs", "%llu delayed acks sent"),
@@ -99,8 +102,9 @@ public static class NetstatSentences
             if (group is null || string.Equals(s.Group, group, StringComparison.Ordinal)) return (s.Group, s.Name, v);
             other ??= (s.Group, s.Name, v);
         }
-        // TcpExt and Tcp sentences are unique to their group, so they count even when the header was cut off;
-        // "packets received" is printed by Udp, UdpLite and Udp6 alike and needs its header.
-        return other is { } o && o.Item1 is "TcpExt" or "Tcp" ? o : null;
+        // TcpExt and Tcp sentences are unique to their group, so they count even when the header was cut off; so do UDP's
+        // receive buffer drops (Udp or UdpLite, the same event). "packets received" is printed by Udp, UdpLite and Udp6
+        // alike and needs its header.
+        return other is { } o && (o.Item1 is "TcpExt" or "Tcp" || o.Item2 == "RcvbufErrors") ? o : null;
     }
 }

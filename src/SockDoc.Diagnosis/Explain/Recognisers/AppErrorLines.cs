@@ -91,6 +91,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             if (below == "bind" && err.Errno == AppErrors.EADDRINUSE && ClientSocketBelow(lines, i)) err = err with { Call = "bind(0)" };
         }
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
+        // ENOMEM under a stack that starts a program (Ruby's "in `popen'", Python's subprocess _execute_child, the JDK's
+        // ProcessBuilder.start, Node's child_process.spawn): the fork()/clone() of the child, above or below the message.
+        if (err.Call == "unknown" && err.Errno == AppErrors.ENOMEM &&
+            Enumerable.Range(i - 12, 25).Any(k => k >= 0 && k < lines.Count && k != i && SpawnFrameRegex().IsMatch(lines[k].Text)))
+            err = err with { Call = "fork" };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
             err = err with { Call = framed };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && PasteCodeOnlyConnects(lines))
@@ -376,4 +381,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     [GeneratedRegex(@"user_beancounters|\b(?:privvmpages|shmpages|kmemsize|physpages|vmguarpages|lockedpages)\b.{0,120}?\bfailcnt\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex BeancounterRegex();
+
+    [GeneratedRegex(@"\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.fork\(|\bsubprocess\.Popen\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex SpawnFrameRegex();
 }

@@ -64,6 +64,15 @@ public sealed partial class FlattenedBlocks : IPasteRecogniser
                 read = true;
             }
         }
+        // A counter as a script or chart labels it, "RcvbufErrors=749" or "DELTA RcvbufErrors=749": only names that belong
+        // to one group, so the group is known.
+        foreach (Match m in AssignedCounterRegex().Matches(t))
+        {
+            if (PasteParse.Long(m.Groups["v"].Value) is not { } v) continue;
+            var name = m.Groups["n"].Value;
+            into.Counter(name is "RcvbufErrors" or "MemErrors" ? "Udp" : "TcpExt", name, v);
+            read = true;
+        }
         if (!read) return 0;
         into.Claim("flattened", line.Number, "a table flattened into one line");
         return 1;
@@ -88,4 +97,7 @@ public sealed partial class FlattenedBlocks : IPasteRecogniser
 
     [GeneratedRegex(@"(?<![\w])(?<n>[A-Z][A-Za-z0-9]{2,40}): (?<v>\d{1,20})(?![\w.:])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex NamedCounterRegex();
+
+    [GeneratedRegex(@"(?<![\w.])(?<n>RcvbufErrors|MemErrors|ListenOverflows|ListenDrops|TCPMemoryPressures|TCPAbortOnMemory|SyncookiesSent|TCPReqQFullDrop|TCPReqQFullDoCookies|TCPTimeWaitOverflow)\s?=\s?(?<v>\d{1,20})(?![\w.])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex AssignedCounterRegex();
 }
