@@ -14,6 +14,11 @@ public sealed record AppErrorReport
     public long Count { get; init; }
     /// <summary>The text itself says the error came many times ("a flood of EADDRNOTAVAIL", "under load"), though it is quoted once.</summary>
     public bool SaidToRepeat { get; init; }
+    /// <summary>
+    /// ENOBUFS in Windows' spelling (WSAENOBUFS, 10055, its Winsock text): Windows' dynamic ports or non-paged pool, not
+    /// Linux's ENOBUFS (a full qdisc, netlink, the neighbour table). Read from the whole line, not the cut sample.
+    /// </summary>
+    public bool WindowsNoBuffers { get; init; }
     /// <summary>Who printed it: "Go", "Java", "nginx", "Erlang", ...</summary>
     public string? Runtime { get; init; }
     /// <summary>One of the lines, cut to 200 characters.</summary>

@@ -52,7 +52,7 @@ public static partial class AppErrors
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
         // Windows logs its connect()'s port reuse failure as Tcpip event 4227: "TCP/IP failed to establish an outgoing
         // connection because the selected local endpoint was recently used to connect to the same remote endpoint".
-        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use"]),
+        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "only one use of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
         // "Too many files open": the words as people retype them; "Hit max file limit": node 0.x's own EMFILE message.
         // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as
@@ -166,7 +166,7 @@ public static partial class AppErrors
     }
 
     // Not .NET's SocketError name NoBufferSpaceAvailable alone: .NET on Linux maps ENOBUFS to it too.
-    [GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|lacked sufficient buffer space", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|\b0x0*2747\b|lacked sufficient buffer space", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WindowsNoBuffersRegex();
 
     // After Table and the translations: static initialisers run in the order they are written.
@@ -198,7 +198,8 @@ public static partial class AppErrors
             // ldmsd's "sock accept() error 24": the errno number straight after the call that failed.
             $@"|\b(?:unexpected|socket|connect|connection|system|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
-        if (s.Winsock is { } ws) parts.Add($@"\({ws}\)|\bWSA{s.Errno}\b|error {ws}\b");
+        // Zabbix and other Windows programs print the code in hex: "[0x00002747]" is 10055.
+        if (s.Winsock is { } ws) parts.Add($@"\({ws}\)|\bWSA{s.Errno}\b|error {ws}\b|\b0x0*{ws:X}\b");
         // An errno without other names adds an empty alternative, which would match every line.
         parts.RemoveAll(p => p.Length == 0);
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -440,7 +441,8 @@ public static partial class AppErrors
     private static partial Regex JavaCallSuffixRegex();
 
     // The destination 0.0.0.0: .NET's endpoint after the text, Node's "connect EADDRNOTAVAIL 0.0.0.0:80", "connect to 0.0.0.0:80".
-    [GeneratedRegex(@"(?:context[.。]?\s+|connect\s+EADDRNOTAVAIL\s+|connect(?:ing)?\s+to\s+)0\.0\.0\.0:\d", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // Go's dial with an empty host (":6379") is the unspecified address too: Windows refuses it as a destination.
+    [GeneratedRegex(@"(?:context[.。]?\s+|connect\s+EADDRNOTAVAIL\s+|connect(?:ing)?\s+to\s+)0\.0\.0\.0:\d|\bdial (?:tcp|udp)[46]? :\d{1,5}: ", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ConnectToUnspecifiedRegex();
 
     // The endpoint right after the Winsock text's last word (English or translated), at the end of the line or before " --->".
@@ -451,7 +453,8 @@ public static partial class AppErrors
     private static partial Regex ErlangFrameRegex();
 
     // Also a line that names the HTTP client library it came from ("Cannot assign requested address @ HTTP lib").
-    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError)\b|Max retries exceeded|Failed to establish a new connection|\bHTTP[ -](?:lib|library|client)\b", RegexOptions.CultureInvariant)]
+    // .NET's HttpRequestException wraps the SocketException of HttpClient's connect.
+    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError|HttpRequestException)\b|Max retries exceeded|Failed to establish a new connection|\bHTTP[ -](?:lib|library|client)\b", RegexOptions.CultureInvariant)]
     private static partial Regex HttpClientWrapperRegex();
 
     // ASCII or full-width colons, as pasted from a Chinese-locale console.
@@ -477,8 +480,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();
     // Python's s.connect(('8.8.8.8', 0)), a C/Go address written host:0 in a connect call, a program's "Unable to connect to
-    // /192.168.19.142:0" (Java's InetSocketAddress with port 0).
-    [GeneratedRegex(@"\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]|(?i:\bconnect(?:ing)?\s+to\s+)\S{1,300}?:0(?![\d.:])", RegexOptions.CultureInvariant)]
+    // /192.168.19.142:0" (Java's InetSocketAddress with port 0), Go's "dial tcp :0: connect: ...".
+    [GeneratedRegex(@"\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]|(?i:\bconnect(?:ing)?\s+to\s+)\S{1,300}?:0(?![\d.:])|\bdial (?:tcp|udp)[46]? \S{0,300}?:0: ", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectPortZeroRegex();
     // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch",
     // a runtime's file watcher (Deno's FsWatcher and watchFs, Node's fs.watch).

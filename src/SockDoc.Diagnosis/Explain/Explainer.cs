@@ -288,6 +288,7 @@ public static class Explainer
                 Lines = g.Select(e => e.Line).Take(20).ToList(),
                 LastWall = g.Max(e => e.Wall),
                 SaidToRepeat = g.Any(e => e.SaidToRepeat),
+                WindowsNoBuffers = g.Key.Errno == AppErrors.ENOBUFS && g.Any(e => AppErrors.IsWindowsNoBuffers(e.Text)),
             })
             .ToList();
         return reports.Count > 0 ? reports : null;

@@ -46,7 +46,10 @@ public sealed partial class PortExhaustion : IRule
             // Windows' WSAENOBUFS from connect() or the bind() of an outgoing socket (Go's "dial tcp ...: bind: ... lacked
             // sufficient buffer space"): its dynamic port range used up (the JDK's "maximum connections reached?").
             .Concat(WindowsNoBuffers(c, call => call is "connect" or "bind(0)" or "bind")).ToList();
-        var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown");
+        // EADDRINUSE without the call is a listener's port in use far more often than ports; only one said to come again and
+        // again, or in a load test (a client connecting as fast as it can, bound before connect()), is worth as much.
+        var unsure = AppErrors(c, "EADDRNOTAVAIL", call => call == "unknown")
+            .Concat(AppErrors(c, "EADDRINUSE", call => call == "unknown").Where(e => e.SaidToRepeat)).ToList();
         // Without the call, one EADDRNOTAVAIL fits bind() to an address the host does not have at least as well: that fails
         // once, at start-up, and the program stops, while ports that ran out fail connect() again and again. Only a
         // repeated one is worth a "possible" finding (the paste shows it twice or more, or its words say it came in a
@@ -266,7 +269,7 @@ public sealed partial class PortExhaustion : IRule
     /// </summary>
     /// <summary>ENOBUFS reports from the given calls whose text is Windows' (WSAENOBUFS: its dynamic ports), not Linux's.</summary>
     private static IEnumerable<AppErrorReport> WindowsNoBuffers(RuleContext c, Func<string, bool> call) =>
-        AppErrors(c, "ENOBUFS", call).Where(e => e.Sample is { } t && Explain.AppErrors.IsWindowsNoBuffers(t));
+        AppErrors(c, "ENOBUFS", call).Where(e => e.WindowsNoBuffers);
 
     private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, IReadOnlyList<AppErrorReport> unsure, List<Evidence>? evidence)
     {
@@ -281,7 +284,8 @@ public sealed partial class PortExhaustion : IRule
             ? $"connect() failed with {errno} {N(app.Count)} times ({app.LastText}): the ephemeral ports to a destination ran out"
             : all.All(e => e.Errno == "ENOBUFS")
             ? $"Windows' WSAENOBUFS {N(app.Count)} times without the failing call ({app.LastText}): its dynamic ports used up, or its non-paged pool"
-            : $"{errno} {N(app.Count)} times without the failing call ({app.LastText}): ports used up if it came from connect(), a missing address if from bind()";
+            : $"{errno} {N(app.Count)} times without the failing call ({app.LastText}): ports used up if it came from connect(), " +
+              (all.All(e => e.Errno == "EADDRINUSE") ? "a port already bound if from a listener's bind()" : "a missing address if from bind()");
         var census = c.Now.Census;
         if (census is not null && errors.Count > 0)
             title += "; the census shows no destination out of ports now (it was earlier, or in another network namespace)";

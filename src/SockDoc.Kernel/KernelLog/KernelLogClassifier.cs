@@ -31,6 +31,7 @@ public static partial class KernelLogClassifier
         "OOM killed process"u8.ToArray(),
         "Kill process"u8.ToArray(),
         "reaped process"u8.ToArray(),
+        "OOM killer in rage"u8.ToArray(),
         "enough memory"u8.ToArray(),
         "table overflow"u8.ToArray(),
         "oom_score_adj name"u8.ToArray(),
@@ -110,6 +111,8 @@ public static partial class KernelLogClassifier
         if (FollowedByDigit(line, "OOM killed process "u8)) return LogLineKind.OomKilled;
         if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
         if (FollowedByDigit(line, "oom_reaper: reaped process "u8)) return LogLineKind.OomReaped;
+        // Virtuozzo's beancounter OOM killer sums up a burst: "OOM killer in rage, 16 tasks killed in ub 1234".
+        if (line.IndexOf("OOM killer in rage, "u8) >= 0) return LogLineKind.OomReaped;
         if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
         if (OomKillFrame(line)) return LogLineKind.OomCallTrace;
         if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
@@ -142,7 +145,9 @@ public static partial class KernelLogClassifier
         // 2.4/2.6 without syncookies: "TCP: drop open request from 10.0.0.1/3755" (tcp_v4_conn_request(), the last
         // quarter of tcp_max_syn_backlog kept for peers proven alive): the listener's SYN queue is nearly full.
         if (line.IndexOf("TCP: drop open request from "u8) >= 0) return LogLineKind.SynFlood;
-        if (line.IndexOf("VFS: file-max limit "u8) >= 0) return LogLineKind.FileMax;
+        // alloc_empty_file() always prints the limit ("VFS: file-max limit %lu reached"): a page that names the message
+        // without a number ("look for “VFS: file-max limit reached”") quotes it, nothing was hit.
+        if (FollowedByDigit(line, "VFS: file-max limit "u8)) return LogLineKind.FileMax;
         return LogLineKind.None;
     }
 

