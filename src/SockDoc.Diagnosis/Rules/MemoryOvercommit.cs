@@ -19,6 +19,9 @@ public sealed class MemoryOvercommit : IRule
         "__vm_enough_memory(): mode 2 refuses past CommitLimit; socket memory is outside Committed_AS",
         [Inputs.OvercommitMemory, Inputs.MemInfo, Inputs.OvercommitRatio, Inputs.OvercommitKbytes, Inputs.PanicOnOom, Inputs.KernelLog, Inputs.AppErrors]);
 
+    /// <summary>The calls that start a child (copy_process()): they charge its private memory again, and take a PID.</summary>
+    private static bool StartsChild(string call) => call is "fork" or "vfork" or "clone" or "clone3";
+
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
@@ -27,11 +30,11 @@ public sealed class MemoryOvercommit : IRule
         var log = Log(c, d.Id);
         // ENOMEM from the calls that charge commit (fork(), clone(), mmap(), brk()): __vm_enough_memory() refusing is the
         // usual cause, but memory really running out or a cgroup gives the same errno: possible.
-        var refused = AppErrors(c, "ENOMEM", call => call is "fork" or "vfork" or "clone" or "clone3" or "mmap" or "mmap2" or "brk");
+        var refused = AppErrors(c, "ENOMEM", call => StartsChild(call) || call is "mmap" or "mmap2" or "brk");
         // fork() and clone() failed with ENOMEM when alloc_pid() found no free PID until Linux 4.18 (copy_process() set
         // -ENOMEM before it; fixed by 35f71bc0a09a, "fork: report pid reservation failure properly"): a paste that shows the
         // PID limit (kernel.pid_max, kernel.threads-max) fits PID exhaustion as well as commit, so it decides nothing alone.
-        if (mode is null && mi?.CommittedAsBytes is null && !log.Any && refused.Count > 0 && refused.All(e => e.Call is "fork" or "vfork" or "clone" or "clone3") &&
+        if (mode is null && mi?.CommittedAsBytes is null && !log.Any && refused.Count > 0 && refused.All(e => StartsChild(e.Call)) &&
             (c.Now.Sysctls.Raw(SysctlNames.PidMax) is not null || c.Now.Sysctls.Raw(SysctlNames.ThreadsMax) is not null))
             return Unknown(d, SysctlNames.OvercommitMemory, "/proc/meminfo");
         if (mode is null && mi?.CommittedAsBytes is null && !log.Any && refused.Count > 0)
