@@ -445,7 +445,7 @@ public static class Explainer
             list.Add(new("FIN-WAIT-1 / LAST-ACK / CLOSING (where orphans usually are)", N(orphanStates), "ss / netstat"));
         var full = k.Listeners.Where(l => l.Full).ToList();
         if (full.Count > 0)
-            list.Add(new("listeners with a full accept queue (Recv-Q > backlog)", string.Join("; ", full.Take(5).Select(l => $"{(l.AddressShown ? $"{l.LocalAddress}:{l.LocalPort}" : "(address not pasted)")} Recv-Q {N(l.AcceptQueue)} on backlog {N(l.Backlog.GetValueOrDefault())}")), "ss -ltn / netstat -lnt"));
+            list.Add(new("listeners with a full accept queue (Recv-Q > backlog)", string.Join("; ", full.Take(5).Select(l => $"{l.Shown ?? "(address not pasted)"} Recv-Q {N(l.AcceptQueue)} on backlog {N(l.Backlog.GetValueOrDefault())}")), "ss -ltn / netstat -lnt"));
         if (k.ListenersWithoutBacklog.Count > 0)
             list.Add(new("listeners whose backlog the paste does not show", string.Join("; ", k.ListenersWithoutBacklog.Take(5)) + " (netstat prints 0 as a listener's Send-Q: paste `ss -ltn`)", "netstat"));
         if (k.WithSkmem > 0)

@@ -192,5 +192,5 @@ public sealed class ListenOverflow : IRule
 
     /// <summary>The listener's address, or what stands for it when a pasted row was cut before its address column.</summary>
     private static string Where(ListenerQueue l) =>
-        l.AddressShown ? $"{l.LocalAddress}:{l.LocalPort}" : "a listener (its address is not in the paste)";
+        l.Shown ?? "a listener (its address is not in the paste)";
 }

@@ -122,6 +122,12 @@ public sealed record ListenerQueue(string LocalAddress, int LocalPort, long Acce
     /// <summary>False for a pasted row cut before its address column.</summary>
     public bool AddressShown => !(LocalAddress == AddressNotShown && LocalPort == 0);
 
+    /// <summary>
+    /// "address:port" as shown; the name alone when the source gives no port (php-fpm's status names its pool, not its
+    /// socket); null for a row cut before its address column.
+    /// </summary>
+    public string? Shown => !AddressShown ? null : LocalPort == 0 ? LocalAddress : $"{LocalAddress}:{LocalPort}";
+
     /// <summary>Exactly at its backlog: one more finished handshake and the queue is full (the application is not keeping up).</summary>
     public bool AtBacklog => Backlog is > 0 && AcceptQueue == Backlog;
 }

@@ -544,7 +544,9 @@ public class RecogniserTests
         var text = "pool:                 www\nlisten queue:         0\nmax listen queue:     129\nlisten queue len:     128\nidle processes:       59\n";
         var l = Read(text).Sockets!.Listeners.Single();
         Assert.Equal((129L, 128L), (l.AcceptQueue, l.Backlog));
-        Assert.Contains(CorpusTests.Explain(text).Report.Findings, f => f.Id == "listen_overflow");
+        // The status page names its pool, not its socket: the evidence says the pool, without a made-up port.
+        var finding = Assert.Single(CorpusTests.Explain(text).Report.Findings, f => f.Id == "listen_overflow");
+        Assert.Contains(finding.Evidence, e => e.Name == "full accept queue php-fpm pool www");
         var json = "{\"pool\":\"api\",\"listen queue\":0,\"max listen queue\":513,\"listen queue len\":512,\"idle processes\":4}\n";
         Assert.Equal((513L, 512L), (Read(json).Sockets!.Listeners.Single().AcceptQueue, Read(json).Sockets!.Listeners.Single().Backlog));
         // Never full since start: a row, no finding. A Unix socket (listen queue len 0): no backlog, nothing read.
