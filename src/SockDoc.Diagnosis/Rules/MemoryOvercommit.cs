@@ -19,6 +19,13 @@ public sealed class MemoryOvercommit : IRule
         "__vm_enough_memory(): mode 2 refuses past CommitLimit; socket memory is outside Committed_AS",
         [Inputs.OvercommitMemory, Inputs.MemInfo, Inputs.OvercommitRatio, Inputs.OvercommitKbytes, Inputs.PanicOnOom, Inputs.KernelLog, Inputs.AppErrors]);
 
+    /// <summary>vm.overcommit_memory with what the mode does.</summary>
+    private static string ModeText(long mode) => mode switch
+    {
+        0 => "0 (heuristic)", 1 => "1 (always allow)", 2 => "2 (strict: CommitLimit enforced)",
+        _ => mode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     /// <summary>The calls that start a child (copy_process()): they charge its private memory again, and take a PID.</summary>
     private static bool StartsChild(string call) => call is "fork" or "vfork" or "clone" or "clone3";
 
@@ -52,15 +59,14 @@ public sealed class MemoryOvercommit : IRule
             // Strict overcommit, pasted or said, beside ENOMEM: in mode 2 __vm_enough_memory() charges every private
             // writable mapping, fork() and brk() against CommitLimit, so ENOMEM there is that refusal unless the meminfo
             // shows room. From the calls that charge commit it is likely; from a call not named, possible.
-            // Empty when the mode is pasted as 2, the sentences when only words say it, null when neither does.
-            IReadOnlyList<StatedCondition>? strict = mode == 2 ? [] : mode is null && Stated(c, StatedConditions.StrictOvercommit) is { Count: > 0 } said ? said : null;
-            var any = strict is null || log.Any ? [] : AppErrors(c, "ENOMEM", _ => true);
-            if (strict is not null && any.Count > 0)
+            var said = mode is null ? Stated(c, StatedConditions.StrictOvercommit) : [];
+            var any = (mode == 2 || said.Count > 0) && !log.Any ? AppErrors(c, "ENOMEM", _ => true) : [];
+            if (any.Count > 0)
             {
                 var ev = any.Select(AppErrorEvidence).ToList();
-                ev.Insert(0, strict.Count == 0
-                    ? CountEv("vm.overcommit_memory", "2 (strict: CommitLimit enforced)", Sys(SysctlNames.OvercommitMemory), 2)
-                    : new Evidence($"stated: {strict[0].Condition}", $"line {strict[0].Line}: \"{strict[0].Sample}\"", StatedSrc));
+                ev.Insert(0, mode == 2
+                    ? CountEv("vm.overcommit_memory", ModeText(2), Sys(SysctlNames.OvercommitMemory), 2)
+                    : new Evidence($"stated: {said[0].Condition}", $"line {said[0].Line}: \"{said[0].Sample}\"", StatedSrc));
                 return Conclude(d, c, Severity.Warning, When.Recent, refused.Count > 0 ? Confidence.Likely : Confidence.Possible,
                     $"Allocations fail with ENOMEM {N(any.Sum(e => e.Count))} times under strict overcommit (vm.overcommit_memory = 2): the commit charge reached CommitLimit",
                     ev, Explanation,
@@ -83,7 +89,7 @@ public sealed class MemoryOvercommit : IRule
 
         var evidence = new List<Evidence>
         {
-            CountEv("vm.overcommit_memory", mode switch { 0 => "0 (heuristic)", 1 => "1 (always allow)", 2 => "2 (strict: CommitLimit enforced)", _ => mode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Sys(SysctlNames.OvercommitMemory), mode),
+            CountEv("vm.overcommit_memory", ModeText(mode.Value), Sys(SysctlNames.OvercommitMemory), mode),
             RatioEv("Committed_AS / CommitLimit", $"{Bytes(committed)} / {Bytes(limit)} ({Pct((double)committed / Math.Max(limit, 1))})", MemInfoSrc, (double)committed / Math.Max(limit, 1)),
         };
         if (available is { } av) evidence.Add(BytesEv("MemAvailable", $"{Bytes(av)} of {Bytes(total)} ({Pct((double)av / total)})", MemInfoSrc, av));

@@ -83,20 +83,14 @@ public sealed class KernelLogAggregator
                 if (_oomInvokedFirst is null) _oomInvokedFirst = line;
                 _oomInvokedLast = line;
                 return;
-            case LogLineKind.OomReaped:
-                // The reaper follows a kill line when there is one (counted there); alone it is one run of the OOM killer.
-                _oomReaps++;
-                if (_oomInvocations == 0)
-                {
-                    _oomInvokedFirst ??= line;
-                    _oomInvokedLast = line;
-                }
-                return;
             case LogLineKind.OomCallTrace:
             case LogLineKind.OomTaskDump:
-                // One task table and one stack per run of the OOM killer: an invocation when the "invoked oom-killer"
-                // line is not there (cut above the stack, or grepped away). Counted apart: a report has both.
+            case LogLineKind.OomReaped:
+                // One task table, one stack and at most one reaper line per run of the OOM killer: an invocation when the
+                // "invoked oom-killer" line is not there (cut above the stack, or grepped away). Counted apart: a report has
+                // several. The reaper follows a kill line when there is one, which counts the kill itself.
                 if (line.Kind == LogLineKind.OomTaskDump) _oomTaskDumps++;
+                else if (line.Kind == LogLineKind.OomReaped) _oomReaps++;
                 else _oomTraces++;
                 if (_oomInvocations == 0)
                 {
