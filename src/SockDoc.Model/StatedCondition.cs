@@ -38,6 +38,13 @@ public static class StatedConditions
     /// past CommitLimit. A setting, not an event: it names the cause of an ENOMEM beside it.
     /// </summary>
     public const string StrictOvercommit = "strict overcommit (vm.overcommit_memory = 2)";
+    /// <summary>
+    /// A program's write to a TCP socket blocked: past its deadline (NATS' "Slow Consumer Detected: WriteDeadline of 1s
+    /// exceeded", Go's "write tcp A->B: i/o timeout") or stuck in the write (a thread dump said to hang in
+    /// SocketOutputStream.socketWrite0, a task's stack in sk_stream_wait_memory()). A write waits only in
+    /// sk_stream_wait_memory(), on a full send buffer.
+    /// </summary>
+    public const string SocketWriteBlocked = "a write to a socket blocked";
     /// <summary>out_of_memory() chose and killed a task: "the OOM killer was invoked / killed dnsmasq".</summary>
     public const string OomKill = "OOM killer ran";
 }

@@ -12,7 +12,8 @@ public static class LogKinds
         // tcp_check_oom() since 3.3 prints one line per cause.
         ["tcp_too_many_orphans"] = ["orphans"],
         ["tcp_out_of_memory"] = ["tcp_mem"],
-        // Kernels before 3.3: tcp_out_of_resources() printed this one text for both causes.
+        // Kernels before 3.3: tcp_out_of_resources()'s "Out of socket memory" and tcp_close()'s "too many of orphaned
+        // sockets" were printed for both causes.
         ["out_of_socket_memory"] = ["orphans", "tcp_mem"],
         ["tw_bucket_overflow"] = ["tw_buckets"],
         ["conntrack_table_full"] = ["conntrack"],

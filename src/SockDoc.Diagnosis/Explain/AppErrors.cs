@@ -298,7 +298,7 @@ public static partial class AppErrors
         // function"): Windows' WSAENOBUFS there is its buffers or its non-paged pool, not its ports, which connect() and bind() take.
         if (errno == ENOBUFS && SendOrSelectCall(t) is { } other) return other;
         if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem)
-            return mem.Groups["commit"].Success || mem.Groups["stack"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
+            return mem.Groups["commit"].Success || mem.Groups["stack"].Success || mem.Groups["map"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
         if (java.Success) return java.Groups["call"].Value.Equals("connect", StringComparison.OrdinalIgnoreCase) ? "connect" : "bind";
@@ -384,7 +384,8 @@ public static partial class AppErrors
     // The failing call as the runtimes name it: "bind:", "connect()", "bind() failed", "connect EADDRNOTAVAIL", "dial tcp",
     // "accept4()", "socket()", "open /path:", "Error connecting", "error binding".
     // sendto() and sendmsg() too: Windows' WSAENOBUFS from a datagram send is its buffers, not its ports.
-    [GeneratedRegex(@"\b(?<call>bind|connect|accept4?|dial|listen|socket|open|sendto|sendmsg)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // A program's wrapper named after the call with a prefix ("sbuf_connect failed", pgbouncer's; "tcp_connect:") is that call.
+    [GeneratedRegex(@"(?:\b|(?<=[a-z]_))(?<call>bind|connect|accept4?|dial|listen|socket|open|sendto|sendmsg)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
 
     [GeneratedRegex(@"connect(?:\(2\)|ion)?(?=[A-Z\s(:_]|\b)|\bConnect\w*", RegexOptions.CultureInvariant)]
@@ -469,13 +470,17 @@ public static partial class AppErrors
     // fork()/posix_spawn() of the child.
     // Go's os/exec: "fork/exec /sbin/zfs: cannot allocate memory" (its clone() of the child). The JDK's process launcher
     // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,)" +
+    // The daemonising double fork's own words: "fork #2 failed: 12 (Cannot allocate memory)".
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,)" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +
                     // A thread's stack is an mmap(): glibc's pthread_create() passes its ENOMEM on (allocate_stack()), as
                     // Apache's "(12)Cannot allocate memory: apr_thread_create: unable to create worker thread".
-                    @"|(?<stack>\b(?:apr_|pthread_)thread_create\b)", RegexOptions.CultureInvariant)]
+                    @"|(?<stack>\b(?:apr_|pthread_)thread_create\b)" +
+                    // PostgreSQL's main shared memory is one anonymous shared mmap() (CreateAnonymousSegment()): "could not map
+                    // anonymous shared memory: Cannot allocate memory", a commit charge of the whole size.
+                    @"|(?<map>\bcould not map anonymous shared memory\b)", RegexOptions.CultureInvariant)]
     private static partial Regex MemoryCallRegex();
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();

@@ -413,7 +413,7 @@ public static class Explainer
             relevant.Add("tcp_mem");
             var lines = kernelLines?.Where(kv => kv.Value == "out_of_socket_memory").Select(kv => kv.Key).ToList() ?? [];
             traps.Add(new TrapNote("out_of_socket_memory",
-                "\"Out of socket memory\" (kernels before 3.3) was printed by tcp_out_of_resources() both when orphans passed tcp_max_orphans and when TCP memory passed tcp_mem[2]; the line alone cannot tell which.",
+                "\"Out of socket memory\" and \"too many of orphaned sockets\" (kernels before 3.3) were printed by tcp_out_of_resources() and tcp_close() both when orphans passed tcp_max_orphans and when TCP memory passed tcp_mem[2]; the line alone cannot tell which.",
                 lines));
         }
         if ((oosm is not null || abort > 0) && !(orphansDecided ^ memDecided))
@@ -421,7 +421,7 @@ public static class Explainer
             relevant.Add("orphans");
             relevant.Add("tcp_mem");
             ambiguities.Add(new Ambiguity(["orphans", "tcp_mem"],
-                (oosm is not null ? "\"Out of socket memory\"" : $"TcpExt TCPAbortOnMemory = {abort!.Value.ToString("N0", CultureInfo.InvariantCulture)}") +
+                (oosm is not null ? "\"Out of socket memory\" (or \"too many of orphaned sockets\")" : $"TcpExt TCPAbortOnMemory = {abort!.Value.ToString("N0", CultureInfo.InvariantCulture)}") +
                 " counts sockets killed by tcp_check_oom(), which fires on either too many orphans (tcp_too_many_orphans(), limits max, max/2, max/4) or TCP memory over tcp_mem[2] (tcp_out_of_memory()).",
                 "paste `cat /proc/net/sockstat` (orphan, mem) with `sysctl net.ipv4.tcp_max_orphans net.ipv4.tcp_mem`, taken while it happens"));
         }

@@ -99,7 +99,7 @@ public sealed class PasteBuilder
     /// queued with their overhead, which __udp_enqueue_schedule_skb() compares with sk_rcvbuf. The buffer is not on the row.
     /// Called beside <see cref="Socket"/>, which counts the row.
     /// </summary>
-    public void UdpSocket(string local, string peer, long recvQ, long sendQ)
+    public void UdpSocket(string local, string peer, long recvQ, long sendQ, long drops = 0)
     {
         _sawSockets = true;
         // The same socket in two listings (ss -uan and netstat -uan of one moment): one row, its fullest queue.
@@ -107,9 +107,10 @@ public sealed class PasteBuilder
         if (k >= 0)
         {
             if (recvQ > _udp[k].RecvQueue) _udp[k] = _udp[k] with { RecvQueue = recvQ, RmemAlloc = Math.Max(recvQ, _udp[k].RmemAlloc) };
+            if (drops > _udp[k].Drops) _udp[k] = _udp[k] with { Drops = drops };
             return;
         }
-        _udp.Add(new UdpSocketRow(local, peer, recvQ, sendQ, recvQ, 0, 0));
+        _udp.Add(new UdpSocketRow(local, peer, recvQ, sendQ, recvQ, 0, drops));
     }
 
     /// <summary>
@@ -129,14 +130,19 @@ public sealed class PasteBuilder
     }
 
     /// <summary>skmem of one socket (inet_diag_skmeminfo: r rmem_alloc, rb rcvbuf, t wmem_alloc, tb sndbuf, f fwd_alloc, w wmem_queued).</summary>
-    public void Skmem(IReadOnlyDictionary<string, long> f, string local, string peer, string state)
+    /// <remarks>
+    /// A Unix socket queues nothing in sk_wmem_queued: its writer sleeps in sock_alloc_send_pskb() (sock_wait_for_wmem())
+    /// while sk_wmem_alloc (skmem t, the bytes its peer has not read yet) is at sk_sndbuf, so for it t against tb is the test.
+    /// </remarks>
+    public void Skmem(IReadOnlyDictionary<string, long> f, string local, string peer, string state, bool unix = false)
     {
         _skmem++;
         _rmem += f.GetValueOrDefault("r");
         _wmem += f.GetValueOrDefault("w");
         _fwd += f.GetValueOrDefault("f");
-        if (f.TryGetValue("tb", out var tb) && tb > 0 && f.GetValueOrDefault("w") >= tb)
-            _sendFull.Add(new SendBufferFullSocket(local, peer, state, f.GetValueOrDefault("w"), tb, null, false));
+        long queued = unix ? f.GetValueOrDefault("t") : f.GetValueOrDefault("w");
+        if (f.TryGetValue("tb", out var tb) && tb > 0 && queued >= tb)
+            _sendFull.Add(new SendBufferFullSocket(local, peer, state, queued, tb, null, false));
         if (f.TryGetValue("rb", out var rb) && rb > 0 && f.GetValueOrDefault("r") >= rb) _rcvFull++;
         // skmem below a UDP row gives that socket's buffer and drops.
         if (_udp.Count > 0 && _udp[^1].Local == local && _udp[^1].Peer == peer && _udp[^1].RcvBuf == 0)

@@ -123,7 +123,8 @@ public sealed class ListenOverflow : IRule
 
     private static bool UnixPath(string sample) =>
         sample.Contains("unix:", StringComparison.OrdinalIgnoreCase) || sample.Contains(".sock", StringComparison.Ordinal) ||
-        sample.Contains("connect_unix", StringComparison.OrdinalIgnoreCase);
+        sample.Contains("connect_unix", StringComparison.OrdinalIgnoreCase) || sample.Contains("unix domain socket", StringComparison.OrdinalIgnoreCase) ||
+        sample.Contains("unix socket", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// ListenDrops without ListenOverflows (`netstat -s | grep -i listen` kept only "SYNs to LISTEN sockets dropped", a

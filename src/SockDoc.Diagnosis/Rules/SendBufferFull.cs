@@ -28,16 +28,33 @@ public sealed class SendBufferFull : IRule
         "sk_stream_wait_memory(): sleep while sk_wmem_queued >= sk_sndbuf, wake at 2/3; sk_stream_moderate_sndbuf() over tcp_mem[2]",
         [Inputs.CensusSkmem, Inputs.TaskStacks, Inputs.SockStatTcpMem, Inputs.TcpMem, Inputs.KernelLog]);
 
+    /// <summary>
+    /// Writes that ran past their deadline or are stuck, with no socket memory to look at (a paste): a TCP write waits
+    /// only in sk_stream_wait_memory(), so each waited on a full send buffer, unless its deadline had passed before it began.
+    /// </summary>
+    private CheckResult? FromBlockedWrites(RuleContext c)
+    {
+        var stated = Stated(c, StatedConditions.SocketWriteBlocked);
+        if (stated.Count == 0) return null;
+        return FromStatement(Descriptor, c, stated, "Writes to a socket blocked (stuck, or past their deadline): the send buffer stayed full (the peer or the path does not drain it)",
+            "tcp_sendmsg_locked() copies into the send buffer and sleeps in sk_stream_wait_memory() only while the buffer is full (sk_wmem_queued >= sk_sndbuf) or TCP memory refuses more; a write that times out waited there. Usually the receiver reads too slowly (a slow consumer, a slow proxy), sometimes the path is slow or global TCP memory shrank the buffer.",
+            [Action("Find the slow receiver: `ss -tmi dst PEER` on the sender shows Send-Q against tb (skmem) and whether the peer's window is 0",
+                 "A Send-Q pinned at the send buffer with a zero window is the peer not reading; a shrunk tb (far below tcp_wmem[1]) is TCP memory."),
+             Action("Drop or isolate peers that stop reading (the deadline is the right tool); raise the send buffer only for a fast path that needs it",
+                 "More buffer only delays the block for a peer that does not read.")],
+            ["A write whose deadline had already passed before it started fails the same way without a full buffer."]);
+    }
+
     private enum Cause { Peer, CgroupMemory, GlobalMemory, BufferSize, Network, Unknown }
 
     public CheckResult Evaluate(RuleContext c)
     {
         var d = Descriptor;
         var census = c.Now.Census;
-        if (census is null) return Unknown(d, "socket census (sock_diag; `sockdoc sockets`)");
+        if (census is null) return FromBlockedWrites(c) ?? Unknown(d, "socket census (sock_diag; `sockdoc sockets`)");
         var blocked = census.BlockedSenders ?? [];
         // A census from /proc/net/tcp (no sock_diag on this host) has no skmem: nothing to say either way.
-        if (census.SendBufferFull is not { } top) return Unknown(d, "socket memory (skmem w, tb): " + (census.SourceLine ?? "not in the census"));
+        if (census.SendBufferFull is not { } top) return FromBlockedWrites(c) ?? Unknown(d, "socket memory (skmem w, tb): " + (census.SourceLine ?? "not in the census"));
         // The census lists w ≥ 2/3·tb; only w ≥ tb is full. Old samples lack the count: take it from the listed sockets.
         long atLimit = census.SendBufferAtLimitCount ?? top.Count(s => s.WmemQueued >= s.SndBuf);
         long draining = Math.Max(0, Math.Max(census.SendBufferFullCount ?? 0, top.Count) - atLimit);
@@ -157,6 +174,8 @@ public sealed class SendBufferFull : IRule
         }
         else
         {
+            // No socket listed full, but a writer's stack or its program says a write blocked: that says more than the list.
+            if (FromBlockedWrites(c) is { } blockedWrites) return blockedWrites;
             return Ok(d, draining > 0 ? $"no socket with a full send buffer ({N(draining)} draining above the 2/3 wake-up mark)" : "no socket with a full send buffer");
         }
 

@@ -61,12 +61,12 @@ public static partial class KernelLogClassifier
         // Titles and paraphrases of the two lines people retell most: "nf_conntrack table full",
         // "out of memory - considering tuning tcpmem".
         t = ConntrackTitleRegex().Replace(t, ": table full");
-        t = TcpMemParaphraseRegex().Replace(t, "out of memory -- consider tuning tcp_mem");
+        t = Retell(t, TcpMemParaphraseRegex(), "out of memory -- consider tuning tcp_mem");
         // The line retold without its advice ("errors “TCP: out of memory”", a title "TCP: Out of Memory"): the kernel's
         // only "TCP: out of memory" is tcp_check_oom()'s over tcp_mem[2].
-        t = TcpOutOfMemoryShortRegex().Replace(t, "TCP: out of memory -- consider tuning tcp_mem");
+        t = Retell(t, TcpOutOfMemoryShortRegex(), "TCP: out of memory -- consider tuning tcp_mem");
         // "Time wait bucket overflow", "TIME_WAIT bucket table overflow": tcp_time_wait()'s line retold.
-        t = TwBucketParaphraseRegex().Replace(t, "time wait bucket table overflow");
+        t = Retell(t, TwBucketParaphraseRegex(), "time wait bucket table overflow");
         foreach (var p in Phrases)
         {
             int at = t.IndexOf(p, StringComparison.OrdinalIgnoreCase);
@@ -74,6 +74,49 @@ public static partial class KernelLogClassifier
         }
         return t;
     }
+
+    /// <summary>
+    /// A kernel phrase quoted as a thing looked for, on a line that denies it happened ("kernel 'nf_conntrack: table full'
+    /// events: (no table-full event logged)", "grep \"Out of socket memory\" found nothing"): a mention, not the line.
+    /// For pasted text, after <see cref="Retyped"/>.
+    /// </summary>
+    public static bool QuotedAndDenied(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        if (!DenialRegex().IsMatch(line)) return false;
+        foreach (var p in Phrases)
+        {
+            int at = line.IndexOf(p, StringComparison.Ordinal);
+            if (at < 0) continue;
+            int quote = line.LastIndexOfAny(Quotes, at);
+            // The quote opens the phrase or its prefix ("'nf_conntrack: table full'", "\"TCP: too many orphaned sockets\"").
+            if (quote >= 0 && at - quote <= 25)
+                return true;
+        }
+        return false;
+    }
+
+    private static readonly char[] Quotes = ['\'', '"', '`', '\u2018', '\u201C'];
+
+    // "no table-full event logged", "0 matches", "nothing", "not found", "never logged": the search came back empty.
+    [GeneratedRegex(@"(?i)\b(?:no|zero|0)\s+(?:[\w-]+\s+){0,2}?(?:events?|lines?|entr(?:y|ies)|match(?:es)?|hits?|results?|occurrences?|messages?)\b|\bnothing\b|\bnot\s+(?:found|logged|seen|present|printed)\b|\bnever\s+(?:logged|seen|printed)\b")]
+    private static partial Regex DenialRegex();
+
+    /// <summary>
+    /// A paraphrase put back as the kernel's phrase, unless a condition or a precaution opens its clause ("To avoid
+    /// timewait bucket overflow, raise ...", "there is a kernel log when timewait bucket overflow occurs"): advice names
+    /// the event without it having happened. The kernel's own wording is never held back this way.
+    /// </summary>
+    private static string Retell(string t, Regex paraphrase, string phrase) =>
+        paraphrase.Replace(t, m =>
+        {
+            int from = Math.Max(0, m.Index - 40);
+            return ConditionBeforeRegex().IsMatch(t.AsSpan(from, m.Index - from)) ? m.Value : phrase;
+        });
+
+    // A condition or precaution in the words just before a paraphrase, within its clause (no sentence end between).
+    [GeneratedRegex(@"(?i)\b(?:avoid\w*|prevent\w*|if|when|whenever|unless|in\s+case|whether)\b[^.;!?]*$")]
+    private static partial Regex ConditionBeforeRegex();
 
     // "nf_conntrack table full", and "Ip_conntrack:table full" with the space lost.
     [GeneratedRegex(@"(?i)(?<=conntrack)(?:\s*:\s*|\s+)table\s+full")]
@@ -125,8 +168,12 @@ public static partial class KernelLogClassifier
     private static LogLineKind SocketKind(ReadOnlySpan<byte> line)
     {
         if (line.IndexOf("Out of socket memory"u8) >= 0) return LogLineKind.OutOfSocketMemory;
-        if (line.IndexOf("too many orphaned sockets"u8) >= 0 || line.IndexOf("too many of orphaned sockets"u8) >= 0)
-            return LogLineKind.TooManyOrphans;
+        // Before 3.3 tcp_close() printed "TCP: too many of orphaned sockets" when tcp_too_many_orphans() was true, and that
+        // test held the memory check too (sk_wmem_queued > SOCK_MIN_SNDBUF and tcp_memory_allocated > tcp_mem[2]):
+        // either cause, like "Out of socket memory". efcdbf24fd5d ("net: Disambiguate kernel message", 3.3) split it into
+        // tcp_check_oom()'s "too many orphaned sockets" (orphans only) and "out of memory -- consider tuning tcp_mem".
+        if (line.IndexOf("too many of orphaned sockets"u8) >= 0) return LogLineKind.OutOfSocketMemory;
+        if (line.IndexOf("too many orphaned sockets"u8) >= 0) return LogLineKind.TooManyOrphans;
         if (line.IndexOf("out of memory -- consider tuning tcp_mem"u8) >= 0) return LogLineKind.TcpOutOfMemory;
         if (line.IndexOf("time wait bucket table overflow"u8) >= 0) return LogLineKind.TimeWaitOverflow;
         if (line.IndexOf("table full"u8) >= 0)

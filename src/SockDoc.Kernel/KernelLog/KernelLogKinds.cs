@@ -21,7 +21,7 @@ public static class KernelLogKinds
         t[(int)LogLineKind.None] = new("other", false, "not a socket-resource message");
         t[(int)LogLineKind.OutOfSocketMemory] = new("out_of_socket_memory", true,
             "TCP killed a connection: too many orphans or tcp_mem hard limit (old kernel wording)",
-            "kernels before 3.3 printed this one text for two causes (tcp_out_of_resources()): too many orphaned sockets or TCP memory over tcp_mem[2]; it cannot tell them apart. Check the orphan count and tcp_mem.",
+            "kernels before 3.3 printed \"Out of socket memory\" (tcp_out_of_resources()) and \"too many of orphaned sockets\" (tcp_close()) for two causes: too many orphaned sockets or TCP memory over tcp_mem[2]; the text cannot tell them apart. Check the orphan count and tcp_mem.",
             Networking: true);
         t[(int)LogLineKind.TooManyOrphans] = new("tcp_too_many_orphans", true,
             "TCP reset connections: orphaned sockets over tcp_max_orphans (tcp_check_oom())", Networking: true);

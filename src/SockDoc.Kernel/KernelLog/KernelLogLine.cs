@@ -5,9 +5,10 @@ public enum LogLineKind
 {
     /// <summary>Not one of ours.</summary>
     None,
-    /// <summary>Old kernels (2.4 – 3.2): "Out of socket memory"; orphans OR tcp_mem, the text cannot tell.</summary>
+    /// <summary>Old kernels (2.4 – 3.2): "Out of socket memory" (tcp_out_of_resources()) and "TCP: too many of orphaned
+    /// sockets" (tcp_close()); orphans OR tcp_mem, the text cannot tell.</summary>
     OutOfSocketMemory,
-    /// <summary>"too many orphaned sockets" (3.3+) or "too many of orphaned sockets" (old tcp_close()).</summary>
+    /// <summary>"too many orphaned sockets" (tcp_check_oom(), 3.3+): orphans only.</summary>
     TooManyOrphans,
     /// <summary>"out of memory -- consider tuning tcp_mem" (tcp_check_oom(), 3.3+).</summary>
     TcpOutOfMemory,

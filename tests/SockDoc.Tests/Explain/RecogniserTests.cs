@@ -253,6 +253,10 @@ public class RecogniserTests
     [InlineData("cannot accept new connection : Too Many Files Open", "EMFILE", "c", "unknown")]
     [InlineData("> (node) Hit max file limit. Increase 'ulimit -n'.", "EMFILE", "node", "unknown")]
     [InlineData("httperf: connection failed with unexpected error 99", "EADDRNOTAVAIL", "c", "connect")]
+    // Held-out 62, 66, 71: a wrapper named after the call with a prefix; PostgreSQL's shared memory mmap(); the daemon's fork #2.
+    [InlineData("WARNING sbuf_connect failed: Resource temporarily unavailable (EAGAIN, full backlog on unix domain socket)", "EAGAIN", "c", "connect")]
+    [InlineData("2015-03-24 23:22:00 GMT FATAL:  could not map anonymous shared memory: Cannot allocate memory", "ENOMEM", "c", "mmap")]
+    [InlineData("fork #2 failed: 12 (Cannot allocate memory)", "ENOMEM", "c", "fork")]
     // Held-out 48: the errno number straight after the call (ldmsd's "sock accept() error 24").
     [InlineData("ldmsd[1929252]: Mon Sep 22 17:29:36 2025: INFO      : sock accept() error 24: in __z_sock_conn_request at zap_sock.c:1651", "EMFILE", "c", "accept")]
     [InlineData("connect() error 99 while opening the upstream", "EADDRNOTAVAIL", "c", "connect")]
@@ -867,7 +871,37 @@ public class RecogniserTests
     [InlineData("h9-smtp-syns-to-listen-dropped.txt", "listen_overflow")]
     // Corpus h34: an Erlang client's bare {shutdown,eaddrnotavail} "once it reaches 16k connections".
     [InlineData("h34-emqtt-bench-16k-eaddrnotavail.txt", "port_exhaustion")]
-    public void Spellings_of_sets_36_to_58_are_read(string paste, string id)
+    // Held-out 62: pgbouncer's "sbuf_connect failed: ... (EAGAIN, full backlog on unix domain socket)"; a JDK BindException
+    // under a REST client's frames; NATS' "WriteDeadline ... exceeded"; counts of the udp_fail_queue_rcv_skb tracepoint.
+    [InlineData("h62-listen_overflow-pgbouncer-unix-socket-backlog-eagain.txt", "listen_overflow")]
+    [InlineData("h62-port_exhaustion-es-hadoop-spark-bindexception.txt", "port_exhaustion")]
+    [InlineData("h62-send_buffer_full-nats-slow-consumer-write-deadline.txt", "send_buffer_full")]
+    [InlineData("h62-udp_rcvbuf-ebpf-exporter-udp-fail-queue-rcv-skb.txt", "udp_rcvbuf")]
+    // Held-out 63: squid's commBind EADDRINUSE in a paste about tcp_outgoing_address (a bind(0) before connect()).
+    [InlineData("h63-port_exhaustion-squid-commbind-bind-before-connect.txt", "port_exhaustion")]
+    // Held-out 64: "[Errno 12]" above a traceback that ends in os.fork(). Held-out 65: RcvbufErrors "skyrocketed"; UDP
+    // receive-buffer drops said in a sentence wrapped over two lines.
+    [InlineData("h64-memory_overcommit-airflow-scheduler-local-executor-fork.txt", "memory_overcommit")]
+    [InlineData("h65-udp_rcvbuf-coturn-relay-socket-hardcoded-buf.txt", "udp_rcvbuf")]
+    [InlineData("h65-udp_rcvbuf-coturn-snmp-rcvbuferrors-load.txt", "udp_rcvbuf")]
+    // Held-out 66: PostgreSQL's anonymous shared memory mmap(); Jetty threads said to be stuck in a socket write.
+    [InlineData("h66-memory_overcommit-vagrant-postgres-shmem-mmap-enomem.txt", "memory_overcommit")]
+    [InlineData("h66-send_buffer_full-jetty-http2-writev0-stuck.txt", "send_buffer_full")]
+    [InlineData("h66-send_buffer_full-jetty-httpwriter-client-not-reading.txt", "send_buffer_full")]
+    // Held-out 69: WSAEADDRINUSE over MinioClient's request frames; a /proc/net/udp row and its drops column.
+    // Held-out 71: the daemonising "fork #2 failed: 12 (Cannot allocate memory)".
+    [InlineData("h69-port_exhaustion-minio-dotnet-putobject-only-one-usage.txt", "port_exhaustion")]
+    [InlineData("h69-udp_rcvbuf-influx-spout-proc-net-udp-drops-column.txt", "udp_rcvbuf")]
+    [InlineData("h71-memory_overcommit-pyload-entware-asus-fork.txt", "memory_overcommit")]
+    // Held-out 67: xsos' "TcpExt.ListenOverflows: 287"; kubelet's SystemOOM event. Held-out 73: "could not exec the linker"
+    // above rustc's "Cannot allocate memory (os error 12)". Held-out 74: a Unix writer whose skmem t is over tb.
+    // Held-out 75: os.popen() in the traceback above [Errno 12].
+    [InlineData("h67-listen_overflow-xsos-netstat-module-sample.txt", "listen_overflow")]
+    [InlineData("h67-oom_kill-eks-kubelet-systemoom-iptables.txt", "oom_kill")]
+    [InlineData("h73-memory_overcommit-rustc-exec-linker-enomem-circleci.txt", "memory_overcommit")]
+    [InlineData("h74-send_buffer_full-grpc-aio-unix-sendmsg-hang.txt", "send_buffer_full")]
+    [InlineData("h75-memory_overcommit-deepim-popen-enomem.txt", "memory_overcommit")]
+    public void Spellings_of_sets_36_to_75_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
         Assert.Equal(id, f.Id);
@@ -904,7 +938,13 @@ public class RecogniserTests
     [InlineData("h57-none-sysctl-explorer-file-max-doc.txt")]
     [InlineData("h58-none-go-redis-dial-port-0-unset-env.txt")]
     [InlineData("h58-none-windows-connectex-address-not-valid.txt")]
-    public void Look_alikes_of_sets_16_to_58_give_no_finding(string paste) =>
+    // Held-out 64: advice naming "timewait bucket overflow" after "to avoid" and "when" is no kernel line. Held-out 65:
+    // EADDRNOTAVAIL once to a quoted IPv6 address beside "Network is unreachable" (no IPv6 source address).
+    [InlineData("h64-none-nginx-list-hey-50k-backlog-advice.txt")]
+    [InlineData("h65-none-postal-eaddrnotavail-ipv6-mx.txt")]
+    // Held-out 75: a check that quotes 'nf_conntrack: table full' and found no such event.
+    [InlineData("h75-none-kfp-e2e-conntrack-gauge-low.txt")]
+    public void Look_alikes_of_sets_16_to_75_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]
@@ -1063,4 +1103,97 @@ public class RecogniserTests
     [InlineData("could not fork new process for connection: Cannot allocate memory\n")]
     [InlineData("Failed to fork process for saving: Cannot allocate memory\n")]
     public void A_failed_fork_in_words_is_fork(string paste) => Assert.Equal("fork", Read(paste).AppErrors.Single().Call);
+
+    [Fact]
+    public void Counts_of_the_udp_fail_queue_rcv_skb_tracepoint_are_reported_drops()
+    {
+        // perf stat, an eBPF exporter's sample, a perf script event refused for the receive buffer (rc=-12).
+        foreach (var line in new[]
+                 {
+                     "         1,234      udp:udp_fail_queue_rcv_skb",
+                     "ebpf_exporter_udp_fail_queue_rcv_skbs_total{local_port=\"443\"} 787961",
+                     "  coredns  1234 [001] 5678.123456: udp:udp_fail_queue_rcv_skb: rc=-12 port=53",
+                 })
+        {
+            var s = Assert.Single(Read(line + "\n").Stated);
+            Assert.Equal(StatedConditions.UdpReceiveDrops, s.Condition);
+            Assert.NotNull(s.Reporter);
+        }
+        // udp_mem's refusal (rc=-105, -ENOBUFS), the exporter's HELP text, a count of zero and the source code are not.
+        Assert.Empty(Read("  coredns  1234 [001] 5678.123456: udp:udp_fail_queue_rcv_skb: rc=-105 port=53\n").Stated);
+        Assert.Empty(Read("# HELP ebpf_exporter_udp_fail_queue_rcv_skbs_total Total number of UDP SKBs that failed to be delivered\n").Stated);
+        Assert.Empty(Read("ebpf_exporter_udp_fail_queue_rcv_skbs_total{local_port=\"53\"} 0\n").Stated);
+        Assert.Empty(Read("\t\ttrace_udp_fail_queue_rcv_skb(rc, sk, skb);\n").Stated);
+    }
+
+    [Fact]
+    public void A_socket_write_past_its_deadline_or_stuck_is_a_blocked_write()
+    {
+        Assert.Equal(StatedConditions.SocketWriteBlocked, Assert.Single(Read("write tcp 10.0.0.1:4222->10.0.0.2:55895: i/o timeout\n").Stated).Condition);
+        Assert.Empty(Read("read tcp 10.0.0.1:4222->10.0.0.2:55895: i/o timeout\n").Stated);
+        // /proc/PID/stack of a sleeping writer; a hung task's trace.
+        Assert.Single(Read("[<0>] sk_stream_wait_memory+0x1f2/0x370\n[<0>] tcp_sendmsg_locked+0x5a0/0xd00\n").Stated);
+        Assert.Single(Read("INFO: task nginx:1234 blocked for more than 120 seconds.\n  sk_stream_wait_memory+0x2a0/0x350\n  tcp_sendmsg+0x30/0x50\n").Stated);
+        // lockdep names the function in its chains (corpus h56): no hung task, no /proc stack, no block.
+        Assert.Empty(Read("[3804.326350][T18442] ? sk_stream_wait_memory (net/core/stream.c:145)\n[3804.334042][T18442] sk_stream_wait_memory (net/core/stream.c:145)\n").Stated);
+        // A Java socket-write frame counts only where the paste says the thread is stuck; once per paste.
+        const string frames = "\tat java.net.SocketOutputStream.socketWrite0(Native Method)\n\tat java.net.SocketOutputStream.socketWrite(SocketOutputStream.java:111)\n";
+        Assert.Empty(Read(frames).Stated);
+        Assert.Single(Read("The writer thread hangs forever:\n" + frames).Stated);
+    }
+
+    [Fact]
+    public void A_blocked_write_alone_is_a_possible_send_buffer_finding()
+    {
+        var f = Assert.Single(CorpusTests.Explain("[INF] 10.0.0.2:55895 - cid:128 - Slow Consumer Detected: WriteDeadline of 1s exceeded with 1 chunks of 1414 total bytes.\n").Report.Findings);
+        Assert.Equal("send_buffer_full", f.Id);
+        Assert.Equal(Confidence.Possible, f.Confidence);
+    }
+
+    [Fact]
+    public void Proc_net_udp_rows_give_each_sockets_queue_and_drops()
+    {
+        var p = Read("[root@relay ~]# grep 441182764 /proc/net/udp\n" +
+                     "52807: 00000000:2711 00000000:0000 07 00000000:00000000 00:00000000 00000000   521        0 441182764 2 ffff883ff2eaea40 134813340\n" +
+                     "   12: 0100007F:0035 00000000:0000 07 00000000:00000A00 00:00000000 00000000     0        0 1234 2 ffff883ff2eaea41 0\n" +
+                     // A /proc/net/tcp row has seven fields after its pointer: not a UDP row.
+                     "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 12345 1 ffff9 100 0 0 10 0\n");
+        var udp = p.Sockets!.Udp;
+        Assert.Equal(2, udp.Count);
+        Assert.Equal(("0.0.0.0:10001", 134813340L), (udp[0].Local, udp[0].Drops));
+        Assert.Equal(("127.0.0.1:53", 2560L, 0L), (udp[1].Local, udp[1].RecvQueue, udp[1].Drops));
+        Assert.Equal("udp_rcvbuf", Assert.Single(CorpusTests.Explain("52807: 00000000:2711 00000000:0000 07 00000000:00000000 00:00000000 00000000   521        0 441182764 2 ffff883ff2eaea40 134813340\n").Report.Findings).Id);
+    }
+
+    [Fact]
+    public void Address_errors_over_a_clients_request_frames_are_its_connect()
+    {
+        var e = Assert.Single(Read("Unsuccessful response from server: Only one usage of each socket address (protocol/network address/port) is normally permitted\n" +
+                                   "   at Minio.MinioClient.ExecuteTaskAsync(IEnumerable`1 errorHandlers) in MinioClient.cs:line 370\n").AppErrors);
+        Assert.Equal("connect", e.Call);
+        // A server's frame among them: not a client's.
+        e = Assert.Single(Read("java.net.BindException: Address already in use\n\tat org.example.RestClient.start(RestClient.java:1)\n\tat org.eclipse.jetty.server.ServerConnector.open(ServerConnector.java:2)\n").AppErrors);
+        Assert.Equal("bind", e.Call);
+        e = Assert.Single(Read("java.net.BindException: Address already in use\n\tat org.elasticsearch.hadoop.rest.NetworkClient.execute(NetworkClient.java:121)\n").AppErrors);
+        Assert.Equal("bind(0)", e.Call);
+    }
+
+    [Fact]
+    public void A_bind_in_a_paste_about_outgoing_binds_is_a_bind_to_port_zero()
+    {
+        const string squid = "    commBind: Cannot bind socket FD 12 : (98) Address already in use\nWith tcp_outgoing_address set, Squid binds before connect.\n";
+        Assert.Equal("bind(0)", Assert.Single(Read(squid).AppErrors).Call);
+        // Its own port on the line is a listener's, whatever the paste says of outgoing binds.
+        Assert.Equal("bind", Assert.Single(Read("commBind: Cannot bind socket FD 12 to 10.0.0.1:3128: (98) Address already in use\nWe use tcp_outgoing_address too.\n").AppErrors).Call);
+        Assert.Equal("bind", Assert.Single(Read("commBind: Cannot bind socket FD 12 : (98) Address already in use\n").AppErrors).Call);
+    }
+
+    [Fact]
+    public void A_unix_writers_skmem_t_over_tb_is_a_full_send_buffer()
+    {
+        var p = Read("u_str ESTAB 0      11264  * 503168  * 503167 users:((\"python3\",pid=139574,fd=9))  skmem:(r0,rb8192,t11264,tb8192,f0,w0,o0,bl0,d0)\n");
+        Assert.Equal(11264, Assert.Single(p.Sockets!.SendBufferFull).WmemQueued);
+        // A TCP socket's t is bytes sent and not yet acknowledged, not its queue: w decides there.
+        Assert.Empty(Read("tcp ESTAB 0 11264 10.0.0.1:1 10.0.0.2:2 skmem:(r0,rb8192,t11264,tb8192,f0,w0,o0,bl0,d0)\n").Sockets!.SendBufferFull);
+    }
 }

@@ -37,6 +37,9 @@ public class StatementsTests
     [InlineData("Been testing newer builds with `vm.overcommit_memory` set to the value `2`.", StatedConditions.StrictOvercommit)]
     [InlineData("The output of **netstat -us | grep \"receive errors\"** was constantly increasing.", StatedConditions.UdpReceiveDrops)]
     [InlineData("Yet, once I set vm.overcommit_memory to 2, I started getting Fork failed.", StatedConditions.StrictOvercommit)]
+    // Held-out 65: a counter said to skyrocket; receive-buffer drops in a sentence of their own words.
+    [InlineData("In /proc/net/snmp, the UDP \"RcvbufErrors\" skyrocketed when load goes up.", StatedConditions.UdpReceiveDrops)]
+    [InlineData("We measured a 9.4 % UDP receive-buffer drop rate, sustained.", StatedConditions.UdpReceiveDrops)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -140,5 +143,17 @@ public class StatementsTests
         var f = Assert.Single(m.Report.Findings, f => f.Id == "listen_overflow");
         Assert.NotEqual(Confidence.Possible, f.Confidence);
         Assert.DoesNotContain(f.Evidence, e => e.Source == Evidence.StatedSource);
+    }
+
+    [Fact]
+    public void A_sentence_wrapped_onto_the_next_line_is_read_whole_once()
+    {
+        // Held-out 65 (coturn): a mail-style wrap, and a word broken at its hyphen.
+        var s = Assert.Single(Stated("small to absorb bursts, and the kernel drops UDP packets at\nthe receive queue, visible in /proc/net/snmp.\n"));
+        Assert.Equal(StatedConditions.UdpReceiveDrops, s.Condition);
+        Assert.Single(Stated("we measured a 9.4 % UDP receive-\nbuffer drop rate sustained\n"));
+        // A line that ends its sentence is not joined; what the next line says alone is stated once, on its own line.
+        Assert.Empty(Stated("The kernel drops UDP packets at night.\nthe receive queue is fine\n"));
+        Assert.Equal(2, Assert.Single(Stated("The relay was slow and\nRcvbufErrors keeps increasing on it.\n")).Line);
     }
 }

@@ -138,7 +138,9 @@ public class KernelLogReaderTests
         var orphans = Kind(s, "out_of_socket_memory");
         Assert.Equal("orphans", LogKinds.FindingId(orphans.Kind));
         Assert.Contains("cannot tell them apart", orphans.Note, StringComparison.Ordinal);
-        Assert.Equal(1, Kind(s, "tcp_too_many_orphans").Count);
+        // "Out of socket memory" and tcp_close()'s "TCP: too many of orphaned sockets" (before 3.3: either cause).
+        Assert.Equal(2, orphans.Count);
+        Assert.DoesNotContain(s.Incidents, i => i.Kind == "tcp_too_many_orphans");
         Assert.Equal(3, Kind(s, "tw_bucket_overflow").Count);
         var ct = Kind(s, "conntrack_table_full");
         Assert.Equal(5, ct.Count);

@@ -29,11 +29,22 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             // ephemeral ports running out, as for bind(addr, 0) (inet_csk_get_port()).
             if (frame == "bind" && err.Errno == AppErrors.EADDRINUSE && ClientSocketBelow(lines, i)) err = err with { Call = "bind(0)" };
         }
+        // No socket frame below, but a client's request is (Elasticsearch-Hadoop's "at ...rest.NetworkClient.execute(",
+        // "at ...RestClient.count("), with no server frame: the BindException came from that client's outgoing socket,
+        // bound before connect() (to port 0): its EADDRINUSE is the ephemeral ports used up (inet_csk_get_port()).
+        if (err.Runtime == "java" && err.Call == "bind" && err.Errno == AppErrors.EADDRINUSE && line.Text.Contains("BindException", StringComparison.Ordinal) &&
+            ClientRequestFramesBelow(lines, i))
+            err = err with { Call = "bind(0)" };
         // Apache HttpClient binds its outgoing socket before connect() when a local address is configured, and logs a failure
         // while sending as "I/O exception (java.net.BindException) caught when processing request" (3.x HttpMethodDirector,
         // 4.x RetryExec / DefaultRequestDirector). That bind() is to port 0: its EADDRINUSE is the ephemeral ports used up
         // (inet_csk_get_port()), as for any outgoing connection.
         if (err.Errno == AppErrors.EADDRINUSE && err.Call is "bind" or "unknown" && HttpClientRequestRegex().IsMatch(line.Text)) err = err with { Call = "bind(0)" };
+        // A bind() failing with EADDRINUSE in a paste that says its binds are outgoing connections' (squid's
+        // tcp_outgoing_address, IP_BIND_ADDRESS_NO_PORT, "bind(2)+connect(2)"), with no port of its own on the line:
+        // a bind to port 0 before connect(), the ephemeral ports used up (inet_csk_get_port()).
+        if (err.Errno == AppErrors.EADDRINUSE && err.Call == "bind" && !NonZeroPortRegex().IsMatch(line.Text) && PasteSaysOutgoingBind(lines))
+            err = err with { Call = "bind(0)" };
         // The traceback's frame above names a connect() to port 0 (macOS / BSD refuse it with EADDRNOTAVAIL).
         if (err.Errno == AppErrors.EADDRNOTAVAIL && err.LookAlike is null && Enumerable.Range(1, 3).Any(b => i - b >= 0 && AppErrors.IsConnectToPortZero(lines[i - b].Text)))
             err = AppErrors.AsConnectToPortZero(err);
@@ -91,10 +102,19 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             if (below == "bind" && err.Errno == AppErrors.EADDRINUSE && ClientSocketBelow(lines, i)) err = err with { Call = "bind(0)" };
         }
         if (err.Call == "unknown" && TracebackBelow(lines, i) is { } call) err = err with { Call = call };
+        // An address error over a client's request frames and no server's ("at Minio.MinioClient.ExecuteTaskAsync("): a
+        // client only connects, so the errno is its connect()'s.
+        if (err.Call == "unknown" && err.Errno is AppErrors.EADDRINUSE or AppErrors.EADDRNOTAVAIL && ClientRequestFramesBelow(lines, i))
+            err = err with { Call = "connect" };
         // ENOMEM under a stack that starts a program (Ruby's "in `popen'", Python's subprocess _execute_child, the JDK's
         // ProcessBuilder.start, Node's child_process.spawn): the fork()/clone() of the child, above or below the message.
         if (err.Call == "unknown" && err.Errno == AppErrors.ENOMEM &&
             Enumerable.Range(i - 12, 25).Any(k => k >= 0 && k < lines.Count && k != i && SpawnFrameRegex().IsMatch(lines[k].Text)))
+            err = err with { Call = "fork" };
+        // Or an indented stack frame anywhere in the paste starts one (a traceback further down ending in "self.pid = os.fork()",
+        // its exception line cut off): the ENOMEM the paste names is that fork()'s.
+        if (err.Call == "unknown" && err.Errno == AppErrors.ENOMEM &&
+            AnyLine(ref _spawnFrames, lines, l => l.Text.Length > 0 && char.IsWhiteSpace(l.Text[0]) && SpawnFrameRegex().IsMatch(l.Text)))
             err = err with { Call = "fork" };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
             err = err with { Call = framed };
@@ -169,6 +189,19 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             if (clientFrames && ClientFrameRegex().IsMatch(lines[i + ahead].Text)) return "connect";
         }
         return null;
+    }
+
+    /// <summary>Within the six lines below, a frame of a client class (Java or .NET) ("at ...NetworkClient.execute(") and none of a server or a listener.</summary>
+    private static bool ClientRequestFramesBelow(IReadOnlyList<PasteLine> lines, int i)
+    {
+        bool client = false;
+        for (int k = i + 1; k <= i + 6 && k < lines.Count; k++)
+        {
+            var text = lines[k].Text;
+            if (ServerFrameRegex().IsMatch(text)) return false;
+            client |= ClientClassFrameRegex().IsMatch(text);
+        }
+        return client;
     }
 
     /// <summary>A frame within 15 lines below that opens a client socket (java.net.Socket's constructor, a socket factory).</summary>
@@ -268,6 +301,13 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     /// <summary>Whether the paste's first 5,000 lines show OpenVZ's beancounters (user_beancounters, a failcnt beside a resource); read once per paste.</summary>
     private bool PasteShowsBeancounters(IReadOnlyList<PasteLine> lines) => AnyLine(ref _beancounters, lines, l => BeancounterRegex().IsMatch(l.Scanned));
 
+    private bool? _spawnFrames;
+
+    private bool? _outgoingBind;
+
+    /// <summary>Whether the paste's first 5,000 lines say binds are made for outgoing connections; read once per paste.</summary>
+    private bool PasteSaysOutgoingBind(IReadOnlyList<PasteLine> lines) => AnyLine(ref _outgoingBind, lines, l => OutgoingBindRegex().IsMatch(l.Scanned));
+
     private bool? _embeddedStack;
 
     /// <summary>Whether the paste's first 5,000 lines name an embedded TCP/IP stack (lwIP, ESP-IDF, FreeRTOS, Zephyr); read once per paste.</summary>
@@ -343,6 +383,15 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // And a .NET client's own Connect()/ConnectAsync() frame (not System.Net.Sockets.Socket's, which a listener never has either).
     [GeneratedRegex(@"\bat\s+(?:java\.net\.Socket\.<init>|\S*SocketFactory\.createSocket\(|\S*\.HttpConnection\.open\(|(?!System\.Net\.Sockets\.Socket\.)\S+\.Connect(?:Async)?\()")]
     private static partial Regex ClientSocketFrameRegex();
+    [GeneratedRegex(@"\btcp_outgoing_address\b|\bIP_BIND_ADDRESS_NO_PORT\b|\bbind\s*(?:\(2?\))?\s*(?:\+|and|before|then)\s*connect\b|\bbind[- ]before[- ]connect\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex OutgoingBindRegex();
+    // "10.0.0.1:3128", "[::]:3128", "*:3128", "localhost:3128", "port 80": a port of its own (not 0) on the line; not a time ("10:42:15").
+    [GeneratedRegex(@"(?:\b\d{1,3}(?:\.\d{1,3}){3}|\]|\*|[A-Za-z]):(?!0\b)\d{1,5}\b|\bport\s+(?!0\b)\d{1,5}\b", RegexOptions.CultureInvariant)]
+    private static partial Regex NonZeroPortRegex();
+    [GeneratedRegex(@"^\s*at\s+[\w.$]*Client\.(?!<init>)\w+\(", RegexOptions.CultureInvariant)]
+    private static partial Regex ClientClassFrameRegex();
+    [GeneratedRegex(@"^\s*at\s+[\w.$]*(?:Server|Listen|Acceptor|Connector|Endpoint)\w*\.", RegexOptions.CultureInvariant)]
+    private static partial Regex ServerFrameRegex();
     [GeneratedRegex(@"\bhttps?\.(?:get|request)\(|\brequests\.(?:get|post|put|delete|head|request)\(|\burlopen\(|\bfetch\(|\baxios\.\w+\(|\bnet\.(?:connect|createConnection|Dial(?:Timeout)?)\(|\bhttp\.(?:Get|Post|Head|NewRequest)\(|\bnew HttpClient\(|\.(?:GetAsync|PostAsync|SendAsync)\(|\bcurl_exec\(|\bsocket\.connect\(", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ClientCodeRegex();
     [GeneratedRegex(@"\.listen\(|\bbind\(|createServer\(|ListenAndServe|\bserve_forever\(|\bServerSocket\b|\bTcpListener\b|\bnet\.Listen\(|\bapp\.run\(", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
@@ -352,8 +401,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex ConnectOnlyToolRegex();
     [GeneratedRegex(@"\[::1?\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::")]
     private static partial Regex Ipv6NoSourceRegex();
-    // An IPv6 literal in brackets or parentheses, not a v4-mapped one; "::" or five groups, so a time ("[12:34:56]") is not one.
-    [GeneratedRegex(@"[\[(](?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}[\])]")]
+    // An IPv6 literal in brackets, parentheses or quotes (Ruby's connect(2) for "2404:6800:4003:c01::1a"), not a v4-mapped
+    // one; "::" or five groups, so a time ("[12:34:56]") is not one.
+    [GeneratedRegex(@"(?:[\[(](?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}[\])]|([""'])(?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}\1)")]
     private static partial Regex Ipv6LiteralRegex();
     [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to|fails?\s+to)\s+bind\b|\bbind(?:ing)?\s+(?:failed|error)\b|\berror\s+binding\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BindFailedRegex();
@@ -382,6 +432,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     [GeneratedRegex(@"user_beancounters|\b(?:privvmpages|shmpages|kmemsize|physpages|vmguarpages|lockedpages)\b.{0,120}?\bfailcnt\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex BeancounterRegex();
 
-    [GeneratedRegex(@"\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.fork\(|\bsubprocess\.Popen\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // And a program's words for starting one ("error: could not exec the linker `cc`", rustc's Command::spawn()).
+    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SpawnFrameRegex();
 }

@@ -6,7 +6,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// <summary>
 /// `nstat` / `nstat -az` (iproute2): "#kernel", then "TcpExtListenOverflows  12  0.0" (name, value, rate). Also one
 /// counter as "Group: Name value" ("Udp: RcvbufErrors 89200"), the way people retype one field of /proc/net/snmp,
-/// anywhere in a line (prose glued around it), each such pair read.
+/// anywhere in a line (prose glued around it), each such pair read; and "Group.Name: value" (xsos).
 /// </summary>
 public sealed partial class Nstat : IPasteRecogniser
 {
@@ -59,6 +59,7 @@ public sealed partial class Nstat : IPasteRecogniser
     private static partial Regex RowRegex();
     // The group names of /proc/net/snmp and /proc/net/netstat; one CamelCase counter name and its value, nothing after
     // the value but a space or the end (so "Udp: InDatagrams NoPorts" headers and "Udp: 12 34" values are not pairs).
-    [GeneratedRegex(@"(?<![\w-])(?<g>TcpExt|IpExt|MPTcpExt|UdpLite6?|Udp6?|Tcp|Ip6?|Icmp6?|Sctp): (?<n>[A-Z][A-Za-z0-9]{2,40}) (?<v>\d{1,19})(?![\w.])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // Also "Group.Name: value", as xsos prints a sosreport's counters ("  TcpExt.ListenOverflows:   287").
+    [GeneratedRegex(@"(?<![\w-])(?<g>TcpExt|IpExt|MPTcpExt|UdpLite6?|Udp6?|Tcp|Ip6?|Icmp6?|Sctp)(?:: (?<n>[A-Z][A-Za-z0-9]{2,40}) |\.(?<n>[A-Z][A-Za-z0-9]{2,40}):\s+)(?<v>\d{1,19})(?![\w.])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex PairRegex();
 }

@@ -32,7 +32,7 @@ public sealed partial class SsRows : IPasteRecogniser
 
     private string? _filterState;
     private bool _table;
-    private (string Local, string Peer, string State)? _last;
+    private (string Local, string Peer, string State, bool Unix)? _last;
 
     public void Command(string command)
     {
@@ -66,15 +66,17 @@ public sealed partial class SsRows : IPasteRecogniser
             into.Socket(row.State, row.RecvQ, row.State == "LISTEN" ? row.SendQ : null, row.Local, row.Peer);
             // Without the Netid column an unconnected row with an address:port is UDP (raw sockets print a protocol name, unix sockets a path).
             if (row.Netid is "udp" or "udp6" || row.Netid is null && row.State == "UNCONN") into.UdpSocket(row.Local, row.Peer, row.RecvQ, row.SendQ);
-            _last = (row.Local, row.Peer, row.State);
-            if (Skmem(t) is { } mem) into.Skmem(mem, row.Local, row.Peer, row.State);
+            bool unix = row.Netid is { } n && n.StartsWith("u_", StringComparison.Ordinal);
+            _last = (row.Local, row.Peer, row.State, unix);
+            if (Skmem(t) is { } mem) into.Skmem(mem, row.Local, row.Peer, row.State, unix);
             into.Claim("ss", line.Number, "socket list");
             return 1;
         }
         if (t.Contains("skmem:(", StringComparison.Ordinal) && Skmem(t) is { } only)
         {
-            var (local, peer, state) = _last ?? ("?", "?", "?");
-            into.Skmem(only, local, peer, state);
+            var (local, peer, state, unix) = _last ?? ("?", "?", "?", false);
+            // A Unix row the row reader did not take ("u_str ESTAB 0 11264 * 503168 * 503167 users:(...) skmem:(...)").
+            into.Skmem(only, local, peer, state, unix || t.TrimStart().StartsWith("u_", StringComparison.Ordinal));
             into.Claim("ss", line.Number, "socket memory (skmem)");
             return 1;
         }

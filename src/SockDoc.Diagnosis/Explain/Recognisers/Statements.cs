@@ -33,9 +33,36 @@ public sealed partial class Statements : IPasteRecogniser
                 into.State(condition, line.Number, sentence);
             }
         }
+        // A sentence a mail or a commit message wrapped onto the next line ("the kernel drops UDP packets at" / "the receive
+        // queue"): its two halves, read together once; what the next line says alone it states on its own.
+        if (i + 1 < lines.Count && WrapsOnto(text, lines[i + 1].Scanned) is { } joined && !QuestionRegex().IsMatch(joined))
+        {
+            var alone = Conditions(lines[i + 1].Scanned).ToList();
+            foreach (var condition in Conditions(joined))
+            {
+                if (found.Contains(condition) || alone.Contains(condition)) continue;
+                found.Add(condition);
+                into.State(condition, line.Number, joined);
+            }
+        }
         if (found.Count == 0) return 0;
         into.Claim("statement", line.Number, "statements in words");
         return 1;
+    }
+
+    /// <summary>
+    /// The sentence that runs from the end of <paramref name="line"/> onto <paramref name="next"/> when the line stops
+    /// mid-sentence (no closing punctuation) and the next one goes on in lower case; a word broken at a hyphen
+    /// ("receive-" / "buffer") is joined without a space. Null when the line ends its sentence.
+    /// </summary>
+    private static string? WrapsOnto(string line, string next)
+    {
+        var end = line.TrimEnd();
+        var start = next.TrimStart();
+        if (end.Length < 8 || start.Length == 0 || !char.IsLower(start[0]) || ".!?;:。！？；".Contains(end[^1], StringComparison.Ordinal)) return null;
+        var tail = SentenceSplitRegex().Split(end)[^1];
+        var head = SentenceSplitRegex().Split(start)[0];
+        return end[^1] == '-' ? tail + head : tail + " " + head;
     }
 
     /// <summary>The conditions one sentence states (a question is not read at all: see <see cref="QuestionRegex"/>).</summary>
@@ -103,10 +130,13 @@ public sealed partial class Statements : IPasteRecogniser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AtZeroRegex();
 
+    // A counter said to go up: "keeps increasing", "grows", "is rising", "climbs", "skyrocketed", "went up", "spikes".
+    private const string Rising = @"(?:increas\w*|grow\w*|ris(?:es|ing)|rose|climb\w*|going up|goes up|went up|skyrocket\w*|soar\w*|spik(?:es|ed|ing)|jump(?:s|ed|ing)?|shot up|explod\w*)\b";
+
     // "listen overflows", "ListenOverflows keeps increasing", "the listen queue (of the socket) overflows / is full / fills
     // up", "the accept queue was full", "full accept queue", "full-connection (accept) queue overflow" (the Chinese
     // name 全连接队列, and its own words).
-    [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up|keeps?)\b" +
+    [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b" + Rising + @"|\bListenOverflows\b.{0,40}?\bkeeps?\b" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|hitting|getting|got|lots\s+of|many)\W{1,3}(?:TcpExt)?ListenOverflows\b" +
                     @"|\bRecv-Q\s*(?:>|≥|>=|exceeds|is\s+(?:above|greater\s+than|larger\s+than|bigger\s+than))\s*(?:the\s+)?Send-Q\b" +
                     @"|\blisten(?:ing)?[ -]?(?:queue|backlog)s?\b.{0,60}?\b(?:overflow(?:s|ed|ing)?|full|filled|fill(?:s|ing)?\s+up)\b" +
@@ -159,11 +189,13 @@ public sealed partial class Statements : IPasteRecogniser
     // Not "UDP packet loss" alone: that is as often the network's.
     [GeneratedRegex(@"\bdrops?\b[^.;:]{0,40}?(?:reported\s+)?(?:in|via|from|by|of|on)\s+[`'""]?/proc/net/udp6?\b" +
                     @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
-                    @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up|keeps?)\b" +
+                    @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b" + Rising + @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\bkeeps?\b" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|lots\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
-                    @"|\bUDP\s+(?:socket\s+)?receive\s+buffer\s+errors\b" +
+                    @"|\bUDP\s+(?:socket\s+)?receive[- ]buffer\s+(?:errors|drops?)\b" +
+                    // "the kernel drops UDP packets at the receive queue".
+                    @"|\bdrop(?:s|ped|ping)?\s+(?:the\s+)?UDP\s+(?:packets|datagrams)\s+(?:at|in)\s+(?:the\s+)?(?:socket(?:'s)?\s+)?receive\s+(?:queue|buffer)\b" +
                     // netstat -su's "packet receive errors" (Udp InErrors) said to climb, with the command named.
-                    @"|\bnetstat\s+-(?:us|su)\b.{0,60}?\breceive\s+errors\b.{0,40}?\b(?:increas\w*|grow\w*|ris(?:es|ing)|climb\w*|going up)\b",
+                    @"|\bnetstat\s+-(?:us|su)\b.{0,60}?\breceive\s+errors\b.{0,40}?\b" + Rising,
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UdpReceiveDropsRegex();
 
