@@ -485,8 +485,9 @@ public static partial class AppErrors
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();
     // Python's s.connect(('8.8.8.8', 0)), a C/Go address written host:0 in a connect call, a program's "Unable to connect to
-    // /192.168.19.142:0" (Java's InetSocketAddress with port 0), Go's "dial tcp :0: connect: ...".
-    [GeneratedRegex(@"\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]|(?i:\bconnect(?:ing)?\s+to\s+)\S{1,300}?:0(?![\d.:])|\bdial (?:tcp|udp)[46]? \S{0,300}?:0: ", RegexOptions.CultureInvariant)]
+    // /192.168.19.142:0" (Java's InetSocketAddress with port 0), Go's "dial tcp :0: connect: ...", Ruby's
+    // "connect(2) for "127.0.0.1" port 0".
+    [GeneratedRegex(@"\bconnect\(2\) for ""[^""]{0,300}"" port 0\b|\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]|(?i:\bconnect(?:ing)?\s+to\s+)\S{1,300}?:0(?![\d.:])|\bdial (?:tcp|udp)[46]? \S{0,300}?:0: ", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectPortZeroRegex();
     // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch",
     // a runtime's file watcher (Deno's FsWatcher and watchFs, Node's fs.watch).
