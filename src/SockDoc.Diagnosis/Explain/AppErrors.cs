@@ -442,8 +442,9 @@ public static partial class AppErrors
     private static partial Regex JavaCallSuffixRegex();
 
     // The destination 0.0.0.0: .NET's endpoint after the text, Node's "connect EADDRNOTAVAIL 0.0.0.0:80", "connect to 0.0.0.0:80".
-    // Go's dial with an empty host (":6379") is the unspecified address too: Windows refuses it as a destination.
-    [GeneratedRegex(@"(?:context[.。]?\s+|connect\s+EADDRNOTAVAIL\s+|connect(?:ing)?\s+to\s+)0\.0\.0\.0:\d|\bdial (?:tcp|udp)[46]? :\d{1,5}: ", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // Go's dial with an empty host (":6379") is the unspecified address too: Windows refuses it as a destination. So is
+    // Ruby's connect with no host ("Failed to open TCP connection to :443 (... - connect(2) for nil port 443)").
+    [GeneratedRegex(@"(?:context[.。]?\s+|connect\s+EADDRNOTAVAIL\s+|connect(?:ing)?\s+to\s+)0\.0\.0\.0:\d|\bdial (?:tcp|udp)[46]? :\d{1,5}: |\bconnect\(2\) for nil port \d|\bTCP connection to :\d{1,5}\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ConnectToUnspecifiedRegex();
 
     // The endpoint right after the Winsock text's last word (English or translated), at the end of the line or before " --->".
@@ -455,7 +456,8 @@ public static partial class AppErrors
 
     // Also a line that names the HTTP client library it came from ("Cannot assign requested address @ HTTP lib").
     // .NET's HttpRequestException wraps the SocketException of HttpClient's connect.
-    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError|HttpRequestException)\b|Max retries exceeded|Failed to establish a new connection|\bHTTP[ -](?:lib|library|client)\b", RegexOptions.CultureInvariant)]
+    // Python's urllib: "<urlopen error [WinError 10048] ...>".
+    [GeneratedRegex(@"\b(?:RequestError|NewConnectionError|MaxRetryError|ClientConnectorError|HttpRequestException)\b|Max retries exceeded|Failed to establish a new connection|<urlopen error\b|\bHTTP[ -](?:lib|library|client)\b", RegexOptions.CultureInvariant)]
     private static partial Regex HttpClientWrapperRegex();
 
     // ASCII or full-width colons, as pasted from a Chinese-locale console.
@@ -471,7 +473,7 @@ public static partial class AppErrors
     // Go's os/exec: "fork/exec /sbin/zfs: cannot allocate memory" (its clone() of the child). The JDK's process launcher
     // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
     // The daemonising double fork's own words: "fork #2 failed: 12 (Cannot allocate memory)".
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,)" +
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b)" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +

@@ -901,7 +901,12 @@ public class RecogniserTests
     [InlineData("h73-memory_overcommit-rustc-exec-linker-enomem-circleci.txt", "memory_overcommit")]
     [InlineData("h74-send_buffer_full-grpc-aio-unix-sendmsg-hang.txt", "send_buffer_full")]
     [InlineData("h75-memory_overcommit-deepim-popen-enomem.txt", "memory_overcommit")]
-    public void Spellings_of_sets_36_to_75_are_read(string paste, string id)
+    // Held-out 79: Node's "spawn ENOMEM" under ChildProcess.spawn; WinError 10048 under urllib3's wrapped NewConnectionError
+    // and inside urllib's "<urlopen error ...>".
+    [InlineData("h79-memory_overcommit-crawlee-spawn-enomem.txt", "memory_overcommit")]
+    [InlineData("h79-port_exhaustion-instaloader-winerror10048.txt", "port_exhaustion")]
+    [InlineData("h79-port_exhaustion-youtube-dl-gui-urlopen-10048.txt", "port_exhaustion")]
+    public void Spellings_of_sets_36_to_79_are_read(string paste, string id)
     {
         var f = Assert.Single(CorpusTests.Explain(Corpus(paste)).Report.Findings);
         Assert.Equal(id, f.Id);
@@ -942,9 +947,14 @@ public class RecogniserTests
     // EADDRNOTAVAIL once to a quoted IPv6 address beside "Network is unreachable" (no IPv6 source address).
     [InlineData("h64-none-nginx-list-hey-50k-backlog-advice.txt")]
     [InlineData("h65-none-postal-eaddrnotavail-ipv6-mx.txt")]
-    // Held-out 75: a check that quotes 'nf_conntrack: table full' and found no such event.
+    // Held-out 75: a check that quotes 'nf_conntrack: table full' and found no such event. Held-out 76: Ruby's
+    // "connect(2) for "127.0.0.1" port 0".
     [InlineData("h75-none-kfp-e2e-conntrack-gauge-low.txt")]
-    public void Look_alikes_of_sets_16_to_75_give_no_finding(string paste) =>
+    [InlineData("h76-none-gauge-ruby-connect-port-zero.txt")]
+    // Held-out 79: Ruby connecting to a nil host (the unspecified address); a whois client bound to 127.0.0.1 connecting out.
+    [InlineData("h79-none-httparty-nil-host-port-443.txt")]
+    [InlineData("h79-none-whois-bind-host-eaddrnotavail.txt")]
+    public void Look_alikes_of_sets_16_to_79_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Fact]

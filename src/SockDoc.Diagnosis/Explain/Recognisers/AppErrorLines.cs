@@ -150,6 +150,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
             AddressErrors(lines).OneHostEachPortOnce)
             err = err with { LookAlike = "connect() to one host failed once on each of several ports: ports are used up per destination (__inet_hash_connect()), so each new port would have free ones; all failing at once is the source address (a bind to an address the host lacks, no usable route), not ports" };
+        // A client the paste binds to a loopback source (whois' :bind_host => "127.0.0.1", a local_address of localhost)
+        // connecting to another host: no route leaves loopback from 127.0.0.1 (Linux refuses the martian source with
+        // EINVAL, macOS and BSD with EADDRNOTAVAIL), at once and every time; not ports.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" &&
+            !LoopbackRegex().IsMatch(line.Text) && AnyLine(ref _bindsLoopback, lines, l => LoopbackSourceRegex().IsMatch(l.Scanned)))
+            err = err with { LookAlike = "the client is bound to a loopback source address (127.0.0.1) and connects to another host: no route leaves loopback from it, so connect() fails at once every time; not ports" };
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
@@ -303,6 +309,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     private bool? _spawnFrames;
 
+    private bool? _bindsLoopback;
+
     private bool? _outgoingBind;
 
     /// <summary>Whether the paste's first 5,000 lines say binds are made for outgoing connections; read once per paste.</summary>
@@ -385,6 +393,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex ClientSocketFrameRegex();
     [GeneratedRegex(@"\btcp_outgoing_address\b|\bIP_BIND_ADDRESS_NO_PORT\b|\bbind\s*(?:\(2?\))?\s*(?:\+|and|before|then)\s*connect\b|\bbind[- ]before[- ]connect\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OutgoingBindRegex();
+    // A client's source address set to loopback: bind_host, bind_address, source_address, local_address, localAddress.
+    [GeneratedRegex(@"(?i)\b(?:bind_?host|bind_?address|source_?address|local_?address|src_?addr)\b\W{1,6}(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex LoopbackSourceRegex();
+    [GeneratedRegex(@"\b127\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\blocalhost\b|\[::1\]", RegexOptions.CultureInvariant)]
+    private static partial Regex LoopbackRegex();
     // "10.0.0.1:3128", "[::]:3128", "*:3128", "localhost:3128", "port 80": a port of its own (not 0) on the line; not a time ("10:42:15").
     [GeneratedRegex(@"(?:\b\d{1,3}(?:\.\d{1,3}){3}|\]|\*|[A-Za-z]):(?!0\b)\d{1,5}\b|\bport\s+(?!0\b)\d{1,5}\b", RegexOptions.CultureInvariant)]
     private static partial Regex NonZeroPortRegex();
@@ -407,7 +420,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex Ipv6LiteralRegex();
     [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to|fails?\s+to)\s+bind\b|\bbind(?:ing)?\s+(?:failed|error)\b|\berror\s+binding\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BindFailedRegex();
-    [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to)\s+connect\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // Also urllib3's NewConnectionError, whose "Failed to establish a new connection:" a page may wrap above the errno.
+    [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to)\s+connect\b|\bfailed\s+to\s+establish\s+a\s+new\s+connection\b|\bNewConnectionError\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ConnectFailedRegex();
     [GeneratedRegex(@":0(?:\)|\s|$)")]
     private static partial Regex PortZeroRegex();
@@ -432,7 +446,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     [GeneratedRegex(@"user_beancounters|\b(?:privvmpages|shmpages|kmemsize|physpages|vmguarpages|lockedpages)\b.{0,120}?\bfailcnt\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex BeancounterRegex();
 
-    // And a program's words for starting one ("error: could not exec the linker `cc`", rustc's Command::spawn()).
-    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // And a program's words for starting one ("error: could not exec the linker `cc`", rustc's Command::spawn()), or
+    // Node's frame of it ("at ChildProcess.spawn (internal/child_process.js:407:11)").
+    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\bat ChildProcess\.spawn\b|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SpawnFrameRegex();
 }
