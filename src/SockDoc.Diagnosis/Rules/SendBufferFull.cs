@@ -99,22 +99,25 @@ public sealed class SendBufferFull : IRule
         // once queued ≤ 2/3 of sk_sndbuf, so a sleeper above it is still waiting for buffer space (just drained a little).
         var lowat = blocked.Where(b => b.WmemQueued is { } w && b.SndBuf is { } tb && w < tb / 3 * 2 && !memTrouble && CgroupOf(b.Pid) is null).ToList();
 
+        // A pasted ss listing is no census of this host, and nobody sampled its threads: say where the rows came from.
+        bool pasted = FromPaste(c.Now);
+        var src = pasted ? "ss rows with skmem" + Evidence.PastedSuffix : CensusSrc;
         var evidence = new List<Evidence>
         {
-            CountEv("sockets with a full send buffer (w ≥ tb)", N(atLimit), CensusSrc + " (skmem w ≥ tb with data queued: the writer blocks)", atLimit),
-            CountEv("sockets draining (2/3·tb ≤ w < tb)", N(draining), CensusSrc + " (above the wake-up mark; normal for a bulk sender)", draining),
+            CountEv("sockets with a full send buffer (w ≥ tb)", N(atLimit), src + " (skmem w ≥ tb with data queued: the writer blocks)", atLimit),
+            CountEv("sockets draining (2/3·tb ≤ w < tb)", N(draining), src + " (above the wake-up mark; normal for a bulk sender)", draining),
         };
         foreach (var b in blocked.Take(5))
             evidence.Add(Ev($"blocked thread {b.Command} pid {b.Pid} tid {b.Tid}", $"fd {b.Fd} → {b.Peer ?? "?"}, blocked ≥ {N(b.SecondsObservedBlocked)} s" + (b.WmemQueued is { } w && b.SndBuf is { } t ? $", queued {Bytes(w)} of {Bytes(t)}" : ""), "/proc/PID/task/TID/stack", b.SecondsObservedBlocked, "seconds"));
         foreach (var (s, cause) in full.Take(5))
             evidence.Add(BytesEv($"{s.Local} → {s.Peer}", $"queued {Bytes(s.WmemQueued)} of sndbuf {Bytes(s.SndBuf)}" + (s.NotSentBytes is { } ns ? $", {Bytes(ns)} not sent" : "") +
-                (s.PeerWindowZero ? ", peer window 0" : "") + Limited(s) + $"; cause: {Name(cause)}" + (s.Command is null ? "" : $", {s.Command} ({s.Pid})"), CensusSrc, s.WmemQueued));
+                (s.PeerWindowZero ? ", peer window 0" : "") + Limited(s) + $"; cause: {Name(cause)}" + (s.Command is null ? "" : $", {s.Command} ({s.Pid})"), src, s.WmemQueued));
         if (wmemDefault is { } wd && full.Any(f => f.Cause == Cause.GlobalMemory))
             evidence.Add(BytesEv("tcp_wmem[1] (the send buffer a socket starts with)", Bytes(wd), Sys(SysctlNames.TcpWmem), wd));
         if (memTrouble && tcpMem is not null && memPages is { } mp)
             evidence.Add(PagesEv("TCP memory", $"{Pages(mp, c.PageSize)} against pressure {N(tcpMem[1])} / high {N(tcpMem[2])}", SockStatSrc, mp));
         if (tcpMemLog.Any) evidence.AddRange(LogEvidence(c, "tcp_mem"));
-        if (census.BlockedSenders is null) evidence.Add(new("blocked threads", "not sampled (needs root)", "/proc/PID/task/TID/stack"));
+        if (census.BlockedSenders is null && !pasted) evidence.Add(new("blocked threads", "not sampled (needs root)", "/proc/PID/task/TID/stack"));
 
         var causes = full.Select(f => f.Cause).Concat(threads.Select(t => t.Cause)).ToList();
         bool peer = causes.Contains(Cause.Peer), memory = causes.Contains(Cause.GlobalMemory), size = causes.Contains(Cause.BufferSize);

@@ -1203,6 +1203,11 @@ public class RecogniserTests
     {
         var p = Read("u_str ESTAB 0      11264  * 503168  * 503167 users:((\"python3\",pid=139574,fd=9))  skmem:(r0,rb8192,t11264,tb8192,f0,w0,o0,bl0,d0)\n");
         Assert.Equal(11264, Assert.Single(p.Sockets!.SendBufferFull).WmemQueued);
+        // The finding names the pasted rows as its source and asks no one to sample threads as root.
+        var f = Assert.Single(CorpusTests.Explain("u_str ESTAB 0      11264  * 503168  * 503167 users:((\"python3\",pid=139574,fd=9))  skmem:(r0,rb8192,t11264,tb8192,f0,w0,o0,bl0,d0)\n").Report.Findings);
+        Assert.Equal("send_buffer_full", f.Id);
+        Assert.All(f.Evidence, e => Assert.DoesNotContain("sock_diag", e.Source, StringComparison.Ordinal));
+        Assert.DoesNotContain(f.Evidence, e => e.Text.Contains("needs root", StringComparison.Ordinal));
         // A TCP socket's t is bytes sent and not yet acknowledged, not its queue: w decides there.
         Assert.Empty(Read("tcp ESTAB 0 11264 10.0.0.1:1 10.0.0.2:2 skmem:(r0,rb8192,t11264,tb8192,f0,w0,o0,bl0,d0)\n").Sockets!.SendBufferFull);
     }
