@@ -262,15 +262,15 @@ public sealed partial class PortExhaustion : IRule
             : [Action("Read the range: sysctl net.ipv4.ip_local_port_range, and the ports in use per destination: ss -tan state all", "The proposal is sized on the range and the busiest destination."), PortAdvice.Pooling(twLen)];
     }
 
-    /// <summary>
-    /// The verdict from application errors alone (no gauge says ports are short, or none was pasted): EADDRNOTAVAIL or
-    /// EADDRINUSE from connect() is likely this; EADDRNOTAVAIL without the call is possible (bind() to an address the host
-    /// does not have gives it too).
-    /// </summary>
     /// <summary>ENOBUFS reports from the given calls whose text is Windows' (WSAENOBUFS: its dynamic ports), not Linux's.</summary>
     private static IEnumerable<AppErrorReport> WindowsNoBuffers(RuleContext c, Func<string, bool> call) =>
         AppErrors(c, "ENOBUFS", call).Where(e => e.WindowsNoBuffers);
 
+    /// <summary>
+    /// The verdict from application errors alone (no gauge says ports are short, or none was pasted): EADDRNOTAVAIL or
+    /// EADDRINUSE from connect() is likely this; EADDRNOTAVAIL without the call, or EADDRINUSE without it said to repeat,
+    /// is possible (bind() to an address the host does not have, or a listener's port in use, gives it too).
+    /// </summary>
     private CheckResult FromErrors(RuleContext c, IReadOnlyList<AppErrorReport> errors, IReadOnlyList<AppErrorReport> unsure, List<Evidence>? evidence)
     {
         var d = Descriptor;

@@ -107,14 +107,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRINUSE or AppErrors.EADDRNOTAVAIL && ClientRequestFramesBelow(lines, i))
             err = err with { Call = "connect" };
         // ENOMEM under a stack that starts a program (Ruby's "in `popen'", Python's subprocess _execute_child, the JDK's
-        // ProcessBuilder.start, Node's child_process.spawn): the fork()/clone() of the child, above or below the message.
+        // ProcessBuilder.start, Node's child_process.spawn): the fork()/clone() of the child, above or below the message;
+        // or an indented stack frame anywhere in the paste starts one (a traceback further down ending in
+        // "self.pid = os.fork()", its exception line cut off).
         if (err.Call == "unknown" && err.Errno == AppErrors.ENOMEM &&
-            Enumerable.Range(i - 12, 25).Any(k => k >= 0 && k < lines.Count && k != i && SpawnFrameRegex().IsMatch(lines[k].Text)))
-            err = err with { Call = "fork" };
-        // Or an indented stack frame anywhere in the paste starts one (a traceback further down ending in "self.pid = os.fork()",
-        // its exception line cut off): the ENOMEM the paste names is that fork()'s.
-        if (err.Call == "unknown" && err.Errno == AppErrors.ENOMEM &&
-            AnyLine(ref _spawnFrames, lines, l => l.Text.Length > 0 && char.IsWhiteSpace(l.Text[0]) && SpawnFrameRegex().IsMatch(l.Text)))
+            (Enumerable.Range(i - 12, 25).Any(k => k >= 0 && k < lines.Count && k != i && SpawnFrameRegex().IsMatch(lines[k].Text)) ||
+             AnyLine(ref _spawnFrames, lines, l => l.Text.Length > 0 && char.IsWhiteSpace(l.Text[0]) && SpawnFrameRegex().IsMatch(l.Text))))
             err = err with { Call = "fork" };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && CallOfPasteFrames(lines) is { } framed)
             err = err with { Call = framed };

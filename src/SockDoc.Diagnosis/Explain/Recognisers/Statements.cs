@@ -136,7 +136,7 @@ public sealed partial class Statements : IPasteRecogniser
     // "listen overflows", "ListenOverflows keeps increasing", "the listen queue (of the socket) overflows / is full / fills
     // up", "the accept queue was full", "full accept queue", "full-connection (accept) queue overflow" (the Chinese
     // name 全连接队列, and its own words).
-    [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b" + Rising + @"|\bListenOverflows\b.{0,40}?\bkeeps?\b" +
+    [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|hitting|getting|got|lots\s+of|many)\W{1,3}(?:TcpExt)?ListenOverflows\b" +
                     @"|\bRecv-Q\s*(?:>|≥|>=|exceeds|is\s+(?:above|greater\s+than|larger\s+than|bigger\s+than))\s*(?:the\s+)?Send-Q\b" +
                     @"|\blisten(?:ing)?[ -]?(?:queue|backlog)s?\b.{0,60}?\b(?:overflow(?:s|ed|ing)?|full|filled|fill(?:s|ing)?\s+up)\b" +
@@ -189,7 +189,7 @@ public sealed partial class Statements : IPasteRecogniser
     // Not "UDP packet loss" alone: that is as often the network's.
     [GeneratedRegex(@"\bdrops?\b[^.;:]{0,40}?(?:reported\s+)?(?:in|via|from|by|of|on)\s+[`'""]?/proc/net/udp6?\b" +
                     @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
-                    @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b" + Rising + @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\bkeeps?\b" +
+                    @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|lots\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
                     @"|\bUDP\s+(?:socket\s+)?receive[- ]buffer\s+(?:errors|drops?)\b" +
                     // "the kernel drops UDP packets at the receive queue".
