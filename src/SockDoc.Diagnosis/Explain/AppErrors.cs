@@ -59,9 +59,12 @@ public static partial class AppErrors
         // "Ranch acceptor reducing accept rate: out of file descriptors". Squid stops accepting with "WARNING! Your cache is
         // running out of filedescriptors" when fewer than RESERVED_FD (100) of its max_filedescriptors are free
         // (Comm::TcpAcceptor::okToAccept()): the process at its own descriptor limit.
+        // Tor warns "Failing because we have N connections already. Please read doc/TUNING for guidance." (warn_too_many_conns()
+        // in connection.c; "Please raise your ulimit -n." in older releases) when its sockets reach ConnLimit_, which it sets
+        // from RLIMIT_NOFILE less a reserve, or when accept() or socket() fails with a resource errno: the process's descriptors.
         // Mosquitto logs accept()'s EMFILE (or ENFILE) as "Unable to accept new connection, system socket count has been
         // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded"]),
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -181,7 +184,8 @@ public static partial class AppErrors
             // Spaces may be underscores (Envoy's response-code details write "_Cannot_assign_requested_address") or lost
             // in a copy ("java.net.ConnectException:Cannotassignrequestedaddress" on a page that dropped them).
             // An apostrophe may come escaped from a string literal or JSON ("Can\'t assign requested address").
-            "(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + ")",
+            // Not a path or a file named after the words ("/tmp/too_many_open_files/requests1/"): no '/' on either side.
+            "(?<!/)(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?!/|\.[A-Za-z0-9])",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
@@ -220,6 +224,10 @@ public static partial class AppErrors
             // gateway ...", the SIOCADDRT ioctl) fails with EADDRNOTAVAIL when the gateway or address is on no local network.
             if (errno is EADDRNOTAVAIL && RouteConfigRegex().IsMatch(text))
                 err = err with { Call = "route", LookAlike = "configuring an address or a route (RTNETLINK, the routing socket, SIOCADDRT) fails with EADDRNOTAVAIL when the gateway or address is on no local network: no connection, not ports" };
+            // getaddrinfo() has no socket of its own to the destination: Node's "getaddrinfo EADDRNOTAVAIL registry.npmjs.org:443"
+            // is the resolver's datagram to its nameserver (musl's, with no source address for an IPv6 nameserver) failing.
+            if (errno is EADDRNOTAVAIL && GetaddrinfoRegex().IsMatch(text))
+                err = err with { Call = "getaddrinfo", LookAlike = "getaddrinfo() failed with EADDRNOTAVAIL: the name lookup's datagram to the nameserver found no source address (an IPv6 nameserver on a host or container without IPv6); no connection to the destination was tried, not ports" };
             // connect() to port 0 fails with EADDRNOTAVAIL on BSD and macOS (in_pcbconnect()): the destination, not ports.
             if (errno is EADDRNOTAVAIL && ConnectPortZeroRegex().IsMatch(text)) err = AsConnectToPortZero(err);
             // connect() to 0.0.0.0: Windows refuses the unspecified address as a destination with WSAEADDRNOTAVAIL (Linux
@@ -367,6 +375,9 @@ public static partial class AppErrors
     [GeneratedRegex(@"\{error,\s*e[a-z]+\}|\{:error, :e[a-z]+\}|\*\* \(\w+\)|:gen_tcp\b|gen_tcp:|\breason: :e[a-z]+|<\d+\.\d+\.\d+>|\bRanch (?:acceptor|listener)\b", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangRegex();
 
+    [GeneratedRegex(@"\bgetaddrinfo\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex GetaddrinfoRegex();
+
     [GeneratedRegex(@"(?<![\w/.\-])e(?:addrnotavail|addrinuse|mfile|nfile|connrefused|connreset|timedout)\b", RegexOptions.CultureInvariant)]
     private static partial Regex AtomRegex();
 
@@ -472,8 +483,10 @@ public static partial class AppErrors
     // fork()/posix_spawn() of the child.
     // Go's os/exec: "fork/exec /sbin/zfs: cannot allocate memory" (its clone() of the child). The JDK's process launcher
     // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
-    // The daemonising double fork's own words: "fork #2 failed: 12 (Cannot allocate memory)".
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b)" +
+    // The daemonising double fork's own words: "fork #2 failed: 12 (Cannot allocate memory)". Go's external linker
+    // ("6l: running gcc failed: Cannot allocate memory", cmd/link's hostlink()): a gcc that ran and failed says "exit
+    // status N" there, so an errno is the fork/exec of it.
+    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +

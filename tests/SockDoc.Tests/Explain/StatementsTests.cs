@@ -156,4 +156,17 @@ public class StatementsTests
         Assert.Empty(Stated("The kernel drops UDP packets at night.\nthe receive queue is fine\n"));
         Assert.Equal(2, Assert.Single(Stated("The relay was slow and\nRcvbufErrors keeps increasing on it.\n")).Line);
     }
+
+    [Fact]
+    public void A_heading_that_names_a_condition_is_a_topic_not_a_statement()
+    {
+        // Held-out 82 (Tor's relay page): "TCP port exhaustion" between blank lines, a section's title.
+        Assert.Empty(Stated("Tuning sysctl for network\n\nTCP port exhaustion\n\nIf you are experiencing TCP port exhaustion consider expanding your local port range.\n"));
+        // Held-out 84 (Synapse's README, a diff): a reStructuredText title over its underline; and a Markdown one.
+        Assert.Empty(Stated("+Running out of File Handles\n+---------------------------\n+\n"));
+        Assert.Empty(Stated("## We ran out of ephemeral ports\n"));
+        // The same words in a sentence are read.
+        Assert.Single(Stated("Every night the batch runs into TCP port exhaustion.\n"));
+        Assert.Single(Stated("+The broker was running out of file descriptors at 09:00.\n"));
+    }
 }

@@ -18,6 +18,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
         if (AppErrors.TryRecognise(line) is not { } err) return 0;
+        // npm's "npm ERR! code EADDRNOTAVAIL" and "npm ERR! errno EADDRNOTAVAIL" are fields of the error its message
+        // tells in full a line or two below ("request to ... failed, reason: getaddrinfo EADDRNOTAVAIL ..."): that line counts.
+        if (FieldLineRegex().IsMatch(line.Text) &&
+            Enumerable.Range(i + 1, 3).Any(k => k < lines.Count && !FieldLineRegex().IsMatch(lines[k].Text) && AppErrors.TryRecognise(lines[k]) is { } told && told.Errno == err.Errno))
+        {
+            into.Claim("app-error", line.Number, "application errors");
+            return 1;
+        }
         // The JDK throws BindException for EADDRNOTAVAIL/EADDRINUSE from connect() too (Net.c handleSocketError()): the
         // frames below ("at sun.nio.ch.Net.connect0") name the call; the class name alone does not.
         if (err.Runtime == "java" && err.Call == "bind" && line.Text.Contains("BindException", StringComparison.Ordinal) &&
@@ -124,6 +132,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // connect() to [::] is connect() to ::1 (tcp_v6_connect() turns the unspecified address into loopback).
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && Enumerable.Range(i, 3).Any(k => k < lines.Count && Ipv6NoSourceRegex().IsMatch(lines[k].Text)))
             err = err with { LookAlike = "connect() to ::1, [::] or a link-local (fe80::) address fails with EADDRNOTAVAIL at once when the host or container has no IPv6 address to send from (ip6_route_output() finds no source): not ports" };
+        // A UDP socket's EADDRNOTAVAIL ("udp connect failed", Go's "dial udp", "write udp6"): a UDP socket takes its port
+        // when it first connects or sends, and when no port is free that autobind fails with EAGAIN (inet_dgram_connect(),
+        // inet_send_prepare()); EADDRNOTAVAIL there comes from the route or the source address, never from ports.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is not ("bind" or "bind(0)") && UdpSocketRegex().IsMatch(line.Text))
+            err = err with { LookAlike = "a UDP socket failed with EADDRNOTAVAIL: its port is taken at autobind on the first connect() or send, which fails with EAGAIN when no port is free (inet_dgram_connect(), inet_send_prepare()); EADDRNOTAVAIL is its route or source address (no IPv6 address, an address the host lacks), not ports" };
         // A paste about a load test or benchmark: its address errors came from a client connecting as fast as it can.
         // After the IPv6 no-source look-alike above (connect() to ::1 without IPv6 fails under load too), before the one below.
         if (err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && err.LookAlike is null && !err.SaidToRepeat && PasteSaysLoadTest(lines))
@@ -141,6 +154,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
             AddressErrorLines(lines) < 2 && PasteSaysStartup(lines))
             err = err with { LookAlike = "connect() failed once as the program started: its network (an address or a route, a new pod's interface) was not up yet; ports that ran out fail again and again, after many connections" };
+        // One or two connect() EADDRNOTAVAIL in a paste that shows the network unreachable (ping's "sendto: Network is
+        // unreachable", ENETUNREACH): the host has no route, or no address on it, to that destination; ports that ran out
+        // fail again and again, and leave the route alone.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            AddressErrorLines(lines) < 3 && AnyLine(ref _unreachable, lines, l => UnreachableRegex().IsMatch(l.Scanned)))
+            err = err with { LookAlike = "connect() failed with EADDRNOTAVAIL once, and the paste shows the network unreachable (ENETUNREACH): no route or no source address towards it, not ports" };
         // connect() to one host failing once on each of several ports, with no load: connect() needs a free port per
         // destination only (__inet_hash_connect() checks the 4-tuple), so ports used up towards one port leave the next
         // port free. Every port failing at once, each a single time, is the source address (a bind() to an address the
@@ -308,6 +327,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _spawnFrames;
 
     private bool? _bindsLoopback;
+    private bool? _unreachable;
 
     private bool? _outgoingBind;
 
@@ -410,6 +430,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // Command-line clients that never bind or listen: an address error from them is their connect().
     [GeneratedRegex(@"(?:^|[\s:`'(?])(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
     private static partial Regex ConnectOnlyToolRegex();
+    // The error line names a UDP socket and no TCP one.
+    [GeneratedRegex(@"^(?!.*\btcp[46]?\b).*\b(?:udp[46]?\s+(?:connect|socket|client|send|sendto|sendmsg)|(?:dial|write|read|connect|send(?:to|msg)?)\s+udp[46]?)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UdpSocketRegex();
     [GeneratedRegex(@"\[::1?\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::")]
     private static partial Regex Ipv6NoSourceRegex();
     // An IPv6 literal in brackets, parentheses or quotes (Ruby's connect(2) for "2404:6800:4003:c01::1a"), not a v4-mapped
@@ -434,6 +457,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex InotifyLimitRegex();
     [GeneratedRegex(@"(?i)\b(?:at|on|during)\s+start[- ]?up\b|\bevery\s+time\s+(?:I|we)\s+start(?:ed)?\b|\bwhen\s+(?:I|we|it)\s+start(?:s|ed)?\b|\bnew\s+deployment\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex StartupRegex();
+    [GeneratedRegex(@"\bNetwork is unreachable\b|\bENETUNREACH\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UnreachableRegex();
+    [GeneratedRegex(@"^\s*(?:npm (?:ERR!|error) )?(?:code|errno):?\s+'?E[A-Z]+'?,?\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex FieldLineRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
 

@@ -23,9 +23,12 @@ public sealed partial class Statements : IPasteRecogniser
         var line = lines[i];
         var text = line.Scanned;
         var found = new List<string>();
+        // A section heading names a topic ("Running out of File Handles" over its underline in a README, "## Port
+        // exhaustion" on a tuning page): not a report that it happened.
+        if (MarkdownHeadingRegex().IsMatch(text) || (i + 1 < lines.Count && UnderlineRegex().IsMatch(lines[i + 1].Scanned))) return 0;
         foreach (var sentence in SentenceSplitRegex().Split(text))
         {
-            if (sentence.Length < 8 || QuestionRegex().IsMatch(sentence)) continue;
+            if (sentence.Length < 8 || QuestionRegex().IsMatch(sentence) || HeadingRegex().IsMatch(sentence)) continue;
             foreach (var condition in Conditions(sentence))
             {
                 if (found.Contains(condition)) continue;
@@ -110,6 +113,18 @@ public sealed partial class Statements : IPasteRecogniser
     // A question: a question mark, or a sentence that opens with a question word.
     [GeneratedRegex(@"[?？]|^\s*(?:is|are|does|do|did|can|why|how|what|which)\b|是否|吗", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex QuestionRegex();
+
+    // A Markdown heading ("## ..."), or the underline of a reStructuredText / setext one ("-----", "====="); a diff's
+    // leading '+' or a quote's '>' before either.
+    [GeneratedRegex(@"^[+>\s]*#{1,6}\s", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex MarkdownHeadingRegex();
+    [GeneratedRegex(@"^[+>\s]*([-=~^])\1{2,}\s*$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UnderlineRegex();
+
+    // A heading that only names the condition ("TCP port exhaustion", "## Listen queue overflow" over a tuning page's
+    // section): a topic, not a report that it happened.
+    [GeneratedRegex(@"^[\s#*>=-]*(?:[\w'’]+[ -]){0,3}(?:exhaustion|starvation|depletion|overflows?)[\s*:=-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex HeadingRegex();
 
     // A supposition, a rule of thumb or a precaution before the phrase ("when the accept queue is full, the kernel
     // drops ...", "to avoid a full conntrack table"). "may" is left out: it is also a month in a timestamp.
