@@ -141,12 +141,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // After the IPv6 no-source look-alike above (connect() to ::1 without IPv6 fails under load too), before the one below.
         if (err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && err.LookAlike is null && !err.SaidToRepeat && PasteSaysLoadTest(lines))
             err = err with { SaidToRepeat = true };
+        // The address may be a name, and the paste's words say IPv6 is what the host cannot reach ("deno deploy serverless
+        // cannot access ipv6 network", connecting to api6.ipify.org): the same single failure.
         // connect() to any other IPv6 address fails the same way, at once, where a route exists but no usable source address
         // does (none configured, or still tentative in DAD: ip6_dst_lookup_tail() gets -EADDRNOTAVAIL from
         // ipv6_dev_get_saddr()). Ports to an IPv6 destination run out too, but then connect() fails again and again: only an
         // error seen once or twice, not said to repeat, is taken for the missing source address.
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
-            Ipv6LiteralRegex().IsMatch(line.Text) && AddressErrorLines(lines) < 3)
+            (Ipv6LiteralRegex().IsMatch(line.Text) || AnyLine(ref _speaksOfIpv6, lines, l => Ipv6WordRegex().IsMatch(l.Scanned))) && AddressErrorLines(lines) < 3)
             err = err with { LookAlike = "connect() to an IPv6 address failed with EADDRNOTAVAIL once: the host has a route but no usable IPv6 source address (none configured, or tentative during DAD: ip6_dst_lookup_tail()); ports that ran out fail again and again" };
         // One connect() EADDRNOTAVAIL in a paste that says it comes as the program starts ("every time I started a new
         // deployment", "at startup"), with no load and no repetition: the pod's or host's address or route is not up yet
@@ -328,6 +330,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     private bool? _bindsLoopback;
     private bool? _unreachable;
+    private bool? _speaksOfIpv6;
 
     private bool? _outgoingBind;
 
@@ -457,6 +460,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex InotifyLimitRegex();
     [GeneratedRegex(@"(?i)\b(?:at|on|during)\s+start[- ]?up\b|\bevery\s+time\s+(?:I|we)\s+start(?:ed)?\b|\bwhen\s+(?:I|we|it)\s+start(?:s|ed)?\b|\bnew\s+deployment\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex StartupRegex();
+    // Words that say the host or the destination is on its own in IPv6 ("cannot access ipv6 network", "IPv6-only", "no
+    // IPv6", "IPv6 is disabled"); not the word alone, which ss -s prints in its header.
+    [GeneratedRegex(@"\bIPv6[- ]only\b|\b(?:no|without|lacks?|disabled?)\s+IPv6\b|\bIPv6\s+(?:is\s+|was\s+)?(?:disabled|not\s+(?:enabled|supported|available|configured))\b|\b(?:access|reach)\s+(?:the\s+|an\s+)?IPv6\s+(?:network|hosts?|addresses|internet)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex Ipv6WordRegex();
     [GeneratedRegex(@"\bNetwork is unreachable\b|\bENETUNREACH\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UnreachableRegex();
     [GeneratedRegex(@"^\s*(?:npm (?:ERR!|error) )?(?:code|errno):?\s+'?E[A-Z]+'?,?\s*$", RegexOptions.CultureInvariant)]
