@@ -99,7 +99,7 @@ public static class PasteInput
             if (line.Command is not null) continue;
             var text = KernelLogClassifier.Retyped(line.WithStamp);
             var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(text), ctx);
-            if (classified is null || KernelLogClassifier.QuotedAndDenied(text)) continue;
+            if (classified is null || KernelLogClassifier.QuotedAndDenied(text) || KernelLogClassifier.Supposed(text)) continue;
             kinds[line.Number] = classified.Kind switch
             {
                 LogLineKind.LookAlike when text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",

@@ -54,17 +54,19 @@ public static partial class AppErrors
         // connection because the selected local endpoint was recently used to connect to the same remote endpoint".
         new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "only one use of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
-        // "Too many files open": the words as people retype them; "Hit max file limit": node 0.x's own EMFILE message.
+        // "Too many files open": the words as people retype them ("Too many open file", as Dynomite's log cuts it);
+        // "Hit max file limit": node 0.x's own EMFILE message.
         // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as
         // "Ranch acceptor reducing accept rate: out of file descriptors". Squid stops accepting with "WARNING! Your cache is
         // running out of filedescriptors" when fewer than RESERVED_FD (100) of its max_filedescriptors are free
         // (Comm::TcpAcceptor::okToAccept()): the process at its own descriptor limit.
+        // NNG names NNG_EMFILE "Out of files" (nng_strerror()); NanoMQ logs it as "send aio error Out of files".
         // Tor warns "Failing because we have N connections already. Please read doc/TUNING for guidance." (warn_too_many_conns()
         // in connection.c; "Please raise your ulimit -n." in older releases) when its sockets reach ConnLimit_, which it sets
         // from RLIMIT_NOFILE less a reserve, or when accept() or socket() fails with a resource errno: the process's descriptors.
         // Mosquitto logs accept()'s EMFILE (or ENFILE) as "Unable to accept new connection, system socket count has been
         // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING"]),
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -184,8 +186,9 @@ public static partial class AppErrors
             // Spaces may be underscores (Envoy's response-code details write "_Cannot_assign_requested_address") or lost
             // in a copy ("java.net.ConnectException:Cannotassignrequestedaddress" on a page that dropped them).
             // An apostrophe may come escaped from a string literal or JSON ("Can\'t assign requested address").
-            // Not a path or a file named after the words ("/tmp/too_many_open_files/requests1/"): no '/' on either side.
-            "(?<!/)(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?!/|\.[A-Za-z0-9])",
+            // Not a path or a file named after the words ("/tmp/too_many_open_files/requests1/", "too_many_open_files.log"):
+            // no '/' on either side, no extension after (and "open file" not read out of "open files" there).
+            "(?<!/)(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?![/s]|\.[A-Za-z0-9])",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
@@ -199,8 +202,8 @@ public static partial class AppErrors
             // The MySQL client's CR_SOCKET_CREATE_ERROR, "2004: Can't create TCP/IP socket (24)" (ProxySQL prints it too).
             // MySQL's my_error() "(Errcode: 24)" and "(errno: 24 - Too many open files)", InnoDB's "Operating system error number 24".
             $@"|\(Errcode: {s.Number}\b|\(errno: {s.Number}\b|[Oo]perating system error number {s.Number}\b" +
-            // ldmsd's "sock accept() error 24": the errno number straight after the call that failed.
-            $@"|\b(?:unexpected|socket|connect|connection|system|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
+            // ldmsd's "sock accept() error 24": the errno number straight after the call that failed; Janus' "fopen error: 24".
+            $@"|\b(?:unexpected|socket|connect|connection|system|f?open|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         // Zabbix and other Windows programs print the code in hex: "[0x00002747]" is 10055.
         if (s.Winsock is { } ws) parts.Add($@"\({ws}\)|\bWSA{s.Errno}\b|error {ws}\b|\b0x0*{ws:X}\b");
@@ -263,12 +266,15 @@ public static partial class AppErrors
         return InotifyRegex().IsMatch(text.Length > 4096 ? text[..4096] : text);
     }
 
-    /// <summary>A line that shows inotify failing with EMFILE ("inotify_init1(...) = -1 EMFILE", tail's "inotify cannot be used ...: Too many open files").</summary>
+    /// <summary>
+    /// A line that shows inotify failing with EMFILE ("inotify_init1(...) = -1 EMFILE", tail's "inotify cannot be used
+    /// ...: Too many open files", Chrome's "inotify_init failed: Zu viele offene Dateien (24)" in any of EMFILE's spellings).
+    /// </summary>
     public static bool IsInotifyEmfile(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > 4096) text = text[..4096];
-        return InotifyRegex().IsMatch(text) && (text.Contains("EMFILE", StringComparison.Ordinal) || text.Contains("Too many open files", StringComparison.OrdinalIgnoreCase));
+        return InotifyRegex().IsMatch(text) && Patterns.Any(p => p.Spelling.Errno == EMFILE && p.Pattern.IsMatch(text));
     }
 
     /// <summary>Who printed the line, from the words only that runtime uses.</summary>
@@ -364,6 +370,10 @@ public static partial class AppErrors
         // And a line that speaks of binding (squid's "commBind: Cannot bind socket FD 12 to 10.0.0.1:3128") and never of
         // connecting is bind()'s; EADDRINUSE only, where bind() of a listener is the usual look-alike.
         if (errno == EADDRINUSE && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
+        // EADDRNOTAVAIL on a line that speaks of binding and never of connecting ("pub bind vm ubuntu address,Error:Address not
+        // available", zeromq's bindSync): bind() to an address the host lacks (inet_bind()); a bind to port 0 that finds no
+        // free port says EADDRINUSE instead.
+        if (errno == EADDRNOTAVAIL && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
         return "unknown";
     }
 
@@ -399,7 +409,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"(?:\b|(?<=[a-z]_))(?<call>bind|connect|accept4?|dial|listen|socket|open|sendto|sendmsg)(?:\(\)|:| E[A-Z]+| failed| to\b| tcp| udp| /)|\b(?<call>connecting|binding)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CallRegex();
 
-    [GeneratedRegex(@"connect(?:\(2\)|ion)?(?=[A-Z\s(:_]|\b)|\bConnect\w*", RegexOptions.CultureInvariant)]
+    // Not a namespace that names connections ("Microsoft.AspNetCore.Connections.AddressInUseException", a listener's).
+    [GeneratedRegex(@"connect(?:\(2\)|ion)?(?=[A-Z\s(:_]|\b)(?!s?\.[A-Z])|\bConnect(?>\w*)(?!\.[A-Z])", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectWordRegex();
 
     [GeneratedRegex(@"(?i)\bbind|listen|\bserver\b", RegexOptions.CultureInvariant)]
@@ -439,9 +450,11 @@ public static partial class AppErrors
 
     // Korean 부하 테스트, Japanese 負荷テスト/負荷試験, Chinese 压测/压力测试, Russian нагрузочное тестирование.
     // Also a client said to have reached thousands of connections ("once it reaches 16k connections", "after 28,000
-    // connections"): a bind() to a missing address fails at the first one.
+    // connections", "when connections hit 28K", "for about 7000 requests"): a bind() to a missing address fails at the first one.
     [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta)\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|" +
-                    @"\b(?:reach(?:es|ed|ing)?|after|around|about|over)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\+?\s+(?:\w+\s+)?connections\b|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+                    @"\b(?:reach(?:es|ed|ing)?|after|around|about|over)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\+?\s+(?:\w+\s+)?(?:connections|requests)\b|" +
+                    // "when connections hit 28K".
+                    @"\bconnections\s+(?:hit|hits|reach(?:es|ed)?|get\s+to|got\s+to)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\b|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LoadTestRegex();
 
     // CJK: 大量 (a great many), 压测/壓測 (load test), 频繁/頻繁 (frequent).
@@ -490,6 +503,8 @@ public static partial class AppErrors
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +
+                    // ClickHouse's "Allocator: Cannot mmap 128.00 MiB., errno: 12".
+                    @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?<call>mmap)\b" +
                     // A thread's stack is an mmap(): glibc's pthread_create() passes its ENOMEM on (allocate_stack()), as
                     // Apache's "(12)Cannot allocate memory: apr_thread_create: unable to create worker thread".
                     @"|(?<stack>\b(?:apr_|pthread_)thread_create\b)" +
@@ -505,7 +520,8 @@ public static partial class AppErrors
     [GeneratedRegex(@"\bconnect\(2\) for ""[^""]{0,300}"" port 0\b|\bconnect\w*\(\s*\(\s*['""][^'""]*['""]\s*,\s*0\s*\)|\bconnect\w*\([^)]*:0['"")]|(?i:\bconnect(?:ing)?\s+to\s+)\S{1,300}?:0(?![\d.:])|\bdial (?:tcp|udp)[46]? \S{0,300}?:0: ", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectPortZeroRegex();
     // inotify_init / inotify_add_watch / fsnotify watchers, tail's fallback message, systemd's "Failed to allocate directory watch",
-    // a runtime's file watcher (Deno's FsWatcher and watchFs, Node's fs.watch).
-    [GeneratedRegex(@"inotify|fsnotify|\b(?:fs)?watcher\b|\bwatchFs\b|\bfs\.watch\b|ENOSPC|directory watch", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // a runtime's file watcher (Deno's FsWatcher and watchFs, Node's fs.watch, whose error names its call last: "EMFILE:
+    // too many open files, watch '/path'").
+    [GeneratedRegex(@"inotify|fsnotify|\b(?:fs)?watcher\b|\bwatchFs\b|\bfs\.watch\b|ENOSPC|directory watch|\bopen files, watch\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex InotifyRegex();
 }

@@ -231,7 +231,26 @@ public static class Explainer
             Census = e.Sockets is { } k ? Census(k, takenAt, sysctls) : null,
             AppErrors = AppErrorReports(e.AppErrors),
             Stated = e.Stated.Count > 0 ? e.Stated : null,
+            Processes = PastedProcess(e),
         };
+    }
+
+    /// <summary>
+    /// The pasted open-descriptor count against the pasted soft RLIMIT_NOFILE, as one process, when both are there and
+    /// no two different pids say they belong to different processes.
+    /// </summary>
+    private static IReadOnlyList<ProcessFiles>? PastedProcess(PasteEvidence e)
+    {
+        if (e.OpenFds is not { } open || e.NoFileSoft is not { } soft || soft <= 0) return null;
+        if (e.OpenFdsPid is { } a && e.LimitsPid is { } b && a != b) return null;
+        return [new ProcessFiles
+        {
+            Pid = e.OpenFdsPid ?? e.LimitsPid ?? 0,
+            Command = "the pasted process",
+            OpenFds = open,
+            SoftLimit = soft,
+            HardLimit = e.NoFileHard is > 0 ? e.NoFileHard : null,
+        }];
     }
 
     /// <summary>Pasted socket rows as a partial census: what the rows show, marked as rows, not a full dump.</summary>

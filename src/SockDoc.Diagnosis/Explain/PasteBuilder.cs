@@ -44,6 +44,8 @@ public sealed class PasteBuilder
     public long? NoFileSoft { get; set; }
     public long? NoFileHard { get; set; }
     public int? LimitsPid { get; set; }
+    public long? OpenFds { get; set; }
+    public int? OpenFdsPid { get; set; }
     public long? PageSize { get; set; }
 
     public void Claim(string kind, int line, string what)
@@ -191,6 +193,8 @@ public sealed class PasteBuilder
             NoFileSoft = NoFileSoft,
             NoFileHard = NoFileHard,
             LimitsPid = LimitsPid,
+            OpenFds = OpenFds,
+            OpenFdsPid = OpenFdsPid,
             PageSize = PageSize,
             Sockets = _sawSockets || _skmem > 0
                 ? new PastedSockets

@@ -46,6 +46,9 @@ public sealed record PasteEvidence
     public long? NoFileSoft { get; init; }
     public long? NoFileHard { get; init; }
     public int? LimitsPid { get; init; }
+    /// <summary>One process's open descriptors from `ls /proc/PID/fd | wc -l` (or a filtered lsof -p count: at least).</summary>
+    public long? OpenFds { get; init; }
+    public int? OpenFdsPid { get; init; }
     /// <summary>From `getconf PAGESIZE` (or PAGE_SIZE) and its value.</summary>
     public long? PageSize { get; init; }
     public PastedSockets? Sockets { get; init; }

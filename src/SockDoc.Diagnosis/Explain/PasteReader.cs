@@ -31,6 +31,7 @@ public static class PasteReader
         new SysctlLines(),
         new PageSize(),
         new Limits(),
+        new OpenFdCount(),
         new NetstatStatistics(),
         new ProcNetNetstat(),
         new Nstat(),

@@ -98,6 +98,29 @@ public static partial class KernelLogClassifier
 
     private static readonly char[] Quotes = ['\'', '"', '`', '\u2018', '\u201C'];
 
+    /// <summary>
+    /// A kernel phrase inside a sentence that supposes it ("if your getting a lot of errors in /var/log/syslog like
+    /// nf_conntrack: table full, dropping packet than your getting ddos'ed", "to avoid 'TCP: too many orphaned sockets'"):
+    /// advice that names the line, not the line. "when" is left out: "when the test runs, dmesg prints ..." reports it.
+    /// For pasted text, after <see cref="Retyped"/>.
+    /// </summary>
+    public static bool Supposed(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        foreach (var p in Phrases)
+        {
+            int at = line.IndexOf(p, StringComparison.Ordinal);
+            if (at < 0) continue;
+            int from = Math.Max(0, at - 120);
+            if (SuppositionBeforeRegex().IsMatch(line.AsSpan(from, at - from))) return true;
+        }
+        return false;
+    }
+
+    // "if", "unless", "in case", "whether", "avoid", "prevent" opening the phrase's clause (no sentence end between).
+    [GeneratedRegex(@"(?i)\b(?:if|unless|in\s+case|whether|avoid\w*|prevent\w*)\b[^.;!?]*$")]
+    private static partial Regex SuppositionBeforeRegex();
+
     // "no table-full event logged", "0 matches", "nothing", "not found", "never logged": the search came back empty.
     [GeneratedRegex(@"(?i)\b(?:no|zero|0)\s+(?:[\w-]+\s+){0,2}?(?:events?|lines?|entr(?:y|ies)|match(?:es)?|hits?|results?|occurrences?|messages?)\b|\bnothing\b|\bnot\s+(?:found|logged|seen|present|printed)\b|\bnever\s+(?:logged|seen|printed)\b")]
     private static partial Regex DenialRegex();

@@ -213,4 +213,17 @@ public class KernelLogClassifierTests
         Assert.False(KernelLogClassifier.QuotedAndDenied("Linux kernel keeps printing \"TCP: too many orphaned sockets\"."));
         Assert.False(KernelLogClassifier.QuotedAndDenied("kernel: nf_conntrack: table full, dropping packet (no idea why)"));
     }
+
+    [Fact]
+    public void A_kernel_phrase_in_a_sentence_that_supposes_it_is_a_mention()
+    {
+        // Held-out 87 (coturn's advice): "if ... like nf_conntrack: table full, dropping packet".
+        Assert.True(KernelLogClassifier.Supposed("if your getting a lot of errors in /var/log/syslog like nf_conntrack: table full, dropping packet"));
+        Assert.True(KernelLogClassifier.Supposed("To avoid TCP: too many orphaned sockets, raise tcp_max_orphans"));
+        // The kernel's own line, and one reported with "when": the line stays.
+        Assert.False(KernelLogClassifier.Supposed("Jan  1 00:00:01 host kernel: nf_conntrack: table full, dropping packet"));
+        Assert.False(KernelLogClassifier.Supposed("when the test runs, dmesg prints TCP: too many orphaned sockets"));
+        // A supposition in an earlier sentence does not reach it.
+        Assert.False(KernelLogClassifier.Supposed("If in doubt, look. kernel: nf_conntrack: table full, dropping packet"));
+    }
 }

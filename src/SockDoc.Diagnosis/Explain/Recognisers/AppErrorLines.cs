@@ -137,6 +137,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // inet_send_prepare()); EADDRNOTAVAIL there comes from the route or the source address, never from ports.
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is not ("bind" or "bind(0)") && UdpSocketRegex().IsMatch(line.Text))
             err = err with { LookAlike = "a UDP socket failed with EADDRNOTAVAIL: its port is taken at autobind on the first connect() or send, which fails with EAGAIN when no port is free (inet_dgram_connect(), inet_send_prepare()); EADDRNOTAVAIL is its route or source address (no IPv6 address, an address the host lacks), not ports" };
+        // The address is a file: a Unix socket ("Cannot assign requested address /tmp/CoreFxPipe_X", .NET's named pipe on
+        // Linux) has no ports to run out of.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && UnixSocketPathRegex().IsMatch(line.Text))
+            err = err with { LookAlike = "the address is a file, a Unix socket (a .NET named pipe is one on Linux): it has no ports to run out of; the path is missing or wrong" };
         // A paste about a load test or benchmark: its address errors came from a client connecting as fast as it can.
         // After the IPv6 no-source look-alike above (connect() to ::1 without IPv6 fails under load too), before the one below.
         if (err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && err.LookAlike is null && !err.SaidToRepeat && PasteSaysLoadTest(lines))
@@ -401,9 +405,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // .NET Framework's asynchronous connect: Socket.BeginConnect / UnsafeBeginConnect / DoBeginConnect. A page may have lost
     // the space after "at" ("atsun.nio.ch.Net.connect0(Native Method)").
     // Node's frames put a space before the parenthesis and may have no receiver ("at doConnect (net.js:555:5)",
-    // "at Socket.connect (net.js:718:20)").
+    // "at Socket.connect (net.js:718:20)"); Node 0.2 named its modules without ".js" ("at doConnect (net:821:19)").
     [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s*\S*?\.(?<c>bind0?|Bind|connect0?|(?:Do|Unsafe)?(?:Begin)?Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
-                    @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+\.js:\d+" +
+                    @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+?(?:\.js)?:\d+:\d+\)" +
                     // A C++ program's source location under its message ("src\Socket.cpp:oss::Socket::connect:581").
                     @"|\.(?:cpp|cc|cxx|h|hpp):(?:\w+::)+(?<c>connect|bind|accept)(?::\d+|\(|\s*$)")]
     private static partial Regex StackCallRegex();
@@ -433,6 +437,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // Command-line clients that never bind or listen: an address error from them is their connect().
     [GeneratedRegex(@"(?:^|[\s:`'(?])(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
     private static partial Regex ConnectOnlyToolRegex();
+    // A Unix socket path straight after the errno text or in a unix: URL.
+    [GeneratedRegex(@"(?i:Cannot assign requested address|Address not available)\)?:?\s+/(?:tmp|run|var|dev/shm)/\S+|\bunix:/\S+|\bCoreFxPipe_\w+", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex UnixSocketPathRegex();
     // The error line names a UDP socket and no TCP one.
     [GeneratedRegex(@"^(?!.*\btcp[46]?\b).*\b(?:udp[46]?\s+(?:connect|socket|client|send|sendto|sendmsg)|(?:dial|write|read|connect|send(?:to|msg)?)\s+udp[46]?)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UdpSocketRegex();
@@ -479,7 +486,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex BeancounterRegex();
 
     // And a program's words for starting one ("error: could not exec the linker `cc`", rustc's Command::spawn()), or
-    // Node's frame of it ("at ChildProcess.spawn (internal/child_process.js:407:11)").
-    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\bat ChildProcess\.spawn\b|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // Node's frame of it ("at ChildProcess.spawn (internal/child_process.js:407:11)"), .NET's Interop.Sys.ForkAndExecProcess
+    // under Process.Start, Ruby's backtick (a frame "in ``'"); a process pool starting its
+    // workers (multiprocessing's and billiard's _create_worker_process, _repopulate_pool, popen_fork.py).
+    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?|`)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bForkAndExecProcess\b|\b_create_worker_process\b|\b_repopulate_pool\b|\bpopen_fork\.py\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\bat ChildProcess\.spawn\b|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SpawnFrameRegex();
 }

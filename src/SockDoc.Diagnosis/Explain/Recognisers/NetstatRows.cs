@@ -10,7 +10,8 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// with net.core.somaxconn when the paste has it (the backlog is at most somaxconn), and otherwise with the common
 /// backlogs the kernel caps listen() to (128, SOMAXCONN before 5.4; 4096 since; 511, the default of nginx, Redis
 /// and Apache; 1024; 65535) and of the servers most often pasted (50 for Java, 100 for Tomcat): sk_acceptq_is_full() lets the queue reach backlog + 1 and never beyond, so a Recv-Q of
-/// exactly one of those + 1 is a full queue.
+/// exactly one of those + 1 is a full queue; so is one more than any round backlog a program configures (a power of two,
+/// or a multiple of 100 such as Salt's zmq_backlog of 1000): a queue that long by chance one past it is unlikely.
 /// </summary>
 public sealed partial class NetstatRows : IPasteRecogniser
 {
@@ -25,6 +26,13 @@ public sealed partial class NetstatRows : IPasteRecogniser
     /// java.net.ServerSocket's default backlog and 100 Tomcat's acceptCount.
     /// </summary>
     public static IReadOnlyList<long> CommonBacklogs { get; } = [50, 100, 128, 511, 1024, 4096, 65535];
+
+    /// <summary>A backlog whose full queue (backlog + 1) the Recv-Q <paramref name="recvQ"/> would be.</summary>
+    public static long? FullAt(long recvQ)
+    {
+        long b = recvQ - 1;
+        return CommonBacklogs.Contains(b) || (b >= 64 && ((b & (b - 1)) == 0 || b % 100 == 0)) ? b : null;
+    }
 
     public void Command(string command) { }
 
@@ -51,7 +59,7 @@ public sealed partial class NetstatRows : IPasteRecogniser
             if (state == "LISTEN")
             {
                 var somaxconn = into.Sysctls.TryGetValue("net.core.somaxconn", out var s) ? PasteParse.Long(s) : null;
-                backlog = sq > 0 ? sq : somaxconn is { } max && rq > max ? max : CommonBacklogs.Contains(rq - 1) ? rq - 1 : null;
+                backlog = sq > 0 ? sq : somaxconn is { } max && rq > max ? max : FullAt(rq);
             }
             into.Socket(state, rq, backlog, m.Groups["l"].Value, m.Groups["p"].Value);
         }

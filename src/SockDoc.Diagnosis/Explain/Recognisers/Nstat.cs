@@ -6,7 +6,8 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// <summary>
 /// `nstat` / `nstat -az` (iproute2): "#kernel", then "TcpExtListenOverflows  12  0.0" (name, value, rate). Also one
 /// counter as "Group: Name value" ("Udp: RcvbufErrors 89200"), the way people retype one field of /proc/net/snmp,
-/// anywhere in a line (prose glued around it), each such pair read; and "Group.Name: value" (xsos).
+/// anywhere in a line (prose glued around it), each such pair read; and "Group.Name: value" (xsos). A retyped row may
+/// group its digits with commas and end in a note after an arrow.
 /// </summary>
 public sealed partial class Nstat : IPasteRecogniser
 {
@@ -25,7 +26,7 @@ public sealed partial class Nstat : IPasteRecogniser
             return 1;
         }
         if (RowRegex().Match(t) is { Success: true } m && Split(m.Groups["n"].Value) is { } name &&
-            long.TryParse(m.Groups["v"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            long.TryParse(m.Groups["v"].Value.Replace(",", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
         {
             into.Counter(name.Group, name.Name, v);
             into.Claim("nstat", lines[i].Number, "nstat counters");
@@ -55,7 +56,9 @@ public sealed partial class Nstat : IPasteRecogniser
         return null;
     }
 
-    [GeneratedRegex(@"^(?<n>[A-Z][A-Za-z0-9]+)\s+(?<v>\d+)(?:\s+\d+(?:\.\d+)?)?$")]
+    // The value may carry thousands separators as a person formats it ("UdpRcvbufErrors  838,702,972,194"), and a note
+    // after an arrow or a comment mark ("← ~15× more drops than delivered datagrams").
+    [GeneratedRegex(@"^(?<n>[A-Z][A-Za-z0-9]+)\s+(?<v>\d{1,3}(?:,\d{3})+|\d+)(?:\s+\d+(?:\.\d+)?)?(?:\s+(?:←|<-+|#|//).*)?$")]
     private static partial Regex RowRegex();
     // The group names of /proc/net/snmp and /proc/net/netstat; one CamelCase counter name and its value, nothing after
     // the value but a space or the end (so "Udp: InDatagrams NoPorts" headers and "Udp: 12 34" values are not pairs).

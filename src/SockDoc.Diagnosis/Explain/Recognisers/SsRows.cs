@@ -105,7 +105,9 @@ public sealed partial class SsRows : IPasteRecogniser
         }
         // The columns cut after Send-Q ("LISTEN     129    128", what an operator keeps of the row): a listener's queue
         // and backlog are all that matter, so the row counts with its address unknown.
-        if (stateColumn && state == "LISTEN" && k + 2 == tok.Length && PasteParse.Long(tok[k]) is { } cutRq && PasteParse.Long(tok[k + 1]) is { } cutSq)
+        // Also cut inside the local address ("LISTEN   1025   1024   0.0.", a page that clipped the row).
+        if (stateColumn && state == "LISTEN" && (k + 2 == tok.Length || (k + 3 == tok.Length && !tok[k + 2].Contains(':', StringComparison.Ordinal))) &&
+            PasteParse.Long(tok[k]) is { } cutRq && PasteParse.Long(tok[k + 1]) is { } cutSq)
             return (netid, state, cutRq, cutSq, ListenerQueue.AddressNotShown, "");
         if (state is null || k + 2 >= tok.Length + 0 && k + 3 > tok.Length) return null;
         if (PasteParse.Long(tok[k]) is not { } rq || PasteParse.Long(tok[k + 1]) is not { } sq) return null;

@@ -72,9 +72,16 @@ public sealed partial class Statements : IPasteRecogniser
     public static IEnumerable<string> Conditions(string sentence)
     {
         ArgumentNullException.ThrowIfNull(sentence);
-        if (Stated(sentence, ListenOverflowRegex())) yield return StatedConditions.ListenQueueOverflow;
+        // "Recv-Q are 129" in words: one past a backlog the kernel or a server commonly sets (sk_acceptq_is_full() stops a
+        // listener's queue there), the mark of a full accept queue.
+        if (Stated(sentence, ListenOverflowRegex()) ||
+            (RecvQNumberRegex().Match(sentence) is { Success: true } rq && NetstatRows.FullAt(long.Parse(rq.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)) is not null && Stated(sentence, RecvQNumberRegex())))
+            yield return StatedConditions.ListenQueueOverflow;
         // A cloud NAT's or load balancer's SNAT ports are not this host's ip_local_port_range.
-        if (Stated(sentence, PortsExhaustedRegex()) && !SnatRegex().IsMatch(sentence)) yield return StatedConditions.EphemeralPortsExhausted;
+        // A program's own log record saying it ran out of ports ("WARNING: [call-id]: [control] ... Ran out of ports", a media
+        // relay's RTP port pool) speaks of the range it allocates from itself, unless it names the ephemeral ones.
+        if (Stated(sentence, PortsExhaustedRegex()) && !SnatRegex().IsMatch(sentence) &&
+            !(LogRecordRegex().IsMatch(sentence) && !EphemeralWordRegex().IsMatch(sentence))) yield return StatedConditions.EphemeralPortsExhausted;
         if (Stated(sentence, ConntrackFullRegex())) yield return StatedConditions.ConntrackTableFull;
         if (Stated(sentence, FdsExhaustedRegex())) yield return StatedConditions.FileDescriptorsExhausted;
         if (Stated(sentence, OomKillRegex())) yield return StatedConditions.OomKill;
@@ -95,7 +102,10 @@ public sealed partial class Statements : IPasteRecogniser
         if (!m.Success) return false;
         if (SuppositionRegex().IsMatch(sentence.AsSpan(0, m.Index))) return false;
         int from = Math.Max(0, m.Index - 25);
-        if (NegationRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
+        // Within its own clause: "Although this doesn't "break" anything, it creates "packet receive errors"" states them.
+        int clause = sentence.LastIndexOf(", ", m.Index, m.Index - from, StringComparison.Ordinal);
+        int negFrom = clause >= 0 ? clause + 2 : from;
+        if (NegationRegex().IsMatch(sentence.AsSpan(negFrom, m.Index - negFrom))) return false;
         // A count of 0 before it, as netstat -s prints a counter (BSD's "0 listen queue overflows").
         if (ZeroCountRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
         // Denied inside the phrase, between the subject and its verb ("the conntrack table is not filled"); a negation that
@@ -173,12 +183,23 @@ public sealed partial class Statements : IPasteRecogniser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex PortsExhaustedRegex();
 
+    // A log record's level tag ("WARNING:", "[ERR]", "<error>") or a leading epoch or clock stamp ("[1695291108.983013]").
+    [GeneratedRegex(@"^\W{0,3}(?:\[?\d{9,10}(?:\.\d+)?\]?\s|\d{2}:\d{2}:\d{2})|(?:^|\s|\[|<)(?:ERR|ERROR|WARN|WARNING|CRIT|NOTICE|INFO|DEBUG|FATAL)(?:\]|>|:)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex LogRecordRegex();
+    [GeneratedRegex(@"\b(?:ephemeral|local|source|client|outgoing|outbound)\s+ports?\b|ip_local_port_range", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex EphemeralWordRegex();
+
+    [GeneratedRegex(@"\bRecv-Q\s+(?:is|are|was|were|at|of|=|:)\s+(?<n>\d{2,6})\b(?![.,]\d)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex RecvQNumberRegex();
+
     [GeneratedRegex(@"\bS?NAT\b|\bload[ -]?balancer|\bgateway\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SnatRegex();
 
     // "ran out of file descriptors / file handles", RabbitMQ's "file descriptor limit alarm set" (its fd use reached
     // the process's limit). Not "fd exhaustion" alone: pages name it as a thing to rule out as often as a thing that happened.
-    [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:file\s+descriptors|file\s+handles|fds)\b|\bfile\s+descriptor\s+limit\s+alarm\s+set\b",
+    // And "reached the max open files limit", "hit its file descriptor limit".
+    [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:file\s+descriptors|file\s+handles|fds)\b|\bfile\s+descriptor\s+limit\s+alarm\s+set\b" +
+                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
@@ -205,8 +226,14 @@ public sealed partial class Statements : IPasteRecogniser
     [GeneratedRegex(@"\bdrops?\b[^.;:]{0,40}?(?:reported\s+)?(?:in|via|from|by|of|on)\s+[`'""]?/proc/net/udp6?\b" +
                     @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
                     @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
-                    @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|lots\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
+                    @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|having|had|lots\s+of|a\s+lot\s+of|tons\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
                     @"|\bUDP\s+(?:socket\s+)?receive[- ]buffer\s+(?:errors|drops?)\b" +
+                    // "growth of the host-level `Udp_RcvbufErrors` counter".
+                    @"|\b(?:growth|increase|rise|spike|climb)\s+(?:of|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}\W?(?:Udp_?)?RcvbufErrors\b" +
+                    // A count of them: "this rig logged **1,247,924** receive-buffer errors".
+                    @"|(?<![\w,.])(?!0\b)\d[\d,.]*\**\s+(?:UDP\s+)?receive[- ]buffer\s+errors\b" +
+                    // netstat -su's "packet receive errors" said to be caused or seen in numbers.
+                    @"|\b(?:creates?|causes?|caused|causing|produces?|seeing|getting|having|lots\s+of|a\s+lot\s+of|many|thousands\s+of|millions\s+of)\W{1,3}(?:UDP\s+)?packet\s+receive\s+errors\b" +
                     // "the kernel drops UDP packets at the receive queue".
                     @"|\bdrop(?:s|ped|ping)?\s+(?:the\s+)?UDP\s+(?:packets|datagrams)\s+(?:at|in)\s+(?:the\s+)?(?:socket(?:'s)?\s+)?receive\s+(?:queue|buffer)\b" +
                     // netstat -su's "packet receive errors" (Udp InErrors) said to climb, with the command named.
