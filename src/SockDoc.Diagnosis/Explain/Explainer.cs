@@ -246,7 +246,7 @@ public static class Explainer
         return [new ProcessFiles
         {
             Pid = e.OpenFdsPid ?? e.LimitsPid ?? 0,
-            Command = "the pasted process",
+            Command = "the process whose descriptors the paste counts",
             OpenFds = open,
             SoftLimit = soft,
             HardLimit = e.NoFileHard is > 0 ? e.NoFileHard : null,

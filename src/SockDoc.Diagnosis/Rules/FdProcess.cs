@@ -57,7 +57,8 @@ public sealed class FdProcess : IRule
 
         var evidence = new List<Evidence>();
         foreach (var (p, use) in ranked.Take(5))
-            evidence.Add(Count($"{p.Command} (pid {p.Pid})", p.OpenFds, $"{N(p.OpenFds)} open of {N(p.SoftLimit!.Value)} ({Pct(use)})" + (p.Sockets is { } s ? $", {N(s)} sockets" : "") + (p.HardLimit is { } h ? $", hard {N(h)}" : ""), $"/proc/{p.Pid}/fd, /proc/{p.Pid}/limits"));
+            evidence.Add(Count(Who(p), p.OpenFds, $"{N(p.OpenFds)} open of {N(p.SoftLimit!.Value)} ({Pct(use)})" + (p.Sockets is { } s ? $", {N(s)} sockets" : "") + (p.HardLimit is { } h ? $", hard {N(h)}" : ""),
+                p.Pid > 0 ? $"/proc/{p.Pid}/fd, /proc/{p.Pid}/limits" : "pasted count of open descriptors and soft limit"));
         if (nrOpen is { } nr) evidence.Add(Count("fs.nr_open (ceiling for any hard limit)", nr, N(nr), Sys(SysctlNames.NrOpen)));
         evidence.AddRange(errors.Select(AppErrorEvidence));
 
@@ -68,12 +69,12 @@ public sealed class FdProcess : IRule
         if (atLimit.Count > 0)
         {
             severity = Severity.Critical; when = When.Now;
-            title = $"{worst.p.Command} (pid {worst.p.Pid}) is at its open-file limit: {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}; open(), socket() and accept() fail with EMFILE";
+            title = $"{Who(worst.p)} is at its open-file limit: {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}; open(), socket() and accept() fail with EMFILE";
         }
         else if (near.Count > 0)
         {
             severity = app.Recent ? Severity.Critical : Severity.Warning; when = app.Recent ? When.Recent : When.Risk;
-            title = $"{worst.p.Command} (pid {worst.p.Pid}) uses {Pct(worst.use)} of its open-file limit ({N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)})" +
+            title = $"{Who(worst.p)} uses {Pct(worst.use)} of its open-file limit ({N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)})" +
                 (app.Any ? $"; the application reported EMFILE {N(app.Count)} times" : "");
         }
         else if (errors.Count > 0)
@@ -86,9 +87,14 @@ public sealed class FdProcess : IRule
             return Ok(d, $"highest: {worst.p.Command} {N(worst.p.OpenFds)} of {N(worst.p.SoftLimit!.Value)}");
         }
 
-        return Conclude(d, c, severity, when, Confidence.Confirmed, title, evidence, Explanation, Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
+        // A count someone pasted (ls /proc/PID/fd | wc -l beside a limit they read separately) is likely: the two may come
+        // from different moments or, when no pid ties them, different processes; the live sample confirms.
+        return Conclude(d, c, severity, when, FromPaste(c.Now) ? Confidence.Likely : Confidence.Confirmed, title, evidence, Explanation, Fixes(worst.p.OpenFds, worst.p.HardLimit, nrOpen),
             BaseCaveats);
     }
+
+    /// <summary>The process by name and pid; a pasted count without a pid by its name alone.</summary>
+    private static string Who(ProcessFiles p) => p.Pid > 0 ? $"{p.Command} (pid {p.Pid})" : p.Command;
 
     private static List<FixLine> Fixes(long? openFds, long? hardLimit, long? nrOpen)
     {

@@ -998,7 +998,9 @@ public class RecogniserTests
     [InlineData("h96-none-kestrel-addrinuse-juno.txt")]
     [InlineData("h96-none-namedpipe-unix-eaddrnotavail.txt")]
     [InlineData("h100-none-cypress-inotify-init-zu-viele-offene-dateien.txt")]
-    public void Look_alikes_of_sets_16_to_100_give_no_finding(string paste) =>
+    // Held-out 101: "You may also run out of TCP ephemeral ports." on a tuning page.
+    [InlineData("h101-none-cogini-elixir-ulimit-advice.txt")]
+    public void Look_alikes_of_sets_16_to_101_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
     [Theory]
@@ -1049,6 +1051,9 @@ public class RecogniserTests
         // The count and the limit of one process, from ls /proc/PID/fd | wc -l and /proc/PID/limits.
         var f = Assert.Single(CorpusTests.Explain("$ ls /proc/4242/fd | wc -l\n1019\n$ cat /proc/4242/limits | grep 'open files'\nMax open files            1024                 4096                 files\n").Report.Findings);
         Assert.Equal("fd_process", f.Id);
+        // Pasted, so likely: the count and the limit were read apart.
+        Assert.Equal(Confidence.Likely, f.Confidence);
+        Assert.Contains("(pid 4242)", f.Title, StringComparison.Ordinal);
         // An unfiltered lsof -p count also counts memory maps: not read.
         Assert.Empty(CorpusTests.Explain("$ lsof -p 4242 | wc -l\n1019\n$ cat /proc/4242/limits | grep 'open files'\nMax open files            1024                 4096                 files\n").Report.Findings);
     }

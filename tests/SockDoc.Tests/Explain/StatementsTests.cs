@@ -158,6 +158,16 @@ public class StatementsTests
     }
 
     [Fact]
+    public void A_possibility_is_not_a_statement()
+    {
+        // Held-out 101 (an Elixir tuning page).
+        Assert.Empty(Stated("You may also run out of TCP ephemeral ports.\n"));
+        Assert.Empty(Stated("Busy proxies can quickly run out of ephemeral ports.\n"));
+        // A month is not a possibility.
+        Assert.Single(Stated("On 3 May we ran out of ephemeral ports.\n"));
+    }
+
+    [Fact]
     public void A_heading_that_names_a_condition_is_a_topic_not_a_statement()
     {
         // Held-out 82 (Tor's relay page): "TCP port exhaustion" between blank lines, a section's title.

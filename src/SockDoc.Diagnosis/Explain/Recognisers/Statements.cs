@@ -137,8 +137,10 @@ public sealed partial class Statements : IPasteRecogniser
     private static partial Regex HeadingRegex();
 
     // A supposition, a rule of thumb or a precaution before the phrase ("when the accept queue is full, the kernel
-    // drops ...", "to avoid a full conntrack table"). "may" is left out: it is also a month in a timestamp.
-    [GeneratedRegex(@"\b(?:if|when|whenever|unless|in\s+case|avoid\w*|prevent\w*|whether|maybe|perhaps|possibl[ey]|might|suspect\w*|guess\w*|wonder\w*|think|assum\w+|seems?|resembl\w+|probably|likely|unsure|not sure)\b|怀疑|可能|かもしれ",
+    // drops ...", "to avoid a full conntrack table"). "may" alone is left out: it is also a month in a timestamp; "may",
+    // "can", "could" or "would" before a verb ("You may also run out of TCP ephemeral ports") is a possibility.
+    [GeneratedRegex(@"\b(?:if|when|whenever|unless|in\s+case|avoid\w*|prevent\w*|whether|maybe|perhaps|possibl[ey]|might|suspect\w*|guess\w*|wonder\w*|think|assum\w+|seems?|resembl\w+|probably|likely|unsure|not sure)\b" +
+                    @"|\b(?:may|can|could|would)\s+(?:(?:also|well|even|easily|quickly|eventually|soon)\s+)?(?:(?:run|be|hit|get|exhaust|fill|overflow|reach|cause|see|start|become|lead)\b|$)|怀疑|可能|かもしれ",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SuppositionRegex();
 
