@@ -367,13 +367,11 @@ public static partial class AppErrors
         // (Ruby's "- connect(2) for", hiredis's "connectRedis", Predis's ConnectionException) and never of binding
         // or listening is connect()'s.
         if (errno is EADDRNOTAVAIL or EADDRINUSE && ConnectWordRegex().IsMatch(t) && !BindWordRegex().IsMatch(t)) return "connect";
-        // And a line that speaks of binding (squid's "commBind: Cannot bind socket FD 12 to 10.0.0.1:3128") and never of
-        // connecting is bind()'s; EADDRINUSE only, where bind() of a listener is the usual look-alike.
-        if (errno == EADDRINUSE && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
-        // EADDRNOTAVAIL on a line that speaks of binding and never of connecting ("pub bind vm ubuntu address,Error:Address not
-        // available", zeromq's bindSync): bind() to an address the host lacks (inet_bind()); a bind to port 0 that finds no
-        // free port says EADDRINUSE instead.
-        if (errno == EADDRNOTAVAIL && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
+        // And a line that speaks of binding and never of connecting is bind()'s: for EADDRINUSE (squid's "commBind: Cannot
+        // bind socket FD 12 to 10.0.0.1:3128") a listener's port in use, the usual look-alike; for EADDRNOTAVAIL ("pub bind
+        // vm ubuntu address,Error:Address not available", zeromq's bindSync) an address the host lacks (inet_bind()); a bind
+        // to port 0 that finds no free port says EADDRINUSE instead.
+        if (errno is EADDRINUSE or EADDRNOTAVAIL && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
         return "unknown";
     }
 

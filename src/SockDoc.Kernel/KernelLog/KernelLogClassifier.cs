@@ -117,8 +117,11 @@ public static partial class KernelLogClassifier
         return false;
     }
 
-    // "if", "unless", "in case", "whether", "avoid", "prevent" opening the phrase's clause (no sentence end between).
-    [GeneratedRegex(@"(?i)\b(?:if|unless|in\s+case|whether|avoid\w*|prevent\w*)\b[^.;!?]*$")]
+    // A supposition or a precaution that opens a clause: "if", "unless", "in case", "whether", "avoid", "prevent".
+    private const string Supposing = @"if|unless|in\s+case|whether|avoid\w*|prevent\w*";
+
+    // One opening the phrase's clause (no sentence end between).
+    [GeneratedRegex(@"(?i)\b(?:" + Supposing + @")\b[^.;!?]*$")]
     private static partial Regex SuppositionBeforeRegex();
 
     // "no table-full event logged", "0 matches", "nothing", "not found", "never logged": the search came back empty.
@@ -137,8 +140,9 @@ public static partial class KernelLogClassifier
             return ConditionBeforeRegex().IsMatch(t.AsSpan(from, m.Index - from)) ? m.Value : phrase;
         });
 
-    // A condition or precaution in the words just before a paraphrase, within its clause (no sentence end between).
-    [GeneratedRegex(@"(?i)\b(?:avoid\w*|prevent\w*|if|when|whenever|unless|in\s+case|whether)\b[^.;!?]*$")]
+    // A condition or precaution in the words just before a paraphrase, within its clause (no sentence end between): a
+    // supposition, or "when" ("a kernel log when timewait bucket overflow occurs").
+    [GeneratedRegex(@"(?i)\b(?:" + Supposing + @"|when|whenever)\b[^.;!?]*$")]
     private static partial Regex ConditionBeforeRegex();
 
     // "nf_conntrack table full", and "Ip_conntrack:table full" with the space lost.

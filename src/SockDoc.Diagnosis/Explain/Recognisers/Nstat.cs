@@ -26,7 +26,7 @@ public sealed partial class Nstat : IPasteRecogniser
             return 1;
         }
         if (RowRegex().Match(t) is { Success: true } m && Split(m.Groups["n"].Value) is { } name &&
-            long.TryParse(m.Groups["v"].Value.Replace(",", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            PasteParse.Long(m.Groups["v"].Value.Replace(",", "", StringComparison.Ordinal)) is { } v)
         {
             into.Counter(name.Group, name.Name, v);
             into.Claim("nstat", lines[i].Number, "nstat counters");

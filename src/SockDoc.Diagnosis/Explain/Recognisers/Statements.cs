@@ -75,7 +75,7 @@ public sealed partial class Statements : IPasteRecogniser
         // "Recv-Q are 129" in words: one past a backlog the kernel or a server commonly sets (sk_acceptq_is_full() stops a
         // listener's queue there), the mark of a full accept queue.
         if (Stated(sentence, ListenOverflowRegex()) ||
-            (RecvQNumberRegex().Match(sentence) is { Success: true } rq && NetstatRows.FullAt(long.Parse(rq.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)) is not null && Stated(sentence, RecvQNumberRegex())))
+            (RecvQNumberRegex().Match(sentence) is { Success: true } rq && PasteParse.Long(rq.Groups["n"].Value) is { } n && NetstatRows.FullAt(n) is not null && Stated(sentence, rq)))
             yield return StatedConditions.ListenQueueOverflow;
         // A cloud NAT's or load balancer's SNAT ports are not this host's ip_local_port_range.
         // A program's own log record saying it ran out of ports ("WARNING: [call-id]: [control] ... Ran out of ports", a media
@@ -96,9 +96,11 @@ public sealed partial class Statements : IPasteRecogniser
     /// further away belongs to another clause ("clients could not connect because the accept queue was full"). The
     /// phrases themselves are positive, some with a negation of their own ("no free ports left").
     /// </summary>
-    private static bool Stated(string sentence, Regex phrase)
+    private static bool Stated(string sentence, Regex phrase) => Stated(sentence, phrase.Match(sentence));
+
+    /// <summary>The same for a phrase already matched in <paramref name="sentence"/>.</summary>
+    private static bool Stated(string sentence, Match m)
     {
-        var m = phrase.Match(sentence);
         if (!m.Success) return false;
         if (SuppositionRegex().IsMatch(sentence.AsSpan(0, m.Index))) return false;
         int from = Math.Max(0, m.Index - 25);
