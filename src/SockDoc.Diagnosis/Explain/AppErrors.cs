@@ -53,20 +53,21 @@ public static partial class AppErrors
         // Windows logs its connect()'s port reuse failure as Tcpip event 4227: "TCP/IP failed to establish an outgoing
         // connection because the selected local endpoint was recently used to connect to the same remote endpoint".
         new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "only one use of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use"]),
-        new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit"]),
-        // "Too many files open": the words as people retype them ("Too many open file", as Dynomite's log cuts it);
+        new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit", "SystemFdQuotaExceeded"]),
+        // "Too many files open", "Too many file opens", "Too may open files": the words as people retype them ("Too many open file", as Dynomite's log cuts it);
         // "Hit max file limit": node 0.x's own EMFILE message.
         // Ranch (the Erlang acceptor pool under Cowboy, EMQX, RabbitMQ's web plugins) logs its accept()'s {error, emfile} as
         // "Ranch acceptor reducing accept rate: out of file descriptors". Squid stops accepting with "WARNING! Your cache is
         // running out of filedescriptors" when fewer than RESERVED_FD (100) of its max_filedescriptors are free
         // (Comm::TcpAcceptor::okToAccept()): the process at its own descriptor limit.
+        // Zig's standard library names EMFILE error.ProcessFdQuotaExceeded (and ENFILE error.SystemFdQuotaExceeded).
         // NNG names NNG_EMFILE "Out of files" (nng_strerror()); NanoMQ logs it as "send aio error Out of files".
         // Tor warns "Failing because we have N connections already. Please read doc/TUNING for guidance." (warn_too_many_conns()
         // in connection.c; "Please raise your ulimit -n." in older releases) when its sockets reach ConnLimit_, which it sets
         // from RLIMIT_NOFILE less a reserve, or when accept() or socket() fails with a resource errno: the process's descriptors.
         // Mosquitto logs accept()'s EMFILE (or ENFILE) as "Unable to accept new connection, system socket count has been
         // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files"]),
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -187,8 +188,9 @@ public static partial class AppErrors
             // in a copy ("java.net.ConnectException:Cannotassignrequestedaddress" on a page that dropped them).
             // An apostrophe may come escaped from a string literal or JSON ("Can\'t assign requested address").
             // Not a path or a file named after the words ("/tmp/too_many_open_files/requests1/", "too_many_open_files.log"):
-            // no '/' on either side, no extension after (and "open file" not read out of "open files" there).
-            "(?<!/)(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?![/s]|\.[A-Za-z0-9])",
+            // no '/' on either side, no extension after (and "open file" not read out of "open files" there). A number before
+            // the '/' is the errno's ("(24/Too many open files)", TeaSpeak's), not a directory.
+            "(?:(?<!/)|(?<=\\d/))(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?![/s]|\.[A-Za-z0-9])",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
             $@"\b{s.Errno}\b",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
@@ -203,6 +205,8 @@ public static partial class AppErrors
             // MySQL's my_error() "(Errcode: 24)" and "(errno: 24 - Too many open files)", InnoDB's "Operating system error number 24".
             $@"|\(Errcode: {s.Number}\b|\(errno: {s.Number}\b|[Oo]perating system error number {s.Number}\b" +
             // ldmsd's "sock accept() error 24": the errno number straight after the call that failed; Janus' "fopen error: 24".
+            // woo's "Can't accept connection (Code: 24)": the errno after the call's own words.
+            $@"|\b(?:accept|connect|bind)\w*\s+(?:\w+\s+){{0,2}}\([Cc]ode:? {s.Number}\)" +
             $@"|\b(?:unexpected|socket|connect|connection|system|f?open|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         // Zabbix and other Windows programs print the code in hex: "[0x00002747]" is 10055.
@@ -237,10 +241,21 @@ public static partial class AppErrors
             // takes it for loopback). A client given a listener's "0.0.0.0:4723" as its server, not ports.
             if (errno is EADDRNOTAVAIL && err.Call == "connect" && err.LookAlike is null && ConnectToUnspecifiedRegex().IsMatch(text))
                 err = err with { LookAlike = "connect() to 0.0.0.0 (the address a server listens on, not one to connect to) is refused at once with WSAEADDRNOTAVAIL on Windows: the destination is wrong, not ports" };
+            // Windows' WSAEADDRNOTAVAIL (10049, "The requested address is not valid in its context") is the address itself:
+            // connect() to 0.0.0.0 or an empty host, bind() to an address the host lacks. Its dynamic ports running out
+            // fail connect() with WSAENOBUFS (10055) or WSAEADDRINUSE (10048) instead.
+            if (errno is EADDRNOTAVAIL && err.LookAlike is null && IsWindowsAddressNotValid(text))
+                err = err with { LookAlike = "Windows' WSAEADDRNOTAVAIL (10049, \"not valid in its context\") means the address is not valid here: a destination of 0.0.0.0 or an empty host, or a bind() to an address the host lacks; Windows' dynamic ports running out give WSAENOBUFS (10055) or WSAEADDRINUSE (10048) instead, so not ports" };
             return err;
         }
         return null;
     }
+
+    private static bool IsWindowsAddressNotValid(string text) =>
+        WindowsAddressNotValidRegex().IsMatch(text) || WindowsLocalised[EADDRNOTAVAIL].Any(t => text.Contains(t, StringComparison.OrdinalIgnoreCase));
+
+    [GeneratedRegex(@"(?:WinError|error|code|errno|SocketException|\()[\s:=(]*10049\b|\bWSAEADDRNOTAVAIL\b|not valid in its context", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex WindowsAddressNotValidRegex();
 
     /// <summary>A connect() to port 0 on this line (Python's s.connect(('8.8.8.8', 0))).</summary>
     public static bool IsConnectToPortZero(string text) => ConnectPortZeroRegex().IsMatch(text);
@@ -350,7 +365,7 @@ public static partial class AppErrors
         // Go on Windows naming ConnectEx ("connectex: Only one usage of each socket address"): that call failed.
         var wrapper = WrapperCallRegex().Match(t);
         if (wrapper.Success) return wrapper.Groups["call"].Value.ToLowerInvariant() switch { "bind" => "bind", "accept" => "accept", _ => "connect" };
-        var m = CallRegex().Match(t);
+        var m = errno is EADDRNOTAVAIL or EADDRINUSE ? LastCallBeforeErrno(t, errno) : CallRegex().Match(t);
         // socket(), open(), read() and write() never return EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick
         // an address): such a word is the program's own ("[error] socket:", Ruby's "Failed to open TCP connection").
         if (m.Success && errno is EADDRNOTAVAIL or EADDRINUSE && m.Groups["call"].Value.ToLowerInvariant() is "socket" or "open" or "read" or "write")
@@ -367,12 +382,28 @@ public static partial class AppErrors
         // (Ruby's "- connect(2) for", hiredis's "connectRedis", Predis's ConnectionException) and never of binding
         // or listening is connect()'s.
         if (errno is EADDRNOTAVAIL or EADDRINUSE && ConnectWordRegex().IsMatch(t) && !BindWordRegex().IsMatch(t)) return "connect";
+        // An HTTP client's request failing on an address errno ("Unable to execute HTTP request: Cannot assign requested
+        // address", the AWS SDK's): the request's outgoing connect(), whose socket the client never binds itself.
+        if (errno is EADDRNOTAVAIL or EADDRINUSE && HttpRequestRegex().IsMatch(t) && !BindWordRegex().IsMatch(t)) return "connect";
         // And a line that speaks of binding and never of connecting is bind()'s: for EADDRINUSE (squid's "commBind: Cannot
         // bind socket FD 12 to 10.0.0.1:3128") a listener's port in use, the usual look-alike; for EADDRNOTAVAIL ("pub bind
         // vm ubuntu address,Error:Address not available", zeromq's bindSync) an address the host lacks (inet_bind()); a bind
         // to port 0 that finds no free port says EADDRINUSE instead.
         if (errno is EADDRINUSE or EADDRNOTAVAIL && t.Contains("bind", StringComparison.OrdinalIgnoreCase) && !ConnectWordRegex().IsMatch(t)) return "bind";
         return "unknown";
+    }
+
+    // A line that names several calls ("a server that binds a socket and calls accept() in a loop, and a client that calls
+    // connect() in a loop ... the client would get `[Errno 98] Address already in use`"): the one named last before the
+    // errno is the one that failed.
+    private static Match LastCallBeforeErrno(string t, string errno)
+    {
+        var first = CallRegex().Match(t);
+        if (!first.Success || !first.NextMatch().Success) return first;
+        var at = Patterns.First(p => p.Spelling.Errno == errno).Pattern.Match(t) is { Success: true } e ? e.Index : t.Length;
+        var last = first;
+        for (var m = first.NextMatch(); m.Success && m.Index < at; m = m.NextMatch()) last = m;
+        return last;
     }
 
     // nginx error log: "2019/03/01 10:00:00 [crit] 123#0: *4 connect() to ...", or its "while connecting to upstream".
@@ -432,12 +463,18 @@ public static partial class AppErrors
                     @"|(?<stream>\b(?:WSA)?[Ss]end(?:\(\))?\s+(?:\w+\s+)?fail(?:s|ed)?\b|\bWSASend\b)|(?<select>\b(?:Winsock\s+)?[Ss]elect(?:\(\)|\s+function)\B?)", RegexOptions.CultureInvariant)]
     private static partial Regex SendOrSelectRegex();
 
-    [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) \S*:0(?![\d.])|\bport 0\b)", RegexOptions.CultureInvariant)]
+    // Also "bind on local address (10.115.79.16:0) failed" (Open MPI's TCP transport, binding before connect()); not
+    // docker's "failed to bind port 0.0.0.0:80/tcp" (an address that starts with 0).
+    [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) (?:local )?(?:address )?\(?\S*:0(?![\d.])|\bport 0\b(?![.:\d]))", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();
+
+    [GeneratedRegex(@"\b(?:execut(?:e|es|ed|ing)|send(?:s|ing)?|sent|mak(?:e|es|ing)|made|perform(?:s|ed|ing)?)\s+(?:an?\s+|the\s+)?HTTPS?\s+request\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HttpRequestRegex();
 
     /// <summary>
     /// Whether a line of the paste says it is a load test or benchmark, in words or by the load generator's name (wrk,
-    /// ab -n, JMeter, Locust, k6, siege, hey, vegeta): a client there opens connections as fast as it can, so an
+    /// ab -n, JMeter, Locust, k6, siege, hey, vegeta, Artillery, Gatling, Tsung, h2load, bombardier, autocannon) or its
+    /// summary's words ("virtual users", Artillery's "Scenarios launched"): a client there opens connections as fast as it can, so an
     /// address error in it is repeated connect()s, not a bind() to an address the host lacks, which fails once at start-up.
     /// </summary>
     public static bool PasteSaysLoadTest(IEnumerable<PasteLine> lines)
@@ -449,7 +486,7 @@ public static partial class AppErrors
     // Korean 부하 테스트, Japanese 負荷テスト/負荷試験, Chinese 压测/压力测试, Russian нагрузочное тестирование.
     // Also a client said to have reached thousands of connections ("once it reaches 16k connections", "after 28,000
     // connections", "when connections hit 28K", "for about 7000 requests"): a bind() to a missing address fails at the first one.
-    [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta)\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|" +
+    [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta|artillery|gatling|tsung|h2load|bombardier|autocannon)\b|\bvirtual users\b|\bScenarios launched\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|" +
                     @"\b(?:reach(?:es|ed|ing)?|after|around|about|over)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\+?\s+(?:\w+\s+)?(?:connections|requests)\b|" +
                     // "when connections hit 28K".
                     @"\bconnections\s+(?:hit|hits|reach(?:es|ed)?|get\s+to|got\s+to)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\b|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]

@@ -180,6 +180,9 @@ public static partial class KernelLogClassifier
         // (html2text) score 0 vm:3075332kB, rss:1818104kB, swap:993020kB" (ub_oom's report).
         if (FollowedByDigit(line, "OOM killed process "u8)) return LogLineKind.OomKilled;
         if (FollowedByDigit(line, "Kill process "u8)) return LogLineKind.OomKillSelected;
+        // The same line cut after its verb by a page or a terminal ("ERR kernel: [ 2046.202714] Out of memory: Kill process"):
+        // the kernel's words up to there say it chose a victim; the victim is unknown.
+        if (line.TrimEnd(" \t\r"u8).EndsWith("Out of memory: Kill process"u8)) return LogLineKind.OomKillSelected;
         if (FollowedByDigit(line, "oom_reaper: reaped process "u8)) return LogLineKind.OomReaped;
         // Virtuozzo's beancounter OOM killer sums up a burst: "OOM killer in rage, 16 tasks killed in ub 1234".
         if (line.IndexOf("OOM killer in rage, "u8) >= 0) return LogLineKind.OomReaped;

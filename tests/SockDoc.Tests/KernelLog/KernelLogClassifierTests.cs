@@ -31,6 +31,8 @@ public class KernelLogClassifierTests
     [InlineData("[  553.712274] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", LogLineKind.OomInvoked, "oom_kill")]
     [InlineData("[  553.715204] Memory cgroup out of memory: Killed process 7408 (python3) total-vm:42268kB, anon-rss:32384kB, file-rss:6216kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0", LogLineKind.OomKilled, "oom_kill")]
     [InlineData("May 07 21:43:54 doom kernel: Out of memory: Kill process 27438 (R) score 31 or sacrifice child", LogLineKind.OomKillSelected, "oom_kill")]
+    // Held-out 111: the same line cut after its verb (SONiC's log as a page shows it).
+    [InlineData("Apr 28 10:03:13.279219 vlab-01 ERR kernel: [ 2046.202714] Out of memory: Kill process", LogLineKind.OomKillSelected, "oom_kill")]
     [InlineData("[ 4712.000002] __vm_enough_memory: pid: 4242, comm: java, bytes: 8589934592 not enough memory for the allocation", LogLineKind.MemoryOvercommit, "memory_overcommit")]
     // Held-out sets 4 and 5 (corpus/HELDOUT4-SOURCE.md, HELDOUT5-SOURCE.md): OpenVZ's per-container conntrack line,
     // 2.4/2.6's SYN-queue line without syncookies, and the OOM report's task-table header (dump_tasks()).

@@ -126,6 +126,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             err = err with { Call = framed };
         if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL or AppErrors.EADDRINUSE && PasteCodeOnlyConnects(lines))
             err = err with { Call = "connect" };
+        // An EADDRNOTAVAIL the paste says comes and goes ("It seems to be intermittent", "from time to time"): a bind() to an
+        // address the host lacks fails every time, as the program starts; one that fails now and then is a connect() that
+        // found no free port at that moment.
+        if (err.Call == "unknown" && err.Errno is AppErrors.EADDRNOTAVAIL && AnyLine(ref _intermittent, lines, l => IntermittentRegex().IsMatch(l.Scanned)))
+            err = err with { Call = "connect", SaidToRepeat = true };
         // connect() to ::1 or a link-local address on a host (or container) without IPv6 has no source address at all:
         // ip6_route_output() finds none and connect() fails with EADDRNOTAVAIL on the first try; not ports. libpq prints
         // the address on the line below ("Is the server running on host "localhost" (::1) and accepting").
@@ -179,6 +184,19 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" &&
             !LoopbackRegex().IsMatch(line.Text) && AnyLine(ref _bindsLoopback, lines, l => LoopbackSourceRegex().IsMatch(l.Scanned)))
             err = err with { LookAlike = "the client is bound to a loopback source address (127.0.0.1) and connects to another host: no route leaves loopback from it, so connect() fails at once every time; not ports" };
+        // connect() EADDRNOTAVAIL to several IPv6 hosts, each once, in a paste that says the host has IPv6 disabled
+        // (Transmission trying IPv6 peers): no IPv6 source address to send from (ip6_dst_lookup_tail()), however many
+        // times; ports are used up per destination (__inet_hash_connect()), and each new host would have free ones.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" &&
+            AddressErrors(lines).EachToAnotherIpv6Host && AnyLine(ref _ipv6Disabled, lines, l => Ipv6DisabledRegex().IsMatch(l.Scanned)))
+            err = err with { LookAlike = "connect() failed with EADDRNOTAVAIL towards several IPv6 hosts, each once, and the paste says IPv6 is disabled: there is no IPv6 source address to send from (ip6_dst_lookup_tail()); ports are used up per destination, so each new host would have free ones; not ports" };
+        // A client whose code fills its destination with INADDR_ANY ("connection->address.sin_addr.s_addr = INADDR_ANY"):
+        // BSD and macOS refuse the unspecified address as a destination with EADDRNOTAVAIL (Linux takes it for loopback),
+        // at once and every time; not ports. Only for an error seen once or twice: a load test's client may share the
+        // paste with a server's INADDR_ANY.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            AddressErrorLines(lines) < 3 && AnyLine(ref _destinationAny, lines, l => InaddrAnyRegex().IsMatch(l.Scanned)))
+            err = err with { LookAlike = "the client connects to INADDR_ANY (0.0.0.0), the address a server binds to: BSD and macOS refuse it as a destination with EADDRNOTAVAIL at once (Linux takes it for loopback); not ports" };
         // A paste that shows inotify failing with EMFILE (strace's inotify_init1() = -1 EMFILE, tail's fallback) explains
         // its other EMFILE lines that name no call ("Failed to get journal fd: Too many open files"): the same instance limit.
         if (err.Errno is AppErrors.EMFILE && err.Call == "unknown" && err.LookAlike is null && PasteShowsInotifyEmfile(lines)) err = AppErrors.AsInotify(err);
@@ -280,7 +298,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         : text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal) ? "bind"
         : null;
 
-    private (int Lines, bool OneHostEachPortOnce)? _addressErrors;
+    private (int Lines, bool OneHostEachPortOnce, bool EachToAnotherIpv6Host)? _addressErrors;
 
     /// <summary>How many of the paste's first 5,000 lines give EADDRNOTAVAIL; counted once per paste.</summary>
     private int AddressErrorLines(IReadOnlyList<PasteLine> lines) => AddressErrors(lines).Lines;
@@ -289,15 +307,17 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     /// The paste's EADDRNOTAVAIL lines, and whether there are three or more, each naming one endpoint of the same host on
     /// a port no other line names (a client trying one server's ports in turn); worked out once per paste.
     /// </summary>
-    private (int Lines, bool OneHostEachPortOnce) AddressErrors(IReadOnlyList<PasteLine> lines)
+    private (int Lines, bool OneHostEachPortOnce, bool EachToAnotherIpv6Host) AddressErrors(IReadOnlyList<PasteLine> lines)
     {
         if (_addressErrors is { } known) return known;
-        var endpoints = lines.Take(5_000).Where(l => AppErrors.TryRecognise(l) is { Errno: AppErrors.EADDRNOTAVAIL })
-            .Select(l => EndpointRegex().Match(l.Text)).ToList();
+        var failing = lines.Take(5_000).Where(l => AppErrors.TryRecognise(l) is { Errno: AppErrors.EADDRNOTAVAIL }).Select(l => l.Text).ToList();
+        var endpoints = failing.Select(t => EndpointRegex().Match(t)).ToList();
         bool oneHost = endpoints.Count >= 3 && endpoints.All(m => m.Success) &&
                        endpoints.Select(m => m.Value).Distinct().Count() == endpoints.Count &&
                        endpoints.Select(m => m.Groups["host"].Value).Distinct().Count() == 1;
-        _addressErrors = (endpoints.Count, oneHost);
+        var v6 = failing.Select(t => BareIpv6Regex().Match(t)).ToList();
+        bool eachV6 = v6.Count >= 2 && v6.All(m => m.Success) && v6.Select(m => m.Value.ToLowerInvariant()).Distinct().Count() == v6.Count;
+        _addressErrors = (endpoints.Count, oneHost, eachV6);
         return _addressErrors.Value;
     }
 
@@ -333,6 +353,9 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _spawnFrames;
 
     private bool? _bindsLoopback;
+    private bool? _destinationAny;
+    private bool? _intermittent;
+    private bool? _ipv6Disabled;
     private bool? _unreachable;
     private bool? _speaksOfIpv6;
 
@@ -411,7 +434,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                     // A C++ program's source location under its message ("src\Socket.cpp:oss::Socket::connect:581").
                     @"|\.(?:cpp|cc|cxx|h|hpp):(?:\w+::)+(?<c>connect|bind|accept)(?::\d+|\(|\s*$)")]
     private static partial Regex StackCallRegex();
-    [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(", RegexOptions.CultureInvariant)]
+    // Also .NET's HTTP clients, whose request opens the outgoing connection ("at System.Net.WebRequest.<>c.<GetResponseAsync>",
+    // "at System.Net.HttpWebRequest.GetResponse()", "at System.Net.Http.HttpClient.SendAsync").
+    [GeneratedRegex(@"\burlopen\(|\bhttp\.client\b.*\bconnect\b|\bcreate_connection\(|\bself\.connect\(\)|\bsock\.connect\(" +
+                    @"|\bat\s+System\.Net\.(?:Http\.HttpClient\.\S*Send|HttpWebRequest\.\S*GetResponse|WebRequest\.\S*GetResponse)", RegexOptions.CultureInvariant)]
     private static partial Regex ClientFrameRegex();
     // And a .NET client's own Connect()/ConnectAsync() frame (not System.Net.Sockets.Socket's, which a listener never has either).
     [GeneratedRegex(@"\bat\s+(?:java\.net\.Socket\.<init>|\S*SocketFactory\.createSocket\(|\S*\.HttpConnection\.open\(|(?!System\.Net\.Sockets\.Socket\.)\S+\.Connect(?:Async)?\()")]
@@ -435,7 +461,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     [GeneratedRegex(@"\.listen\(|\bbind\(|createServer\(|ListenAndServe|\bserve_forever\(|\bServerSocket\b|\bTcpListener\b|\bnet\.Listen\(|\bapp\.run\(", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ServerCodeRegex();
     // Command-line clients that never bind or listen: an address error from them is their connect().
-    [GeneratedRegex(@"(?:^|[\s:`'(?])(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
+    // Not an argument of another program ("cargo run telnet localhost 6142", "target/debug/tokio-review telnet ...").
+    [GeneratedRegex(@"(?:^|[\s:`'(?])(?<!\brun\s)(?<!/[\w.-]{1,80}\s)(?:telnet|curl|wget|redis-cli|redis-benchmark|psql|wrk|siege)(?=[\s:`')]|$)")]
     private static partial Regex ConnectOnlyToolRegex();
     // A Unix socket path straight after the errno text or in a unix: URL.
     [GeneratedRegex(@"(?i:Cannot assign requested address|Address not available)\)?:?\s+/(?:tmp|run|var|dev/shm)/\S+|\bunix:/\S+|\bCoreFxPipe_\w+", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
@@ -449,7 +476,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // one; "::" or five groups, so a time ("[12:34:56]") is not one.
     [GeneratedRegex(@"(?:[\[(](?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}[\])]|([""'])(?!::ffff:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){4})[0-9a-fA-F:]{2,39}\1)")]
     private static partial Regex Ipv6LiteralRegex();
-    [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to|fails?\s+to)\s+bind\b|\bbind(?:ing)?\s+(?:failed|error)\b|\berror\s+binding\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to|fails?\s+to)\s+bind\b|\bbind(?:ing)?\s+(?:failed|error)\b|\bbind\s+(?:on|to)\s+[^;]{1,80}?\s+failed\b|\berror\s+binding\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BindFailedRegex();
     // Also urllib3's NewConnectionError, whose "Failed to establish a new connection:" a page may wrap above the errno.
     [GeneratedRegex(@"\b(?:cannot|can't|could\s+not|couldn't|unable\s+to|failed\s+to)\s+connect\b|\bfailed\s+to\s+establish\s+a\s+new\s+connection\b|\bNewConnectionError\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
@@ -471,12 +498,28 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // IPv6", "IPv6 is disabled"); not the word alone, which ss -s prints in its header.
     [GeneratedRegex(@"\bIPv6[- ]only\b|\b(?:no|without|lacks?|disabled?)\s+IPv6\b|\bIPv6\s+(?:is\s+|was\s+)?(?:disabled|not\s+(?:enabled|supported|available|configured))\b|\b(?:access|reach)\s+(?:the\s+|an\s+)?IPv6\s+(?:network|hosts?|addresses|internet)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Ipv6WordRegex();
+
+    // A destination filled with the unspecified address in C: "sin_addr.s_addr = INADDR_ANY", "sin6_addr = in6addr_any".
+    [GeneratedRegex(@"\bsin6?_addr(?:\.s_addr)?\s*=\s*(?:htonl\s*\(\s*)?(?:INADDR_ANY|in6addr_any)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex InaddrAnyRegex();
     [GeneratedRegex(@"\bNetwork is unreachable\b|\bENETUNREACH\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UnreachableRegex();
     [GeneratedRegex(@"^\s*(?:npm (?:ERR!|error) )?(?:code|errno):?\s+'?E[A-Z]+'?,?\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex FieldLineRegex();
     [GeneratedRegex(@"^(?:code|errno): '?E[A-Z]+'?,?$")]
     private static partial Regex NodeFieldRegex();
+
+    // An IPv6 address written bare ("to 2001:0:9d38:6ab8:24d7:368b:743d:bc26, port 14844"): five groups or more, or a
+    // "::", so a clock ("03:40:09") is not one.
+    [GeneratedRegex(@"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){4,7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4})(?![\w:])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex BareIpv6Regex();
+
+    [GeneratedRegex(@"\bintermittent(?:ly)?\b|\bsporadic(?:ally)?\b|\bfrom\s+time\s+to\s+time\b|\bevery\s+(?:now\s+and\s+then|once\s+in\s+a\s+while)\b|\b(?:comes|came)\s+up\s+(?:a\s+few|several|many)\s+times\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex IntermittentRegex();
+
+    // The host without IPv6: "no IPv6", "IPv6 is disabled", "ipv6 addresses are disabled".
+    [GeneratedRegex(@"\b(?:no|without|lacks?|disabled?)\s+IPv6\b|\bIPv6\s+(?:\w+\s+)?(?:is\s+|are\s+|was\s+|were\s+)?(?:disabled|not\s+(?:enabled|supported|available|configured))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex Ipv6DisabledRegex();
 
     // host:port, IPv4 or a bracketed IPv6 address.
     [GeneratedRegex(@"(?<host>\b\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]

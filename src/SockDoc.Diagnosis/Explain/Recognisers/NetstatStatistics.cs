@@ -40,10 +40,13 @@ public sealed partial class NetstatStatistics : IPasteRecogniser
             into.Claim("netstat -s", line.Number, "netstat -s statistics");
             return 1;
         }
-        if (_group is not null && NameValueRegex().Match(t) is { Success: true } nv &&
+        // Under `netstat -s | grep TCPTimeWaitOverflow`, or one line quoted from it, the group header is gone; net-tools
+        // prints TcpExt's counters it has no sentence for as "TCPxxx: N", and only TcpExt's names start with "TCP".
+        if (NameValueRegex().Match(t) is { Success: true } nv &&
+            (_group ?? (nv.Groups["n"].ValueSpan.StartsWith("TCP", StringComparison.Ordinal) ? "TcpExt" : null)) is { } group &&
             long.TryParse(nv.Groups["v"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
         {
-            into.Counter(_group, nv.Groups["n"].Value, v);
+            into.Counter(group, nv.Groups["n"].Value, v);
             into.Claim("netstat -s", line.Number, "netstat -s statistics");
             return 1;
         }

@@ -8,12 +8,15 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// (memory.events oom_kill, or the cgroup v1 OOM eventfd): Kubernetes' container status "Reason: OOMKilled" (kubectl
 /// describe, pod YAML, the STATUS column of kubectl get pods; early kubelet's "reason": "OOM Killed"), its node event "OOMKilling", Docker's
 /// "OOMKilled": true (docker inspect), kubelet's node event "System OOM encountered, victim process: X, pid: N" and systemd's "Failed with result 'oom-kill'" / "(Result: oom-kill)" / "killed by the OOM killer".
-/// gunicorn's "was sent SIGKILL! Perhaps out of memory?" is its guess, read as words (possible).
+/// gunicorn's "was sent SIGKILL! Perhaps out of memory?" is its guess, read as words (possible). bcc's oomkill tool traces
+/// oom_kill_process() itself: "Triggered by PID 3297 ("ntpd"), OOM kill of PID 22516 ("perl"), 3850642 pages".
 /// Each is the runtime's record of the kernel event, not someone's reading of it: read as a reported OOM kill.
 /// "OOMKilled": false is the field saying no.
 /// </summary>
 public sealed partial class RuntimeOomReports : IPasteRecogniser
 {
+    private const string Description = "OOM kills reported by a container runtime, systemd, gunicorn or a tracer";
+
     public void Command(string command) { }
 
     public int Read(IReadOnlyList<PasteLine> lines, int i, PasteBuilder into)
@@ -30,14 +33,14 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
             var timeout = $"WORKER TIMEOUT (pid:{g.Groups["pid"].Value})";
             if (lines.Any(l => l.Scanned.Contains(timeout, StringComparison.Ordinal))) return 0;
             into.State(StatedConditions.OomKill, line.Number, text);
-            into.Claim("runtime-oom", line.Number, "OOM kills reported by a container runtime or systemd");
+            into.Claim("runtime-oom", line.Number, Description);
             return 1;
         }
         var m = ReportRegex().Match(text);
         if (!m.Success) return 0;
-        string reporter = m.Groups["docker"].Success ? "Docker" : m.Groups["systemd"].Success ? "systemd" : m.Groups["runc"].Success ? "runc" : "Kubernetes";
+        string reporter = m.Groups["docker"].Success ? "Docker" : m.Groups["systemd"].Success ? "systemd" : m.Groups["runc"].Success ? "runc" : m.Groups["tracer"].Success ? "bcc oomkill" : "Kubernetes";
         into.State(StatedConditions.OomKill, line.Number, text, reporter);
-        into.Claim("runtime-oom", line.Number, "OOM kills reported by a container runtime or systemd");
+        into.Claim("runtime-oom", line.Number, Description);
         return 1;
     }
 
@@ -54,7 +57,9 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
                     @"|\bSystem OOM encountered\b" +
                     // runc, when the memory cgroup's OOM killer took the container's init while it started:
                     // "unable to start container process: container init was OOM-killed (memory limit too low?)".
-                    @"|(?<runc>\bcontainer init was OOM-killed\b)",
+                    @"|(?<runc>\bcontainer init was OOM-killed\b)" +
+                    // bcc's oomkill (a kprobe on oom_kill_process()): one line per kill the kernel made.
+                    @"|(?<tracer>\bTriggered by PID \d+ \(""[^""]*""\), OOM kill of PID \d+\b)",
         RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ReportRegex();
 }

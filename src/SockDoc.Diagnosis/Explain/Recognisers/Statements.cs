@@ -102,7 +102,7 @@ public sealed partial class Statements : IPasteRecogniser
     private static bool Stated(string sentence, Match m)
     {
         if (!m.Success) return false;
-        if (SuppositionRegex().IsMatch(sentence.AsSpan(0, m.Index))) return false;
+        if (Supposed(sentence, m.Index)) return false;
         int from = Math.Max(0, m.Index - 25);
         // Within its own clause: "Although this doesn't "break" anything, it creates "packet receive errors"" states them.
         int clause = sentence.LastIndexOf(", ", m.Index, m.Index - from, StringComparison.Ordinal);
@@ -116,6 +116,21 @@ public sealed partial class Statements : IPasteRecogniser
         if (firstWord > 0 && NegationRegex().IsMatch(m.Value.AsSpan(firstWord))) return false;
         int end = m.Index + m.Length;
         return !AtZeroRegex().IsMatch(sentence.AsSpan(end, Math.Min(40, sentence.Length - end)));
+    }
+
+    /// <summary>
+    /// Whether a word before the phrase supposes it. "when" supposes only within its own clause: "When using the LiDAR with
+    /// two subscribers, a UDP receive buffer error occurs" states the error in the main clause after the comma.
+    /// </summary>
+    private static bool Supposed(string sentence, int at)
+    {
+        foreach (Match w in SuppositionRegex().Matches(sentence[..at]))
+        {
+            if (!(w.Value.StartsWith("when", StringComparison.OrdinalIgnoreCase) &&
+                  sentence.IndexOf(", ", w.Index, at - w.Index, StringComparison.Ordinal) >= 0))
+                return true;
+        }
+        return false;
     }
 
     // Sentence ends: . ! ? ; (and their CJK forms) followed by space, or the CJK marks alone.
@@ -164,9 +179,11 @@ public sealed partial class Statements : IPasteRecogniser
 
     // "listen overflows", "ListenOverflows keeps increasing", "the listen queue (of the socket) overflows / is full / fills
     // up", "the accept queue was full", "full accept queue", "full-connection (accept) queue overflow" (the Chinese
-    // name 全连接队列, and its own words).
+    // name 全连接队列, and its own words), "many TCPListenOverflow" in a monitor's spelling.
     [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
-                    @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|hitting|getting|got|lots\s+of|many)\W{1,3}(?:TcpExt)?ListenOverflows\b" +
+                    @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|hitting|getting|got|lots\s+of|many)\W{1,3}(?:TcpExt[._]?)?(?:TCP_?)?Listen_?Overflows?\b" +
+                    // A monitor's name for it ("有很多 TCPLISTENOVERFLOW 的报错": many of them).
+                    @"|(?:很多|大量|许多|不少)\s*(?:的\s*)?(?:TcpExt[._]?)?(?:TCP_?)?Listen_?Overflows?\b" +
                     @"|\bRecv-Q\s*(?:>|≥|>=|exceeds|is\s+(?:above|greater\s+than|larger\s+than|bigger\s+than))\s*(?:the\s+)?Send-Q\b" +
                     @"|\blisten(?:ing)?[ -]?(?:queue|backlog)s?\b.{0,60}?\b(?:overflow(?:s|ed|ing)?|full|filled|fill(?:s|ing)?\s+up)\b" +
                     @"|\b(?:accept|full[‑ -]connection)[ -]?(?:\(accept\)\s+)?(?:queue|backlog)s?\b.{0,40}?\b(?:overflow(?:s|ed|ing)?|full|filled)\b" +
@@ -177,7 +194,8 @@ public sealed partial class Statements : IPasteRecogniser
 
     // "ran out of (ephemeral / local / source) ports", "ephemeral port exhaustion", "port exhaustion", "exhausted the
     // ephemeral ports", "local ports were used up", 端口耗尽, ポート枯渇.
-    [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:(?:free|available|the|all|local|ephemeral|source|client|outgoing|outbound|tcp)\s+){0,3}ports\b" +
+    [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:(?:free|available|the|all|local|ephemeral|source|src|client|outgoing|outbound|tcp)\s+){0,3}ports\b" +
+                    @"|\bexhaustion\s+of\s+(?:the\s+)?(?:(?:ephemeral|local|source|src|client|tcp)\s+)?ports\b" +
                     @"|\b(?:(?:ephemeral|local|source|client|outbound|outgoing)[ -])?ports?\s+(?:exhaustion|starvation|depletion)\b" +
                     @"|\bexhaust(?:ed|ing|s)?\s+(?:[\w'’]+\s+){0,3}?(?:ephemeral|local|source|client)\s+ports?\b" +
                     @"|\b(?:ephemeral|local|source|client)\s+ports?\s+(?:are|were|got|get|being|have\s+been|had\s+been)\s+(?:all\s+)?(?:exhausted|used\s+up|depleted)\b" +
@@ -201,14 +219,18 @@ public sealed partial class Statements : IPasteRecogniser
 
     // "ran out of file descriptors / file handles", RabbitMQ's "file descriptor limit alarm set" (its fd use reached
     // the process's limit). Not "fd exhaustion" alone: pages name it as a thing to rule out as often as a thing that happened.
-    // And "reached the max open files limit", "hit its file descriptor limit".
+    // And "reached the max open files limit", "hit its file descriptor limit", "quickly hits `ulimit -n`".
     [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:file\s+descriptors|file\s+handles|fds)\b|\bfile\s+descriptor\s+limit\s+alarm\s+set\b" +
-                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b",
+                    @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b" +
+                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
-    // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the (Linux) OOM killer".
+    // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the (Linux) OOM killer", "the kernel
+    // killed envoy due to out of memory".
     [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b|\bkilled\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
+                    // "the kernel killed envoy due to out of memory".
+                    @"|\bkernel\s+(?:killed|kills|killing)\b[^.;]{0,40}?\b(?:due\s+to|because\s+of|for\s+being)\s+(?:\w+\s+)?(?:out[- ]of[- ]memory|OOM)\b" +
                     @"|(?:触发|引发)了?\s*oom[ -]?killer|oom[ -]?killer.{0,15}?(?:杀死|杀掉|kill\s*掉|干掉)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OomKillRegex();
@@ -231,11 +253,19 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
                     @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|having|had|lots\s+of|a\s+lot\s+of|tons\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
-                    @"|\bUDP\s+(?:socket\s+)?receive[- ]buffer\s+(?:errors|drops?)\b" +
+                    @"|\bUDP\s+(?:socket\s+)?receive[- ]buffer\s+(?:errors?|drops?)\b" +
+                    // The loss named by its counter: "UDP packet loss (RcvBufErrors)".
+                    @"|\bUDP\s+(?:packet\s+|datagram\s+)?(?:loss|drops?)\s*\(\s*(?:Udp_?)?RcvbufErrors\s*\)" +
+                    // A rise written as a delta: "RcvbufErrors +4,655".
+                    @"|\b(?:Udp_?)?RcvbufErrors\s*[:=]?\s*\+\s*[1-9][\d,]*" +
                     // "growth of the host-level `Udp_RcvbufErrors` counter".
                     @"|\b(?:growth|increase|rise|spike|climb)\s+(?:of|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}\W?(?:Udp_?)?RcvbufErrors\b" +
                     // A count of them: "this rig logged **1,247,924** receive-buffer errors".
                     @"|(?<![\w,.])(?!0\b)\d[\d,.]*\**\s+(?:UDP\s+)?receive[- ]buffer\s+errors\b" +
+                    // "more than 40,000 "receive buffer errors"" in any language: a number, a word or two, the quoted counter.
+                    @"|(?<![\w,.])(?!0\b)\d[\d,.]*(?:'\w+)?\s+(?:\w+\s+){1,2}[""“]\s*(?:UDP\s+)?receive[- ]buffer\s+errors\b" +
+                    // netstat -s's "receive buffer errors" said to rise: "the "receive buffer errors" does increase".
+                    @"|\breceive[- ]buffer\s+errors\b[""”]?.{0,20}?\b(?:keeps?\b|" + Rising + ")" +
                     // netstat -su's "packet receive errors" said to be caused or seen in numbers.
                     @"|\b(?:creates?|causes?|caused|causing|produces?|seeing|getting|having|lots\s+of|a\s+lot\s+of|many|thousands\s+of|millions\s+of)\W{1,3}(?:UDP\s+)?packet\s+receive\s+errors\b" +
                     // "the kernel drops UDP packets at the receive queue".
