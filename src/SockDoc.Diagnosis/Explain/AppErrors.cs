@@ -344,6 +344,8 @@ public static partial class AppErrors
             t.Contains("while connecting to upstream", StringComparison.Ordinal) || t.Contains("no free ports", StringComparison.Ordinal) ||
             t.Contains("connect error: ", StringComparison.Ordinal) || t.Contains("stream_socket_client", StringComparison.Ordinal) ||
             t.Contains("fsockopen", StringComparison.Ordinal) || t.Contains("gen_tcp:connect", StringComparison.Ordinal) ||
+            // libpq 14 and later: "connection to server at "db" (10.0.0.5), port 5432 failed: Cannot assign requested address".
+            LibpqConnectionRegex().IsMatch(t) ||
             // The JDK's non-blocking connect (SocketChannelImpl.checkConnect) appends ": no further information".
             NoFurtherInformationRegex().IsMatch(t) ||
             // siege's own words for connect()'s EADDRNOTAVAIL (sock.c: "socket: %d address is unavailable.").
@@ -467,6 +469,9 @@ public static partial class AppErrors
     // docker's "failed to bind port 0.0.0.0:80/tcp" (an address that starts with 0).
     [GeneratedRegex(@"(?i)\bbind\b.*?(?:htons\(0\)|\b(?:to|on) (?:local )?(?:address )?\(?\S*:0(?![\d.])|\bport 0\b(?![.:\d]))", RegexOptions.CultureInvariant)]
     private static partial Regex BindPortZeroRegex();
+
+    [GeneratedRegex(@"\bconnection to server (?:at|on) .{1,300}?\bfailed: ", RegexOptions.CultureInvariant)]
+    private static partial Regex LibpqConnectionRegex();
 
     [GeneratedRegex(@"\b(?:execut(?:e|es|ed|ing)|send(?:s|ing)?|sent|mak(?:e|es|ing)|made|perform(?:s|ed|ing)?)\s+(?:an?\s+|the\s+)?HTTPS?\s+request\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex HttpRequestRegex();

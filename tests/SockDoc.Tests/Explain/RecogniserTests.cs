@@ -1043,6 +1043,8 @@ public class RecogniserTests
     [InlineData("h106-none-transmission-ipv6-disabled-errno99.txt")]
     // Held-out 118: docker's "failed to bind port 0.0.0.0:80/tcp": an address starting with 0, not port 0.
     [InlineData("h118-none-vpnbot-docker-listen-80-address-in-use-ru.txt")]
+    // Held-out 125: one "Error 99 connecting to localhost:6379" in a docker compose setup (localhost is ::1 first).
+    [InlineData("h125-none-kombu-errno99-result-backend.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
@@ -1110,6 +1112,8 @@ public class RecogniserTests
     [InlineData("h123-fd_process-consul-agent-lsof-8500-nomad.txt", "fd_process")]
     [InlineData("h123-oom_kill-envoy-heap-growth-kernel-killed.txt", "oom_kill")]
     [InlineData("h124-port_exhaustion-adls-concurrentappend-only-one-usage.txt", "port_exhaustion")]
+    // Held-out 125: libpq's "connection to server at ... failed:" is connect(), whatever the poster says of bind().
+    [InlineData("h125-port_exhaustion-dagster-daemon-pgbouncer.txt", "port_exhaustion")]
     public void Sets_102_to_125_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

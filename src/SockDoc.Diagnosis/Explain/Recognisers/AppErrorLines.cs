@@ -190,6 +190,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" &&
             AddressErrors(lines).EachToAnotherIpv6Host && AnyLine(ref _ipv6Disabled, lines, l => Ipv6DisabledRegex().IsMatch(l.Scanned)))
             err = err with { LookAlike = "connect() failed with EADDRNOTAVAIL towards several IPv6 hosts, each once, and the paste says IPv6 is disabled: there is no IPv6 source address to send from (ip6_dst_lookup_tail()); ports are used up per destination, so each new host would have free ones; not ports" };
+        // One connect() to the name "localhost" failing with EADDRNOTAVAIL in a container ("Error 99 connecting to
+        // localhost:6379" under docker compose): the name resolves to ::1 first, and a container without IPv6 has no source
+        // address for it (ip6_route_output()); ports that ran out fail again and again.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            AddressErrorLines(lines) < 2 && LocalhostNameRegex().IsMatch(line.Text) && AnyLine(ref _inContainer, lines, l => ContainerWordRegex().IsMatch(l.Scanned)))
+            err = err with { LookAlike = "one connect() to \"localhost\" failed in a container: the name resolves to ::1 first, and a container without IPv6 has no source address for it (ip6_route_output()); ports that ran out fail again and again" };
         // A client whose code fills its destination with INADDR_ANY ("connection->address.sin_addr.s_addr = INADDR_ANY"):
         // BSD and macOS refuse the unspecified address as a destination with EADDRNOTAVAIL (Linux takes it for loopback),
         // at once and every time; not ports. Only for an error seen once or twice: a load test's client may share the
@@ -355,6 +361,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _bindsLoopback;
     private bool? _destinationAny;
     private bool? _intermittent;
+    private bool? _inContainer;
     private bool? _ipv6Disabled;
     private bool? _unreachable;
     private bool? _speaksOfIpv6;
@@ -513,6 +520,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // "::", so a clock ("03:40:09") is not one.
     [GeneratedRegex(@"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){4,7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4})(?![\w:])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex BareIpv6Regex();
+
+    [GeneratedRegex(@"\blocalhost(?::\d{1,5})?\b(?![.-])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex LocalhostNameRegex();
+    [GeneratedRegex(@"\b(?:docker(?:-compose)?|containers?|compose|podman)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ContainerWordRegex();
 
     [GeneratedRegex(@"\bintermittent(?:ly)?\b|\bsporadic(?:ally)?\b|\bfrom\s+time\s+to\s+time\b|\bevery\s+(?:now\s+and\s+then|once\s+in\s+a\s+while)\b|\b(?:comes|came)\s+up\s+(?:a\s+few|several|many)\s+times\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex IntermittentRegex();
