@@ -168,8 +168,15 @@ public static partial class AppErrors
     public static bool IsWindowsNoBuffers(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return WindowsNoBuffersRegex().IsMatch(text) || WindowsLocalised[ENOBUFS].Any(t => text.Contains(t, StringComparison.OrdinalIgnoreCase));
+        return WindowsNoBuffersRegex().IsMatch(text) || InWindowsTranslation(text, ENOBUFS);
     }
+
+    /// <summary>Whether a line gives Windows' WSAEADDRNOTAVAIL (10049, the address not valid), in English or translated.</summary>
+    private static bool IsWindowsAddressNotValid(string text) => WindowsAddressNotValidRegex().IsMatch(text) || InWindowsTranslation(text, EADDRNOTAVAIL);
+
+    /// <summary>Whether the line holds one of Windows' translations of the errno's Winsock text.</summary>
+    private static bool InWindowsTranslation(string text, string errno) =>
+        WindowsLocalised[errno].Any(t => text.Contains(t, StringComparison.OrdinalIgnoreCase));
 
     // Not .NET's SocketError name NoBufferSpaceAvailable alone: .NET on Linux maps ENOBUFS to it too.
     [GeneratedRegex(@"maximum connections reached|\bWSAENOBUFS\b|\b10055\b|\b0x0*2747\b|lacked sufficient buffer space", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
@@ -250,9 +257,6 @@ public static partial class AppErrors
         }
         return null;
     }
-
-    private static bool IsWindowsAddressNotValid(string text) =>
-        WindowsAddressNotValidRegex().IsMatch(text) || WindowsLocalised[EADDRNOTAVAIL].Any(t => text.Contains(t, StringComparison.OrdinalIgnoreCase));
 
     [GeneratedRegex(@"(?:WinError|error|code|errno|SocketException|\()[\s:=(]*10049\b|\bWSAEADDRNOTAVAIL\b|not valid in its context", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex WindowsAddressNotValidRegex();

@@ -124,9 +124,9 @@ public sealed partial class Statements : IPasteRecogniser
     /// </summary>
     private static bool Supposed(string sentence, int at)
     {
-        foreach (Match w in SuppositionRegex().Matches(sentence[..at]))
+        foreach (var w in SuppositionRegex().EnumerateMatches(sentence.AsSpan(0, at)))
         {
-            if (!(w.Value.StartsWith("when", StringComparison.OrdinalIgnoreCase) &&
+            if (!(sentence.AsSpan(w.Index, w.Length).StartsWith("when", StringComparison.OrdinalIgnoreCase) &&
                   sentence.IndexOf(", ", w.Index, at - w.Index, StringComparison.Ordinal) >= 0))
                 return true;
         }
