@@ -110,9 +110,32 @@ public static class PasteInput
             };
             kept.Append(text).Append('\n');
         }
+        var tables = kinds.ContainsValue("oom_kill") && kept.ToString().Contains("oom_score_adj name", StringComparison.Ordinal) ? [] : TaskTables(lines, ctx, kinds);
         if (kinds.Count == 0) return (kinds, null);
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kept.ToString()));
-        var summary = KernelLogReader.ReadStream(stream, "pasted kernel log", ctx);
+        var summary = KernelLogReader.ReadStream(stream, "pasted kernel log", ctx, tables);
         return (kinds, summary);
+    }
+
+    /// <summary>
+    /// Runs of three or more rows of the OOM report's task table pasted without its header: each run is one table
+    /// (KernelLogClassifier.IsOomTaskRow), its rows claimed as kernel lines. A paste that holds the header reads the table from it.
+    /// </summary>
+    private static List<KernelLogLine> TaskTables(IReadOnlyList<PasteLine> lines, LogTimeContext ctx, Dictionary<int, string> kinds)
+    {
+        var tables = new List<KernelLogLine>();
+        int i = 0;
+        while (i < lines.Count)
+        {
+            int end = i;
+            while (end < lines.Count && lines[end].Command is null && KernelLogClassifier.IsOomTaskRow(lines[end].WithStamp, ctx)) end++;
+            if (end - i >= 3)
+            {
+                tables.Add(KernelLogClassifier.OomTaskTable(lines[i].WithStamp, ctx));
+                for (int k = i; k < end; k++) kinds[lines[k].Number] = "oom_kill";
+            }
+            i = Math.Max(end, i + 1);
+        }
+        return tables;
     }
 }

@@ -67,7 +67,9 @@ public static partial class AppErrors
         // from RLIMIT_NOFILE less a reserve, or when accept() or socket() fails with a resource errno: the process's descriptors.
         // Mosquitto logs accept()'s EMFILE (or ENFILE) as "Unable to accept new connection, system socket count has been
         // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files"]),
+        // Android's SQLite extends SQLITE_CANTOPEN with SQLITE_CANTOPEN_EMFILE (14 | 8 << 8 = code 2062), "Application has
+        // opened too many files": open() of the database failed with EMFILE.
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files", "SQLITE_CANTOPEN_EMFILE", "Application has opened too many files"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -214,6 +216,9 @@ public static partial class AppErrors
             // ldmsd's "sock accept() error 24": the errno number straight after the call that failed; Janus' "fopen error: 24".
             // woo's "Can't accept connection (Code: 24)": the errno after the call's own words.
             $@"|\b(?:accept|connect|bind)\w*\s+(?:\w+\s+){{0,2}}\([Cc]ode:? {s.Number}\)" +
+            // The kernel's own return value, negated, as io_uring's completion and raw syscall wrappers give it: "[r1] accept
+            // error: -24".
+            $@"|\b(?:accept4?|connect|bind|listen|socket)(?:\(\))?\s+(?:error|failed|returned|res)\s*[:=]?\s*-{s.Number}\b(?![.\d])" +
             $@"|\b(?:unexpected|socket|connect|connection|system|f?open|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         // Zabbix and other Windows programs print the code in hex: "[0x00002747]" is 10055.
@@ -331,7 +336,7 @@ public static partial class AppErrors
         // function"): Windows' WSAENOBUFS there is its buffers or its non-paged pool, not its ports, which connect() and bind() take.
         if (errno == ENOBUFS && SendOrSelectCall(t) is { } other) return other;
         if (errno == ENOMEM && MemoryCallRegex().Match(t) is { Success: true } mem)
-            return mem.Groups["commit"].Success || mem.Groups["stack"].Success || mem.Groups["map"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value;
+            return mem.Groups["commit"].Success || mem.Groups["stack"].Success || mem.Groups["map"].Success ? "mmap" : mem.Groups["spawn"].Success ? "fork" : mem.Groups["call"].Value.ToLowerInvariant();
         // The JDK on Windows appends the call: "Address already in use: connect", "Cannot assign requested address: JVM_Bind".
         var java = JavaCallSuffixRegex().Match(t);
         if (java.Success) return java.Groups["call"].Value.Equals("connect", StringComparison.OrdinalIgnoreCase) ? "connect" : "bind";
@@ -542,8 +547,9 @@ public static partial class AppErrors
     // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
     // The daemonising double fork's own words: "fork #2 failed: 12 (Cannot allocate memory)". Go's external linker
     // ("6l: running gcc failed: Cannot allocate memory", cmd/link's hostlink()): a gcc that ran and failed says "exit
-    // status N" there, so an errno is the fork/exec of it.
-    [GeneratedRegex(@"\b(?<call>fork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
+    // status N" there, so an errno is the fork/exec of it. Icinga 2 starts its sentence with the call: "Fork failed with
+    // error code 12 (Cannot allocate memory)".
+    [GeneratedRegex(@"\b(?<call>[Ff]ork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +

@@ -256,6 +256,27 @@ public static partial class KernelLogClassifier
         return Build(LogLineHead.Parse(Encoding.UTF8.GetString(line.TrimEnd("\r\n"u8)), ctx), ctx);
     }
 
+    /// <summary>
+    /// A row of the OOM report's task table, "[   5323]     1  5323   120510    58957   720896        0             0 php-fpm"
+    /// (mm/oom_kill.c dump_task(): pid, uid, tgid, total_vm, rss and its parts, page tables, swap, oom_score_adj, comm;
+    /// 4 to 8 numbers after the tgid from 2.6 to 6.x). dump_tasks() runs only from dump_header(), when the OOM killer is
+    /// about to choose a victim, so a run of rows is that report even when the paste lost its header and kill line.
+    /// Not offered to the streaming scanner: a row holds no anchor, and a whole log holds the header above it.
+    /// </summary>
+    public static bool IsOomTaskRow(string line, LogTimeContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.Length < 400 && OomTaskRowRegex().IsMatch(LogLineHead.Parse(line.TrimEnd('\r', '\n'), ctx).Message);
+    }
+
+    /// <summary>The task table a run of rows stands for, at the time of its first row (see <see cref="IsOomTaskRow"/>).</summary>
+    public static KernelLogLine OomTaskTable(string firstRow, LogTimeContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(firstRow);
+        var head = LogLineHead.Parse(firstRow.TrimEnd('\r', '\n'), ctx);
+        return new KernelLogLine { Kind = LogLineKind.OomTaskDump, Time = head.Time, Prefix = head.Prefix, Host = head.Host, Message = head.Message };
+    }
+
     /// <summary>Classifies one line of text; Kind is None for lines that are not ours.</summary>
     public static KernelLogLine Classify(string line, LogTimeContext ctx)
     {
@@ -428,6 +449,11 @@ public static partial class KernelLogClassifier
     // A page may redact the pid ("Kill process #### (mysql)"): the name is still the victim's.
     [GeneratedRegex(@"Kill process (?:(?<pid>\d+)|#+) \((?<name>.*?)\)")]
     private static partial Regex KillProcessRegex();
+
+    // dump_task(): "[%7d] %5d %5d %8lu %8lu ... %5hd %s"; comm is at most 15 characters (TASK_COMM_LEN). printk's
+    // caller id ("[   T2243]", CONFIG_PRINTK_CALLER) may stand before it.
+    [GeneratedRegex(@"^(?:\[\s*[TC]\d+\]\s+)?\[\s*\d+\s*\]\s+\d+\s+\d+(?:\s+-?\d+){4,8}\s+\S.{0,14}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex OomTaskRowRegex();
 
     // mm/util.c __vm_enough_memory() (6.12): "%s: pid: %d, comm: %s, bytes: %lu not enough memory for the allocation".
     [GeneratedRegex(@"pid: (?<pid>\d+), comm: (?<comm>.*?), bytes: (?<bytes>\d+) not enough memory")]

@@ -157,10 +157,17 @@ public static class KernelLogReader
     }
 
     /// <summary>Reads any stream (stdin, a test's bytes) as one source.</summary>
-    public static KernelLogSummary ReadStream(Stream stream, string source, LogTimeContext ctx, KernelLogFilter? filter = null, CancellationToken cancel = default)
+    public static KernelLogSummary ReadStream(Stream stream, string source, LogTimeContext ctx, KernelLogFilter? filter = null, CancellationToken cancel = default) =>
+        ReadStream(stream, source, ctx, [], filter, cancel);
+
+    /// <summary>Reads a stream as one source, and lines the caller classified itself (a pasted task table without its header).</summary>
+    public static KernelLogSummary ReadStream(Stream stream, string source, LogTimeContext ctx, IReadOnlyList<KernelLogLine> alsoLines,
+        KernelLogFilter? filter = null, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(alsoLines);
         var aggregator = new KernelLogAggregator(filter?.Since, filter?.Until);
         var stats = new KernelLogScanner(aggregator, ctx).Scan(stream, cancel);
+        foreach (var line in alsoLines) aggregator.Add(line);
         return Summary(source, aggregator, stats, ctx.BootTime, []);
     }
 

@@ -1045,6 +1045,10 @@ public class RecogniserTests
     [InlineData("h118-none-vpnbot-docker-listen-80-address-in-use-ru.txt")]
     // Held-out 125: one "Error 99 connecting to localhost:6379" in a docker compose setup (localhost is ::1 first).
     [InlineData("h125-none-kombu-errno99-result-backend.txt")]
+    // Held-out 130: an explanation introduces the error as what happens to any process past the limit. Held-out 132:
+    // AWS's advice, "To reduce port exhaustion, try ...".
+    [InlineData("h130-none-android-fd-limit-advice.txt")]
+    [InlineData("h132-none-aws-nat-instance-port-exhaustion-advice.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
@@ -1114,7 +1118,19 @@ public class RecogniserTests
     [InlineData("h124-port_exhaustion-adls-concurrentappend-only-one-usage.txt", "port_exhaustion")]
     // Held-out 125: libpq's "connection to server at ... failed:" is connect(), whatever the poster says of bind().
     [InlineData("h125-port_exhaustion-dagster-daemon-pgbouncer.txt", "port_exhaustion")]
-    public void Sets_102_to_125_are_read(string paste, string id) =>
+    // Held-out 126: the OOM report's task rows pasted without their header or kill line (dump_tasks() runs only in the
+    // OOM killer's report); held-out 132 has them under an issue title alone.
+    [InlineData("h126-oom_kill-bitnami-php-fpm-task-dump.txt", "oom_kill")]
+    [InlineData("h132-oom_kill-oracle-free-tier-task-dump.txt", "oom_kill")]
+    // Held-out 128: Slurm's "Detected N oom-kill event(s)" (its cgroup's oom_kill count). Held-out 130: Android SQLite's
+    // SQLITE_CANTOPEN_EMFILE (code 2062). Held-out 131: io_uring's negated errno, "accept error: -24".
+    [InlineData("h128-oom_kill-ebp-nextflow-slurm-1959-oom-kill-events.txt", "oom_kill")]
+    [InlineData("h128-oom_kill-nextneopi-slurm-oom-kill-event.txt", "oom_kill")]
+    [InlineData("h130-fd_process-rn-image-cache-sqlite.txt", "fd_process")]
+    [InlineData("h131-fd_process-ioxide-accept-minus24-prlimit.txt", "fd_process")]
+    // Held-out 134: Icinga 2's "Fork failed with error code 12 (Cannot allocate memory)", the call first and capitalised.
+    [InlineData("h134-memory_overcommit-icinga-fork-enomem-dispenser.txt", "memory_overcommit")]
+    public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 
     [Fact]

@@ -55,6 +55,12 @@ public class StatementsTests
     [InlineData("I did and the \"receive buffer errors\" does increase after running my application.", StatedConditions.UdpReceiveDrops)]
     [InlineData("After about 2 1/2 days consul crashes due to reaching its open file limit of 1024.", StatedConditions.FileDescriptorsExhausted)]
     [InlineData("At which point the kernel killed envoy due to out of memory.", StatedConditions.OomKill)]
+    // Held-out 127 (Red Hat's Japanese KB): the counter and the particle after it with no word boundary; "many" in Japanese.
+    [InlineData("/proc/net/netstatのListenOverflowsやListenDropsの値が増加しています。", StatedConditions.ListenQueueOverflow)]
+    [InlineData("\"netstat\" の出力が多くの UDP \"packet receive errors\" を示しています", StatedConditions.UdpReceiveDrops)]
+    // Held-out 131: the kernel's words quoted with a quantity; a denial before "after" belongs to another verb.
+    [InlineData("Lots of \"nf_conntrack: table full, dropping packet\" messages in the syslog.", StatedConditions.ConntrackTableFull)]
+    [InlineData("Director does not respond after reaching the limit of open files", StatedConditions.FileDescriptorsExhausted)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -84,6 +90,10 @@ public class StatementsTests
     [InlineData("Our queue is full of jobs and the listener restarts.")]
     // "when" supposes within its own clause.
     [InlineData("When the conntrack table is full the kernel drops new flows.")]
+    // Held-out 132: a purpose clause opens the sentence (AWS's advice); corpus h75: the quoted line with no event logged.
+    [InlineData("To reduce port exhaustion, try one of the following solutions.")]
+    [InlineData("kernel 'nf_conntrack: table full' events: (no table-full event logged)")]
+    [InlineData("The director did not reach the limit of open files.")]
     public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
 
     [Fact]

@@ -77,6 +77,21 @@ public class KernelLogClassifierTests
     public void A_paraphrase_in_a_condition_or_precaution_is_not_retold(string line) =>
         Assert.Equal(LogLineKind.None, C(KernelLogClassifier.Retyped(line)).Kind);
 
+    // dump_task() rows from four kernel generations, as pasted (corpus h56 3.10 nr_ptes, h123 pgtables_bytes behind a
+    // syslog head, h83 6.x with rss_anon/rss_file/rss_shmem behind a caller id, h126 4.19 behind a dmesg stamp).
+    [Theory]
+    [InlineData("[ 9074]     0  9074   644243   340026    1226        0             0 node", true)]
+    [InlineData("Apr 18 09:34:21 sb-nomad09 kernel: [17586]    33 17586    56908     7763   221184        0             0 runc:[2:INIT]", true)]
+    [InlineData("[781751.932755] [   T2243] [3341721]  1000 3341721 10847241  4359142  4359022      120         0 86327296  6341200           100 cargo-acl", true)]
+    [InlineData("[40526.379438] [   5323]     1  5323   120510    58957   720896        0             0 php-fpm", true)]
+    // Not rows: the header itself, a ps line, a stack frame, a bracketed counter table with too few columns.
+    [InlineData("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name", false)]
+    [InlineData("root      5323  0.0  1.2 120510 58957 ?        S    10:00   0:00 php-fpm", false)]
+    [InlineData("[40526.379438]  oom_kill_process.cold+0x8/0x10", false)]
+    [InlineData("[ 1]   44   12   7 eth0", false)]
+    public void A_row_of_the_oom_reports_task_table_is_known(string line, bool row) =>
+        Assert.Equal(row, KernelLogClassifier.IsOomTaskRow(line, Ctx));
+
     [Fact]
     public void The_kernels_own_words_are_read_whatever_the_clause()
     {

@@ -220,6 +220,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // and no Linux sysctl changes it. The line in ESP-IDF's log format, or a paste that names the stack, says so.
         if (err.LookAlike is null && (EmbeddedLogRegex().IsMatch(line.Text) || PasteNamesEmbeddedStack(lines)))
             err = err with { LookAlike = "an embedded TCP/IP stack (lwIP under ESP-IDF, FreeRTOS or Zephyr) has its own socket table (LWIP_MAX_SOCKETS) and errno numbers: not a Linux kernel limit, no sysctl changes it" };
+        // A sentence about any program introduces the error ("Any process exceeding this limit is immediately killed
+        // with:"): the text's example of what happens, not a failure it shows.
+        if (err.LookAlike is null && IntroducedAsAnyProgramsError(lines, i))
+            err = err with { LookAlike = "the text introduces the error as what happens to any program past a limit (an example in an explanation), not a failure it shows" };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
@@ -436,6 +440,22 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // the space after "at" ("atsun.nio.ch.Net.connect0(Native Method)").
     // Node's frames put a space before the parenthesis and may have no receiver ("at doConnect (net.js:555:5)",
     // "at Socket.connect (net.js:718:20)"); Node 0.2 named its modules without ".js" ("at doConnect (net:821:19)").
+    /// <summary>The nearest text above the error (within two lines) is a sentence about any program that ends in a colon.</summary>
+    private static bool IntroducedAsAnyProgramsError(IReadOnlyList<PasteLine> lines, int i)
+    {
+        for (int k = i - 1; k >= 0 && k >= i - 2; k--)
+        {
+            var t = lines[k].Text.Trim();
+            if (t.Length == 0) continue;
+            return t.EndsWith(':') && AnyProgramRegex().IsMatch(t);
+        }
+        return false;
+    }
+
+    [GeneratedRegex(@"\bany\s+(?:[\w-]+\s+)?(?:process|program|application|app|service|daemon|server|client|thread)s?\s+(?:that|which|exceeding|trying|opening|using|going\s+over|over)\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex AnyProgramRegex();
+
     [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s*\S*?\.(?<c>bind0?|Bind|connect0?|(?:Do|Unsafe)?(?:Begin)?Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
                     @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+?(?:\.js)?:\d+:\d+\)" +
                     // A C++ program's source location under its message ("src\Socket.cpp:oss::Socket::connect:581").

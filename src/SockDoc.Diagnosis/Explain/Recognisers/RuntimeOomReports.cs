@@ -8,6 +8,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// (memory.events oom_kill, or the cgroup v1 OOM eventfd): Kubernetes' container status "Reason: OOMKilled" (kubectl
 /// describe, pod YAML, the STATUS column of kubectl get pods; early kubelet's "reason": "OOM Killed"), its node event "OOMKilling", Docker's
 /// "OOMKilled": true (docker inspect), kubelet's node event "System OOM encountered, victim process: X, pid: N" and systemd's "Failed with result 'oom-kill'" / "(Result: oom-kill)" / "killed by the OOM killer".
+/// Slurm's "Detected 1 oom-kill event(s) in StepId=...".
 /// gunicorn's "was sent SIGKILL! Perhaps out of memory?" is its guess, read as words (possible). bcc's oomkill tool traces
 /// oom_kill_process() itself: "Triggered by PID 3297 ("ntpd"), OOM kill of PID 22516 ("perl"), 3850642 pages".
 /// Each is the runtime's record of the kernel event, not someone's reading of it: read as a reported OOM kill.
@@ -15,7 +16,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 /// </summary>
 public sealed partial class RuntimeOomReports : IPasteRecogniser
 {
-    private const string Description = "OOM kills reported by a container runtime, systemd, gunicorn or a tracer";
+    private const string Description = "OOM kills reported by a container runtime, systemd, Slurm, gunicorn or a tracer";
 
     public void Command(string command) { }
 
@@ -38,7 +39,7 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
         }
         var m = ReportRegex().Match(text);
         if (!m.Success) return 0;
-        string reporter = m.Groups["docker"].Success ? "Docker" : m.Groups["systemd"].Success ? "systemd" : m.Groups["runc"].Success ? "runc" : m.Groups["tracer"].Success ? "bcc oomkill" : "Kubernetes";
+        string reporter = m.Groups["docker"].Success ? "Docker" : m.Groups["systemd"].Success ? "systemd" : m.Groups["runc"].Success ? "runc" : m.Groups["tracer"].Success ? "bcc oomkill" : m.Groups["slurm"].Success ? "Slurm" : "Kubernetes";
         into.State(StatedConditions.OomKill, line.Number, text, reporter);
         into.Claim("runtime-oom", line.Number, Description);
         return 1;
@@ -58,6 +59,10 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
                     // runc, when the memory cgroup's OOM killer took the container's init while it started:
                     // "unable to start container process: container init was OOM-killed (memory limit too low?)".
                     @"|(?<runc>\bcontainer init was OOM-killed\b)" +
+                    // Slurm's task/cgroup plugin reads the step's memory cgroup (memory.events oom_kill, or v1's memory.oom_control
+                    // eventfd) when the step ends: "Detected 1959 oom_kill events in StepId=45226719.batch. Some of the step
+                    // tasks have been OOM Killed." (21.08 on); before, "Detected 1 oom-kill event(s) in step 123.batch cgroup".
+                    @"|(?<slurm>\bDetected [1-9]\d* oom[-_]kill events?(?:\(s\))? in )" +
                     // bcc's oomkill (a kprobe on oom_kill_process()): one line per kill the kernel made.
                     @"|(?<tracer>\bTriggered by PID \d+ \(""[^""]*""\), OOM kill of PID \d+\b)",
         RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]

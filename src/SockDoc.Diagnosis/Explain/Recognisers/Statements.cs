@@ -107,7 +107,7 @@ public sealed partial class Statements : IPasteRecogniser
         // Within its own clause: "Although this doesn't "break" anything, it creates "packet receive errors"" states them.
         int clause = sentence.LastIndexOf(", ", m.Index, m.Index - from, StringComparison.Ordinal);
         int negFrom = clause >= 0 ? clause + 2 : from;
-        if (NegationRegex().IsMatch(sentence.AsSpan(negFrom, m.Index - negFrom))) return false;
+        if (Negated(sentence.AsSpan(negFrom, m.Index - negFrom))) return false;
         // A count of 0 before it, as netstat -s prints a counter (BSD's "0 listen queue overflows").
         if (ZeroCountRegex().IsMatch(sentence.AsSpan(from, m.Index - from))) return false;
         // Denied inside the phrase, between the subject and its verb ("the conntrack table is not filled"); a negation that
@@ -117,6 +117,20 @@ public sealed partial class Statements : IPasteRecogniser
         int end = m.Index + m.Length;
         return !AtZeroRegex().IsMatch(sentence.AsSpan(end, Math.Min(40, sentence.Length - end)));
     }
+
+    /// <summary>
+    /// A denial in the words before the phrase, unless a conjunction of time or cause stands between them: "does not respond
+    /// after reaching the limit of open files" denies the response, and states the limit.
+    /// </summary>
+    private static bool Negated(ReadOnlySpan<char> before)
+    {
+        int last = -1;
+        foreach (var n in NegationRegex().EnumerateMatches(before)) last = n.Index + n.Length;
+        return last >= 0 && !SubordinateRegex().IsMatch(before[last..]);
+    }
+
+    [GeneratedRegex(@"\b(?:after|since|because|once|upon|due\s+to)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex SubordinateRegex();
 
     /// <summary>
     /// Whether a word before the phrase supposes it. "when" supposes only within its own clause: "When using the LiDAR with
@@ -157,7 +171,9 @@ public sealed partial class Statements : IPasteRecogniser
     // drops ...", "to avoid a full conntrack table"). "may" alone is left out: it is also a month in a timestamp; "may",
     // "can", "could" or "would" before a verb ("You may also run out of TCP ephemeral ports") is a possibility.
     [GeneratedRegex(@"\b(?:if|when|whenever|unless|in\s+case|avoid\w*|prevent\w*|whether|maybe|perhaps|possibl[ey]|might|suspect\w*|guess\w*|wonder\w*|think|assum\w+|seems?|resembl\w+|probably|likely|unsure|not sure)\b" +
-                    @"|\b(?:may|can|could|would)\s+(?:(?:also|well|even|easily|quickly|eventually|soon)\s+)?(?:(?:run|be|hit|get|exhaust|fill|overflow|reach|cause|see|start|become|lead)\b|$)|怀疑|可能|かもしれ",
+                    @"|\b(?:may|can|could|would)\s+(?:(?:also|well|even|easily|quickly|eventually|soon)\s+)?(?:(?:run|be|hit|get|exhaust|fill|overflow|reach|cause|see|start|become|lead)\b|$)|怀疑|可能|かもしれ" +
+                    // A purpose clause opening the sentence: "To reduce port exhaustion, try one of the following solutions."
+                    @"|^\W*to\s+(?:reduce|mitigate|fix|resolve|solve|address|minimi[sz]e|diagnose|troubleshoot|detect|identify|work\s+around)\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SuppositionRegex();
 
@@ -181,6 +197,9 @@ public sealed partial class Statements : IPasteRecogniser
     // up", "the accept queue was full", "full accept queue", "full-connection (accept) queue overflow" (the Chinese
     // name 全连接队列, and its own words), "many TCPListenOverflow" in a monitor's spelling.
     [GeneratedRegex(@"\blisten[ -]overflows?\b|\bListenOverflows\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
+                    // Said to rise in Japanese, Chinese or Korean, where no word boundary separates the counter from the
+                    // particle after it ("ListenOverflowsやListenDropsの値が増加しています").
+                    @"|(?<![A-Za-z])ListenOverflows(?![a-z]).{0,40}?(?:増加|増え|增加|增长|上涨|上升|증가)" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|hitting|getting|got|lots\s+of|many)\W{1,3}(?:TcpExt[._]?)?(?:TCP_?)?Listen_?Overflows?\b" +
                     // A monitor's name for it ("有很多 TCPLISTENOVERFLOW 的报错": many of them).
                     @"|(?:很多|大量|许多|不少)\s*(?:的\s*)?(?:TcpExt[._]?)?(?:TCP_?)?Listen_?Overflows?\b" +
@@ -222,7 +241,9 @@ public sealed partial class Statements : IPasteRecogniser
     // And "reached the max open files limit", "hit its file descriptor limit", "quickly hits `ulimit -n`".
     [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:file\s+descriptors|file\s+handles|fds)\b|\bfile\s+descriptor\s+limit\s+alarm\s+set\b" +
                     @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b" +
-                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b",
+                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b" +
+                    // "after reaching the limit of open files".
+                    @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?limit\s+(?:of|on)\s+(?:open\s+files|(?:open\s+)?file\s+descriptors|fds)\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
@@ -242,6 +263,8 @@ public sealed partial class Statements : IPasteRecogniser
     [GeneratedRegex(@"\b(?:nf_)?conntrack(?:ion)?\s+(?:table|entries)\b[^.;:]{0,60}?\b(?:full|filled|fill(?:s|ed|ing)\s+up|overflow(?:s|ed|ing|n)?|exhausted)\b" +
                     @"|\bfill(?:s|ed|ing)?\s+(?:up\s+)?(?:the\s+)?(?:nf_)?conntrack\s+table\b" +
                     @"|\b(?:nf_)?conntrack\s+(?:is\s+|was\s+|gets\s+|got\s+)(?:full|overflow(?:s|ed|ing|n)?|exhausted)\b" +
+                    // The kernel's words quoted in a sentence ("Lots of "nf_conntrack: table full, dropping packet" messages").
+                    @"|\b(?:lots\s+of|a\s+lot\s+of|tons\s+of|many|thousands\s+of|hundreds\s+of|floods?\s+of|full\s+of|seeing|saw|seen|getting|got)\W{1,3}(?:nf|ip)_conntrack:\s+table\s+full\b" +
                     @"|\bfull\s+(?:nf_)?conntrack\s+table\b|conntrack\s*表.{0,4}满|conntrack\s*[:：]?\s*(?:の)?テーブル.{0,4}(?:いっぱい|満杯|フル)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ConntrackFullRegex();
@@ -266,6 +289,8 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|(?<![\w,.])(?!0\b)\d[\d,.]*(?:'\w+)?\s+(?:\w+\s+){1,2}[""“]\s*(?:UDP\s+)?receive[- ]buffer\s+errors\b" +
                     // netstat -s's "receive buffer errors" said to rise: "the "receive buffer errors" does increase".
                     @"|\breceive[- ]buffer\s+errors\b[""”]?.{0,20}?\b(?:keeps?\b|" + Rising + ")" +
+                    // "多くの UDP "packet receive errors"": many of them, in Japanese, Chinese or Korean.
+                    @"|(?:多くの|多数の|大量の?|很多|许多|不少|많은)\s*(?:UDP\s*)?\W{0,3}(?:UDP\s+)?packet\s+receive\s+errors\b" +
                     // netstat -su's "packet receive errors" said to be caused or seen in numbers.
                     @"|\b(?:creates?|causes?|caused|causing|produces?|seeing|getting|having|lots\s+of|a\s+lot\s+of|many|thousands\s+of|millions\s+of)\W{1,3}(?:UDP\s+)?packet\s+receive\s+errors\b" +
                     // "the kernel drops UDP packets at the receive queue".
