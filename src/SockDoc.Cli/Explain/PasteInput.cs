@@ -94,12 +94,14 @@ public static class PasteInput
         var ctx = LogTimeContext.For(time);
         var kinds = new Dictionary<int, string>();
         var kept = new StringBuilder();
-        foreach (var line in lines)
+        for (int i = 0; i < lines.Count; i++)
         {
+            var line = lines[i];
             if (line.Command is not null) continue;
             var text = KernelLogClassifier.Retyped(line.WithStamp);
             var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(text), ctx);
             if (classified is null || KernelLogClassifier.QuotedAndDenied(text) || KernelLogClassifier.Supposed(text)) continue;
+            if (KernelLogClassifier.IntroducedAsPossible(Introduction(lines, i), line.WithStamp)) continue;
             kinds[line.Number] = classified.Kind switch
             {
                 LogLineKind.LookAlike when text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",
@@ -115,6 +117,15 @@ public static class PasteInput
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kept.ToString()));
         var summary = KernelLogReader.ReadStream(stream, "pasted kernel log", ctx, tables);
         return (kinds, summary);
+    }
+
+    /// <summary>Up to three lines right above line <paramref name="i"/>, with no blank line or command between, joined.</summary>
+    private static string Introduction(IReadOnlyList<PasteLine> lines, int i)
+    {
+        var parts = new List<string>();
+        for (int k = i - 1; k >= 0 && k >= i - 3 && lines[k].Command is null && lines[k].Text.Trim().Length > 0; k--)
+            parts.Insert(0, lines[k].WithStamp.Trim());
+        return string.Join(' ', parts);
     }
 
     /// <summary>

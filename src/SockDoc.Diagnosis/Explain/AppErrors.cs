@@ -67,9 +67,11 @@ public static partial class AppErrors
         // from RLIMIT_NOFILE less a reserve, or when accept() or socket() fails with a resource errno: the process's descriptors.
         // Mosquitto logs accept()'s EMFILE (or ENFILE) as "Unable to accept new connection, system socket count has been
         // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
+        // Kurento Media Server refuses new media objects once its open descriptors reach 80 % of RLIMIT_NOFILE ("Reached KMS
+        // files limit: 819" under the default 1024): the process at its own descriptor limit, as Squid's warning.
         // Android's SQLite extends SQLITE_CANTOPEN with SQLITE_CANTOPEN_EMFILE (14 | 8 << 8 = code 2062), "Application has
         // opened too many files": open() of the database failed with EMFILE.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files", "SQLITE_CANTOPEN_EMFILE", "Application has opened too many files"]),
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files", "SQLITE_CANTOPEN_EMFILE", "Application has opened too many files", "Reached KMS files limit"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -200,8 +202,9 @@ public static partial class AppErrors
             // no '/' on either side, no extension after (and "open file" not read out of "open files" there). A number before
             // the '/' is the errno's ("(24/Too many open files)", TeaSpeak's), not a directory.
             "(?:(?<!/)|(?<=\\d/))(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?![/s]|\.[A-Za-z0-9])",
-            // The C macro in upper case only, so a file called emfile.py is not an EMFILE.
-            $@"\b{s.Errno}\b",
+            // The C macro in upper case only, so a file called emfile.py is not an EMFILE. Markdown's underscores may wrap it
+            // ("_`accept()` vs. EMFILE_"); another name's part ("SQLITE_CANTOPEN_EMFILE") is not it.
+            $@"(?:\b|(?<=(?<!\w)_)){s.Errno}(?:\b|(?=_(?!\w)))",
             // Erlang {error,emfile} / {shutdown,eaddrnotavail} / "connect error - eaddrnotavail", Elixir {:error, :emfile},
             // reason: :emfile, "File operation error: emfile." (not a path or file name such as emfile.py).
             $@"(?<![\w/.\-]){atom}\b(?!\.\w|[/\-])",
@@ -228,6 +231,19 @@ public static partial class AppErrors
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>The match at <paramref name="at"/> opens with a quote that a denial stands just before.</summary>
+    private static bool DeniedMention(string text, int at)
+    {
+        int q = at - 1;
+        while (q >= 0 && text[q] == ' ') q--;
+        if (q < 0 || text[q] is not ('"' or '\'' or '`' or '\u201C' or '\u2018')) return false;
+        int from = Math.Max(0, q - 20);
+        return DenialBeforeQuoteRegex().IsMatch(text.AsSpan(from, q - from));
+    }
+
+    [GeneratedRegex(@"\b(?:not|never|isn't|wasn't|aren't|instead\s+of|rather\s+than|unlike)\W*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DenialBeforeQuoteRegex();
+
     public static AppError? TryRecognise(PasteLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
@@ -235,6 +251,9 @@ public static partial class AppErrors
         foreach (var (spelling, pattern) in Patterns)
         {
             if (!pattern.IsMatch(text)) continue;
+            // The text quoted after a denial ("Notably not, "too many open files"...", "rather than 'Address already in
+            // use'"): a mention of the message the program did not print.
+            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index))) continue;
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };
@@ -548,8 +567,8 @@ public static partial class AppErrors
     // The daemonising double fork's own words: "fork #2 failed: 12 (Cannot allocate memory)". Go's external linker
     // ("6l: running gcc failed: Cannot allocate memory", cmd/link's hostlink()): a gcc that ran and failed says "exit
     // status N" there, so an errno is the fork/exec of it. Icinga 2 starts its sentence with the call: "Fork failed with
-    // error code 12 (Cannot allocate memory)".
-    [GeneratedRegex(@"\b(?<call>[Ff]ork|vfork|clone3?|mmap2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
+    // error code 12 (Cannot allocate memory)"; moor's "Mmap failed for size class ...: Cannot allocate memory (os error 12)".
+    [GeneratedRegex(@"\b(?<call>[Ff]ork|vfork|clone3?|[Mm]map2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +

@@ -117,6 +117,43 @@ public static partial class KernelLogClassifier
         return false;
     }
 
+    /// <summary>
+    /// A kernel line a text introduces, on the lines just above it, as what one may see under a condition: the
+    /// introduction ends in a colon, or the kernel line opens with a quote that continues its sentence ("If you have a lot
+    /// of clients ... you may see\n"kernel: Possible SYN flooding on port 5671" in the syslog.", "如果降低这个值，...系统日志中
+    /// 可能出现如下记录：\n# kernel: TCP: time wait bucket table overflow"). An example, not the line. A report that says
+    /// "you might see the following in kernel logs:" without a condition shows the lines it saw.
+    /// </summary>
+    /// <param name="introduction">The lines right above the kernel line (no blank line between), joined, last one last.</param>
+    public static bool IntroducedAsPossible(string introduction, string line)
+    {
+        ArgumentNullException.ThrowIfNull(introduction);
+        ArgumentNullException.ThrowIfNull(line);
+        var p = introduction.TrimEnd();
+        var l = line.TrimStart(' ', '\t', '#', '>', '*', '-');
+        bool introduces = p.EndsWith(':') || p.EndsWith('：') || (l.Length > 0 && Array.IndexOf(Quotes, l[0]) >= 0 && p.Length > 0 && !".!?".Contains(p[^1], StringComparison.Ordinal));
+        if (!introduces) return false;
+        // The sentence that ends in the introduction: after the last sentence end before it ("eg. after" is no end: a
+        // sentence starts with a capital).
+        int start = 0;
+        for (int k = p.Length - 2; k >= 0; k--)
+        {
+            if (p[k] == '。') { start = k + 1; break; }
+            if (p[k] is not ('.' or '!' or '?')) continue;
+            int n = k + 1;
+            while (n < p.Length && p[n] == ' ') n++;
+            if (n > k + 1 && n < p.Length && char.IsUpper(p[n])) { start = n; break; }
+        }
+        var sentence = p[start..];
+        return PossibleRegex().IsMatch(sentence) && ConditionRegex().IsMatch(sentence);
+    }
+
+    [GeneratedRegex(@"(?i)\b(?:you|one|it|users?)\s+(?:may|might|could)\s+(?:also\s+|then\s+)?(?:see|get|notice|find|encounter|observe)\b|\b(?:may|might|could)\s+(?:also\s+)?(?:appear|show\s+up|be\s+(?:logged|printed|seen))\b|可能|かもしれ")]
+    private static partial Regex PossibleRegex();
+
+    [GeneratedRegex(@"(?i)\b(?:if|unless|when(?:ever)?)\b|如果|假如|若|もし|場合")]
+    private static partial Regex ConditionRegex();
+
     // A supposition or a precaution that opens a clause: "if", "unless", "in case", "whether", "avoid", "prevent".
     private const string Supposing = @"if|unless|in\s+case|whether|avoid\w*|prevent\w*";
 
@@ -188,7 +225,10 @@ public static partial class KernelLogClassifier
         if (line.IndexOf("OOM killer in rage, "u8) >= 0) return LogLineKind.OomReaped;
         if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
         if (OomKillFrame(line)) return LogLineKind.OomCallTrace;
-        if (line.IndexOf("not enough memory for the allocation"u8) >= 0) return LogLineKind.MemoryOvercommit;
+        // A page may cut the line after "not enough memory"; the function's own prefix and fields still name it.
+        if (line.IndexOf("not enough memory for the allocation"u8) >= 0 ||
+            (line.IndexOf("__vm_enough_memory: pid: "u8) >= 0 && line.IndexOf(" not enough memory"u8) >= 0))
+            return LogLineKind.MemoryOvercommit;
         // ARP / ND cache (gc_thresh3), not a socket limit.
         if (line.IndexOf("eighbour table overflow"u8) >= 0 || line.IndexOf("eighbor table overflow"u8) >= 0)
             return LogLineKind.LookAlike;

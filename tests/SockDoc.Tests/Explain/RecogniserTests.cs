@@ -314,12 +314,26 @@ public class RecogniserTests
     // Set 119: "Too many file opens", as retyped (a MongoDB log in a Korean post).
     [InlineData("[Error] Too many file opens", "EMFILE", "c", "unknown")]
     [InlineData("[ERROR]  FILE | Having an error while accepting a new client. (24/Too many open files)", "EMFILE", "c", "unknown")]
+    // Sets 128 to 137: io_uring's negated errno; Android SQLite's code 2062; Icinga 2's capitalised "Fork failed".
+    [InlineData("   2770071 [r1] accept error: -24", "EMFILE", "c", "accept")]
+    [InlineData("Error Code : 2062 (SQLITE_CANTOPEN_EMFILE) Caused By : Application has opened too many files.", "EMFILE", "c", "unknown")]
+    [InlineData("critical/Process: Fork failed with error code 12 (Cannot allocate memory)", "ENOMEM", "c", "fork")]
+    // Set 149: Kurento's own guard at 80 % of RLIMIT_NOFILE.
+    [InlineData("From time to time it all hangs with \"Error: Reached KMS files limit: 819\" and only a restart helps.", "EMFILE", "c", "unknown")]
     public void AppErrors_reads_held_out_lines_translations_listeners_frames_and_wrappers(string line, string errno, string runtime, string call)
     {
         var e = AppErrors.TryRecognise(new PasteLine(1, line, null));
         Assert.NotNull(e);
         Assert.Equal((errno, runtime, call), (e.Errno, e.Runtime, e.Call));
     }
+
+    [Theory]
+    // Set 136: the message quoted after a denial is not the program's; another name that ends in the errno's is not it.
+    [InlineData("Notably not, \"too many open files\"... I traced the message to here")]
+    [InlineData("It printed nothing of the kind, rather than 'Address already in use'.")]
+    [InlineData("#define MY_ERR_EMFILE_LIMIT 4")]
+    public void A_denied_or_embedded_errno_text_is_no_application_error(string line) =>
+        Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
 
     [Fact]
     public void Windows_address_not_valid_is_the_address_not_its_ports()
@@ -1049,6 +1063,13 @@ public class RecogniserTests
     // AWS's advice, "To reduce port exhaustion, try ...".
     [InlineData("h130-none-android-fd-limit-advice.txt")]
     [InlineData("h132-none-aws-nat-instance-port-exhaustion-advice.txt")]
+    // Held-out 136: "Notably not, "too many open files"": the message quoted after a denial (gVisor's own "too many files").
+    [InlineData("h136-none-gvisor-urpc-too-many-files.txt")]
+    // Held-out 138: curl's bare "Failed to connect to ::1: Cannot assign requested address" in a container (no IPv6 source).
+    [InlineData("h138-none-invenio-es-curl-ipv6-loopback-eaddrnotavail.txt")]
+    // Held-out 146: the kernel's line introduced on the line before as what one may see ("... you may see" / "可能出现如下记录：").
+    [InlineData("h146-none-avalanchemq-readme-syn-backlog-advice.txt")]
+    [InlineData("h146-none-chinese-sysctl-comments-tw-buckets-default.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
@@ -1130,6 +1151,17 @@ public class RecogniserTests
     [InlineData("h131-fd_process-ioxide-accept-minus24-prlimit.txt", "fd_process")]
     // Held-out 134: Icinga 2's "Fork failed with error code 12 (Cannot allocate memory)", the call first and capitalised.
     [InlineData("h134-memory_overcommit-icinga-fork-enomem-dispenser.txt", "memory_overcommit")]
+    // Held-out 137: EMFILE inside markdown's underscores ("_`accept()` vs. EMFILE_").
+    [InlineData("h137-fd_process-ooni-accept-emfile.txt", "fd_process")]
+    // Held-out 141: __vm_enough_memory's line cut after "not enough memory"; "the OOM killer has ... decided to kill".
+    [InlineData("h141-memory_overcommit-arch-waybar-vm-enough-memory.txt", "memory_overcommit")]
+    [InlineData("h141-oom_kill-nixos-discourse-nix-build-kwin.txt", "oom_kill")]
+    // Held-out 142: "Mmap failed ...: Cannot allocate memory (os error 12)". Held-out 143: a Python client module's frame as
+    // a JVM embedding Python prints it ("at .../llm_client.invoke(llm_client.py:147)") under Errno 99.
+    [InlineData("h142-memory_overcommit-moor-mmap-1tib.txt", "memory_overcommit")]
+    [InlineData("h143-port_exhaustion-kag-llm-client-errno99.txt", "port_exhaustion")]
+    // Held-out 144: netdata's older alarm "1m ipv4 tcp listen drops" (chart ipv4.tcplistenissues) mailed as a notification.
+    [InlineData("h144-listen_overflow-netdata-listen-drops-email.txt", "listen_overflow")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

@@ -61,6 +61,14 @@ public class StatementsTests
     // Held-out 131: the kernel's words quoted with a quantity; a denial before "after" belongs to another verb.
     [InlineData("Lots of \"nf_conntrack: table full, dropping packet\" messages in the syslog.", StatedConditions.ConntrackTableFull)]
     [InlineData("Director does not respond after reaching the limit of open files", StatedConditions.FileDescriptorsExhausted)]
+    // Held-out 137: a rate of drops read off netstat -su.
+    [InlineData("From the numbers I'm seeing in `netstat -suna 1` I'm dropping roughly 198 UDP packets/s.", StatedConditions.UdpReceiveDrops)]
+    // Held-out 141: the OOM killer "decided to kill" a victim.
+    [InlineData("To add insult to injury, the OOM killer has for some reason decided to kill .kwin_x11-wrapped and tilda.", StatedConditions.OomKill)]
+    // Held-out 144: a title that says the errors keep coming.
+    [InlineData("UDP Packet Receive errors continously, Help!!!", StatedConditions.UdpReceiveDrops)]
+    // Held-out 146: "kept getting whacked by the oom-killer".
+    [InlineData("One of the virtual machines kept getting whacked by the oom-killer.", StatedConditions.OomKill)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));

@@ -44,6 +44,8 @@ public class KernelLogClassifierTests
     [InlineData("[  553.713843] [  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name", LogLineKind.OomTaskDump, "oom_kill")]
     // A page that glued syslog lines together: the socket line wins over the rate-limit notice beside it.
     [InlineData("Jul 5 15:40:37 mail kernel: printk: 272 messages suppressed. jul 5 15:40:37 mail kernel: TCP: time wait bucket table overflowJul 5 15:40:37", LogLineKind.TimeWaitOverflow, "tw_buckets")]
+    // mm/util.c __vm_enough_memory() as a page cut it after "not enough memory" (held-out 141, an Arch user's dmesg on 6.18).
+    [InlineData("__vm_enough_memory: pid: 2564294, comm: waybar, bytes: 4096 not enough memory", LogLineKind.MemoryOvercommit, "memory_overcommit")]
     public void Each_message_maps_to_its_kind_and_finding(string line, LogLineKind kind, string findingId)
     {
         var c = C(line);
@@ -91,6 +93,17 @@ public class KernelLogClassifierTests
     [InlineData("[ 1]   44   12   7 eth0", false)]
     public void A_row_of_the_oom_reports_task_table_is_known(string line, bool row) =>
         Assert.Equal(row, KernelLogClassifier.IsOomTaskRow(line, Ctx));
+
+    [Theory]
+    [InlineData("If you have a lot of clients that open connections at the same time, eg. after a restart, you may see", "\"kernel: Possible SYN flooding on port 5671\" in the syslog.", true)]
+    [InlineData("# 作用：针对 TIME-WAIT，配置其上限。如果降低这个值，可以显著的发现 TIME-WAIT 的数量减少，但系统日志中可能出现如下记录：", "# kernel: TCP: time wait bucket table overflow", true)]
+    // An incident write-up: "you might see" with no condition shows what it saw (corpus h62).
+    [InlineData("Observing logs, you might see the following in kernel logs:", "> kernel: nf_conntrack: table full, dropping packet.", false)]
+    // A report: the line before says what happened, or ends a sentence.
+    [InlineData("This morning dmesg showed:", "[ 123.456] TCP: time wait bucket table overflow", false)]
+    [InlineData("You may see this in the syslog.", "\"kernel: Possible SYN flooding on port 80\" was logged 40 times today", false)]
+    public void A_line_introduced_as_what_one_may_see_is_an_example(string previous, string line, bool example) =>
+        Assert.Equal(example, KernelLogClassifier.IntroducedAsPossible(previous, line));
 
     [Fact]
     public void The_kernels_own_words_are_read_whatever_the_clause()

@@ -479,7 +479,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // "10.0.0.1:3128", "[::]:3128", "*:3128", "localhost:3128", "port 80": a port of its own (not 0) on the line; not a time ("10:42:15").
     [GeneratedRegex(@"(?:\b\d{1,3}(?:\.\d{1,3}){3}|\]|\*|[A-Za-z]):(?!0\b)\d{1,5}\b|\bport\s+(?!0\b)\d{1,5}\b", RegexOptions.CultureInvariant)]
     private static partial Regex NonZeroPortRegex();
-    [GeneratedRegex(@"^\s*at\s+[\w.$]*Client\.(?!<init>)\w+\(", RegexOptions.CultureInvariant)]
+    // Also a Python module's frame as an embedding JVM prints it (pemja): "at /venv/.../llm/client/llm_client.invoke(llm_client.py:147)".
+    [GeneratedRegex(@"^\s*at\s+[\w.$/-]*(?:Client|_client)\.(?!<init>)\w+\(", RegexOptions.CultureInvariant)]
     private static partial Regex ClientClassFrameRegex();
     [GeneratedRegex(@"^\s*at\s+[\w.$]*(?:Server|Listen|Acceptor|Connector|Endpoint)\w*\.", RegexOptions.CultureInvariant)]
     private static partial Regex ServerFrameRegex();
@@ -497,7 +498,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // The error line names a UDP socket and no TCP one.
     [GeneratedRegex(@"^(?!.*\btcp[46]?\b).*\b(?:udp[46]?\s+(?:connect|socket|client|send|sendto|sendmsg)|(?:dial|write|read|connect|send(?:to|msg)?)\s+udp[46]?)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex UdpSocketRegex();
-    [GeneratedRegex(@"\[::1?\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::")]
+    // curl writes the address bare: "Failed to connect to ::1: Cannot assign requested address", "connect to ::1 port 9200 failed".
+    [GeneratedRegex(@"\[::1?\]|\(::1\)|""::1""|'::1'|\b[fF][eE]80::|\bconnect to ::1(?=:\s|\s+port\b)")]
     private static partial Regex Ipv6NoSourceRegex();
     // An IPv6 literal in brackets, parentheses or quotes (Ruby's connect(2) for "2404:6800:4003:c01::1a"), not a v4-mapped
     // one; "::" or five groups, so a time ("[12:34:56]") is not one.

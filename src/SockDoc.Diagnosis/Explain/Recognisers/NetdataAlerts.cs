@@ -5,7 +5,7 @@ namespace SockDoc.Diagnosis.Explain.Recognisers;
 
 /// <summary>
 /// netdata's TCP queue alarms as their notifications print them ("ip.tcp_syn_queue (tcp), 1m tcp syn queue cookies =
-/// 2 cookies", "1m_tcp_accept_queue_overflows = 15"): each is one TcpExt counter's rise over the last minute
+/// 2 cookies", "1m_tcp_accept_queue_overflows = 15", the older "1m ipv4 tcp listen drops = 0.55 drops"): each is one TcpExt counter's rise over the last minute
 /// (netdata's health.d/tcp_listen.conf), so it is read as that counter above zero.
 /// </summary>
 public sealed partial class NetdataAlerts : IPasteRecogniser
@@ -17,6 +17,9 @@ public sealed partial class NetdataAlerts : IPasteRecogniser
         ["syn queue drops"] = "TCPReqQFullDrop",
         ["accept queue overflows"] = "ListenOverflows",
         ["accept queue drops"] = "ListenDrops",
+        // The older alarms on chart ipv4.tcplistenissues: 1m_ipv4_tcp_listen_overflows and 1m_ipv4_tcp_listen_drops.
+        ["listen overflows"] = "ListenOverflows",
+        ["listen drops"] = "ListenDrops",
     };
 
     public void Command(string command) { }
@@ -48,7 +51,7 @@ public sealed partial class NetdataAlerts : IPasteRecogniser
         return 1;
     }
 
-    [GeneratedRegex(@"(?i)\b1m[ _]tcp[ _](?<q>syn[ _]queue|accept[ _]queue)[ _](?<k>cookies|drops|overflows)\s*=\s*(?<v>\d+(?:\.\d+)?)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"(?i)\b1m[ _](?:ipv4[ _])?tcp[ _](?<q>syn[ _]queue|accept[ _]queue|listen)[ _](?<k>cookies|drops|overflows)\s*=\s*(?<v>\d+(?:\.\d+)?)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AlarmRegex();
 
     [GeneratedRegex(@"(?i)\b1m[ _]ipv4[ _]udp[ _](?<k>receive|send)[ _]buffer[ _]errors\b(?:\s*=\s*(?<v>\d+(?:\.\d+)?))?", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]

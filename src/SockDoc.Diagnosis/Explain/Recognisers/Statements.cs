@@ -249,7 +249,9 @@ public sealed partial class Statements : IPasteRecogniser
 
     // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the (Linux) OOM killer", "the kernel
     // killed envoy due to out of memory".
-    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b|\bkilled\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
+    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b" +
+                    // "the OOM killer has for some reason decided to kill .kwin_x11-wrapped".
+                    @"|\boom[ -]?killer\s+(?:[\w']+\s+){0,5}?(?:decided|chose|opted|went\s+on|proceeded|started|began)\s+(?:to\s+)?kill(?:ing)?\b|\b(?:killed|whacked|shot|reaped|nuked|terminated|taken\s+out)\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
                     // "the kernel killed envoy due to out of memory".
                     @"|\bkernel\s+(?:killed|kills|killing)\b[^.;]{0,40}?\b(?:due\s+to|because\s+of|for\s+being)\s+(?:\w+\s+)?(?:out[- ]of[- ]memory|OOM)\b" +
                     @"|(?:触发|引发)了?\s*oom[ -]?killer|oom[ -]?killer.{0,15}?(?:杀死|杀掉|kill\s*掉|干掉)",
@@ -291,10 +293,15 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|\breceive[- ]buffer\s+errors\b[""”]?.{0,20}?\b(?:keeps?\b|" + Rising + ")" +
                     // "多くの UDP "packet receive errors"": many of them, in Japanese, Chinese or Korean.
                     @"|(?:多くの|多数の|大量の?|很多|许多|不少|많은)\s*(?:UDP\s*)?\W{0,3}(?:UDP\s+)?packet\s+receive\s+errors\b" +
+                    // A title that says they keep coming: "UDP Packet Receive errors continously".
+                    @"|\bUDP\s+packet\s+receive\s+errors\s+(?:contin\w*|constantly|all\s+the\s+time|keep\w*|non[- ]?stop)\b" +
                     // netstat -su's "packet receive errors" said to be caused or seen in numbers.
                     @"|\b(?:creates?|causes?|caused|causing|produces?|seeing|getting|having|lots\s+of|a\s+lot\s+of|many|thousands\s+of|millions\s+of)\W{1,3}(?:UDP\s+)?packet\s+receive\s+errors\b" +
                     // "the kernel drops UDP packets at the receive queue".
                     @"|\bdrop(?:s|ped|ping)?\s+(?:the\s+)?UDP\s+(?:packets|datagrams)\s+(?:at|in)\s+(?:the\s+)?(?:socket(?:'s)?\s+)?receive\s+(?:queue|buffer)\b" +
+                    // A rate of drops read off netstat -su: "From the numbers I'm seeing in `netstat -suna 1` I'm dropping
+                    // roughly 198 UDP packets/s".
+                    @"|\bnetstat\s+-(?:su|us)\w*\b.{0,80}?\bdrop(?:s|ped|ping)\s+(?:roughly\s+|about\s+|around\s+|~\s*)?[1-9][\d,.]*\s+(?:UDP\s+)?(?:packets|datagrams)\b" +
                     // netstat -su's "packet receive errors" (Udp InErrors) said to climb, with the command named.
                     @"|\bnetstat\s+-(?:us|su)\b.{0,60}?\breceive\s+errors\b.{0,40}?\b" + Rising,
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
