@@ -94,6 +94,7 @@ public static class PasteInput
         var ctx = LogTimeContext.For(time);
         var kinds = new Dictionary<int, string>();
         var kept = new StringBuilder();
+        bool taskTableHeader = false;
         for (int i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
@@ -111,8 +112,9 @@ public static class PasteInput
                 _ => classified.Info.Kind,
             };
             kept.Append(text).Append('\n');
+            taskTableHeader |= classified.Kind == LogLineKind.OomTaskDump;
         }
-        var tables = kinds.ContainsValue("oom_kill") && kept.ToString().Contains("oom_score_adj name", StringComparison.Ordinal) ? [] : TaskTables(lines, ctx, kinds);
+        var tables = taskTableHeader ? [] : TaskTables(lines, ctx, kinds);
         if (kinds.Count == 0) return (kinds, null);
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kept.ToString()));
         var summary = KernelLogReader.ReadStream(stream, "pasted kernel log", ctx, tables);
