@@ -306,7 +306,9 @@ public static partial class KernelLogClassifier
     public static bool IsOomTaskRow(string line, LogTimeContext ctx)
     {
         ArgumentNullException.ThrowIfNull(line);
-        return line.Length < 400 && OomTaskRowRegex().IsMatch(LogLineHead.Parse(line.TrimEnd('\r', '\n'), ctx).Message);
+        // A row holds its bracketed pid: lines without a ']' are not parsed at all (TaskTables asks of every pasted line).
+        return line.Length < 400 && line.Contains(']', StringComparison.Ordinal) &&
+               OomTaskRowRegex().IsMatch(LogLineHead.Parse(line.TrimEnd('\r', '\n'), ctx).Message);
     }
 
     /// <summary>The task table a run of rows stands for, at the time of its first row (see <see cref="IsOomTaskRow"/>).</summary>

@@ -240,10 +240,10 @@ public sealed partial class Statements : IPasteRecogniser
     // the process's limit). Not "fd exhaustion" alone: pages name it as a thing to rule out as often as a thing that happened.
     // And "reached the max open files limit", "hit its file descriptor limit", "quickly hits `ulimit -n`".
     [GeneratedRegex(@"\b(?:ran|run|running|runs)\s+out\s+of\s+(?:file\s+descriptors|file\s+handles|fds)\b|\bfile\s+descriptor\s+limit\s+alarm\s+set\b" +
-                    @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b" +
-                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b" +
-                    // "after reaching the limit of open files".
-                    @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?limit\s+(?:of|on)\s+(?:open\s+files|(?:open\s+)?file\s+descriptors|fds)\b",
+                    // The limit named before or after the word ("after reaching the limit of open files").
+                    @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?" +
+                    @"(?:(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b|limit\s+(?:of|on)\s+(?:open\s+files|(?:open\s+)?file\s+descriptors|fds)\b)" +
+                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
