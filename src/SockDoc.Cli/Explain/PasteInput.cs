@@ -1,6 +1,7 @@
 using System.Text;
 using SockDoc.Diagnosis.Explain;
 using SockDoc.Kernel.KernelLog;
+using SockDoc.Model;
 using SockDoc.Model.KernelLog;
 
 namespace SockDoc.Cli.Explain;
@@ -102,7 +103,7 @@ public static class PasteInput
             var text = KernelLogClassifier.Retyped(line.WithStamp);
             var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(text), ctx);
             if (classified is null || KernelLogClassifier.QuotedAndDenied(text) || KernelLogClassifier.Supposed(text)) continue;
-            if (KernelLogClassifier.IntroducedAsPossible(Introduction(lines, i), line.WithStamp)) continue;
+            if (Introductions.AsPossible(PasteText.Introduction(lines, i), line.WithStamp)) continue;
             kinds[line.Number] = classified.Kind switch
             {
                 LogLineKind.LookAlike when text.Contains("expectation table full", StringComparison.Ordinal) => "expectation",
@@ -121,14 +122,6 @@ public static class PasteInput
         return (kinds, summary);
     }
 
-    /// <summary>Up to three lines right above line <paramref name="i"/>, with no blank line or command between, joined.</summary>
-    private static string Introduction(IReadOnlyList<PasteLine> lines, int i)
-    {
-        var parts = new List<string>();
-        for (int k = i - 1; k >= 0 && k >= i - 3 && lines[k].Command is null && lines[k].Text.Trim().Length > 0; k--)
-            parts.Insert(0, lines[k].WithStamp.Trim());
-        return string.Join(' ', parts);
-    }
 
     /// <summary>
     /// Runs of three or more rows of the OOM report's task table pasted without its header: each run is one table

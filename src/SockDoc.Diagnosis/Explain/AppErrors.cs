@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SockDoc.Model;
 
 namespace SockDoc.Diagnosis.Explain;
 
@@ -52,7 +53,10 @@ public static partial class AppErrors
             ["AddrNotAvailable", "AddressNotAvailable", "no free ports"]),
         // Windows logs its connect()'s port reuse failure as Tcpip event 4227: "TCP/IP failed to establish an outgoing
         // connection because the selected local endpoint was recently used to connect to the same remote endpoint".
-        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "only one use of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use"]),
+        // rresvport() (glibc's rcmd(), rsh, rcp) and bindresvport() callers bind each privileged source port (1023 down to
+        // 512) in turn before connect(); when every one gives EADDRINUSE, rcmd() prints "rcmd: socket: All ports in use"
+        // (glibc inet/rcmd.c) and OpenPBS' pbs_iff "all reserved ports in use": outgoing connections' ports used up.
+        new(EADDRINUSE, 98, 10048, ["Address already in use", "Address in use", "Only one usage of each socket address", "only one use of each socket address", "selected local endpoint was recently used to connect to the same remote endpoint"], ["AddrInUse", "AddressAlreadyInUse", "ADDRESS_IN_USE", "address_in_use", "All ports in use", "all reserved ports in use"]),
         new(ENFILE, 23, null, ["Too many open files in system", "File table overflow"], ["reached system FD limit", "SystemFdQuotaExceeded"]),
         // "Too many files open", "Too many file opens", "Too may open files": the words as people retype them ("Too many open file", as Dynomite's log cuts it);
         // "Hit max file limit": node 0.x's own EMFILE message.
@@ -135,7 +139,7 @@ public static partial class AppErrors
     /// Windows' translations of the Winsock texts (FormatMessage() of WSAEADDRINUSE 10048, WSAEADDRNOTAVAIL 10049 and
     /// WSAENOBUFS 10055), as .NET and the JDK print them under a non-English Windows ("通常每个套接字地址(协议/网络地址/端口)只允许使用一次。").
     /// Only the part of each sentence that says the errno, so a translation that differs in its ending still matches.
-    /// The Chinese (zh-CN) texts are as real pastes print them (corpus h36, h44); the others are Microsoft's translations
+    /// The Chinese (zh-CN) texts and the second Spanish one are as real pastes print them (corpus h36, h44, held-out 152); the others are Microsoft's translations
     /// as they are quoted, not checked against a Windows message table (none on this machine): a wrong one fails to match,
     /// and being long and specific it matches nothing else.
     /// </summary>
@@ -164,6 +168,8 @@ public static partial class AppErrors
             "da das System nicht genügend Pufferspeicher hatte oder eine Warteschlange voll war",
             "le système ne disposait pas de suffisamment d’espace dans la mémoire tampon",
             "el sistema no tenía suficiente espacio en el búfer o porque la cola estaba llena",
+            // As a real paste prints it (held-out 152, IIS under Spanish Windows).
+            "el sistema no tiene suficiente espacio de búfer o porque una cola estaba llena",
             "системе не хватило места в буфере или очередь была переполнена",
         ],
     };
@@ -222,9 +228,14 @@ public static partial class AppErrors
             // The kernel's own return value, negated, as io_uring's completion and raw syscall wrappers give it: "[r1] accept
             // error: -24".
             $@"|\b(?:accept4?|connect|bind|listen|socket)(?:\(\))?\s+(?:error|failed|returned|res)\s*[:=]?\s*-{s.Number}\b(?![.\d])" +
+            // librtmp's "RTMP_Connect0, failed to create socket. Error: 24": socket() failing, its errno after the sentence.
+            $@"|\b(?:creat(?:e|ing)|open(?:ing)?) (?:a |the |new )?socket\.?,? (?:[Ee]rror|errno):? {s.Number}\b(?![.\d])" +
             $@"|\b(?:unexpected|socket|connect|connection|system|f?open|(?:accept4?|connect|bind|listen)\(\)) error:? {s.Number}\b|connect to (?:MySQL|MariaDB) server on \S+ \({s.Number}\)|Can\\?'t create TCP/IP socket \({s.Number}\)",
         };
         // Zabbix and other Windows programs print the code in hex: "[0x00002747]" is 10055.
+        // musl's strerror(ENOMEM) is "Out of memory"; Ruby's SystemCallError puts the path after it ("Error: Out of memory -
+        // /usr/bin/wkhtmltopdf" on Alpine). Only with that path: the kernel's "Out of memory: Killed process" is another thing.
+        if (s.Errno == ENOMEM) parts.Add(@"\bOut of memory - /[\w./+-]+");
         if (s.Winsock is { } ws) parts.Add($@"\({ws}\)|\bWSA{s.Errno}\b|error {ws}\b|\b0x0*{ws:X}\b");
         // An errno without other names adds an empty alternative, which would match every line.
         parts.RemoveAll(p => p.Length == 0);
@@ -236,10 +247,13 @@ public static partial class AppErrors
     {
         int q = at - 1;
         while (q >= 0 && text[q] == ' ') q--;
-        if (q < 0 || text[q] is not ('"' or '\'' or '`' or '\u201C' or '\u2018')) return false;
+        if (q < 0 || !Introductions.IsQuote(text[q])) return false;
         int from = Math.Max(0, q - 20);
         return DenialBeforeQuoteRegex().IsMatch(text.AsSpan(from, q - from));
     }
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:All|all reserved) ports in use(?![A-Za-z0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex ReservedPortsRegex();
 
     [GeneratedRegex(@"\b(?:not|never|isn't|wasn't|aren't|instead\s+of|rather\s+than|unlike)\W*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DenialBeforeQuoteRegex();
@@ -264,6 +278,11 @@ public static partial class AppErrors
                 err = err with { Call = "route", LookAlike = "configuring an address or a route (RTNETLINK, the routing socket, SIOCADDRT) fails with EADDRNOTAVAIL when the gateway or address is on no local network: no connection, not ports" };
             // getaddrinfo() has no socket of its own to the destination: Node's "getaddrinfo EADDRNOTAVAIL registry.npmjs.org:443"
             // is the resolver's datagram to its nameserver (musl's, with no source address for an IPv6 nameserver) failing.
+            // systemd's journal API returns -EADDRNOTAVAIL for an entry whose object is gone (a rotated, truncated or
+            // corrupted journal file, journal_file_move_to_object()): fluentd's "Systemd::JournalError: Cannot assign
+            // requested address", journalctl's "Failed to iterate through journal". No socket at all.
+            if (errno is EADDRNOTAVAIL && JournalRegex().IsMatch(text))
+                err = err with { Call = "journal", LookAlike = "systemd's journal API (sd_journal_next() and friends) returns EADDRNOTAVAIL for an entry that is gone from a rotated, truncated or corrupted journal file: no socket, not ports" };
             if (errno is EADDRNOTAVAIL && GetaddrinfoRegex().IsMatch(text))
                 err = err with { Call = "getaddrinfo", LookAlike = "getaddrinfo() failed with EADDRNOTAVAIL: the name lookup's datagram to the nameserver found no source address (an IPv6 nameserver on a host or container without IPv6); no connection to the destination was tried, not ports" };
             // connect() to port 0 fails with EADDRNOTAVAIL on BSD and macOS (in_pcbconnect()): the destination, not ports.
@@ -351,6 +370,8 @@ public static partial class AppErrors
         // strace's "bind(3, {... sin_port=htons(0) ...}) = -1 EADDRINUSE" show. "bind(0)" keeps it apart from a
         // listener's own port in use.
         if (errno == EADDRINUSE && BindPortZeroRegex().IsMatch(t)) return "bind(0)";
+        // rresvport() / bindresvport() found every privileged source port taken (see Table): an outgoing connection's bind.
+        if (errno == EADDRINUSE && ReservedPortsRegex().IsMatch(t)) return "bindresvport";
         // A send or a select() ("Failed to send data packet", "send eventually fails with error 10055", "the Winsock Select
         // function"): Windows' WSAENOBUFS there is its buffers or its non-paged pool, not its ports, which connect() and bind() take.
         if (errno == ENOBUFS && SendOrSelectCall(t) is { } other) return other;
@@ -398,7 +419,7 @@ public static partial class AppErrors
         var m = errno is EADDRNOTAVAIL or EADDRINUSE ? LastCallBeforeErrno(t, errno) : CallRegex().Match(t);
         // socket(), open(), read() and write() never return EADDRNOTAVAIL or EADDRINUSE (only bind() and connect() pick
         // an address): such a word is the program's own ("[error] socket:", Ruby's "Failed to open TCP connection").
-        if (m.Success && errno is EADDRNOTAVAIL or EADDRINUSE && m.Groups["call"].Value.ToLowerInvariant() is "socket" or "open" or "read" or "write")
+        if (m.Success && errno is EADDRNOTAVAIL or EADDRINUSE && NeverGivesAddressErrno(m.Groups["call"].Value))
             m = Match.Empty;
         if (m.Success) return m.Groups["call"].Value.ToLowerInvariant() switch
         {
@@ -426,15 +447,20 @@ public static partial class AppErrors
     // A line that names several calls ("a server that binds a socket and calls accept() in a loop, and a client that calls
     // connect() in a loop ... the client would get `[Errno 98] Address already in use`"): the one named last before the
     // errno is the one that failed.
+    // socket(), open(), read() and write() never give these errnos, so such a word is passed over ("TIdLPR.Connect() is able
+    // to connect ..., then an exception with socket error 10048"): the call named before it failed.
     private static Match LastCallBeforeErrno(string t, string errno)
     {
         var first = CallRegex().Match(t);
         if (!first.Success || !first.NextMatch().Success) return first;
         var at = Patterns.First(p => p.Spelling.Errno == errno).Pattern.Match(t) is { Success: true } e ? e.Index : t.Length;
-        var last = first;
-        for (var m = first.NextMatch(); m.Success && m.Index < at; m = m.NextMatch()) last = m;
-        return last;
+        Match? last = null;
+        for (var m = first; m.Success && (m == first || m.Index < at); m = m.NextMatch())
+            if (!NeverGivesAddressErrno(m.Groups["call"].Value)) last = m;
+        return last ?? first;
     }
+
+    private static bool NeverGivesAddressErrno(string call) => call.ToLowerInvariant() is "socket" or "open" or "read" or "write";
 
     // nginx error log: "2019/03/01 10:00:00 [crit] 123#0: *4 connect() to ...", or its "while connecting to upstream".
     [GeneratedRegex(@"\[(?:error|crit|alert|emerg|warn)\] \d+#\d+:|while connecting to upstream|\bnginx\b", RegexOptions.CultureInvariant)]
@@ -443,6 +469,9 @@ public static partial class AppErrors
     // Also an Erlang process id ("<0.812.0>") or Ranch, the acceptor pool, naming itself.
     [GeneratedRegex(@"\{error,\s*e[a-z]+\}|\{:error, :e[a-z]+\}|\*\* \(\w+\)|:gen_tcp\b|gen_tcp:|\breason: :e[a-z]+|<\d+\.\d+\.\d+>|\bRanch (?:acceptor|listener)\b", RegexOptions.CultureInvariant)]
     private static partial Regex ErlangRegex();
+
+    [GeneratedRegex(@"\bJournalError\b|\bsd_journal_\w+|\bjournalctl\b|\b[Jj]ournal (?:entry|entries|file|cursor)\b|\bthrough (?:the )?journal\b", RegexOptions.CultureInvariant)]
+    private static partial Regex JournalRegex();
 
     [GeneratedRegex(@"\bgetaddrinfo\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex GetaddrinfoRegex();
@@ -579,7 +608,12 @@ public static partial class AppErrors
                     @"|(?<stack>\b(?:apr_|pthread_)thread_create\b)" +
                     // PostgreSQL's main shared memory is one anonymous shared mmap() (CreateAnonymousSegment()): "could not map
                     // anonymous shared memory: Cannot allocate memory", a commit charge of the whole size.
-                    @"|(?<map>\bcould not map anonymous shared memory\b)", RegexOptions.CultureInvariant)]
+                    @"|(?<map>\bcould not map anonymous shared memory\b)" +
+                    // A command line its runner could not start, with the errno as "[12] text" (Zabbix's pinger: "/usr/bin/fping
+                    // -C3 -i0 2>&1 </tmp/zabbix_server_274.pinger;: [12] Cannot allocate memory"): popen()'s fork of the shell.
+                    @"|(?<spawn>(?<![\w/])/(?:usr/)?(?:local/)?s?bin/[\w.+-]+ [^:]{1,300}: \[12\] )" +
+                    // Ruby's Process.spawn naming the program it could not start ("Out of memory - /usr/bin/wkhtmltopdf").
+                    @"|(?<spawn>\bOut of memory - /(?:usr/)?(?:local/)?s?bin/)", RegexOptions.CultureInvariant)]
     private static partial Regex MemoryCallRegex();
     [GeneratedRegex(@"RTNETLINK answers|routing socket|^\s*(?:add|delete|change) (?:net|host|default)\b|\bSIOC(?:ADD|DEL)RT\b|\bSIOCSIFADDR\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex RouteConfigRegex();

@@ -40,6 +40,15 @@ public sealed record PasteStamp(DateTimeOffset? Wall, double? Uptime, string Mes
 /// </summary>
 public static partial class PasteText
 {
+    /// <summary>Up to three lines right above line <paramref name="i"/>, with no blank line or command between, joined.</summary>
+    public static string Introduction(IReadOnlyList<PasteLine> lines, int i)
+    {
+        var parts = new List<string>();
+        for (int k = i - 1; k >= 0 && k >= i - 3 && lines[k].Command is null && lines[k].Text.Trim().Length > 0; k--)
+            parts.Insert(0, lines[k].WithStamp.Trim());
+        return string.Join(' ', parts);
+    }
+
     /// <summary>Splits and cleans. Line numbers are stripped only when most lines carry consecutive numbers,
     /// so a bare value such as "65536" after `cat /proc/sys/...` is never mistaken for one.</summary>
     public static IReadOnlyList<PasteLine> Clean(IReadOnlyList<string> raw, Func<string, PasteStamp?>? stamp = null)

@@ -42,7 +42,7 @@ public sealed partial class PortExhaustion : IRule
         // EADDRNOTAVAIL is an address the host does not have: not this.
         // (connect() to ::1 on a host without IPv6 is the paste reader's look-alike and never reaches a rule.)
         var errors = AppErrors(c, "EADDRNOTAVAIL", call => call == "connect")
-            .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)"))
+            .Concat(AppErrors(c, "EADDRINUSE", call => call is "connect" or "bind(0)" or "bindresvport"))
             // Windows' WSAENOBUFS from connect() or the bind() of an outgoing socket (Go's "dial tcp ...: bind: ... lacked
             // sufficient buffer space"): its dynamic port range used up (the JDK's "maximum connections reached?").
             .Concat(WindowsNoBuffers(c, call => call is "connect" or "bind(0)" or "bind")).ToList();

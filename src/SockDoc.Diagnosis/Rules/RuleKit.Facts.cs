@@ -61,7 +61,7 @@ internal static partial class RuleKit
 
     public static Evidence AppErrorEvidence(AppErrorReport e)
     {
-        var call = e.Call switch { "unknown" => "", "bind(0)" => " from bind() to port 0 (a port the kernel picks)", var x => $" from {x}()" };
+        var call = e.Call switch { "unknown" => "", "bind(0)" => " from bind() to port 0 (a port the kernel picks)", "bindresvport" => " from bindresvport() (each privileged source port, 1023 down to 512, bound in turn before connect())", var x => $" from {x}()" };
         var who = e.Runtime is null ? "" : $" ({e.Runtime})";
         var last = e.LastWall is { } t ? $", last at {t.ToString("u", CultureInfo.InvariantCulture)}" : "";
         var sample = e.Sample is null ? "" : $": {e.Sample}";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using SockDoc.Model;
 
 namespace SockDoc.Kernel.KernelLog;
 
@@ -88,15 +89,14 @@ public static partial class KernelLogClassifier
         {
             int at = line.IndexOf(p, StringComparison.Ordinal);
             if (at < 0) continue;
-            int quote = line.LastIndexOfAny(Quotes, at);
+            int quote = at - 1;
+            while (quote >= 0 && !Introductions.IsQuote(line[quote])) quote--;
             // The quote opens the phrase or its prefix ("'nf_conntrack: table full'", "\"TCP: too many orphaned sockets\"").
             if (quote >= 0 && at - quote <= 25)
                 return true;
         }
         return false;
     }
-
-    private static readonly char[] Quotes = ['\'', '"', '`', '\u2018', '\u201C'];
 
     /// <summary>
     /// A kernel phrase inside a sentence that supposes it ("if your getting a lot of errors in /var/log/syslog like
@@ -116,43 +116,6 @@ public static partial class KernelLogClassifier
         }
         return false;
     }
-
-    /// <summary>
-    /// A kernel line a text introduces, on the lines just above it, as what one may see under a condition: the
-    /// introduction ends in a colon, or the kernel line opens with a quote that continues its sentence ("If you have a lot
-    /// of clients ... you may see\n"kernel: Possible SYN flooding on port 5671" in the syslog.", "如果降低这个值，...系统日志中
-    /// 可能出现如下记录：\n# kernel: TCP: time wait bucket table overflow"). An example, not the line. A report that says
-    /// "you might see the following in kernel logs:" without a condition shows the lines it saw.
-    /// </summary>
-    /// <param name="introduction">The lines right above the kernel line (no blank line between), joined, last one last.</param>
-    public static bool IntroducedAsPossible(string introduction, string line)
-    {
-        ArgumentNullException.ThrowIfNull(introduction);
-        ArgumentNullException.ThrowIfNull(line);
-        var p = introduction.TrimEnd();
-        var l = line.TrimStart(' ', '\t', '#', '>', '*', '-');
-        bool introduces = p.EndsWith(':') || p.EndsWith('：') || (l.Length > 0 && Array.IndexOf(Quotes, l[0]) >= 0 && p.Length > 0 && !".!?".Contains(p[^1], StringComparison.Ordinal));
-        if (!introduces) return false;
-        // The sentence that ends in the introduction: after the last sentence end before it ("eg. after" is no end: a
-        // sentence starts with a capital).
-        int start = 0;
-        for (int k = p.Length - 2; k >= 0; k--)
-        {
-            if (p[k] == '。') { start = k + 1; break; }
-            if (p[k] is not ('.' or '!' or '?')) continue;
-            int n = k + 1;
-            while (n < p.Length && p[n] == ' ') n++;
-            if (n > k + 1 && n < p.Length && char.IsUpper(p[n])) { start = n; break; }
-        }
-        var sentence = p[start..];
-        return PossibleRegex().IsMatch(sentence) && ConditionRegex().IsMatch(sentence);
-    }
-
-    [GeneratedRegex(@"(?i)\b(?:you|one|it|users?)\s+(?:may|might|could)\s+(?:also\s+|then\s+)?(?:see|get|notice|find|encounter|observe)\b|\b(?:may|might|could)\s+(?:also\s+)?(?:appear|show\s+up|be\s+(?:logged|printed|seen))\b|可能|かもしれ")]
-    private static partial Regex PossibleRegex();
-
-    [GeneratedRegex(@"(?i)\b(?:if|unless|when(?:ever)?)\b|如果|假如|若|もし|場合")]
-    private static partial Regex ConditionRegex();
 
     // A supposition or a precaution that opens a clause: "if", "unless", "in case", "whether", "avoid", "prevent".
     private const string Supposing = @"if|unless|in\s+case|whether|avoid\w*|prevent\w*";

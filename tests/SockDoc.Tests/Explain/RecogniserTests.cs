@@ -260,6 +260,17 @@ public class RecogniserTests
     [InlineData("unbound[21:0] error: udp connect failed: Cannot assign requested address for 2001:db8::53 port 53", "EADDRNOTAVAIL", "c", "connect")]
     [InlineData("npm ERR! request to https://registry.npmjs.org/x failed, reason: getaddrinfo EADDRNOTAVAIL registry.npmjs.org:443", "EADDRNOTAVAIL", "c", "getaddrinfo")]
     [InlineData("/usr/local/go/pkg/tool/linux_amd64/6l: running gcc failed: Cannot allocate memory", "ENOMEM", "c", "fork")]
+    // Held-out 151: rcmd()'s and pbs_iff's reserved source ports used up. Held-out 152: "socket error 10048" is no call of
+    // its own; Connect() named before it failed. Held-out 155: librtmp's socket(). Held-out 156: Zabbix starting fping;
+    // systemd's journal API (a look-alike: its EADDRNOTAVAIL is an entry gone, no socket).
+    [InlineData("rcmd: socket: All ports in use", "EADDRINUSE", "c", "bindresvport")]
+    // Held-out 150: Ruby on musl (Alpine) spawning a program: musl's "Out of memory" and the path.
+    [InlineData("> Error: Out of memory - /usr/bin/wkhtmltopdf):", "ENOMEM", "c", "fork")]
+    [InlineData("'pbs_iff: cannot connect to host', 'pbs_iff: all reserved ports in use'", "EADDRINUSE", "c", "bindresvport")]
+    [InlineData("TIdLPR.Connect() is able to connect to the print server exactly one time, then afterwards an exception with socket error 10048 is raised", "EADDRINUSE", "c", "connect")]
+    [InlineData("ERROR: RTMP_Connect0, failed to create socket. Error: 24", "EMFILE", "c", "unknown")]
+    [InlineData("zabbix-server-1  |    274:20220916:085948.598 /usr/bin/fping -C3 -i0 2>&1 </tmp/zabbix_server_274.pinger;: [12] Cannot allocate memory", "ENOMEM", "c", "fork")]
+    [InlineData("2025-04-01 02:57:55 +0000 [warn]: #0 [in_systemd_docker] Error moving to next Journal entry: Systemd::JournalError: Cannot assign requested address", "EADDRNOTAVAIL", "c", "journal")]
     [InlineData("May  5 00:31:43 Tor[857]: Failing because we have 4063 connections already. Please read doc/TUNING for guidance.", "EMFILE", "c", "unknown")]
     // Held-out 48: the errno number straight after the call (ldmsd's "sock accept() error 24").
     [InlineData("ldmsd[1929252]: Mon Sep 22 17:29:36 2025: INFO      : sock accept() error 24: in __z_sock_conn_request at zap_sock.c:1651", "EMFILE", "c", "accept")]
@@ -1070,8 +1081,20 @@ public class RecogniserTests
     // Held-out 146: the kernel's line introduced on the line before as what one may see ("... you may see" / "可能出现如下记录：").
     [InlineData("h146-none-avalanchemq-readme-syn-backlog-advice.txt")]
     [InlineData("h146-none-chinese-sysctl-comments-tw-buckets-default.txt")]
+    // Held-out 156: fluentd's "Systemd::JournalError: Cannot assign requested address" (the journal API, no socket).
+    [InlineData("h156-none-fluentd-systemd-journal-eaddrnotavail.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
+
+    // An application's error, like a kernel line, introduced just above as what one may see under a condition is an
+    // explanation's example; a report of what was logged is the failure.
+    [Theory]
+    [InlineData("If a process goes over its soft limit, you may see:\naccept4: Too many open files", false)]
+    [InlineData("When the pool is too small you might see\n\"dial tcp 10.0.0.5:443: connect: cannot assign requested address\" in the logs.", false)]
+    [InlineData("This morning the proxy logged:\naccept4: Too many open files", true)]
+    [InlineData("You may see this often:\naccept4: Too many open files", true)]
+    public void An_application_error_introduced_as_what_one_may_see_is_an_example(string paste, bool finding) =>
+        Assert.Equal(finding, CorpusTests.Explain(paste).Report.Findings.Count > 0);
 
     [Theory]
     // Held-out 87: Janus' "fopen error: 24"; UDP receive-buffer errors counted in words, "a lot of RcvbufErrors",
@@ -1162,6 +1185,22 @@ public class RecogniserTests
     [InlineData("h143-port_exhaustion-kag-llm-client-errno99.txt", "port_exhaustion")]
     // Held-out 144: netdata's older alarm "1m ipv4 tcp listen drops" (chart ipv4.tcplistenissues) mailed as a notification.
     [InlineData("h144-listen_overflow-netdata-listen-drops-email.txt", "listen_overflow")]
+    // Held-out 151: a Python 2 traceback from an egg (frame headers only, "in connect"); pbs_iff's reserved ports used up;
+    // "OOM killed a few python items". Held-out 152: .NET frames in Spanish ("en ...Socket.DoConnect(") under the Spanish
+    // WSAENOBUFS text; Indy's Connect() and "socket error 10048". Held-out 155: librtmp's "failed to create socket. Error: 24".
+    // Held-out 156: Zabbix's fping command line with "[12] Cannot allocate memory".
+    [InlineData("h151-port_exhaustion-restkit-pool-errno99.txt", "port_exhaustion")]
+    [InlineData("h151-port_exhaustion-openpbs-pbs-iff-reserved-ports.txt", "port_exhaustion")]
+    [InlineData("h151-oom_kill-torque-node-exit137-free-swap.txt", "oom_kill")]
+    [InlineData("h152-port_exhaustion-iis-10055-doconnect-es.txt", "port_exhaustion")]
+    [InlineData("h152-port_exhaustion-indy-lpr-boundip-10048.txt", "port_exhaustion")]
+    [InlineData("h155-fd_process-liquidsoap-rtmp-socket-error-24.txt", "fd_process")]
+    [InlineData("h156-memory_overcommit-zabbix-fping-popen-enomem.txt", "memory_overcommit")]
+    // Held-out 150: Ruby on Alpine spawning wkhtmltopdf ("Out of memory - /usr/bin/wkhtmltopdf"). Held-out 159: UDP drops
+    // said as a count of UdpRcvbufErrors and as drops /proc/net/udp6 reports.
+    [InlineData("h150-memory_overcommit-wicked-pdf-alpine-spawn.txt", "memory_overcommit")]
+    [InlineData("h159-udp_rcvbuf-bun-lsquic-udp6-drops.txt", "udp_rcvbuf")]
+    [InlineData("h159-udp_rcvbuf-zerotier-relay-rcvbuf-errors.txt", "udp_rcvbuf")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

@@ -69,6 +69,11 @@ public class StatementsTests
     [InlineData("UDP Packet Receive errors continously, Help!!!", StatedConditions.UdpReceiveDrops)]
     // Held-out 146: "kept getting whacked by the oom-killer".
     [InlineData("One of the virtual machines kept getting whacked by the oom-killer.", StatedConditions.OomKill)]
+    // Held-out 151: OOM named as the killer.
+    [InlineData("I am in and out but looks like OOM killed a few python items recently.", StatedConditions.OomKill)]
+    // Held-out 159: a count of the counter, and drops read off /proc/net/udp6 with a range before them.
+    [InlineData("On a high-throughput Linux relay the physical ZeroTier sockets accumulated 3,205 `UdpRcvbufErrors`.", StatedConditions.UdpReceiveDrops)]
+    [InlineData("and `/proc/net/udp6` reports several hundred to ~1800 `drops` on the client socket per 4 MiB loopback download", StatedConditions.UdpReceiveDrops)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -102,6 +107,9 @@ public class StatementsTests
     [InlineData("To reduce port exhaustion, try one of the following solutions.")]
     [InlineData("kernel 'nf_conntrack: table full' events: (no table-full event logged)")]
     [InlineData("The director did not reach the limit of open files.")]
+    [InlineData("Why has OOM killed my worker when free shows 2 GB available?")]
+    [InlineData("If OOM killed the process, dmesg would say so.")]
+    [InlineData("UdpRcvbufErrors 0 and UdpSndbufErrors 0 after the test.")]
     public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
 
     [Fact]

@@ -103,7 +103,7 @@ public class KernelLogClassifierTests
     [InlineData("This morning dmesg showed:", "[ 123.456] TCP: time wait bucket table overflow", false)]
     [InlineData("You may see this in the syslog.", "\"kernel: Possible SYN flooding on port 80\" was logged 40 times today", false)]
     public void A_line_introduced_as_what_one_may_see_is_an_example(string previous, string line, bool example) =>
-        Assert.Equal(example, KernelLogClassifier.IntroducedAsPossible(previous, line));
+        Assert.Equal(example, SockDoc.Model.Introductions.AsPossible(previous, line));
 
     [Fact]
     public void The_kernels_own_words_are_read_whatever_the_clause()

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SockDoc.Model;
 
 namespace SockDoc.Diagnosis.Explain.Recognisers;
 
@@ -101,6 +102,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             else if (above.Contains(".bind(", StringComparison.Ordinal) || above.Contains("create_server(", StringComparison.Ordinal) ||
                      (back == 1 && above.Contains("bind()", StringComparison.Ordinal)))
                 err = err with { Call = "bind" };
+            // A traceback frame's header without its source line (an egg or a .pyc-only install: File ".../sock.py",
+            // line 53, in connect): the function it names.
+            else if (PythonFrameFunctionCall(above) is { } named)
+                err = err with { Call = named };
         }
         if (err.Call == "unknown" && FrameCallBelow(lines, i, clientFrames: true) is { } below)
         {
@@ -224,6 +229,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // with:"): the text's example of what happens, not a failure it shows.
         if (err.LookAlike is null && IntroducedAsAnyProgramsError(lines, i))
             err = err with { LookAlike = "the text introduces the error as what happens to any program past a limit (an example in an explanation), not a failure it shows" };
+        // Introduced on the lines just above as what one may see under a condition ("If a process exceeds it, you may
+        // see:"): the kernel lines' rule (Introductions.AsPossible), for the same reason.
+        if (err.LookAlike is null && Introductions.AsPossible(PasteText.Introduction(lines, i), line.Text))
+            err = err with { LookAlike = "the text introduces the error as what one may see if a condition holds (an example in an explanation), not a failure it shows" };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
@@ -306,7 +315,16 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static string? FrameCall(string text) =>
         ClientFrameRegex().IsMatch(text) || text.Contains(".connect(", StringComparison.Ordinal) || text.Contains(" in create_connection", StringComparison.Ordinal) ? "connect"
         : text.Contains(".bind(", StringComparison.Ordinal) || text.Contains("create_server(", StringComparison.Ordinal) || text.Contains(" in create_server", StringComparison.Ordinal) ? "bind"
-        : null;
+        : PythonFrameFunctionCall(text);
+
+    /// <summary>The call a Python frame header names by its function (File "...", line 53, in connect), or null.</summary>
+    private static string? PythonFrameFunctionCall(string text) =>
+        PythonFrameFunctionRegex().Match(text) is { Success: true } m ? (m.Groups["connect"].Success ? "connect" : "bind") : null;
+
+    // Functions that open a client's connection (socket.create_connection, http.client's connect, urllib3's _new_conn,
+    // restkit's make_connection, asyncio's open_connection) or bind a server's socket (socketserver's server_bind, asyncio's create_server).
+    [GeneratedRegex(@"^\s*File ""[^""]*"", line \d+, in (?:(?<connect>_?connect|create_connection|_create_connection|make_connection|_new_conn|open_connection|connect_tcp)|(?<bind>_?bind|server_bind|create_server))\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PythonFrameFunctionRegex();
 
     private (int Lines, bool OneHostEachPortOnce, bool EachToAnotherIpv6Host)? _addressErrors;
 
@@ -456,7 +474,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AnyProgramRegex();
 
-    [GeneratedRegex(@"(?:^|"":\s*"")\s*at\s*\S*?\.(?<c>bind0?|Bind|connect0?|(?:Do|Unsafe)?(?:Begin)?Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
+    // .NET prints "at" in the installed UI language: "en" (es, fr), "bei" (de), "em" (pt), "в" (ru), "在" (zh).
+    [GeneratedRegex(@"(?:^|"":\s*"")\s*(?:at\s*|(?:en|bei|em|в|在)\s+)\S*?\.(?<c>bind0?|Bind|connect0?|(?:Do|Unsafe)?(?:Begin)?Connect(?:Async)?|pollConnect(?:Now)?|finishConnect|accept0?|Accept(?:Async)?)\(|^\s*syscall: '(?<c>listen|bind|connect|accept)'" +
                     @"|^\s*at\s+(?:\w+\.)?(?<c>doConnect|connect|createConnection|bind|listen)\s\([\w./\\:-]+?(?:\.js)?:\d+:\d+\)" +
                     // A C++ program's source location under its message ("src\Socket.cpp:oss::Socket::connect:581").
                     @"|\.(?:cpp|cc|cxx|h|hpp):(?:\w+::)+(?<c>connect|bind|accept)(?::\d+|\(|\s*$)")]

@@ -252,6 +252,8 @@ public sealed partial class Statements : IPasteRecogniser
     [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b" +
                     // "the OOM killer has for some reason decided to kill .kwin_x11-wrapped".
                     @"|\boom[ -]?killer\s+(?:[\w']+\s+){0,5}?(?:decided|chose|opted|went\s+on|proceeded|started|began)\s+(?:to\s+)?kill(?:ing)?\b|\b(?:killed|whacked|shot|reaped|nuked|terminated|taken\s+out)\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
+                    // "looks like OOM killed a few python items recently": OOM as the killer's name.
+                    @"|\boom\s+(?:has\s+|had\s+)?killed\b" +
                     // "the kernel killed envoy due to out of memory".
                     @"|\bkernel\s+(?:killed|kills|killing)\b[^.;]{0,40}?\b(?:due\s+to|because\s+of|for\s+being)\s+(?:\w+\s+)?(?:out[- ]of[- ]memory|OOM)\b" +
                     @"|(?:触发|引发)了?\s*oom[ -]?killer|oom[ -]?killer.{0,15}?(?:杀死|杀掉|kill\s*掉|干掉)",
@@ -275,7 +277,8 @@ public sealed partial class Statements : IPasteRecogniser
     // entering its receive queue, __udp_enqueue_schedule_skb()), RcvbufErrors said to rise, "receive buffer errors".
     // Not "UDP packet loss" alone: that is as often the network's.
     [GeneratedRegex(@"\bdrops?\b[^.;:]{0,40}?(?:reported\s+)?(?:in|via|from|by|of|on)\s+[`'""]?/proc/net/udp6?\b" +
-                    @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:\w+\s+){0,3}?drops\b" +
+                    // "/proc/net/udp6 reports several hundred to ~1800 `drops` on the client socket".
+                    @"|/proc/net/udp6?[`'""]?\s+(?:shows?|showed|reports?|reported|lists?)\s+(?:[\w~,.+-]+\s+){0,5}?[`'""]?drops\b" +
                     @"|\b(?:Udp)?RcvbufErrors\b.{0,40}?\b(?:keeps?\b|" + Rising + ")" +
                     @"|\b(?:seeing|see|saw|seen|reported|observed|noticed|getting|got|having|had|lots\s+of|a\s+lot\s+of|tons\s+of|many)\W{1,3}(?:Udp)?RcvbufErrors\b" +
                     @"|\bUDP\s+(?:socket\s+)?receive[- ]buffer\s+(?:errors?|drops?)\b" +
@@ -285,6 +288,8 @@ public sealed partial class Statements : IPasteRecogniser
                     @"|\b(?:Udp_?)?RcvbufErrors\s*[:=]?\s*\+\s*[1-9][\d,]*" +
                     // "growth of the host-level `Udp_RcvbufErrors` counter".
                     @"|\b(?:growth|increase|rise|spike|climb)\s+(?:of|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}\W?(?:Udp_?)?RcvbufErrors\b" +
+                    // A count of the counter itself: "the sockets accumulated 3,205 `UdpRcvbufErrors`".
+                    @"|(?<![\w,.])(?!0\b)\d[\d,.]*\**\s+[`'""]?(?:Udp_?)?RcvbufErrors\b" +
                     // A count of them: "this rig logged **1,247,924** receive-buffer errors".
                     @"|(?<![\w,.])(?!0\b)\d[\d,.]*\**\s+(?:UDP\s+)?receive[- ]buffer\s+errors\b" +
                     // "more than 40,000 "receive buffer errors"" in any language: a number, a word or two, the quoted counter.
