@@ -73,9 +73,11 @@ public static partial class AppErrors
         // exceeded. Try increasing "ulimit -n" or equivalent." (loop.c): the per-process limit it names.
         // Kurento Media Server refuses new media objects once its open descriptors reach 80 % of RLIMIT_NOFILE ("Reached KMS
         // files limit: 819" under the default 1024): the process at its own descriptor limit, as Squid's warning.
+        // grsecurity logs a process passing its RLIMIT_NOFILE ("grsec: denied resource overstep by requesting 2048 for
+        // RLIMIT_NOFILE against limit 1024 for /usr/bin/Xorg[X:1654]", gr_log_resource()): the open that got EMFILE.
         // Android's SQLite extends SQLITE_CANTOPEN with SQLITE_CANTOPEN_EMFILE (14 | 8 << 8 = code 2062), "Application has
         // opened too many files": open() of the database failed with EMFILE.
-        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files", "SQLITE_CANTOPEN_EMFILE", "Application has opened too many files", "Reached KMS files limit"]),
+        new(EMFILE, 24, 10024, ["Too many open files", "Too many open file", "Too many files open", "Too many file opens", "Too may open files", "No file descriptors available", "Hit max file limit"], ["reached process FD limit", "ProcessFdQuotaExceeded", "TooManyOpenSockets", "reducing accept rate: out of file descriptors", "running out of filedescriptors", "running out of file descriptors", "system socket count has been exceeded", "connections already. Please raise your ulimit -n", "connections already. Please read doc/TUNING", "error Out of files", "SQLITE_CANTOPEN_EMFILE", "Application has opened too many files", "Reached KMS files limit", "for RLIMIT_NOFILE against limit"]),
         // connect() to a Unix stream socket whose listener's queue is full (unix_stream_connect(): unix_recvq_full()); for
         // anything else (fork(), setresuid(), a non-blocking read) it is another limit or no failure at all, which the
         // call tells apart.
@@ -550,8 +552,10 @@ public static partial class AppErrors
     // connections", "when connections hit 28K", "for about 7000 requests"): a bind() to a missing address fails at the first one.
     [GeneratedRegex(@"(?i)\b(?:load[- ]?test\w*|stress[- ]?test\w*|benchmark(?:s|ing|ed)?|(?:wrk|locust|jmeter|siege|vegeta|artillery|gatling|tsung|h2load|bombardier|autocannon)\b|\bvirtual users\b|\bScenarios launched\b|ab -[nc]\s*\d|hey -n\s*\d|k6 run)|" +
                     @"\b(?:reach(?:es|ed|ing)?|after|around|about|over)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\+?\s+(?:\w+\s+)?(?:connections|requests)\b|" +
-                    // "when connections hit 28K".
-                    @"\bconnections\s+(?:hit|hits|reach(?:es|ed)?|get\s+to|got\s+to)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\b|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+                    // "when connections hit 28K", "once the connection count reached 299" (the errors started after hundreds of
+                    // connections had succeeded: the address is there).
+                    @"\bconnections\s+(?:hit|hits|reach(?:es|ed)?|get\s+to|got\s+to)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{4,}|\d+(?:\.\d+)?\s*k)\b|" +
+                    @"\bconnection\s+count\s+(?:hit|hits|reach(?:es|ed)?|got\s+to)\s+~?(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s*k)\b|压测|壓測|压力测试|壓力測試|부하\s?테스트|負荷(?:テスト|試験)|нагрузочн", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex LoadTestRegex();
 
     // CJK: 大量 (a great many), 压测/壓測 (load test), 频繁/頻繁 (frequent).

@@ -264,6 +264,8 @@ public class RecogniserTests
     // its own; Connect() named before it failed. Held-out 155: librtmp's socket(). Held-out 156: Zabbix starting fping;
     // systemd's journal API (a look-alike: its EADDRNOTAVAIL is an entry gone, no socket).
     [InlineData("rcmd: socket: All ports in use", "EADDRINUSE", "c", "bindresvport")]
+    // Held-out 161: grsecurity logging a process past its RLIMIT_NOFILE.
+    [InlineData("Jun 21 13:50:45 [kernel] grsec: denied resource overstep by requesting 2048 for RLIMIT_NOFILE against limit 1024 for /usr/bin/Xorg[X:1654] uid/euid:0/0 gid/egid:0/0", "EMFILE", "c", "unknown")]
     // Held-out 150: Ruby on musl (Alpine) spawning a program: musl's "Out of memory" and the path.
     [InlineData("> Error: Out of memory - /usr/bin/wkhtmltopdf):", "ENOMEM", "c", "fork")]
     [InlineData("'pbs_iff: cannot connect to host', 'pbs_iff: all reserved ports in use'", "EADDRINUSE", "c", "bindresvport")]
@@ -1201,6 +1203,10 @@ public class RecogniserTests
     [InlineData("h150-memory_overcommit-wicked-pdf-alpine-spawn.txt", "memory_overcommit")]
     [InlineData("h159-udp_rcvbuf-bun-lsquic-udp6-drops.txt", "udp_rcvbuf")]
     [InlineData("h159-udp_rcvbuf-zerotier-relay-rcvbuf-errors.txt", "udp_rcvbuf")]
+    // Held-out 161: grsecurity's RLIMIT_NOFILE overstep; "Cannot assign requested address" once "the connection count
+    // reached 299" (connections had succeeded: the address is there).
+    [InlineData("h161-fd_process-sddm-xorg-grsec-rlimit-nofile.txt", "fd_process")]
+    [InlineData("h161-port_exhaustion-wsl-mirrored-kafka-299-connections.txt", "port_exhaustion")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 
