@@ -47,4 +47,6 @@ public static class StatedConditions
     public const string SocketWriteBlocked = "a write to a socket blocked";
     /// <summary>out_of_memory() chose and killed a task: "the OOM killer was invoked / killed dnsmasq".</summary>
     public const string OomKill = "OOM killer ran";
+    /// <summary>tcp_syn_flood_action() found a listener's SYN queue full: "the kernel detected a SYN flood", "SYN cookies being sent".</summary>
+    public const string SynFlood = "SYN queue full (SYN flood detected)";
 }

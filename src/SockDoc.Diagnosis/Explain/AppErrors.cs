@@ -250,14 +250,16 @@ public static partial class AppErrors
         int q = at - 1;
         while (q >= 0 && text[q] == ' ') q--;
         if (q < 0 || !Introductions.IsQuote(text[q])) return false;
-        int from = Math.Max(0, q - 20);
+        int from = Math.Max(0, q - 48);
         return DenialBeforeQuoteRegex().IsMatch(text.AsSpan(from, q - from));
     }
 
     [GeneratedRegex(@"(?<![A-Za-z0-9])(?:All|all reserved) ports in use(?![A-Za-z0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex ReservedPortsRegex();
 
-    [GeneratedRegex(@"\b(?:not|never|isn't|wasn't|aren't|instead\s+of|rather\s+than|unlike)\W*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // The denial may stand a few words before the quote when they only qualify it ("it is not the usual "Too many open
+    // files"", "never any 'Address already in use'").
+    [GeneratedRegex(@"\b(?:not|never|isn't|wasn't|aren't|instead\s+of|rather\s+than|unlike)(?:\s+(?:the|a|an|any|usual|typical|common|classic|familiar|same|just|only|expected|dreaded|famous))*\W*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DenialBeforeQuoteRegex();
 
     public static AppError? TryRecognise(PasteLine line)

@@ -17,7 +17,7 @@ public sealed class SynFlood : IRule
         "syn_flood",
         "SYN queue overflow (SYN flood or backlog too small)",
         "tcp_syn_flood_action(): SYN queue > backlog → cookies (TCPReqQFullDoCookies) or drop (TCPReqQFullDrop)",
-        [Inputs.TcpReqQFullDrop, Inputs.TcpReqQFullDoCookies, Inputs.TcpSyncookies, Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.TcpMaxSynBacklog, Inputs.KernelLog]);
+        [Inputs.TcpReqQFullDrop, Inputs.TcpReqQFullDoCookies, Inputs.TcpSyncookies, Inputs.ListenOverflows, Inputs.ListenDrops, Inputs.TcpMaxSynBacklog, Inputs.KernelLog, Inputs.Stated]);
 
     private const string Explanation =
         "Half-open connections wait in the listener's SYN queue, whose limit is the listen backlog (min(backlog, somaxconn), taken inside listen()); " +
@@ -60,6 +60,10 @@ public sealed class SynFlood : IRule
                     [Count("half-open connections (SYN_RECV)", halfOpen, N(halfOpen), CensusSource(c.Now.Census!))], Explanation,
                     Fixes(c, syncookies, acceptFull: false),
                     [.. Caveats(), "A request waits in SYN_RECV for one round trip when the client is real; spoofed sources never answer, so a flood keeps them for the SYN-ACK retries (tcp_synack_retries, about 30 s). TCPReqQFullDoCookies / TCPReqQFullDrop rising, or the kernel's \"Possible SYN flooding\" line, would decide."]);
+            var stated = Stated(c, StatedConditions.SynFlood);
+            if (stated.Count > 0)
+                return FromStatement(d, c, stated, "The paste says the kernel detected a SYN flood (a SYN queue full)", Explanation,
+                    Fixes(c, syncookies, acceptFull: false), Caveats());
             return Unknown(d, "TcpExt TCPReqQFullDrop", "TcpExt TCPReqQFullDoCookies");
         }
         var dropDelta = c.CounterDelta("TcpExt", "TCPReqQFullDrop");

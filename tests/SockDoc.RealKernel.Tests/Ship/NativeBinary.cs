@@ -52,7 +52,7 @@ internal static class NativeBinary
         return (bin, arch == "all" ? arm : null);
     }
 
-    /// <summary>Waits for the build run-tests started in <paramref name="dir"/> and takes its binaries.</summary>
+    /// <summary>Waits for the build run-tests started in <paramref name="dir"/> (dist.log, dist.rc, out/) and takes its binaries.</summary>
     private static (string, string?) Started(string dir)
     {
         var rcFile = System.IO.Path.Combine(dir, "dist.rc");
@@ -64,8 +64,9 @@ internal static class NativeBinary
             Thread.Sleep(1000);
         }
         var rc = File.ReadAllText(rcFile).Trim();
-        var bin = System.IO.Path.Combine(dir, "sockdoc-linux-x64");
-        var arm = System.IO.Path.Combine(dir, "sockdoc-linux-arm64");
+        // dist's --out is dir/out, which holds the binaries and nothing else.
+        var bin = System.IO.Path.Combine(dir, "out", "sockdoc-linux-x64");
+        var arm = System.IO.Path.Combine(dir, "out", "sockdoc-linux-arm64");
         if (rc != "0" || !File.Exists(bin))
             throw new InvalidOperationException($"scripts/dist started by run-tests failed (exit {rc}):\n{(File.Exists(log) ? File.ReadAllText(log) : "(no log)")}");
         // Both architectures when the cross toolchain is here, as Build() decides; run-tests asks for the same.

@@ -344,6 +344,7 @@ public class RecogniserTests
     // Set 136: the message quoted after a denial is not the program's; another name that ends in the errno's is not it.
     [InlineData("Notably not, \"too many open files\"... I traced the message to here")]
     [InlineData("It printed nothing of the kind, rather than 'Address already in use'.")]
+    [InlineData("The error it logs is not the usual \"Too many open files\" but a timeout.")]
     [InlineData("#define MY_ERR_EMFILE_LIMIT 4")]
     public void A_denied_or_embedded_errno_text_is_no_application_error(string line) =>
         Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
@@ -1085,6 +1086,8 @@ public class RecogniserTests
     [InlineData("h146-none-chinese-sysctl-comments-tw-buckets-default.txt")]
     // Held-out 156: fluentd's "Systemd::JournalError: Cannot assign requested address" (the journal API, no socket).
     [InlineData("h156-none-fluentd-systemd-journal-eaddrnotavail.txt")]
+    // Held-out 162: one telnet on a Mac to a Docker Desktop container's bridge IP, "Can't assign requested address".
+    [InlineData("h162-none-registry-telnet-cant-assign-macos.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
@@ -1207,6 +1210,11 @@ public class RecogniserTests
     // reached 299" (connections had succeeded: the address is there).
     [InlineData("h161-fd_process-sddm-xorg-grsec-rlimit-nofile.txt", "fd_process")]
     [InlineData("h161-port_exhaustion-wsl-mirrored-kafka-299-connections.txt", "port_exhaustion")]
+    // Held-out 163: bpftrace's oomkill.bt naming the memory cgroup between the trigger and the kill.
+    [InlineData("h163-oom_kill-bpftrace-oomkill-cgroup.txt", "oom_kill")]
+    // Held-out 166: "Out of memory: Killed ... task=cc1plus" retold. Held-out 167: "kernel detecting syn flood".
+    [InlineData("h166-oom_kill-gentoo-emerge-cc1plus-8gib.txt", "oom_kill")]
+    [InlineData("h167-listen_overflow-salt-master-zmq-backlog-1500-minions.txt", "syn_flood")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

@@ -71,6 +71,10 @@ public class StatementsTests
     [InlineData("One of the virtual machines kept getting whacked by the oom-killer.", StatedConditions.OomKill)]
     // Held-out 151: OOM named as the killer.
     [InlineData("I am in and out but looks like OOM killed a few python items recently.", StatedConditions.OomKill)]
+    // Held-out 166: the kernel's kill line retold with a part left out. Held-out 167: the SYN-flood warning retold.
+    [InlineData("its guest log holds `x86_64-pc-linux-gnu-g++: fatal error: Killed` with `Out of memory: Killed ... task=cc1plus`.", StatedConditions.OomKill)]
+    [InlineData("My main problems were - kernel detecting syn flood (not about auth) caused by overflowing sockets.", StatedConditions.SynFlood)]
+    [InlineData("We see SYN cookies being sent all day; syn cookies are being sent to every client.", StatedConditions.SynFlood)]
     // Held-out 159: a count of the counter, and drops read off /proc/net/udp6 with a range before them.
     [InlineData("On a high-throughput Linux relay the physical ZeroTier sockets accumulated 3,205 `UdpRcvbufErrors`.", StatedConditions.UdpReceiveDrops)]
     [InlineData("and `/proc/net/udp6` reports several hundred to ~1800 `drops` on the client socket per 4 MiB loopback download", StatedConditions.UdpReceiveDrops)]
@@ -110,6 +114,7 @@ public class StatementsTests
     [InlineData("Why has OOM killed my worker when free shows 2 GB available?")]
     [InlineData("If OOM killed the process, dmesg would say so.")]
     [InlineData("UdpRcvbufErrors 0 and UdpSndbufErrors 0 after the test.")]
+    [InlineData("If the kernel detects a SYN flood it answers with cookies.")]
     public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
 
     [Fact]

@@ -170,6 +170,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
             AddressErrorLines(lines) < 2 && PasteSaysStartup(lines))
             err = err with { LookAlike = "connect() failed once as the program started: its network (an address or a route, a new pod's interface) was not up yet; ports that ran out fail again and again, after many connections" };
+        // One try by hand (telnet, curl, nc) failing with EADDRNOTAVAIL on macOS, in a paste that never speaks of TIME_WAIT or
+        // ephemeral ports: there it is what a destination no local address can reach gives at once (a Docker Desktop
+        // container's bridge IP, which lives inside its VM; a VPN's route). A program's client that ran its ports out
+        // (corpus h76, h85) fails again and again, after many connections.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" && !err.SaidToRepeat &&
+            AddressErrorLines(lines) < 2 && Enumerable.Range(0, 3).Any(b => i - b >= 0 && OneTryToolRegex().IsMatch(lines[i - b].Text)) &&
+            AnyLine(ref _onMacos, lines, l => MacosRegex().IsMatch(l.Scanned)) && !AnyLine(ref _speaksOfPorts, lines, l => PortsWordRegex().IsMatch(l.Scanned)))
+            err = err with { LookAlike = "one connect() failed with EADDRNOTAVAIL on macOS: there a destination no local address can reach (a Docker Desktop container's bridge IP inside its VM, a VPN route) fails at once this way; ports that ran out fail again and again, after many connections" };
         // One or two connect() EADDRNOTAVAIL in a paste that shows the network unreachable (ping's "sendto: Network is
         // unreachable", ENETUNREACH): the host has no route, or no address on it, to that destination; ports that ran out
         // fail again and again, and leave the route alone.
@@ -359,6 +367,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     }
 
     private bool? _startup;
+    private bool? _onMacos;
+    private bool? _speaksOfPorts;
 
     /// <summary>Whether the paste's first 5,000 lines say the failure comes at start-up; read once per paste.</summary>
     private bool PasteSaysStartup(IReadOnlyList<PasteLine> lines) => AnyLine(ref _startup, lines, l => StartupRegex().IsMatch(l.Scanned));
@@ -540,6 +550,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex EmbeddedStackRegex();
     [GeneratedRegex(@"inotify[/._]max_user_(?:instances|watches)|\bgrep\s+(?:-\w+\s+)*inotify\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex InotifyLimitRegex();
+    // The paste says it runs on macOS: "macOS", "Mac OS X", "OS X", "Darwin", "MacBook", "Docker for Mac", "on a mac".
+    [GeneratedRegex(@"\bmacOS\b|\bMac\s?OS(?:\s?X)?\b|\bOS\s?X\b|\bDarwin\b|\bMacBook|\bDocker (?:Desktop )?for Mac\b|\b[Oo]n (?:a |my |the )?[Mm]ac\b(?![-:])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex MacosRegex();
+    // A client one runs by hand for one connection (not a load tool).
+    [GeneratedRegex(@"(?:^|[\s`'(])(?:telnet|curl|wget|nc|ncat|psql|redis-cli)(?::|\s|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex OneTryToolRegex();
+    [GeneratedRegex(@"(?i)\bTIME[_-]?WAIT\b|\bephemeral\b|\bport\s+exhaust|\bportrange\b|\bip_local_port_range\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex PortsWordRegex();
     [GeneratedRegex(@"(?i)\b(?:at|on|during)\s+start[- ]?up\b|\bevery\s+time\s+(?:I|we)\s+start(?:ed)?\b|\bwhen\s+(?:I|we|it)\s+start(?:s|ed)?\b|\bnew\s+deployment\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex StartupRegex();
     // Words that say the host or the destination is on its own in IPv6 ("cannot access ipv6 network", "IPv6-only", "no

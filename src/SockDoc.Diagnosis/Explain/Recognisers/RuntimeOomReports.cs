@@ -63,8 +63,9 @@ public sealed partial class RuntimeOomReports : IPasteRecogniser
                     // eventfd) when the step ends: "Detected 1959 oom_kill events in StepId=45226719.batch. Some of the step
                     // tasks have been OOM Killed." (21.08 on); before, "Detected 1 oom-kill event(s) in step 123.batch cgroup".
                     @"|(?<slurm>\bDetected [1-9]\d* oom[-_]kill events?(?:\(s\))? in )" +
-                    // bcc's oomkill (a kprobe on oom_kill_process()): one line per kill the kernel made.
-                    @"|(?<tracer>\bTriggered by PID \d+ \(""[^""]*""\), OOM kill of PID \d+\b)",
+                    // bcc's oomkill (a kprobe on oom_kill_process()): one line per kill the kernel made. bpftrace's oomkill.bt
+                    // may name the memory cgroup between ("CGROUP 45172 ("unified:/oom-test"), OOM kill of PID 224943").
+                    @"|(?<tracer>\bTriggered by PID \d+ \(""[^""]*""\),(?: [^,]{1,160},)? OOM kill of PID \d+\b)",
         RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ReportRegex();
 }

@@ -86,6 +86,7 @@ public sealed partial class Statements : IPasteRecogniser
         if (Stated(sentence, FdsExhaustedRegex())) yield return StatedConditions.FileDescriptorsExhausted;
         if (Stated(sentence, OomKillRegex())) yield return StatedConditions.OomKill;
         if (Stated(sentence, UdpReceiveDropsRegex())) yield return StatedConditions.UdpReceiveDrops;
+        if (Stated(sentence, SynFloodRegex())) yield return StatedConditions.SynFlood;
         // A setting said in words; advice to set it ("add 'vm.overcommit_memory = 1'", "Set ... to 2") is not the host's.
         if (Stated(sentence, StrictOvercommitRegex()) && !AdviceRegex().IsMatch(sentence)) yield return StatedConditions.StrictOvercommit;
     }
@@ -247,11 +248,22 @@ public sealed partial class Statements : IPasteRecogniser
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
+    // The kernel's SYN-flood warning retold ("kernel detecting syn flood", "the kernel logs possible SYN flooding"), or its
+    // cookies said to go out ("SYN cookies are being sent"): tcp_syn_flood_action() found a SYN queue full.
+    [GeneratedRegex(@"\bkernel\s+(?:is\s+|was\s+|keeps\s+)?(?:detect(?:s|ed|ing)?|report(?:s|ed|ing)?|log(?:s|ged|ging)?|warn(?:s|ed|ing)?\s+(?:about|of))\s+(?:a\s+)?(?:possible\s+)?syn[ -]?flood(?:ing|s)?\b" +
+                    @"|\bsyn[ -]?cookies\s+(?:are|were)\s+(?:being\s+)?sent\b" +
+                    @"|\b(?:getting|seeing|saw|see|lots\s+of|a\s+lot\s+of|many)\s+(?:""|')?(?:possible\s+)?syn[ -]?flood(?:ing)?\b[^.;]{0,30}?\b(?:warnings?|messages?|alerts?|lines?|errors?)\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex SynFloodRegex();
+
     // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the (Linux) OOM killer", "the kernel
     // killed envoy due to out of memory".
     [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b" +
                     // "the OOM killer has for some reason decided to kill .kwin_x11-wrapped".
                     @"|\boom[ -]?killer\s+(?:[\w']+\s+){0,5}?(?:decided|chose|opted|went\s+on|proceeded|started|began)\s+(?:to\s+)?kill(?:ing)?\b|\b(?:killed|whacked|shot|reaped|nuked|terminated|taken\s+out)\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
+                    // The kernel's kill line retold with a part left out ("`Out of memory: Killed ... task=cc1plus`"); the whole
+                    // line ("Killed process N") is the kernel-log reader's.
+                    @"|\bOut\s+of\s+memory:\s+Kill(?:ed)?\b(?!\s+process\b)" +
                     // "looks like OOM killed a few python items recently": OOM as the killer's name.
                     @"|\boom\s+(?:has\s+|had\s+)?killed\b" +
                     // "the kernel killed envoy due to out of memory".
