@@ -254,6 +254,25 @@ public static partial class AppErrors
         return DenialBeforeQuoteRegex().IsMatch(text.AsSpan(from, q - from));
     }
 
+    /// <summary>
+    /// The match ends a general rule in prose, told in the present tense under a condition and about no one in particular
+    /// ("once ephemeral ports are exhausted, new connections fail with EADDRNOTAVAIL"): what would happen, not what a
+    /// program printed. A report in the first person ("when I run the test, my connections fail with ...") stays one.
+    /// </summary>
+    private static bool StatedAsRule(string text, int at)
+    {
+        int start = text.LastIndexOf(". ", Math.Max(0, at - 1), StringComparison.Ordinal) + 1;
+        var sentence = text.AsSpan(start, at - start);
+        return RuleVerbBeforeRegex().IsMatch(sentence) && RuleConditionRegex().IsMatch(sentence) && !FirstPersonRegex().IsMatch(sentence);
+    }
+
+    [GeneratedRegex(@"\b(?:fail|fails|return|returns|get|gets|yield|yields|results?\s+in|errors?\s+out)(?:\s+with)?\s*[`'""]?$", RegexOptions.CultureInvariant)]
+    private static partial Regex RuleVerbBeforeRegex();
+    [GeneratedRegex(@"\b(?:[Ii]f|[Ww]hen|[Ww]henever|[Oo]nce|[Uu]ntil)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex RuleConditionRegex();
+    [GeneratedRegex(@"\bI\b|\b(?:[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex FirstPersonRegex();
+
     [GeneratedRegex(@"(?<![A-Za-z0-9])(?:All|all reserved) ports in use(?![A-Za-z0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex ReservedPortsRegex();
 
@@ -271,7 +290,7 @@ public static partial class AppErrors
             if (!pattern.IsMatch(text)) continue;
             // The text quoted after a denial ("Notably not, "too many open files"...", "rather than 'Address already in
             // use'"): a mention of the message the program did not print.
-            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index))) continue;
+            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index))) continue;
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };

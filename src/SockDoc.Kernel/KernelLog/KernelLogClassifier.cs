@@ -26,6 +26,7 @@ public static partial class KernelLogClassifier
         "bucket table"u8.ToArray(),
         "table full"u8.ToArray(),
         "SYN flooding"u8.ToArray(),
+        "SYN flood from"u8.ToArray(),
         "file-max"u8.ToArray(),
         "oom-kill"u8.ToArray(),
         "Killed process"u8.ToArray(),
@@ -45,7 +46,7 @@ public static partial class KernelLogClassifier
     private static readonly string[] Phrases =
     [
         "Out of socket memory", "too many orphaned sockets", "too many of orphaned sockets", "out of memory -- consider tuning tcp_mem",
-        "time wait bucket table overflow", "expectation table full", "conntrack: table full", "ossible SYN flooding on port ", "VFS: file-max limit ",
+        "time wait bucket table overflow", "expectation table full", "conntrack: table full", "ossible SYN flooding on port ", "ossible SYN flood from ", "VFS: file-max limit ",
     ];
 
     /// <summary>
@@ -222,6 +223,9 @@ public static partial class KernelLogClassifier
         if (line.IndexOf("conntrack: maximum limit of "u8) >= 0 && line.IndexOf("entries exceeded"u8) >= 0) return LogLineKind.ConntrackFull;
         // 2.6 kernels: "possible SYN flooding on port %d. Sending cookies." (lower case, no "TCP:" prefix, syn_flood_warning()).
         if (line.IndexOf("ossible SYN flooding on port "u8) >= 0) return LogLineKind.SynFlood;
+        // 2.2 kernels: "Warning: possible SYN flood from %d.%d.%d.%d on %d.%d.%d.%d:%d.  Sending cookies." (tcp_ipv4.c
+        // syn_flood_warning(), source and listener address named); a mail that wrapped it may end the line at "from".
+        if (line.IndexOf("ossible SYN flood from"u8) >= 0) return LogLineKind.SynFlood;
         // 2.4/2.6 without syncookies: "TCP: drop open request from 10.0.0.1/3755" (tcp_v4_conn_request(), the last
         // quarter of tcp_max_syn_backlog kept for peers proven alive): the listener's SYN queue is nearly full.
         if (line.IndexOf("TCP: drop open request from "u8) >= 0) return LogLineKind.SynFlood;
@@ -338,6 +342,7 @@ public static partial class KernelLogClassifier
     private static KernelLogLine SynFlood(KernelLogLine line)
     {
         var m = SynFloodRegex().Match(line.Message);
+        if (!m.Success) m = SynFloodFromRegex().Match(line.Message);
         if (!m.Success) return line;
         var port = Long(m, "port");
         var addr = Str(m, "addr");
@@ -436,6 +441,9 @@ public static partial class KernelLogClassifier
     // 2.6: "possible SYN flooding on port %d. Sending cookies." (net/ipv4/tcp_ipv4.c syn_flood_warning()).
     [GeneratedRegex(@"(?:request_sock_(?<proto>\w+): )?[Pp]ossible SYN flooding on port (?:(?<addr>\[[^\]]*\]|[0-9.]+|[^\s:]*):)?(?<port>\d+)\.?\s*(?<action>Sending cookies|Dropping request)?")]
     private static partial Regex SynFloodRegex();
+    // 2.2: "Warning: possible SYN flood from 192.168.1.12 on 192.168.1.1:20817.  Sending cookies." (syn_flood_warning()).
+    [GeneratedRegex(@"[Pp]ossible SYN flood from \S+ on (?<addr>[0-9.]+):(?<port>\d+)\.?\s*(?<action>Sending cookies)?")]
+    private static partial Regex SynFloodFromRegex();
 
     // fs/file_table.c alloc_empty_file(): "VFS: file-max limit %lu reached".
     [GeneratedRegex(@"VFS: file-max limit (?<n>\d+) reached")]

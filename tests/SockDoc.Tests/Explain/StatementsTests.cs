@@ -78,6 +78,8 @@ public class StatementsTests
     // Held-out 159: a count of the counter, and drops read off /proc/net/udp6 with a range before them.
     [InlineData("On a high-throughput Linux relay the physical ZeroTier sockets accumulated 3,205 `UdpRcvbufErrors`.", StatedConditions.UdpReceiveDrops)]
     [InlineData("and `/proc/net/udp6` reports several hundred to ~1800 `drops` on the client socket per 4 MiB loopback download", StatedConditions.UdpReceiveDrops)]
+    // Held-out 171: the descriptors the subject, the limit after.
+    [InlineData("The number of open file descriptors held by the java process kept hitting default limit, which at the time was set to 1024.", StatedConditions.FileDescriptorsExhausted)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -115,6 +117,7 @@ public class StatementsTests
     [InlineData("If OOM killed the process, dmesg would say so.")]
     [InlineData("UdpRcvbufErrors 0 and UdpSndbufErrors 0 after the test.")]
     [InlineData("If the kernel detects a SYN flood it answers with cookies.")]
+    [InlineData("We raised it so that the open files never hit the limit again.")]
     public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
 
     [Fact]

@@ -26,6 +26,10 @@ public class KernelLogClassifierTests
     // 2.6 tcp_ipv4.c syn_flood_warning(): lower case, no "TCP:" prefix (serverfault.com/questions/299871, /236927).
     [InlineData("[1697692.076962] possible SYN flooding on port 80. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
     [InlineData("Feb 17 18:58:04 localhost kernel: possible SYN flooding on port 80. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
+    // 2.2 tcp_ipv4.c syn_flood_warning() names source and listener (held-out 172, a 1998 beowulf master), also when a
+    // mail wrapped it after "from".
+    [InlineData("Jul 21 20:47:58 isrec-insect kernel: Warning: possible SYN flood from 192.168.1.12 on 192.168.1.1:20817. Sending cookies.", LogLineKind.SynFlood, "syn_flood")]
+    [InlineData("Jul 21 20:47:58 isrec-insect kernel: Warning: possible SYN flood from", LogLineKind.SynFlood, "syn_flood")]
     [InlineData("Apr 20 22:02:55 kernel: TCP: time wait bucket table overflow", LogLineKind.TimeWaitOverflow, "tw_buckets")]
     [InlineData("Wed Mar 27 02:55:10 2019 kern.info kernel: [240560.532035] VFS: file-max limit 51200 reached", LogLineKind.FileMax, "fd_system")]
     [InlineData("[  553.712274] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0", LogLineKind.OomInvoked, "oom_kill")]
@@ -231,6 +235,15 @@ public class KernelLogClassifierTests
     {
         var c = C("[1697692.076962] possible SYN flooding on port 80. Sending cookies.");
         Assert.Equal(80, c.Port);
+        Assert.Equal("Sending cookies", c.Action);
+    }
+
+    [Fact]
+    public void The_2_2_syn_flood_line_gives_the_listener_and_its_port()
+    {
+        var c = C("Jul 21 20:53:13 isrec-insect kernel: Warning: possible SYN flood from 192.168.1.7 on 192.168.1.1:20860. Sending cookies.");
+        Assert.Equal(20860, c.Port);
+        Assert.Equal("192.168.1.1", c.Address);
         Assert.Equal("Sending cookies", c.Action);
     }
 

@@ -18,7 +18,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(into);
         var line = lines[i];
-        if (AppErrors.TryRecognise(line) is not { } err) return 0;
+        if (AppErrors.TryRecognise(line) is not { } err)
+        {
+            // A mail or a narrow terminal wrapped the errno's text onto the next line ("dial tcp 127.0.0.1:8086: cannot
+            // assign" / "requested address"): the two lines are one message.
+            if (Unwrapped(lines, i) is not { } joined || AppErrors.TryRecognise(joined) is not { } whole) return 0;
+            line = joined;
+            err = whole;
+        }
         // npm's "npm ERR! code EADDRNOTAVAIL" and "npm ERR! errno EADDRNOTAVAIL" are fields of the error its message
         // tells in full a line or two below ("request to ... failed, reason: getaddrinfo EADDRNOTAVAIL ..."): that line counts.
         if (FieldLineRegex().IsMatch(line.Text) &&
@@ -203,6 +210,14 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" &&
             AddressErrors(lines).EachToAnotherIpv6Host && AnyLine(ref _ipv6Disabled, lines, l => Ipv6DisabledRegex().IsMatch(l.Scanned)))
             err = err with { LookAlike = "connect() failed with EADDRNOTAVAIL towards several IPv6 hosts, each once, and the paste says IPv6 is disabled: there is no IPv6 source address to send from (ip6_dst_lookup_tail()); ports are used up per destination, so each new host would have free ones; not ports" };
+        // connect() EADDRNOTAVAIL towards several IPv6 hosts, each once, while connects to IPv4 addresses in the same paste got
+        // as far as sending their SYN (they timed out or were refused, so a port was found for them): postfix trying each
+        // MX over IPv6 and then IPv4. tcp_v6_connect() fails at the route (ip6_dst_lookup_tail(), no IPv6 source address)
+        // before it looks for a port; ports used up per destination (__inet_hash_connect()) would leave each new host free
+        // ones anyway. Not ports.
+        if (err.Errno is AppErrors.EADDRNOTAVAIL && err.LookAlike is null && err.Call is "connect" or "unknown" &&
+            AddressErrors(lines).EachToAnotherIpv6Host && AnyLine(ref _ipv4GotPort, lines, l => Ipv4SynSentRegex().IsMatch(l.Text)))
+            err = err with { LookAlike = "connect() failed with EADDRNOTAVAIL towards several IPv6 hosts, each once, while connects to IPv4 addresses got a port and sent their SYN (they timed out or were refused): the host has no IPv6 source address (ip6_dst_lookup_tail()), and ports are used up per destination, so each new host would have free ones; not ports" };
         // One connect() to the name "localhost" failing with EADDRNOTAVAIL in a container ("Error 99 connecting to
         // localhost:6379" under docker compose): the name resolves to ::1 first, and a container without IPv6 has no source
         // address for it (ip6_route_output()); ports that ran out fail again and again.
@@ -247,6 +262,33 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             return 1;
         into.Errors.Add(err);
         return 1;
+    }
+
+    private static readonly string[] WrappablePhrases =
+        ["Cannot assign requested address", "Too many open files", "Address already in use", "Cannot allocate memory", "No buffer space available"];
+
+    /// <summary>
+    /// The line joined with the next when it ends with the first words of an errno's text and the next starts with the
+    /// rest; null otherwise.
+    /// </summary>
+    private static PasteLine? Unwrapped(IReadOnlyList<PasteLine> lines, int i)
+    {
+        if (i + 1 >= lines.Count) return null;
+        var text = lines[i].Text.TrimEnd();
+        var next = lines[i + 1].Text.TrimStart();
+        if (text.Length == 0 || next.Length == 0) return null;
+        foreach (var phrase in WrappablePhrases)
+        {
+            for (int cut = phrase.IndexOf(' ', StringComparison.Ordinal); cut > 0; cut = phrase.IndexOf(' ', cut + 1))
+            {
+                var head = phrase.AsSpan(0, cut);
+                if (text.AsSpan().EndsWith(head, StringComparison.OrdinalIgnoreCase) &&
+                    (text.Length == head.Length || !char.IsLetter(text[^(head.Length + 1)])) &&
+                    next.StartsWith(phrase[(cut + 1)..], StringComparison.OrdinalIgnoreCase))
+                    return lines[i] with { Text = text + " " + next };
+            }
+        }
+        return null;
     }
 
     /// <summary>
@@ -341,7 +383,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
 
     /// <summary>
     /// The paste's EADDRNOTAVAIL lines, and whether there are three or more, each naming one endpoint of the same host on
-    /// a port no other line names (a client trying one server's ports in turn); worked out once per paste.
+    /// a port no other line names (a client trying one server's ports in turn), and whether two or more name an address
+    /// and each of those a different IPv6 one; worked out once per paste.
     /// </summary>
     private (int Lines, bool OneHostEachPortOnce, bool EachToAnotherIpv6Host) AddressErrors(IReadOnlyList<PasteLine> lines)
     {
@@ -351,7 +394,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         bool oneHost = endpoints.Count >= 3 && endpoints.All(m => m.Success) &&
                        endpoints.Select(m => m.Value).Distinct().Count() == endpoints.Count &&
                        endpoints.Select(m => m.Groups["host"].Value).Distinct().Count() == 1;
-        var v6 = failing.Select(t => BareIpv6Regex().Match(t)).ToList();
+        // Lines that name no address at all (a title retelling the error) say nothing about the family: passed over.
+        var v6 = failing.Where(t => BareIpv6Regex().IsMatch(t) || Ipv4AddressRegex().IsMatch(t)).Select(t => BareIpv6Regex().Match(t)).ToList();
         bool eachV6 = v6.Count >= 2 && v6.All(m => m.Success) && v6.Select(m => m.Value.ToLowerInvariant()).Distinct().Count() == v6.Count;
         _addressErrors = (endpoints.Count, oneHost, eachV6);
         return _addressErrors.Value;
@@ -395,6 +439,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _intermittent;
     private bool? _inContainer;
     private bool? _ipv6Disabled;
+    private bool? _ipv4GotPort;
     private bool? _unreachable;
     private bool? _speaksOfIpv6;
 
@@ -591,6 +636,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // The host without IPv6: "no IPv6", "IPv6 is disabled", "ipv6 addresses are disabled".
     [GeneratedRegex(@"\b(?:no|without|lacks?|disabled?)\s+IPv6\b|\bIPv6\s+(?:\w+\s+)?(?:is\s+|are\s+|was\s+|were\s+)?(?:disabled|not\s+(?:enabled|supported|available|configured))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Ipv6DisabledRegex();
+
+    [GeneratedRegex(@"(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex Ipv4AddressRegex();
+    // A connect to an IPv4 address that timed out or was refused: it had its port and sent a SYN.
+    [GeneratedRegex(@"(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])[^\n]{0,80}?\b(?:timed\s+out|refused|ETIMEDOUT|ECONNREFUSED)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex Ipv4SynSentRegex();
 
     // host:port, IPv4 or a bracketed IPv6 address.
     [GeneratedRegex(@"(?<host>\b\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]

@@ -104,6 +104,9 @@ public sealed partial class Statements : IPasteRecogniser
     {
         if (!m.Success) return false;
         if (Supposed(sentence, m.Index)) return false;
+        // "once" opening a clause in the present tense is a rule ("once ephemeral ports are exhausted, new connections
+        // fail"); in the past it tells what happened ("once the ports were exhausted, every connect failed").
+        if (OnceBeforeRegex().IsMatch(sentence.AsSpan(0, m.Index)) && PresentTenseRegex().IsMatch(m.Value)) return false;
         int from = Math.Max(0, m.Index - 25);
         // Within its own clause: "Although this doesn't "break" anything, it creates "packet receive errors"" states them.
         int clause = sentence.LastIndexOf(", ", m.Index, m.Index - from, StringComparison.Ordinal);
@@ -181,6 +184,11 @@ public sealed partial class Statements : IPasteRecogniser
     [GeneratedRegex(@"(?<![\w.,])0\s+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ZeroCountRegex();
 
+    [GeneratedRegex(@"\bonce\s+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex OnceBeforeRegex();
+    [GeneratedRegex(@"\b(?:is|are|gets?|becomes?|runs?|hits?|reach(?:es)?|fills?)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex PresentTenseRegex();
+
     // A denial next to the phrase.
     [GeneratedRegex(@"\b(?:no|not|never|without|nor|none|zero|0\s+times)\b|n't\b|没有|不是|ない",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
@@ -244,7 +252,10 @@ public sealed partial class Statements : IPasteRecogniser
                     // The limit named before or after the word ("after reaching the limit of open files").
                     @"|\b(?:reached|reaches|reaching|hit|hits|hitting)\s+(?:the|its|their|our|my|his|her)\s+(?:max(?:imum)?\s+)?" +
                     @"(?:(?:open[- ]files?|file[- ]descriptors?|fds?|nofile)\s+limit\b|limit\s+(?:of|on)\s+(?:open\s+files|(?:open\s+)?file\s+descriptors|fds)\b)" +
-                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b",
+                    @"|\b(?:reached|reaches|hit|hits|hitting)\s+(?:the\s+)?[`'""]?ulimit\s+-n\b" +
+                    // The descriptors the subject, the limit after ("the number of open file descriptors held by the java
+                    // process kept hitting default limit").
+                    @"|\b(?:file\s+descriptors|file\s+handles|fds|open\s+files)\b[^.;!?]{0,60}?\b(?:kept\s+)?(?:reached|reaching|hit|hitting)\s+(?:the\s+|its\s+|their\s+)?(?:default\s+|max(?:imum)?\s+|hard\s+|soft\s+)?limit\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex FdsExhaustedRegex();
 
