@@ -255,6 +255,21 @@ public static partial class AppErrors
     }
 
     /// <summary>
+    /// The match is quoted as the topic of a remedy that opens the line, a vendor page's or a how-to's title ("Resolve "Too
+    /// Many Open files error" and ... issues in WebSphere"): the advice names the message, no program printed it here.
+    /// </summary>
+    private static bool AdviceTopic(string text, int at)
+    {
+        int q = at - 1;
+        while (q >= 0 && text[q] == ' ') q--;
+        if (q < 0 || !Introductions.IsQuote(text[q])) return false;
+        return RemedyOpeningRegex().IsMatch(text.AsSpan(0, q));
+    }
+
+    [GeneratedRegex(@"^\W*(?:how\s+to\s+)?(?:resolv(?:e|ing)|fix(?:ing)?|avoid(?:ing)?|prevent(?:ing)?|troubleshoot(?:ing)?|solv(?:e|ing)|handl(?:e|ing)|deal(?:ing)?\s+with)\b[^.!?""]{0,40}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RemedyOpeningRegex();
+
+    /// <summary>
     /// The match ends a general rule in prose, told in the present tense under a condition and about no one in particular
     /// ("once ephemeral ports are exhausted, new connections fail with EADDRNOTAVAIL"): what would happen, not what a
     /// program printed. A report in the first person ("when I run the test, my connections fail with ...") stays one.
@@ -290,7 +305,7 @@ public static partial class AppErrors
             if (!pattern.IsMatch(text)) continue;
             // The text quoted after a denial ("Notably not, "too many open files"...", "rather than 'Address already in
             // use'"): a mention of the message the program did not print.
-            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index))) continue;
+            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index) || AdviceTopic(text, x.Index))) continue;
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };

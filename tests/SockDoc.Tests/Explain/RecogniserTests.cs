@@ -349,6 +349,9 @@ public class RecogniserTests
     // Held-out 175: a rule in prose, present tense, under a condition, about no one in particular.
     [InlineData("this becomes a bottleneck: once ephemeral ports are exhausted, new connections fail with EADDRNOTAVAIL.")]
     [InlineData("If the range is too small, connect() returns EADDRNOTAVAIL.")]
+    // Held-out 177: quoted as the topic of a remedy that opens a vendor page's title.
+    [InlineData("Resolve \"Too Many Open files error\" and \"native OutOfMemory due to failed to create thread\" issues in WebSphere Application Server running on Linux")]
+    [InlineData("How to fix 'Cannot assign requested address' on busy proxies")]
     public void A_denied_or_embedded_errno_text_is_no_application_error(string line) =>
         Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
 
@@ -356,6 +359,7 @@ public class RecogniserTests
     [Theory]
     [InlineData("When I run the benchmark, my connections fail with EADDRNOTAVAIL.")]
     [InlineData("Once the pool grew past 30k, new connections failed with EADDRNOTAVAIL.")]
+    [InlineData("We tried to fix it, but the proxy still logs \"Cannot assign requested address\" every minute.")]
     public void A_failure_told_in_the_first_person_or_the_past_is_an_application_error(string line) =>
         Assert.Equal(AppErrors.EADDRNOTAVAIL, AppErrors.TryRecognise(new PasteLine(1, line, null))?.Errno);
 
@@ -1112,6 +1116,8 @@ public class RecogniserTests
     // time out. Held-out 175: a feature request's rule, "once ephemeral ports are exhausted, new connections fail with".
     [InlineData("h171-none-mailu-postfix-ipv6-address-not-available.txt")]
     [InlineData("h175-none-sing-box-bind-address-no-port-feature.txt")]
+    // Held-out 177: an IBM page titled "Resolve "Too Many Open files error" ... issues", a sample ulimit -a below.
+    [InlineData("h177-none-websphere-linux-ulimit-advice.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 
@@ -1244,6 +1250,8 @@ public class RecogniserTests
     [InlineData("h171-fd_process-subethasmtp-java-fd-default-limit.txt", "fd_process")]
     [InlineData("h172-syn_flood-beowulf-master-1998.txt", "syn_flood")]
     [InlineData("h173-port_exhaustion-influxdb-graphite-input-loopback-8086.txt", "port_exhaustion")]
+    // Held-out 177: Hazelcast's BindException against its connection to a peer: the bind of an outgoing socket.
+    [InlineData("h177-port_exhaustion-hazelcast-40-members-outbound-bind-eaddrinuse.txt", "port_exhaustion")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

@@ -56,6 +56,11 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // 4.x RetryExec / DefaultRequestDirector). That bind() is to port 0: its EADDRINUSE is the ephemeral ports used up
         // (inet_csk_get_port()), as for any outgoing connection.
         if (err.Errno == AppErrors.EADDRINUSE && err.Call is "bind" or "unknown" && HttpClientRequestRegex().IsMatch(line.Text)) err = err with { Call = "bind(0)" };
+        // A BindException a cluster member logs against its connection to a peer ("Removing connection to endpoint
+        // [172.20.3.10]:3331 Cause => java.net.BindException {Address already in use}", Hazelcast binding its outbound
+        // sockets): the bind of an outgoing connection, before connect(); its EADDRINUSE is the source ports used up.
+        if (err.Errno == AppErrors.EADDRINUSE && err.Call is "bind" or "unknown" && line.Text.Contains("BindException", StringComparison.Ordinal) &&
+            ConnectionToPeerRegex().IsMatch(line.Text)) err = err with { Call = "bind(0)" };
         // A bind() failing with EADDRINUSE in a paste that says its binds are outgoing connections' (squid's
         // tcp_outgoing_address, IP_BIND_ADDRESS_NO_PORT, "bind(2)+connect(2)"), with no port of its own on the line:
         // a bind to port 0 before connect(), the ephemeral ports used up (inet_csk_get_port()).
@@ -588,6 +593,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private static partial Regex PortZeroRegex();
     [GeneratedRegex(@"caught when processing request|\bHttpMethodDirector\b|\bRetryExec\b|\bDefaultRequestDirector\b", RegexOptions.CultureInvariant)]
     private static partial Regex HttpClientRequestRegex();
+    [GeneratedRegex(@"\b(?:[Cc]onnection|[Cc]onnecting|[Cc]onnect)\s+to\s+(?:endpoint\s+|member\s+|peer\s+|node\s+)?(?:\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}|[\w.-]+:\d{1,5})", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectionToPeerRegex();
     // ESP-IDF's log line: level letter, tick count in parentheses, tag ("E (39868) tcp_server: Unable to accept ...").
     [GeneratedRegex(@"^\s*[EWI] \(\d+\) [\w.\-]+: ")]
     private static partial Regex EmbeddedLogRegex();
