@@ -26,6 +26,8 @@ public static partial class Introductions
         ArgumentNullException.ThrowIfNull(line);
         var p = introduction.TrimEnd();
         var l = line.TrimStart(' ', '\t', '#', '>', '*', '-');
+        // A heading that names what follows as samples ("Typical Error Messages") introduces it too.
+        if (ExampleHeadingRegex().IsMatch(p)) return true;
         bool introduces = p.EndsWith(':') || p.EndsWith('：') || (l.Length > 0 && IsQuote(l[0]) && p.Length > 0 && !".!?".Contains(p[^1], StringComparison.Ordinal));
         if (!introduces) return false;
         // The sentence that ends in the introduction: after the last sentence end before it ("eg. after" is no end: a
@@ -40,8 +42,27 @@ public static partial class Introductions
             if (n > k + 1 && n < p.Length && char.IsUpper(p[n])) { start = n; break; }
         }
         var sentence = p[start..];
-        return PossibleRegex().IsMatch(sentence) && ConditionRegex().IsMatch(sentence);
+        if (PossibleRegex().IsMatch(sentence) && ConditionRegex().IsMatch(sentence)) return true;
+        // A sample by no one in particular ("A typical OOM kill log entry looks like:", "For example:", "If you encounter
+        // the following error:"): an example, unless the sentence is the poster's own ("the error in our log looks like:").
+        return (ExampleRegex().IsMatch(sentence) || YouEncounterRegex().IsMatch(sentence)) && !FirstPersonRegex().IsMatch(sentence);
     }
+
+    [GeneratedRegex(@"(?i)\b(?:typical|sample|example|common|usual)\b.{0,80}\b(?:looks?|reads?|would\s+look)\s+(?:something\s+)?like\b|\b(?:for\s+(?:example|instance)|e\.g\.)\s*[:：,]?\s*$|典型的な|典型|例如|比如|例えば", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ExampleRegex();
+
+    [GeneratedRegex(@"(?i)(?:^|\s)(?:typical|common|sample|example|usual)\s+(?:error\s+)?(?:messages?|errors?|outputs?|log(?:\s+(?:entries|lines|messages))?)\s*[:：]?$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ExampleHeadingRegex();
+
+    [GeneratedRegex(@"(?i)\bif\s+you\s+(?:ever\s+)?(?:encounter|see|get|hit|run\s+into|are\s+getting|are\s+seeing|receive|notice)\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex YouEncounterRegex();
+
+    /// <summary>Whether the text speaks in the first person ("I", "we", "our", 我们, 私): a report of one's own.</summary>
+    public static bool InFirstPerson(ReadOnlySpan<char> text) => FirstPersonRegex().IsMatch(text);
+
+    // Case kept for "us" and "me": "US" and "ME" are names.
+    [GeneratedRegex(@"\bI\b|\b(?:[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b|我们|我的|私|僕", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex FirstPersonRegex();
 
     [GeneratedRegex(@"(?i)\b(?:you|one|it|users?)\s+(?:may|might|could)\s+(?:also\s+|then\s+)?(?:see|get|notice|find|encounter|observe)\b|\b(?:may|might|could)\s+(?:also\s+)?(?:appear|show\s+up|be\s+(?:logged|printed|seen))\b|可能|かもしれ", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex PossibleRegex();

@@ -96,13 +96,16 @@ public static class PasteInput
         var kinds = new Dictionary<int, string>();
         var kept = new StringBuilder();
         bool taskTableHeader = false;
+        // An article on a remedy, written to the reader: its kernel lines are examples.
+        if (PasteText.IsRemedyArticle(lines)) return (kinds, null);
         for (int i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
             if (line.Command is not null) continue;
             var text = KernelLogClassifier.Retyped(line.WithStamp);
             var classified = KernelLogClassifier.TryClassify(Encoding.UTF8.GetBytes(text), ctx);
-            if (classified is null || KernelLogClassifier.QuotedAndDenied(text) || KernelLogClassifier.Supposed(text)) continue;
+            if (classified is null || KernelLogClassifier.QuotedAndDenied(text) || KernelLogClassifier.Supposed(text) || KernelLogClassifier.Mentioned(text)) continue;
+            if (PasteText.InDiffHunk(lines, i)) continue;
             if (Introductions.AsPossible(PasteText.Introduction(lines, i), line.WithStamp)) continue;
             kinds[line.Number] = classified.Kind switch
             {

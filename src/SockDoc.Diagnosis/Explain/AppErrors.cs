@@ -255,14 +255,68 @@ public static partial class AppErrors
     }
 
     /// <summary>
+    /// The match is talked about, not printed: defined ("EMFILE occurs when ...", "... means that the client ran out"),
+    /// foretold with a modal in its own clause by no one in particular ("Applications may fail with EMFILE", "the server
+    /// will start throwing ..."), listed as a symptom, the object of advice that opens its sentence ("To avoid ...",
+    /// "Check for ... in your logs", "If you get ...", "Solution for ...", a changelog's "Retry connect on ..."), or the
+    /// pattern of a search command ("grep -i 'too many open files' /var/log/syslog"). A sentence in the first person
+    /// reports ("we will see it again tomorrow": our own program) and stays an error.
+    /// </summary>
+    private static bool ProseMention(string text, Match m)
+    {
+        int start = SentenceStart(text, m.Index);
+        var before = text.AsSpan(start, m.Index - start);
+        int end = m.Index + m.Length;
+        var after = text.AsSpan(end, Math.Min(60, text.Length - end));
+        if (Introductions.InFirstPerson(before) || Introductions.InFirstPerson(after)) return false;
+        return (DefinitionAfterRegex().IsMatch(after) && DefinedSubjectRegex().IsMatch(before)) || ModalClauseBeforeRegex().IsMatch(before) || SymptomListBeforeRegex().IsMatch(before) ||
+               ExampleBeforeRegex().IsMatch(before) || AdviceOpeningRegex().IsMatch(before) || SearchCommandRegex().IsMatch(text.AsSpan(0, m.Index));
+    }
+
+    /// <summary>Where the sentence holding position <paramref name="at"/> starts (after ". ", "! " or "? ").</summary>
+    private static int SentenceStart(string text, int at)
+    {
+        int start = 0;
+        foreach (var stop in (ReadOnlySpan<string>)[". ", "! ", "? "])
+        {
+            int i = at > 0 ? text.LastIndexOf(stop, at - 1, StringComparison.Ordinal) : -1;
+            if (i >= 0) start = Math.Max(start, i + 2);
+        }
+        return start;
+    }
+
+    [GeneratedRegex(@"^[`'""\u201d\u2019)\]\s]*(?:errors?\s+|exceptions?\s+|messages?\s+)?(?:(?:sometimes|often|usually|typically|also|only|commonly|frequently)\s+)?(?:occurs?|happens?|means|indicates|signals|is\s+(?:returned|raised|thrown|reported|caused|triggered|generated)|are\s+(?:returned|raised|thrown|reported|caused))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DefinitionAfterRegex();
+    // What a definition opens with: the message itself as the subject ("EMFILE occurs", "The error "..." means", "Error 99
+    // (EADDRNOTAVAIL) is returned"); deep in a sentence ("then an exception with socket error 10048 is raised") it reports.
+    [GeneratedRegex(@"^\W*(?:(?:when|whenever|if|once)\s+)?(?:(?:the|this|that|an?)\s+)?(?:(?:error|errno|exception|message|code|status)\s+(?:\d+\s*)?)?[`'""\u201c\u2018(]?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DefinedSubjectRegex();
+    // Lower case only: "May" opens a syslog stamp, "Will"/"Can" a question.
+    // Never with a negation: "could not be performed" is Windows' own WSAENOBUFS text, "would not start:" a report.
+    [GeneratedRegex(@"\b(?:will|would|may|might|can|could|should)(?!\s+not\b|n't)(?:\s+[\w-]+){1,4}\s*[`'""\u201c\u2018(]?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ModalClauseBeforeRegex();
+    [GeneratedRegex(@"\b(?:typical|common|usual)\s+(?:symptoms?|errors?|signs?)\s+(?:include|are|is)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SymptomListBeforeRegex();
+    // Named as an example: "Errors like "Too many open files" in application logs", "such as EMFILE", "e.g. ENFILE",
+    // "Same probably true for ENFILE" (a guess about a case not seen).
+    [GeneratedRegex(@"\b(?:(?:errors?|messages?|exceptions?|symptoms?|failures?|problems?|issues?|things)\s+like|such\s+as|e\.g\.,?|for\s+(?:example|instance),?|(?:probably|presumably)\s+(?:\w+\s+){0,3})\s*[`'""\u201c\u2018(]?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ExampleBeforeRegex();
+    [GeneratedRegex(@"^\W*(?:(?:to\s+(?:avoid|prevent|fix|resolve|solve|handle|reduce)|(?:check|look|search|watch|monitor)\s+(?:\w+\s+){0,2}for|if\s+you\s+(?:get|see|hit|encounter|run\s+into|are\s+getting|are\s+seeing|receive)|solutions?\s+(?:for|to)|retry|avoid|prevent)\b|fix(?:es|ed)?\s*:)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AdviceOpeningRegex();
+    [GeneratedRegex(@"^\s*(?:[$#>]\s*)?(?:sudo\s+)?(?:[zef]?grep|rg|ack|ag)\s", RegexOptions.CultureInvariant)]
+    private static partial Regex SearchCommandRegex();
+
+    /// <summary>
     /// The match is quoted as the topic of a remedy that opens the line, a vendor page's or a how-to's title ("Resolve "Too
-    /// Many Open files error" and ... issues in WebSphere"): the advice names the message, no program printed it here.
+    /// Many Open files error" and ... issues in WebSphere", unquoted in a short title: "Fixing Too Many Open Files"): the
+    /// advice names the message, no program printed it here.
     /// </summary>
     private static bool AdviceTopic(string text, int at)
     {
         int q = at - 1;
         while (q >= 0 && text[q] == ' ') q--;
-        if (q < 0 || !Introductions.IsQuote(text[q])) return false;
+        // Unquoted only in a title's length ("Fixing Too Many Open Files"); a log line is longer or says more.
+        if (q < 0 || !Introductions.IsQuote(text[q])) return text.Trim().Length <= 100 && RemedyOpeningRegex().IsMatch(text.AsSpan(0, at));
         return RemedyOpeningRegex().IsMatch(text.AsSpan(0, q));
     }
 
@@ -278,15 +332,14 @@ public static partial class AppErrors
     {
         int start = text.LastIndexOf(". ", Math.Max(0, at - 1), StringComparison.Ordinal) + 1;
         var sentence = text.AsSpan(start, at - start);
-        return RuleVerbBeforeRegex().IsMatch(sentence) && RuleConditionRegex().IsMatch(sentence) && !FirstPersonRegex().IsMatch(sentence);
+        return RuleVerbBeforeRegex().IsMatch(sentence) && RuleConditionRegex().IsMatch(sentence) && !Introductions.InFirstPerson(sentence);
     }
 
     [GeneratedRegex(@"\b(?:fail|fails|return|returns|get|gets|yield|yields|results?\s+in|errors?\s+out)(?:\s+with)?\s*[`'""]?$", RegexOptions.CultureInvariant)]
     private static partial Regex RuleVerbBeforeRegex();
     [GeneratedRegex(@"\b(?:[Ii]f|[Ww]hen|[Ww]henever|[Oo]nce|[Uu]ntil)\b", RegexOptions.CultureInvariant)]
     private static partial Regex RuleConditionRegex();
-    [GeneratedRegex(@"\bI\b|\b(?:[Ww]e|[Mm]y|[Oo]ur|[Mm]e|[Uu]s)\b", RegexOptions.CultureInvariant)]
-    private static partial Regex FirstPersonRegex();
+
 
     [GeneratedRegex(@"(?<![A-Za-z0-9])(?:All|all reserved) ports in use(?![A-Za-z0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex ReservedPortsRegex();
@@ -305,7 +358,7 @@ public static partial class AppErrors
             if (!pattern.IsMatch(text)) continue;
             // The text quoted after a denial ("Notably not, "too many open files"...", "rather than 'Address already in
             // use'"): a mention of the message the program did not print.
-            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index) || AdviceTopic(text, x.Index))) continue;
+            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index) || AdviceTopic(text, x.Index) || ProseMention(text, x))) continue;
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using SockDoc.Model;
 
 namespace SockDoc.Diagnosis.Explain;
 
@@ -40,11 +41,58 @@ public sealed record PasteStamp(DateTimeOffset? Wall, double? Uptime, string Mes
 /// </summary>
 public static partial class PasteText
 {
+    /// <summary>
+    /// Whether the paste is an article on a remedy: its first line a title that fixes, resolves or explains something
+    /// ("Fixing 'accept4: too many open files' in High-Concurrency Go Servers", "How to fix ...", "Understanding ..."),
+    /// and nothing in its first 300 lines in the first person (the writer's own incident: "we saw", "my server") nor a
+    /// command run after a prompt.
+    /// Its errors and kernel lines are examples written for the reader.
+    /// </summary>
+    public static bool IsRemedyArticle(IReadOnlyList<PasteLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var first = lines.FirstOrDefault(l => l.Text.Trim().Length > 0);
+        if (first is null || first.Text.Trim().Length > 140 || !RemedyTitleRegex().IsMatch(first.Text)) return false;
+        // A terminal session (a command after a prompt) was run on someone's machine: the incident is theirs.
+        return !lines.Take(300).Any(l => l.Command is not null || Introductions.InFirstPerson(l.Scanned));
+    }
+
+    [GeneratedRegex(@"^(?:bash|sh|shell|console|text|plaintext|log|output|terminal)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CodeLanguageRegex();
+    // A title's verb followed by a space: a commit's "fix(net): ..." or "fix: ..." reports the incident it mends.
+    [GeneratedRegex(@"^\W*(?:how\s+to\s+(?:fix|resolve|solve|troubleshoot|avoid|prevent|handle|debug|diagnose)|fix(?:ing)?|resolv(?:e|ing)|solv(?:e|ing)|troubleshoot(?:ing)?|understanding|dealing\s+with|diagnos(?:e|ing)|guide\s+to|solutions?\s+(?:for|to))\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex RemedyTitleRegex();
+
+    /// <summary>
+    /// Whether line i is a line of a unified diff's hunk (below an "@@ -a,b +c,d @@" header, every line between starting
+    /// with '+', '-', ' ' or '\'): the content of a file being changed (a docs page, a config), not a program's output.
+    /// </summary>
+    public static bool InDiffHunk(IReadOnlyList<PasteLine> lines, int i)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (lines[i].Text.Length == 0 || lines[i].Text[0] is not ('+' or '-' or ' ')) return false;
+        for (int k = i - 1; k >= 0 && k >= i - 300; k--)
+        {
+            var t = lines[k].Text;
+            if (t.StartsWith("@@ -", StringComparison.Ordinal) && t.IndexOf(" @@", 4, StringComparison.Ordinal) > 0) return true;
+            if (t.Length > 0 && t[0] is not ('+' or '-' or ' ' or '\\')) return false;
+        }
+        return false;
+    }
+
     /// <summary>Up to three lines right above line <paramref name="i"/>, with no blank line or command between, joined.</summary>
     public static string Introduction(IReadOnlyList<PasteLine> lines, int i)
     {
         var parts = new List<string>();
-        for (int k = i - 1; k >= 0 && k >= i - 3 && lines[k].Command is null && lines[k].Text.Trim().Length > 0; k--)
+        int top = i - 1;
+        // A code block's language name left above it by a page's rendering ("bash", "console"), and the blank lines over
+        // it: the introduction is above those.
+        if (top >= 0 && CodeLanguageRegex().IsMatch(lines[top].Text.Trim()))
+        {
+            top--;
+            for (int gap = 0; gap < 2 && top >= 0 && lines[top].Text.Trim().Length == 0; gap++) top--;
+        }
+        for (int k = top; k >= 0 && k >= top - 2 && lines[k].Command is null && lines[k].Text.Trim().Length > 0; k--)
             parts.Insert(0, lines[k].WithStamp.Trim());
         return string.Join(' ', parts);
     }

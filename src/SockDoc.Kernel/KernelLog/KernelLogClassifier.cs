@@ -118,6 +118,52 @@ public static partial class KernelLogClassifier
         return false;
     }
 
+    /// <summary>
+    /// A kernel line as a page or a file mentions it: the pattern of a search (`dmesg | grep -i "nf_conntrack: table
+    /// full"`), the topic of a remedy that opens the line (a how-to's title, "Resolving nf_conntrack Table Full Packet
+    /// Drops"), quoted in a comment (a sysctl file's `# "TCP: out of memory -- consider tuning tcp_mem" problem.`), or a
+    /// sample with placeholder numbers (`[12345.678901] Killed process 1234 (application_name)`). Not the line. For
+    /// pasted text, after <see cref="Retyped"/>.
+    /// </summary>
+    public static bool Mentioned(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        if (SampleRegex().IsMatch(line)) return true;
+        int at = -1;
+        foreach (var a in AnchorTexts)
+        {
+            int i = line.IndexOf(a, StringComparison.OrdinalIgnoreCase);
+            if (i >= 0 && (at < 0 || i < at)) at = i;
+        }
+        if (at < 0) return false;
+        var before = line.AsSpan(0, at);
+        if (RemedyTitleRegex().IsMatch(before)) return true;
+        // The phrase inside the search's quoted pattern, not in the output or the prose after it.
+        if (SearchCommandRegex().Match(line, 0, at) is { Success: true } search)
+        {
+            int open = line.IndexOfAny(['"', '\''], search.Index + search.Length, at - search.Index - search.Length);
+            if (open >= 0 && line.IndexOf(line[open], open + 1, at - open - 1) < 0) return true;
+        }
+        if (!CommentLineRegex().IsMatch(line)) return false;
+        int quote = at - 1;
+        while (quote >= 0 && !Introductions.IsQuote(line[quote])) quote--;
+        // The anchor may sit deep in the phrase ("TCP: out of memory -- consider tuning tcp_mem").
+        return quote >= 0 && at - quote <= 60;
+    }
+
+    private static readonly string[] AnchorTexts = Anchors.Where(a => a.Length > 0).Select(a => System.Text.Encoding.UTF8.GetString(a)).Where(a => a != "suppressed").ToArray();
+
+    // The placeholders of a sample: a dmesg stamp of counted digits ("[12345.678901]"), a name that names a role. A pid
+    // of counted digits alone is not enough: an incident's write-up may hide its real one that way.
+    [GeneratedRegex(@"\[\s*12345?6?\.[56]\d*\]|\((?:application_name|app_name|process_name|your_app|appname|PROCESS_NAME)\)")]
+    private static partial Regex SampleRegex();
+    [GeneratedRegex(@"\b(?:[zef]?grep|rg|ack|findstr|Select-String)\s")]
+    private static partial Regex SearchCommandRegex();
+    [GeneratedRegex(@"(?i)^\W*(?:how\s+to\s+)?(?:resolv|fix|troubleshoot|solv|handl|deal|mitigat|avoid|prevent|diagnos|debugg)\w*\b[^.;!?]*$")]
+    private static partial Regex RemedyTitleRegex();
+    [GeneratedRegex(@"^\s*[+-]?\s*#")]
+    private static partial Regex CommentLineRegex();
+
     // A supposition or a precaution that opens a clause: "if", "unless", "in case", "whether", "avoid", "prevent".
     private const string Supposing = @"if|unless|in\s+case|whether|avoid\w*|prevent\w*";
 

@@ -352,6 +352,18 @@ public class RecogniserTests
     // Held-out 177: quoted as the topic of a remedy that opens a vendor page's title.
     [InlineData("Resolve \"Too Many Open files error\" and \"native OutOfMemory due to failed to create thread\" issues in WebSphere Application Server running on Linux")]
     [InlineData("How to fix 'Cannot assign requested address' on busy proxies")]
+    // Held-out 180/181: defined, foretold, given as an example or a symptom, the object of advice or of a search, a title.
+    [InlineData("EMFILE occurs when the descriptor table of a process is full.")]
+    [InlineData("When EMFILE is returned by e.g. `accept()`, close the spare and retry the operation.")]
+    [InlineData("Applications may fail with EMFILE.")]
+    [InlineData("Otherwise the server will start throwing \"Too many open files\" exceptions.")]
+    [InlineData("- Errors like \"Too many open files\" in application logs.")]
+    [InlineData("Typical symptoms include accept4: too many open files in the logs.")]
+    [InlineData("To avoid \"Too many open files\" errors, raise the limit.")]
+    [InlineData("Check for 'too many open files' in your logs.")]
+    [InlineData("grep -i 'too many open files' /var/log/syslog")]
+    [InlineData("Fixing Too Many Open Files")]
+    [InlineData("Fix: handle EMFILE from accept() gracefully")]
     public void A_denied_or_embedded_errno_text_is_no_application_error(string line) =>
         Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
 
@@ -360,8 +372,15 @@ public class RecogniserTests
     [InlineData("When I run the benchmark, my connections fail with EADDRNOTAVAIL.")]
     [InlineData("Once the pool grew past 30k, new connections failed with EADDRNOTAVAIL.")]
     [InlineData("We tried to fix it, but the proxy still logs \"Cannot assign requested address\" every minute.")]
+    [InlineData("then afterwards an exception with socket error 10048 is raised until the OS releases the first socket")]
+    [InlineData("The service would not start: Too many open files")]
     public void A_failure_told_in_the_first_person_or_the_past_is_an_application_error(string line) =>
-        Assert.Equal(AppErrors.EADDRNOTAVAIL, AppErrors.TryRecognise(new PasteLine(1, line, null))?.Errno);
+        Assert.NotNull(AppErrors.TryRecognise(new PasteLine(1, line, null)));
+
+    // Windows' own WSAENOBUFS text holds "could not be performed": no modal foretelling, the error itself.
+    [Fact]
+    public void Windows_enobufs_text_is_an_application_error() =>
+        Assert.Equal(AppErrors.ENOBUFS, AppErrors.TryRecognise(new PasteLine(1, "An operation on a socket could not be performed because the system lacked sufficient buffer space or because a queue was full", null))?.Errno);
 
     // An errno's text a mail or a narrow terminal wrapped onto the next line is read whole (held-out 173).
     [Fact]
@@ -1118,6 +1137,17 @@ public class RecogniserTests
     [InlineData("h175-none-sing-box-bind-address-no-port-feature.txt")]
     // Held-out 177: an IBM page titled "Resolve "Too Many Open files error" ... issues", a sample ulimit -a below.
     [InlineData("h177-none-websphere-linux-ulimit-advice.txt")]
+    // Held-out 180/181 (look-alike probes): a how-to titled "Fixing ...", a sample with placeholder stamps and names, a
+    // runbook's sample, a diff that adds a docs page quoting the error, a sysctl comment quoting the kernel's line, a
+    // how-to's title naming the kernel's line.
+    [InlineData("h180-none-errornotes-go-accept4-article.txt")]
+    [InlineData("h180-none-subvisual-fixing-too-many-open-files.txt")]
+    [InlineData("h180-none-bqtyf-typical-oom-kill-log-entry.txt")]
+    [InlineData("h180-none-grokdatum-oom-killer-runbook.txt")]
+    [InlineData("h181-none-brooklyn-docs-file-max-diff.txt")]
+    [InlineData("h181-none-tempesta-tcpmem-sysctl-comment.txt")]
+    [InlineData("h180-none-freaks-city-conntrack-table-full-howto.txt")]
+    [InlineData("h180-none-mzph-sockstat-20k-typical-errors-zh.txt")]
     public void Look_alikes_of_sets_16_to_111_give_no_finding(string paste) =>
         Assert.Empty(CorpusTests.Explain(Corpus(paste)).Report.Findings);
 

@@ -106,6 +106,11 @@ public class KernelLogClassifierTests
     // A report: the line before says what happened, or ends a sentence.
     [InlineData("This morning dmesg showed:", "[ 123.456] TCP: time wait bucket table overflow", false)]
     [InlineData("You may see this in the syslog.", "\"kernel: Possible SYN flooding on port 80\" was logged 40 times today", false)]
+    // Held-out 180/181: a sample by no one in particular, a heading that names samples, a second person's "if you encounter".
+    [InlineData("When the kernel invokes the OOM killer, it logs detailed messages. A typical OOM kill log entry looks like:", "[12345.678901] Out of memory: Kill process 1234 (application_name) score 987", true)]
+    [InlineData("Typical Error Messages", "Too many open files", true)]
+    [InlineData("+If you encounter the following error:", "    Caused by: java.io.IOException: Too many open files", true)]
+    [InlineData("The error in our kernel log looks like this:", "nf_conntrack: table full, dropping packet", false)]
     public void A_line_introduced_as_what_one_may_see_is_an_example(string previous, string line, bool example) =>
         Assert.Equal(example, SockDoc.Model.Introductions.AsPossible(previous, line));
 
@@ -246,6 +251,19 @@ public class KernelLogClassifierTests
         Assert.Equal("192.168.1.1", c.Address);
         Assert.Equal("Sending cookies", c.Action);
     }
+
+    // Held-out 180/181: the pattern of a search, a how-to's title, a quote in a config file's comment, a sample's placeholders.
+    [Theory]
+    [InlineData("  • 补充验证:dmesg -T | tail -20 | grep -i \"nf_conntrack: table full\",有这条日志就实锤了", true)]
+    [InlineData("Resolving nf_conntrack: table full Packet Drops", true)]
+    [InlineData("+\t# \"TCP: out of memory -- consider tuning tcp_mem\" problem.", true)]
+    [InlineData("[12345.678901] Out of memory: Killed process 12345 (java) total-vm:4096000kB", true)]
+    [InlineData("Killed process 1234 (application_name) total-vm:204800k, anon-rss:102400k", true)]
+    [InlineData("[  566.650224] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:8080. Sending cookies.", false)]
+    [InlineData("$ dmesg | grep conntrack ; nf_conntrack: table full, dropping packet", false)]
+    [InlineData("Killed process 12345 (java) total-vm:8097536kB, anon-rss:6217640kB, file-rss:0kB", false)]
+    public void A_kernel_line_a_page_searches_for_titles_comments_or_samples_is_a_mention(string line, bool mentioned) =>
+        Assert.Equal(mentioned, KernelLogClassifier.Mentioned(line));
 
     [Fact]
     public void A_kernel_phrase_quoted_as_a_search_that_came_back_empty_is_a_mention()

@@ -261,6 +261,12 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         // see:"): the kernel lines' rule (Introductions.AsPossible), for the same reason.
         if (err.LookAlike is null && Introductions.AsPossible(PasteText.Introduction(lines, i), line.Text))
             err = err with { LookAlike = "the text introduces the error as what one may see if a condition holds (an example in an explanation), not a failure it shows" };
+        // An article on fixing the error, written to the reader: its errors are examples.
+        if (err.LookAlike is null && (_remedyArticle ??= PasteText.IsRemedyArticle(lines)))
+            err = err with { LookAlike = "the paste is an article on a remedy (its title fixes or explains the error, no one's own incident in it): its errors are examples for the reader" };
+        // A line of a diff's hunk is the content of a file being changed (a docs page quoting the error), not output.
+        if (err.LookAlike is null && PasteText.InDiffHunk(lines, i))
+            err = err with { LookAlike = "a line of a diff: the content of a file being changed (a page or a comment that quotes the error), not a program's output" };
         into.Claim("app-error", line.Number, "application errors");
         // Node prints `code: 'E…'` and `errno: 'E…'` for one error: count it once.
         if (into.Errors.Count > 0 && into.Errors[^1] is { } prev && prev.Line >= line.Number - 2 && prev.Errno == err.Errno && NodeFieldRegex().IsMatch(line.Text.Trim()))
@@ -445,6 +451,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _inContainer;
     private bool? _ipv6Disabled;
     private bool? _ipv4GotPort;
+    private bool? _remedyArticle;
     private bool? _unreachable;
     private bool? _speaksOfIpv6;
 

@@ -16,6 +16,8 @@ public sealed partial class Statements : IPasteRecogniser
 {
     public void Command(string command) { }
 
+    private bool? _remedyArticle;
+
     public int Read(IReadOnlyList<PasteLine> lines, int i, PasteBuilder into)
     {
         ArgumentNullException.ThrowIfNull(lines);
@@ -23,6 +25,8 @@ public sealed partial class Statements : IPasteRecogniser
         var line = lines[i];
         var text = line.Scanned;
         var found = new List<string>();
+        // An article on a remedy, written to the reader, states conditions as its topic.
+        if (_remedyArticle ??= PasteText.IsRemedyArticle(lines)) return 0;
         // A section heading names a topic ("Running out of File Handles" over its underline in a README, "## Port
         // exhaustion" on a tuning page): not a report that it happened.
         if (MarkdownHeadingRegex().IsMatch(text) || (i + 1 < lines.Count && UnderlineRegex().IsMatch(lines[i + 1].Scanned))) return 0;
@@ -168,7 +172,8 @@ public sealed partial class Statements : IPasteRecogniser
 
     // A heading that only names the condition ("TCP port exhaustion", "## Listen queue overflow" over a tuning page's
     // section): a topic, not a report that it happened.
-    [GeneratedRegex(@"^[\s#*>=-]*(?:[\w'’]+[ -]){0,3}(?:exhaustion|starvation|depletion|overflows?)[\s*:=-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // Numbered too ("1. 端口耗尽(Port Exhaustion)"), or naming what is done about it ("Full-connection queue overflow detection").
+    [GeneratedRegex(@"^[\s#*>=-]*(?:\d{1,2}[.)、]\s*)?(?:[^\s.!?。:：]{1,30}[ -‑]){0,3}[^\s.!?。:：]{0,30}?(?:exhaustion|starvation|depletion|overflows?)\)?(?:\s+(?:detection|monitoring|handling|prevention|troubleshooting|tuning|alerts?|checks?))?[\s*:=-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex HeadingRegex();
 
     // A supposition, a rule of thumb or a precaution before the phrase ("when the accept queue is full, the kernel
