@@ -702,6 +702,9 @@ public static partial class AppErrors
                     // PostgreSQL's main shared memory is one anonymous shared mmap() (CreateAnonymousSegment()): "could not map
                     // anonymous shared memory: Cannot allocate memory", a commit charge of the whole size.
                     @"|(?<map>\bcould not map anonymous shared memory\b)" +
+                    // QEMU's guest RAM is one anonymous mmap() of its whole size (qemu_ram_alloc()): "cannot set up guest
+                    // memory 'pc.ram': Cannot allocate memory", "unable to map backing store for guest RAM".
+                    @"|(?<map>\bcannot set up guest memory\b|\bunable to map backing store for guest RAM\b)" +
                     // A command line its runner could not start, with the errno as "[12] text" (Zabbix's pinger: "/usr/bin/fping
                     // -C3 -i0 2>&1 </tmp/zabbix_server_274.pinger;: [12] Cannot allocate memory"): popen()'s fork of the shell.
                     @"|(?<spawn>(?<![\w/])/(?:usr/)?(?:local/)?s?bin/[\w.+-]+ [^:]{1,300}: \[12\] )" +

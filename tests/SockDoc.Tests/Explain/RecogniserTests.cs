@@ -255,6 +255,9 @@ public class RecogniserTests
     // Held-out 62, 66, 71: a wrapper named after the call with a prefix; PostgreSQL's shared memory mmap(); the daemon's fork #2.
     [InlineData("WARNING sbuf_connect failed: Resource temporarily unavailable (EAGAIN, full backlog on unix domain socket)", "EAGAIN", "c", "connect")]
     [InlineData("2015-03-24 23:22:00 GMT FATAL:  could not map anonymous shared memory: Cannot allocate memory", "ENOMEM", "c", "mmap")]
+    // Held-out 182: QEMU's guest RAM, one mmap() of its whole size.
+    [InlineData("2017-09-29T12:54:42.748222Z qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory", "ENOMEM", "c", "mmap")]
+    [InlineData("2020-10-20T17:47:47.443254Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("fork #2 failed: 12 (Cannot allocate memory)", "ENOMEM", "c", "fork")]
     // Held-out 81 and 83: a UDP socket's connect() and getaddrinfo() name their calls; Go's linker starting gcc.
     [InlineData("unbound[21:0] error: udp connect failed: Cannot assign requested address for 2001:db8::53 port 53", "EADDRNOTAVAIL", "c", "connect")]

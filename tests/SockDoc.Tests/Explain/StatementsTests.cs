@@ -78,6 +78,8 @@ public class StatementsTests
     // Held-out 159: a count of the counter, and drops read off /proc/net/udp6 with a range before them.
     [InlineData("On a high-throughput Linux relay the physical ZeroTier sockets accumulated 3,205 `UdpRcvbufErrors`.", StatedConditions.UdpReceiveDrops)]
     [InlineData("and `/proc/net/udp6` reports several hundred to ~1800 `drops` on the client socket per 4 MiB loopback download", StatedConditions.UdpReceiveDrops)]
+    // Held-out 182: "the Linux kernel OOM-killer terminated the KVM guest process".
+    [InlineData("On 2026-07-10 the Proxmox host ran out of physical RAM and the Linux kernel OOM-killer terminated the KVM guest process.", StatedConditions.OomKill)]
     // Held-out 171: the descriptors the subject, the limit after.
     [InlineData("The number of open file descriptors held by the java process kept hitting default limit, which at the time was set to 1024.", StatedConditions.FileDescriptorsExhausted)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)

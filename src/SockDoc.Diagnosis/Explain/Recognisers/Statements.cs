@@ -32,7 +32,7 @@ public sealed partial class Statements : IPasteRecogniser
         if (MarkdownHeadingRegex().IsMatch(text) || (i + 1 < lines.Count && UnderlineRegex().IsMatch(lines[i + 1].Scanned))) return 0;
         foreach (var sentence in SentenceSplitRegex().Split(text))
         {
-            if (sentence.Length < 8 || QuestionRegex().IsMatch(sentence) || HeadingRegex().IsMatch(sentence)) continue;
+            if (sentence.Length < 8 || QuestionRegex().IsMatch(sentence) || (sentence.Length <= 100 && HeadingRegex().IsMatch(sentence))) continue;
             foreach (var condition in Conditions(sentence))
             {
                 if (found.Contains(condition)) continue;
@@ -173,6 +173,7 @@ public sealed partial class Statements : IPasteRecogniser
     // A heading that only names the condition ("TCP port exhaustion", "## Listen queue overflow" over a tuning page's
     // section): a topic, not a report that it happened.
     // Numbered too ("1. 端口耗尽(Port Exhaustion)"), or naming what is done about it ("Full-connection queue overflow detection").
+    // A heading is short: only sentences of up to 100 characters are tried, which also bounds the backtracking.
     [GeneratedRegex(@"^[\s#*>=-]*(?:\d{1,2}[.)、]\s*)?(?:[^\s.!?。:：]{1,30}[ -‑]){0,3}[^\s.!?。:：]{0,30}?(?:exhaustion|starvation|depletion|overflows?)\)?(?:\s+(?:detection|monitoring|handling|prevention|troubleshooting|tuning|alerts?|checks?))?[\s*:=-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex HeadingRegex();
 
@@ -274,7 +275,7 @@ public sealed partial class Statements : IPasteRecogniser
 
     // "the OOM killer is called / was invoked / kicked in / killed dnsmasq", "killed by the (Linux) OOM killer", "the kernel
     // killed envoy due to out of memory".
-    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|fired|started|came)\b" +
+    [GeneratedRegex(@"\boom[ -]?killer\s+(?:is\s+|was\s+|got\s+|gets\s+|has\s+|had\s+|then\s+)?(?:called|invoked|triggered|kick(?:s|ed)?\s+in|kill(?:s|ed|ing)|terminated|fired|started|came)\b" +
                     // "the OOM killer has for some reason decided to kill .kwin_x11-wrapped".
                     @"|\boom[ -]?killer\s+(?:[\w']+\s+){0,5}?(?:decided|chose|opted|went\s+on|proceeded|started|began)\s+(?:to\s+)?kill(?:ing)?\b|\b(?:killed|whacked|shot|reaped|nuked|terminated|taken\s+out)\s+by\s+(?:the\s+)?(?:(?:linux|kernel)'?s?\s+)?oom(?:[ -]?killer)?\b" +
                     // The kernel's kill line retold with a part left out ("`Out of memory: Killed ... task=cc1plus`"); the whole
