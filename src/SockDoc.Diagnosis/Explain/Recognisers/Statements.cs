@@ -173,8 +173,9 @@ public sealed partial class Statements : IPasteRecogniser
     // A heading that only names the condition ("TCP port exhaustion", "## Listen queue overflow" over a tuning page's
     // section): a topic, not a report that it happened.
     // Numbered too ("1. 端口耗尽(Port Exhaustion)"), or naming what is done about it ("Full-connection queue overflow detection").
-    // A heading is short: only sentences of up to 100 characters are tried, which also bounds the backtracking.
-    [GeneratedRegex(@"^[\s#*>=-]*(?:\d{1,2}[.)、]\s*)?(?:[^\s.!?。:：]{1,30}[ -‑]){0,3}[^\s.!?。:：]{0,30}?(?:exhaustion|starvation|depletion|overflows?)\)?(?:\s+(?:detection|monitoring|handling|prevention|troubleshooting|tuning|alerts?|checks?))?[\s*:=-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // A word never holds the separators between words, so each split is tried once; and a heading is short: only
+    // sentences of up to 100 characters are tried.
+    [GeneratedRegex(@"^[\s#*>=-]*(?:\d{1,2}[.)、]\s*)?(?:[^\s.!?。:：\-‑]{1,30}[ \-‑]){0,3}[^\s.!?。:：\-‑(]{0,30}\(?(?:exhaustion|starvation|depletion|overflows?)\)?(?:\s+(?:detection|monitoring|handling|prevention|troubleshooting|tuning|alerts?|checks?))?[\s*:=-]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex HeadingRegex();
 
     // A supposition, a rule of thumb or a precaution before the phrase ("when the accept queue is full, the kernel
