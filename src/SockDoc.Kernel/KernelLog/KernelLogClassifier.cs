@@ -155,7 +155,7 @@ public static partial class KernelLogClassifier
 
     // The placeholders of a sample: a dmesg stamp of counted digits ("[12345.678901]"), a name that names a role. A pid
     // of counted digits alone is not enough: an incident's write-up may hide its real one that way.
-    [GeneratedRegex(@"\[\s*12345?6?\.[56]\d*\]|\((?:application_name|app_name|process_name|your_app|appname|PROCESS_NAME)\)")]
+    [GeneratedRegex(@"\[\s*(?:1234\.56|12345\.67|123456\.78)\d*\]|\((?:application_name|app_name|process_name|your_app|appname|PROCESS_NAME)\)")]
     private static partial Regex SampleRegex();
     [GeneratedRegex(@"\b(?:[zef]?grep|rg|ack|findstr|Select-String)\s")]
     private static partial Regex SearchCommandRegex();

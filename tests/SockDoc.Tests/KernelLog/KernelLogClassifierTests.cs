@@ -262,6 +262,7 @@ public class KernelLogClassifierTests
     [InlineData("[  566.650224] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:8080. Sending cookies.", false)]
     [InlineData("$ dmesg | grep conntrack ; nf_conntrack: table full, dropping packet", false)]
     [InlineData("Killed process 12345 (java) total-vm:8097536kB, anon-rss:6217640kB, file-rss:0kB", false)]
+    [InlineData("[ 1234.512345] TCP: too many orphaned sockets", false)]
     public void A_kernel_line_a_page_searches_for_titles_comments_or_samples_is_a_mention(string line, bool mentioned) =>
         Assert.Equal(mentioned, KernelLogClassifier.Mentioned(line));
 
