@@ -340,7 +340,6 @@ public static partial class AppErrors
     [GeneratedRegex(@"\b(?:[Ii]f|[Ww]hen|[Ww]henever|[Oo]nce|[Uu]ntil)\b", RegexOptions.CultureInvariant)]
     private static partial Regex RuleConditionRegex();
 
-
     [GeneratedRegex(@"(?<![A-Za-z0-9])(?:All|all reserved) ports in use(?![A-Za-z0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex ReservedPortsRegex();
 

@@ -406,7 +406,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
                        endpoints.Select(m => m.Value).Distinct().Count() == endpoints.Count &&
                        endpoints.Select(m => m.Groups["host"].Value).Distinct().Count() == 1;
         // Lines that name no address at all (a title retelling the error) say nothing about the family: passed over.
-        var v6 = failing.Where(t => BareIpv6Regex().IsMatch(t) || Ipv4AddressRegex().IsMatch(t)).Select(t => BareIpv6Regex().Match(t)).ToList();
+        var v6 = failing.Select(t => BareIpv6Regex().Match(t)).Where((m, k) => m.Success || Ipv4AddressRegex().IsMatch(failing[k])).ToList();
         bool eachV6 = v6.Count >= 2 && v6.All(m => m.Success) && v6.Select(m => m.Value.ToLowerInvariant()).Distinct().Count() == v6.Count;
         _addressErrors = (endpoints.Count, oneHost, eachV6);
         return _addressErrors.Value;
