@@ -340,6 +340,18 @@ public static partial class AppErrors
     [GeneratedRegex(@"\b(?:[Ii]f|[Ww]hen|[Ww]henever|[Oo]nce|[Uu]ntil)\b", RegexOptions.CultureInvariant)]
     private static partial Regex RuleConditionRegex();
 
+    /// <summary>
+    /// The match describes a counter that stands at 0 on a statistics row ("MAIN.sess_fail_emfile  0  0.00 Session accept
+    /// failures: too many open files" in varnishstat -1): the program counts the failure and has not had one. The same
+    /// row with a count above 0 is the failure, and stays one.
+    /// </summary>
+    private static bool CountedAtZero(string text, int at) => ZeroCounterRowRegex().IsMatch(text.AsSpan(0, at));
+
+    // A counter's name, 0, an optional rate or average, then the counter's description up to the message; the columns
+    // aligned, so set apart by two blanks or more ("worker 0 accept: too many open files" is a log line).
+    [GeneratedRegex(@"^\s*[A-Za-z_][\w.:-]{0,80}\s{2,}0\s{2,}(?:[\d.]{1,20}\s+){0,2}[A-Za-z][^\d\n]{0,80}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ZeroCounterRowRegex();
+
     [GeneratedRegex(@"(?<![A-Za-z0-9])(?:All|all reserved) ports in use(?![A-Za-z0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex ReservedPortsRegex();
 
@@ -357,7 +369,7 @@ public static partial class AppErrors
             if (!pattern.IsMatch(text)) continue;
             // The text quoted after a denial ("Notably not, "too many open files"...", "rather than 'Address already in
             // use'"): a mention of the message the program did not print.
-            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index) || AdviceTopic(text, x.Index) || ProseMention(text, x))) continue;
+            if (pattern.Matches(text).All(x => DeniedMention(text, x.Index) || StatedAsRule(text, x.Index) || AdviceTopic(text, x.Index) || ProseMention(text, x) || CountedAtZero(text, x.Index))) continue;
             var errno = spelling.Errno;
             // "Connection reset" also starts "Connection reset by peer"; Java prints both.
             var err = new AppError(line.Number, errno, Runtime(text), Call(text, errno), text.Trim()) { Wall = line.Wall, SaidToRepeat = RepeatedRegex().IsMatch(text) };

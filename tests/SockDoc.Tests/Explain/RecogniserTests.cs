@@ -482,6 +482,16 @@ public class RecogniserTests
         Assert.All(lines.Skip(1), l => Assert.Equal("", l.Text));
     }
 
+    // Held-out 184: varnishstat -1 describes each counter in words; at 0 the failure has not happened, above 0 it has.
+    [Fact]
+    public void A_counter_described_by_the_message_counts_only_above_zero()
+    {
+        Assert.Null(AppErrors.TryRecognise(new PasteLine(1, "MAIN.sess_fail_emfile                  0         0.00 Session accept failures: too many open files", null)));
+        Assert.Equal(AppErrors.EMFILE, AppErrors.TryRecognise(new PasteLine(1, "MAIN.sess_fail_emfile               1873         0.02 Session accept failures: too many open files", null))!.Errno);
+        // A log line that merely holds a 0 is not a counter row.
+        Assert.NotNull(AppErrors.TryRecognise(new PasteLine(1, "worker 0 accept: too many open files", null)));
+    }
+
     [Theory]
     [InlineData("failed to create fsnotify watcher: too many open files")]
     [InlineData("OSError: Cannot initialize new instance of inotify, Errno=Too many open files (EMFILE)")]

@@ -82,6 +82,9 @@ public class StatementsTests
     [InlineData("On 2026-07-10 the Proxmox host ran out of physical RAM and the Linux kernel OOM-killer terminated the KVM guest process.", StatedConditions.OomKill)]
     // Held-out 171: the descriptors the subject, the limit after.
     [InlineData("The number of open file descriptors held by the java process kept hitting default limit, which at the time was set to 1024.", StatedConditions.FileDescriptorsExhausted)]
+    // Held-out 184: the exhaustion named as what triggered a panic.
+    [InlineData("Under high load the following Panic was observed, triggered by exhaustion of available file descriptors.", StatedConditions.FileDescriptorsExhausted)]
+    [InlineData("The worker died due to file descriptor exhaustion.", StatedConditions.FileDescriptorsExhausted)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -120,6 +123,7 @@ public class StatementsTests
     [InlineData("UdpRcvbufErrors 0 and UdpSndbufErrors 0 after the test.")]
     [InlineData("If the kernel detects a SYN flood it answers with cookies.")]
     [InlineData("We raised it so that the open files never hit the limit again.")]
+    [InlineData("This might be caused by exhaustion of file descriptors.")]
     public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
 
     // Words joined by hyphens up to a heading's length: the heading pattern tries each split once (its 1 s timeout
