@@ -301,7 +301,7 @@ public static partial class AppErrors
     // "Same probably true for ENFILE" (a guess about a case not seen).
     [GeneratedRegex(@"\b(?:(?:errors?|messages?|exceptions?|symptoms?|failures?|problems?|issues?|things)\s+like|such\s+as|e\.g\.,?|for\s+(?:example|instance),?|(?:probably|presumably)\s+(?:\w+\s+){0,3})\s*[`'""\u201c\u2018(]?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ExampleBeforeRegex();
-    [GeneratedRegex(@"^\W*(?:(?:to\s+(?:avoid|prevent|fix|resolve|solve|handle|reduce)|(?:check|look|search|watch|monitor)\s+(?:\w+\s+){0,2}for|if\s+you\s+(?:get|see|hit|encounter|run\s+into|are\s+getting|are\s+seeing|receive)|solutions?\s+(?:for|to)|retry|avoid|prevent)\b|fix(?:es|ed)?\s*:)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\W*(?:(?:to\s+(?:avoid|prevent|fix|resolve|solve|handle|reduce)|(?:check|look|search|watch|monitor)\s+(?:\w+\s+){0,2}for|if\s+you\s+(?:get|see|hit|encounter|run\s+into|are\s+getting|are\s+seeing|receive|experience|are\s+experiencing|face|are\s+facing|come\s+across)|solutions?\s+(?:for|to)|retry|avoid|prevent)\b|fix(?:es|ed)?\s*:)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AdviceOpeningRegex();
     [GeneratedRegex(@"^\s*(?:[$#>]\s*)?(?:sudo\s+)?(?:[zef]?grep|rg|ack|ag)\s", RegexOptions.CultureInvariant)]
     private static partial Regex SearchCommandRegex();

@@ -394,7 +394,8 @@ public static class Explainer
             traps.Add(new TrapNote("emfile_is_process_limit", text, emfile.Select(x => x.Line).ToList()));
         }
         if (errs.Any(x => x.Errno == AppErrors.ENFILE && x.LookAlike is null)) relevant.Add("fd_system");
-        var inotify = errs.Where(x => x.LookAlike is not null).ToList();
+        // Only inotify's own look-alike: the others (an IPv6 source address, a journal, a route) say what they are on their line.
+        var inotify = errs.Where(x => x.LookAlike is not null && x.Call == "inotify").ToList();
         if (inotify.Count > 0)
             traps.Add(new TrapNote("inotify_emfile",
                 "\"Too many open files\" from inotify (inotify_init, inotify_add_watch, a file watcher) is the per-user inotify limit fs.inotify.max_user_instances (and max_user_watches), not RLIMIT_NOFILE or fs.file-max: raising nofile does not help, raising the inotify limits does.",

@@ -367,6 +367,8 @@ public class RecogniserTests
     [InlineData("grep -i 'too many open files' /var/log/syslog")]
     [InlineData("Fixing Too Many Open Files")]
     [InlineData("Fix: handle EMFILE from accept() gracefully")]
+    // Held-out 187: a vendor's support page, "If you experience the too many open files error message, this means ...".
+    [InlineData("If you experience the too many open files error message, this means Magnus Box is either")]
     public void A_denied_or_embedded_errno_text_is_no_application_error(string line) =>
         Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
 
@@ -537,6 +539,10 @@ public class RecogniserTests
         Assert.Equal("from pasted ss rows", s.Census.PartialReason);
         Assert.True(s.Census.Listeners.Single().Full);
         Assert.Contains(r.Traps, t => t.Id == "inotify_emfile");
+        // Held-out 187: another look-alike (connect() to an IPv6 address, once) is no inotify trap.
+        var v6 = CorpusTests.Explain("dial tcp [2a02:168:5204::5327]:8000: connect: cannot assign requested address\n");
+        Assert.Empty(v6.Report.Findings);
+        Assert.DoesNotContain(v6.Traps, t => t.Id == "inotify_emfile");
 
         var dmesg = CorpusTests.Explain(Corpus("tcpmem-tempesta-dmesg.txt")).Snapshot;
         Assert.Equal(179.695276, dmesg.Host.UptimeSeconds!.Value, 6);
