@@ -27,6 +27,7 @@ public sealed class KernelLogAggregator
     private long _oomInvocations;
     private long _oomTaskDumps;
     private long _oomTraces;
+    private long _oomMemcgReports;
     private long _oomReaps;
     // Old kernels print "Out of memory: Kill process N (x) score S or sacrifice child" and then, for the same kill,
     // "Killed process M ..." (M may be a child). The selection is counted as the kill at once, so a log grepped for
@@ -85,12 +86,14 @@ public sealed class KernelLogAggregator
                 return;
             case LogLineKind.OomCallTrace:
             case LogLineKind.OomTaskDump:
+            case LogLineKind.OomMemcgUsage:
             case LogLineKind.OomReaped:
-                // One task table, one stack and at most one reaper line per run of the OOM killer: an invocation when the
+                // One task table, one stack, one memcg usage line and at most one reaper line per run of the OOM killer: an invocation when the
                 // "invoked oom-killer" line is not there (cut above the stack, or grepped away). Counted apart: a report has
                 // several. The reaper follows a kill line when there is one, which counts the kill itself.
                 if (line.Kind == LogLineKind.OomTaskDump) _oomTaskDumps++;
                 else if (line.Kind == LogLineKind.OomReaped) _oomReaps++;
+                else if (line.Kind == LogLineKind.OomMemcgUsage) _oomMemcgReports++;
                 else _oomTraces++;
                 if (_oomInvocations == 0)
                 {
@@ -249,7 +252,7 @@ public sealed class KernelLogAggregator
     {
         KillOfLoneConstraint();
         var list = new List<KernelLogIncident>(_kinds.Count + 1);
-        long invocations = Math.Max(Math.Max(_oomInvocations, _oomReaps), Math.Max(_oomTaskDumps, _oomTraces));
+        long invocations = Math.Max(Math.Max(Math.Max(_oomInvocations, _oomReaps), Math.Max(_oomTaskDumps, _oomTraces)), _oomMemcgReports);
         if (invocations > 0 && !_kinds.ContainsKey(KernelLogKinds.MemcgOomKillKind) &&
             !_kinds.ContainsKey(KernelLogKinds.Of(LogLineKind.OomKilled).Kind))
         {

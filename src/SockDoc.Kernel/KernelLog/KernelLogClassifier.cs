@@ -40,6 +40,7 @@ public static partial class KernelLogClassifier
         "oom_kill_process"u8.ToArray(),
         "drop open request"u8.ToArray(),
         "entries exceeded"u8.ToArray(),
+        "kB, failcnt "u8.ToArray(),
     ];
 
     /// <summary>The socket failures' phrases exactly as the kernel prints them, for <see cref="Retyped"/>.</summary>
@@ -235,6 +236,7 @@ public static partial class KernelLogClassifier
         if (line.IndexOf("OOM killer in rage, "u8) >= 0) return LogLineKind.OomReaped;
         if (line.IndexOf("oom_score_adj name"u8) >= 0 && line.IndexOf(" total_vm "u8) >= 0) return LogLineKind.OomTaskDump;
         if (OomKillFrame(line)) return LogLineKind.OomCallTrace;
+        if (FollowedByDigit(line, "memory: usage "u8) && line.IndexOf("kB, limit "u8) >= 0 && line.IndexOf("kB, failcnt "u8) >= 0) return LogLineKind.OomMemcgUsage;
         // A page may cut the line after "not enough memory"; the function's own prefix and fields still name it.
         if (line.IndexOf("not enough memory for the allocation"u8) >= 0 ||
             (line.IndexOf("__vm_enough_memory: pid: "u8) >= 0 && line.IndexOf(" not enough memory"u8) >= 0))

@@ -43,6 +43,7 @@ public static class KernelLogKinds
         t[(int)LogLineKind.OomKilled] = new("oom_kill", true, "the OOM killer killed a process");
         t[(int)LogLineKind.OomKillSelected] = new("oom_kill", true, "the OOM killer selected a process (old kernel wording)");
         t[(int)LogLineKind.OomCallTrace] = new("oom_kill", true, "the OOM killer ran (oom_kill_process() in its stack trace)");
+        t[(int)LogLineKind.OomMemcgUsage] = new("oom_kill", true, "the OOM killer ran in a memory cgroup (its report's usage, limit and failcnt line)");
         t[(int)LogLineKind.OomTaskDump] = new("oom_kill", true, "the OOM killer listed the tasks to choose from (its report's task table)");
         t[(int)LogLineKind.OomReaped] = new("oom_kill", true, "the OOM reaper freed a victim's memory: the OOM killer ran");
         t[(int)LogLineKind.MemoryOvercommit] = new("memory_overcommit", true,

@@ -34,6 +34,10 @@ public enum LogLineKind
     /// <summary>The oom_kill_process() frame of the stack dump_header() prints ("[&lt;...&gt;] oom_kill_process+0x254/0x3d0",
     /// "oom_kill_process.cold+0x..."): the OOM killer ran, once per report.</summary>
     OomCallTrace,
+    /// <summary>"memory: usage NkB, limit NkB, failcnt N" of a memory cgroup's OOM report (mem_cgroup_print_oom_meminfo(),
+    /// called only from dump_header() when the OOM killer runs in a cgroup; once per report, the "Memory cgroup stats for"
+    /// lines after it once per cgroup of the tree on cgroup v1).</summary>
+    OomMemcgUsage,
     /// <summary>"__vm_enough_memory: pid: N, comm: X, bytes: N not enough memory for the allocation" (6.12+).</summary>
     MemoryOvercommit,
     /// <summary>"oom_reaper: reaped process N (NAME), now anon-rss:..." (oom_reap_task_mm()): the reaper frees only an OOM

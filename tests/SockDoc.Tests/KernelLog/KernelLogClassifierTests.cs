@@ -50,6 +50,8 @@ public class KernelLogClassifierTests
     [InlineData("Jul 5 15:40:37 mail kernel: printk: 272 messages suppressed. jul 5 15:40:37 mail kernel: TCP: time wait bucket table overflowJul 5 15:40:37", LogLineKind.TimeWaitOverflow, "tw_buckets")]
     // mm/util.c __vm_enough_memory() as a page cut it after "not enough memory" (held-out 141, an Arch user's dmesg on 6.18).
     [InlineData("__vm_enough_memory: pid: 2564294, comm: waybar, bytes: 4096 not enough memory", LogLineKind.MemoryOvercommit, "memory_overcommit")]
+    // A memory cgroup's OOM report without its kill line (held-out 189: a Docker scope's report cut after its stats).
+    [InlineData("[14462.000738] memory: usage 10516404kB, limit 10516404kB, failcnt 24139", LogLineKind.OomMemcgUsage, "oom_kill")]
     public void Each_message_maps_to_its_kind_and_finding(string line, LogLineKind kind, string findingId)
     {
         var c = C(line);
@@ -137,6 +139,9 @@ public class KernelLogClassifierTests
     [InlineData("[  553.715168] [   7408]     0  7408    10567     9650     8096     1554         0   126976        0             0 python3")]
     [InlineData("bash: Killed process group")]
     [InlineData("tcp: TOO MANY ORPHANED SOCKETS")]
+    // The same report's other counters, printed beside it, are not counted again.
+    [InlineData("[14462.000740] swap: usage 714084kB, limit 10015624kB, failcnt 0")]
+    [InlineData("[   37.110840] memory+swap: usage 0kB, limit 9007199254740988kB, failcnt 0")]
     [InlineData("")]
     public void Other_lines_are_none(string line) => Assert.Equal(LogLineKind.None, C(line).Kind);
 
