@@ -705,6 +705,8 @@ public static partial class AppErrors
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +
+                    // The gerund after the failure: monerod's "Error forking: Cannot allocate memory" (its fork of a notify command).
+                    @"|(?i:error|failure|failed)\s+(?<call>fork)ing\b" +
                     // ClickHouse's "Allocator: Cannot mmap 128.00 MiB., errno: 12".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?<call>mmap)\b" +
                     // A thread's stack is an mmap(): glibc's pthread_create() passes its ENOMEM on (allocate_stack()), as

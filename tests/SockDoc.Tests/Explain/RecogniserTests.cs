@@ -259,6 +259,8 @@ public class RecogniserTests
     [InlineData("2017-09-29T12:54:42.748222Z qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("2020-10-20T17:47:47.443254Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("fork #2 failed: 12 (Cannot allocate memory)", "ENOMEM", "c", "fork")]
+    // Held-out 190: monerod's "Error forking".
+    [InlineData("2020-07-14 16:01:29.975        E Error forking: Cannot allocate memory", "ENOMEM", "c", "fork")]
     // Held-out 81 and 83: a UDP socket's connect() and getaddrinfo() name their calls; Go's linker starting gcc.
     [InlineData("unbound[21:0] error: udp connect failed: Cannot assign requested address for 2001:db8::53 port 53", "EADDRNOTAVAIL", "c", "connect")]
     [InlineData("npm ERR! request to https://registry.npmjs.org/x failed, reason: getaddrinfo EADDRNOTAVAIL registry.npmjs.org:443", "EADDRNOTAVAIL", "c", "getaddrinfo")]
