@@ -270,8 +270,22 @@ public static partial class AppErrors
         var after = text.AsSpan(end, Math.Min(60, text.Length - end));
         if (Introductions.InFirstPerson(before) || Introductions.InFirstPerson(after)) return false;
         return (DefinitionAfterRegex().IsMatch(after) && DefinedSubjectRegex().IsMatch(before)) || ModalClauseBeforeRegex().IsMatch(before) || SymptomListBeforeRegex().IsMatch(before) ||
-               ExampleBeforeRegex().IsMatch(before) || AdviceOpeningRegex().IsMatch(before) || SearchCommandRegex().IsMatch(text.AsSpan(0, m.Index));
+               ExampleBeforeRegex().IsMatch(before) || AdviceOpeningRegex().IsMatch(before) || SearchCommandRegex().IsMatch(text.AsSpan(0, m.Index)) ||
+               SectionNameBeforeRegex().IsMatch(before) || (ErrnoSymbolRegex().IsMatch(m.Value) && CodeTalkBeforeRegex().IsMatch(before) && CodeNounAfterRegex().IsMatch(after));
     }
+
+    // The name of a part of a document ("New FAQ section "Too many open files" with ...", "a page titled '...'").
+    [GeneratedRegex(@"\b(?:section|FAQ|chapter|page|entry|article|heading|title|topic)\s+(?:(?:on|about|for|titled|called|named)\s+)?[`'""\u201c\u2018]$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SectionNameBeforeRegex();
+    // The errno's symbol alone as a word of code talk: "EMFILE processing is OK", "EMFILE handling", "the ENFILE case".
+    [GeneratedRegex(@"^E[A-Z]{3,15}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ErrnoSymbolRegex();
+    // ... opening its sentence or after a determiner ("the ENFILE case", "Currently EMFILE processing"); after a call's
+    // failure ("accept4() failed: EMFILE handling the new client") it is the error.
+    [GeneratedRegex(@"^\W*(?:(?:[\w-]+\s+){0,3}(?:the|an?|currently|current|our|its|their|proper|better|correct|graceful|no)\s+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CodeTalkBeforeRegex();
+    [GeneratedRegex(@"^\s+(?:processing|handling|case|cases|path|branch|checks?|retry|retries|backoff|handlers?|logic|support)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex CodeNounAfterRegex();
 
     /// <summary>Where the sentence holding position <paramref name="at"/> starts (after ". ", "! " or "? ").</summary>
     private static int SentenceStart(string text, int at)

@@ -371,6 +371,9 @@ public class RecogniserTests
     [InlineData("Fix: handle EMFILE from accept() gracefully")]
     // Held-out 187: a vendor's support page, "If you experience the too many open files error message, this means ...".
     [InlineData("If you experience the too many open files error message, this means Magnus Box is either")]
+    // The look-alike probes of set 181: a section named after the message; the errno as a word of code talk.
+    [InlineData("- New FAQ section \"Too many open files\" with system-wide tuning via `/etc/security/limits.conf`")]
+    [InlineData("Currently EMFILE processing is OK, except it eats 100% CPU.")]
     public void A_denied_or_embedded_errno_text_is_no_application_error(string line) =>
         Assert.Null(AppErrors.TryRecognise(new PasteLine(1, line, null)));
 
@@ -381,6 +384,7 @@ public class RecogniserTests
     [InlineData("We tried to fix it, but the proxy still logs \"Cannot assign requested address\" every minute.")]
     [InlineData("then afterwards an exception with socket error 10048 is raised until the OS releases the first socket")]
     [InlineData("The service would not start: Too many open files")]
+    [InlineData("accept4() failed: EMFILE handling the new client")]
     public void A_failure_told_in_the_first_person_or_the_past_is_an_application_error(string line) =>
         Assert.NotNull(AppErrors.TryRecognise(new PasteLine(1, line, null)));
 

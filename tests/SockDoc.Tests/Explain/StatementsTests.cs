@@ -85,6 +85,9 @@ public class StatementsTests
     // Held-out 184: the exhaustion named as what triggered a panic.
     [InlineData("Under high load the following Panic was observed, triggered by exhaustion of available file descriptors.", StatedConditions.FileDescriptorsExhausted)]
     [InlineData("The worker died due to file descriptor exhaustion.", StatedConditions.FileDescriptorsExhausted)]
+    // One's own errors given "like" a message are still one's own.
+    [InlineData("We hit problems like a full conntrack table every night on the router.", StatedConditions.ConntrackTableFull)]
+    [InlineData("端口耗尽时有发生，我们的代理每天都报错。", StatedConditions.EphemeralPortsExhausted)]
     public void A_sentence_that_states_a_condition_is_read(string sentence, string condition)
     {
         var s = Assert.Single(Stated(sentence + "\n"));
@@ -124,6 +127,11 @@ public class StatementsTests
     [InlineData("If the kernel detects a SYN flood it answers with cookies.")]
     [InlineData("We raised it so that the open files never hit the limit again.")]
     [InlineData("This might be caused by exhaustion of file descriptors.")]
+    // A check's template with its facts as placeholders; a counter named as an example; "when" after its clause in Chinese
+    // and Japanese (the look-alike probes of set 180).
+    [InlineData("The OOM killer killed one or more processes (&process_list_summary;)")]
+    [InlineData("- Counters like \u201clisten queue overflow\u201d: accept queue is filling")]
+    [InlineData("而 conntrack 表满时新连接在进入协议栈前就被 nf_conntrack 拒绝。")]
     public void A_question_a_supposition_or_a_denial_is_not_read(string sentence) => Assert.Empty(Stated(sentence + "\n"));
 
     // Words joined by hyphens up to a heading's length: the heading pattern tries each split once (its 1 s timeout

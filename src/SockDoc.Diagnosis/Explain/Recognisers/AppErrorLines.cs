@@ -259,7 +259,10 @@ public sealed partial class AppErrorLines : IPasteRecogniser
             err = err with { LookAlike = "the text introduces the error as what happens to any program past a limit (an example in an explanation), not a failure it shows" };
         // Introduced on the lines just above as what one may see under a condition ("If a process exceeds it, you may
         // see:"): the kernel lines' rule (Introductions.AsPossible), for the same reason.
-        if (err.LookAlike is null && Introductions.AsPossible(PasteText.Introduction(lines, i), line.Text))
+        // The introduction reaches every line of the block of errors under it ("Typical Error Messages" over five sample
+        // lines), not only the first.
+        int top = BlockTop(lines, i);
+        if (err.LookAlike is null && Introductions.AsPossible(PasteText.Introduction(lines, top), lines[top].Text))
             err = err with { LookAlike = "the text introduces the error as what one may see if a condition holds (an example in an explanation), not a failure it shows" };
         // An article on fixing the error, written to the reader: its errors are examples.
         if (err.LookAlike is null && (_remedyArticle ??= PasteText.IsRemedyArticle(lines)))
@@ -386,6 +389,23 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // restkit's make_connection, asyncio's open_connection) or bind a server's socket (socketserver's server_bind, asyncio's create_server).
     [GeneratedRegex(@"^\s*File ""[^""]*"", line \d+, in (?:(?<connect>_?connect|create_connection|_create_connection|make_connection|_new_conn|open_connection|connect_tcp)|(?<bind>_?bind|server_bind|create_server))\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex PythonFrameFunctionRegex();
+
+    /// <summary>
+    /// The first line of the run of error lines that <paramref name="i"/> ends: up through the lines just above it (no blank
+    /// line between) while each is an application error too, at most 30 of them.
+    /// </summary>
+    private int BlockTop(IReadOnlyList<PasteLine> lines, int i)
+    {
+        // Errors come in long runs in a log: the run the line before belongs to, when it was asked last, goes on.
+        int top = i;
+        if (_lastBlock is { } last && last.Line == i - 1 && lines[i - 1].Text.Trim().Length > 0) top = i - last.Top < 30 ? last.Top : i;
+        else
+            while (top > 0 && i - top < 30 && lines[top - 1].Text.Trim().Length > 0 && AppErrors.TryRecognise(lines[top - 1]) is not null) top--;
+        _lastBlock = (i, top);
+        return top;
+    }
+
+    private (int Line, int Top)? _lastBlock;
 
     private (int Lines, bool OneHostEachPortOnce, bool EachToAnotherIpv6Host)? _addressErrors;
 

@@ -108,6 +108,15 @@ public sealed partial class Statements : IPasteRecogniser
     {
         if (!m.Success) return false;
         if (Supposed(sentence, m.Index)) return false;
+        // A template's sentence, its facts left as placeholders ("The OOM killer killed one or more processes
+        // (&process_list_summary;)", "%d processes"): a check's text, filled in only where it ran.
+        if (PlaceholderRegex().IsMatch(sentence)) return false;
+        // Named as an example ("Counters like “listen queue overflow”: ...", "such as a full conntrack table"), unless told
+        // of one's own ("we see errors like ...").
+        if (ExampleBeforeRegex().IsMatch(sentence.AsSpan(0, m.Index)) && !Introductions.InFirstPerson(sentence)) return false;
+        // "When" in Chinese and Japanese follows its clause: "conntrack 表满时新连接 ..." (when the table is full, new
+        // connections ...), "接続キューが溢れた場合" (in case it overflowed).
+        if (CjkWhenAfterRegex().IsMatch(sentence.AsSpan(m.Index + m.Length))) return false;
         // "once" opening a clause in the present tense is a rule ("once ephemeral ports are exhausted, new connections
         // fail"); in the past it tells what happened ("once the ports were exhausted, every connect failed").
         if (OnceBeforeRegex().IsMatch(sentence.AsSpan(0, m.Index)) && PresentTenseRegex().IsMatch(m.Value)) return false;
@@ -190,6 +199,14 @@ public sealed partial class Statements : IPasteRecogniser
 
     [GeneratedRegex(@"(?<![\w.,])0\s+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ZeroCountRegex();
+
+    // An entity that HTML does not have (an underscore in its name), printf's conversions, ${var} and {{ var }}.
+    [GeneratedRegex(@"&[a-z]+_[a-z_]+;|(?<![%\w])%(?:l?[du]|s|lu|zu)\b|\$\{\w+\}|\{\{\s*\w+\s*\}\}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex PlaceholderRegex();
+    [GeneratedRegex(@"\b(?:like|such\s+as|e\.g\.,?|for\s+(?:example|instance),?)\s*[`'""\u201c\u2018]?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ExampleBeforeRegex();
+    [GeneratedRegex(@"^[\s\u201d""'`)）]{0,3}(?:时(?![间有常])|的时候|時(?![間々])|的時候|とき|場合)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex CjkWhenAfterRegex();
 
     [GeneratedRegex(@"\bonce\s+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex OnceBeforeRegex();
