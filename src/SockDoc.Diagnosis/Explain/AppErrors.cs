@@ -707,7 +707,8 @@ public static partial class AppErrors
     private static partial Regex ListenerRegex();
 
     // "fork: Cannot allocate memory", "mmap(NULL, 4294967296, ...) = -1 ENOMEM", "clone() failed".
-    // HotSpot's os::commit_memory() and "(mmap) failed" are mmap(); the JDK's "Cannot run program ...: error=12" is its
+    // HotSpot's os::commit_memory() and "(mmap) failed" are mmap(), also when a page cut the call from its warning and kept
+    // the tail ("failed; error='Cannot allocate memory' (errno=12)", warn_fail_commit_memory()); the JDK's "Cannot run program ...: error=12" is its
     // fork()/posix_spawn() of the child.
     // Go's os/exec: "fork/exec /sbin/zfs: cannot allocate memory" (its clone() of the child). The JDK's process launcher
     // alone prints "error=12, Cannot allocate memory" (ProcessImpl_md.c throwIOException()), with or without "Cannot run program".
@@ -715,7 +716,7 @@ public static partial class AppErrors
     // ("6l: running gcc failed: Cannot allocate memory", cmd/link's hostlink()): a gcc that ran and failed says "exit
     // status N" there, so an errno is the fork/exec of it. Icinga 2 starts its sentence with the call: "Fork failed with
     // error code 12 (Cannot allocate memory)"; moor's "Mmap failed for size class ...: Cannot allocate memory (os error 12)".
-    [GeneratedRegex(@"\b(?<call>[Ff]ork|vfork|clone3?|[Mm]map2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory)|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
+    [GeneratedRegex(@"\b(?<call>[Ff]ork|vfork|clone3?|[Mm]map2?|brk)\b(?:\s*#\d)?\s*(?::|\(|(?:\(\))?\s*failed)|(?<call>mmap)\)\s*failed|(?<commit>os::commit_memory|\bfailed; error='Cannot allocate memory' \(errno=12\))|(?<spawn>Cannot run program|\bfork/exec\b|\berror=12,|\bspawn(?:Sync)? ENOMEM\b|\brunning [\w./+-]+ failed: )" +
                     // PostgreSQL's "could not fork new process for connection", Redis's "Failed to fork process for saving".
                     // grsecurity's kernel line "grsec: failed fork with errno ENOMEM by /bin/bash[sh:28373]".
                     @"|(?i:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to|failed)\s+(?<call>fork)\b" +

@@ -259,6 +259,8 @@ public class RecogniserTests
     [InlineData("2017-09-29T12:54:42.748222Z qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("2020-10-20T17:47:47.443254Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("fork #2 failed: 12 (Cannot allocate memory)", "ENOMEM", "c", "fork")]
+    // Held-out 194: HotSpot's commit warning cut to its tail.
+    [InlineData("经常报java错误  failed; error='Cannot allocate memory' (errno=12)", "ENOMEM", "java", "mmap")]
     // Held-out 190: monerod's "Error forking".
     [InlineData("2020-07-14 16:01:29.975        E Error forking: Cannot allocate memory", "ENOMEM", "c", "fork")]
     // Held-out 81 and 83: a UDP socket's connect() and getaddrinfo() name their calls; Go's linker starting gcc.
@@ -1316,6 +1318,9 @@ public class RecogniserTests
     [InlineData("h184-fd_process-varnish-vsmw-emfile-panic.txt", "fd_process")]
     [InlineData("h189-oom_kill-limboauth-memcg-usage-at-limit-ru.txt", "oom_kill")]
     [InlineData("h190-memory_overcommit-monerod-error-forking.txt", "memory_overcommit")]
+    // Held-out 195: Ruby's spawn under Open3 (frames in open3.rb) refused with ENOMEM.
+    [InlineData("h195-memory_overcommit-minimagick-mogrify-spawn-enomem.txt", "memory_overcommit")]
+    [InlineData("h194-memory_overcommit-alibaba-rocketmq-errno12-zh.txt", "memory_overcommit")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

@@ -687,7 +687,8 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     // And a program's words for starting one ("error: could not exec the linker `cc`", rustc's Command::spawn()), or
     // Node's frame of it ("at ChildProcess.spawn (internal/child_process.js:407:11)"), .NET's Interop.Sys.ForkAndExecProcess
     // under Process.Start, Ruby's backtick (a frame "in ``'"); a process pool starting its
-    // workers (multiprocessing's and billiard's _create_worker_process, _repopulate_pool, popen_fork.py).
-    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?|`)'|\bpopen[23]?\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bForkAndExecProcess\b|\b_create_worker_process\b|\b_repopulate_pool\b|\bpopen_fork\.py\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\bat ChildProcess\.spawn\b|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // workers (multiprocessing's and billiard's _create_worker_process, _repopulate_pool, popen_fork.py); Ruby's Open3
+    // library (open3.rb: popen3, capture3), which only starts programs.
+    [GeneratedRegex(@"\b(?:could\s+not|couldn't|cannot|can't|failed\s+to|unable\s+to)\s+(?:exec|spawn)\b|\bin [`'](?:popen|popen3|spawn|system|fork|capture[23]e?|`)'|\b(?:popen[23]?|open3)\.rb\b|\b_execute_child\b|\bos\.(?:fork|popen|system|spawn[lv]p?e?)\(|\bsubprocess\.(?:Popen|run|call|check_call|check_output)\b|\bposix_spawnp?\b|\bProcessBuilder\.start\b|\bForkAndExecProcess\b|\b_create_worker_process\b|\b_repopulate_pool\b|\bpopen_fork\.py\b|\bRuntime\.exec\b|\bchild_process\.(?:spawn|exec|fork)|\bat ChildProcess\.spawn\b|\b(?:spawn|exec)Sync\b", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SpawnFrameRegex();
 }
