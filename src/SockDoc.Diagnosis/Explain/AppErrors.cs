@@ -128,6 +128,13 @@ public static partial class AppErrors
             "V celém systému je příliš mnoho otevřených souborů", "Te veel open bestanden in systeem", "För många öppna filer i systemet",
             "系统中打开的文件过多", "系統中太多的開啟檔案", "システム中のファイルを開きすぎです", "시스템에 파일을 너무 많이 열었음",
         ],
+        [ENOMEM] =
+        [
+            "Nicht genügend Hauptspeicher verfügbar", "Ne peut allouer de la mémoire", "No se pudo asignar memoria", "Impossibile allocare memoria",
+            "Impossível alocar memória", "Não foi possível alocar memória", "Невозможно выделить память", "Не вдалося розподілити пам’ять",
+            "Nie można przydzielić pamięci", "Nelze alokovat paměť", "Onvoldoende geheugen beschikbaar", "Kan inte allokera minne",
+            "无法分配内存", "無法配置記憶體", "メモリを確保できません", "메모리를 할당할 수 없습니다",
+        ],
         [EMFILE] =
         [
             "Zu viele offene Dateien", "Trop de fichiers ouverts", "Demasiados ficheros abiertos", "Troppi file aperti", "Muitos arquivos abertos",
@@ -209,7 +216,7 @@ public static partial class AppErrors
             // Not a path or a file named after the words ("/tmp/too_many_open_files/requests1/", "too_many_open_files.log"):
             // no '/' on either side, no extension after (and "open file" not read out of "open files" there). A number before
             // the '/' is the errno's ("(24/Too many open files)", TeaSpeak's), not a directory.
-            "(?:(?<!/)|(?<=\\d/))(?i:" + string.Join('|', texts.Select(t => Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal))) + @")(?![/s]|\.[A-Za-z0-9])",
+            "(?:(?<!/)|(?<=\\d/))(?i:" + string.Join('|', texts.Select(t => Damaged(Regex.Escape(t).Replace("\\ ", "[ _]?", StringComparison.Ordinal).Replace("'", @"\\?'", StringComparison.Ordinal)))) + @")(?![/s]|\.[A-Za-z0-9])",
             // The C macro in upper case only, so a file called emfile.py is not an EMFILE. Markdown's underscores may wrap it
             // ("_`accept()` vs. EMFILE_"); another name's part ("SQLITE_CANTOPEN_EMFILE") is not it.
             $@"(?:\b|(?<=(?<!\w)_)){s.Errno}(?:\b|(?=_(?!\w)))",
@@ -242,6 +249,24 @@ public static partial class AppErrors
         // An errno without other names adds an empty alternative, which would match every line.
         parts.RemoveAll(p => p.Length == 0);
         return new Regex(string.Join('|', parts), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
+    /// A translation in a Latin script as a terminal or a page without the locale's charset shows it: each accented letter
+    /// may be a '?' ("fork: Ne peut allouer de la m?moire"). Not for texts mostly in other scripts, where a run of '?'
+    /// would stand for any words.
+    /// </summary>
+    private static string Damaged(string pattern)
+    {
+        int ascii = pattern.Count(char.IsAscii);
+        if (ascii == pattern.Length || ascii < pattern.Length * 4 / 5) return pattern;
+        var b = new System.Text.StringBuilder(pattern.Length * 2);
+        foreach (var c in pattern)
+        {
+            if (char.IsAscii(c)) b.Append(c);
+            else b.Append("(?:").Append(c).Append(@"|\?)");
+        }
+        return b.ToString();
     }
 
     /// <summary>The match at <paramref name="at"/> opens with a quote that a denial stands just before.</summary>

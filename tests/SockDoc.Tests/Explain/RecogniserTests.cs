@@ -259,8 +259,11 @@ public class RecogniserTests
     [InlineData("2017-09-29T12:54:42.748222Z qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("2020-10-20T17:47:47.443254Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory", "ENOMEM", "c", "mmap")]
     [InlineData("fork #2 failed: 12 (Cannot allocate memory)", "ENOMEM", "c", "fork")]
+    // Held-out 197: glibc's French ENOMEM text with its accents lost to '?'.
+    [InlineData("/usr/local/maldetect/internals/functions: fork: Ne peut allouer de la m?moire", "ENOMEM", "c", "fork")]
+    [InlineData("bash: fork: Nicht genügend Hauptspeicher verfügbar", "ENOMEM", "c", "fork")]
     // Held-out 194: HotSpot's commit warning cut to its tail.
-    [InlineData("经常报java错误  failed; error='Cannot allocate memory' (errno=12)", "ENOMEM", "java", "mmap")]
+    [InlineData("经常报java错误  failed; error='Cannot allocate memory' (errno=12)", "ENOMEM", "c", "mmap")]
     // Held-out 190: monerod's "Error forking".
     [InlineData("2020-07-14 16:01:29.975        E Error forking: Cannot allocate memory", "ENOMEM", "c", "fork")]
     // Held-out 81 and 83: a UDP socket's connect() and getaddrinfo() name their calls; Go's linker starting gcc.
@@ -1321,6 +1324,10 @@ public class RecogniserTests
     // Held-out 195: Ruby's spawn under Open3 (frames in open3.rb) refused with ENOMEM.
     [InlineData("h195-memory_overcommit-minimagick-mogrify-spawn-enomem.txt", "memory_overcommit")]
     [InlineData("h194-memory_overcommit-alibaba-rocketmq-errno12-zh.txt", "memory_overcommit")]
+    // Held-out 196: "the file descriptor (FD) limit of Fluent Bit was reached". Held-out 197: bash's fork() ENOMEM in
+    // French, its accented letters shown as '?'.
+    [InlineData("h196-fd_process-td-agent-bit-fd-limit-client-socket.txt", "fd_process")]
+    [InlineData("h197-memory_overcommit-maldet-clamscan-fork-fr.txt", "memory_overcommit")]
     public void Sets_102_to_132_are_read(string paste, string id) =>
         Assert.Contains(CorpusTests.Explain(Corpus(paste)).Report.Findings, f => f.Id == id);
 

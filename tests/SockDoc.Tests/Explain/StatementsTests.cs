@@ -82,6 +82,8 @@ public class StatementsTests
     [InlineData("On 2026-07-10 the Proxmox host ran out of physical RAM and the Linux kernel OOM-killer terminated the KVM guest process.", StatedConditions.OomKill)]
     // Held-out 171: the descriptors the subject, the limit after.
     [InlineData("The number of open file descriptors held by the java process kept hitting default limit, which at the time was set to 1024.", StatedConditions.FileDescriptorsExhausted)]
+    // Held-out 196: the limit the subject, reached in the passive.
+    [InlineData("We encountered a problem where the file descriptor (FD) limit of Fluent Bit was reached, and as a result, we started observing errors.", StatedConditions.FileDescriptorsExhausted)]
     // Held-out 184: the exhaustion named as what triggered a panic.
     [InlineData("Under high load the following Panic was observed, triggered by exhaustion of available file descriptors.", StatedConditions.FileDescriptorsExhausted)]
     [InlineData("The worker died due to file descriptor exhaustion.", StatedConditions.FileDescriptorsExhausted)]
@@ -127,6 +129,7 @@ public class StatementsTests
     [InlineData("If the kernel detects a SYN flood it answers with cookies.")]
     [InlineData("We raised it so that the open files never hit the limit again.")]
     [InlineData("This might be caused by exhaustion of file descriptors.")]
+    [InlineData("The open files limit was not reached during the test.")]
     // A check's template with its facts as placeholders; a counter named as an example; "when" after its clause in Chinese
     // and Japanese (the look-alike probes of set 180).
     [InlineData("The OOM killer killed one or more processes (&process_list_summary;)")]

@@ -280,6 +280,8 @@ public sealed partial class Statements : IPasteRecogniser
                     // The descriptors the subject, the limit after ("the number of open file descriptors held by the java
                     // process kept hitting default limit").
                     @"|\b(?:file\s+descriptors|file\s+handles|fds|open\s+files)\b[^.;!?]{0,60}?\b(?:kept\s+)?(?:reached|reaching|hit|hitting)\s+(?:the\s+|its\s+|their\s+)?(?:default\s+|max(?:imum)?\s+|hard\s+|soft\s+)?limit\b" +
+                    // The limit the subject, reached in the passive ("the file descriptor (FD) limit of Fluent Bit was reached").
+                    @"|\b(?:file[- ]descriptors?|fds?|open[- ]files?|nofile)\s+(?:\(\w{1,10}\)\s+)?limit\b[^.;!?]{0,40}?\b(?:was|were|is|got|gets|has\s+been|had\s+been)\s+(?:reached|hit|exceeded)\b" +
                     // Named as the cause of what was seen ("the following Panic was observed, triggered by exhaustion of available
                     // file descriptors"); a cause only supposed ("might be caused by") is not read, as for every phrase.
                     @"|\b(?:triggered\s+by|caused\s+by|due\s+to|because\s+of)\s+(?:the\s+)?(?:exhaustion\s+of\s+(?:the\s+)?(?:available\s+)?(?:file\s+descriptors|file\s+handles|fds)\b|(?:file[- ]descriptor|fd)\s+exhaustion\b)",
