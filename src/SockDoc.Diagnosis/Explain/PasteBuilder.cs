@@ -23,6 +23,12 @@ public sealed class PasteBuilder
 
     /// <summary>Lines the kernel-log classifier (at the Cli edge) already recognised.</summary>
     public IReadOnlySet<int> KernelLines { get; }
+
+    private bool? _remedyArticle;
+
+    /// <summary>Whether the paste is an article on a remedy (<see cref="PasteText.IsRemedyArticle"/>), worked out once for
+    /// every recogniser that asks.</summary>
+    public bool IsRemedyArticle(IReadOnlyList<PasteLine> lines) => _remedyArticle ??= PasteText.IsRemedyArticle(lines);
     public Dictionary<string, long> SockStat { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, string> Sysctls { get; } = new(StringComparer.Ordinal);
     public List<string> Absent { get; } = [];

@@ -265,7 +265,7 @@ public sealed partial class AppErrorLines : IPasteRecogniser
         if (err.LookAlike is null && Introductions.AsPossible(PasteText.Introduction(lines, top), lines[top].Text))
             err = err with { LookAlike = "the text introduces the error as what one may see if a condition holds (an example in an explanation), not a failure it shows" };
         // An article on fixing the error, written to the reader: its errors are examples.
-        if (err.LookAlike is null && (_remedyArticle ??= PasteText.IsRemedyArticle(lines)))
+        if (err.LookAlike is null && into.IsRemedyArticle(lines))
             err = err with { LookAlike = "the paste is an article on a remedy (its title fixes or explains the error, no one's own incident in it): its errors are examples for the reader" };
         // A line of a diff's hunk is the content of a file being changed (a docs page quoting the error), not output.
         if (err.LookAlike is null && PasteText.InDiffHunk(lines, i))
@@ -471,7 +471,6 @@ public sealed partial class AppErrorLines : IPasteRecogniser
     private bool? _inContainer;
     private bool? _ipv6Disabled;
     private bool? _ipv4GotPort;
-    private bool? _remedyArticle;
     private bool? _unreachable;
     private bool? _speaksOfIpv6;
 

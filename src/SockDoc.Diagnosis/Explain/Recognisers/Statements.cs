@@ -16,8 +16,6 @@ public sealed partial class Statements : IPasteRecogniser
 {
     public void Command(string command) { }
 
-    private bool? _remedyArticle;
-
     public int Read(IReadOnlyList<PasteLine> lines, int i, PasteBuilder into)
     {
         ArgumentNullException.ThrowIfNull(lines);
@@ -26,7 +24,7 @@ public sealed partial class Statements : IPasteRecogniser
         var text = line.Scanned;
         var found = new List<string>();
         // An article on a remedy, written to the reader, states conditions as its topic.
-        if (_remedyArticle ??= PasteText.IsRemedyArticle(lines)) return 0;
+        if (into.IsRemedyArticle(lines)) return 0;
         // A section heading names a topic ("Running out of File Handles" over its underline in a README, "## Port
         // exhaustion" on a tuning page): not a report that it happened.
         if (MarkdownHeadingRegex().IsMatch(text) || (i + 1 < lines.Count && UnderlineRegex().IsMatch(lines[i + 1].Scanned))) return 0;
